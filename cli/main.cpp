@@ -1,0 +1,35 @@
+// hfx command-line interface: a thin adapter over the public API in include/hfx/.
+// Subcommands mirror pyhf's CLI (same names, options and JSON keys) plus hfx's own.
+#include "common.hpp"
+
+#include "hfx/errors.hpp"
+#include "hfx/version.hpp"
+
+#include <fmt/format.h>
+
+#include <exception>
+#include <iostream>
+#include <new>
+
+int main(int argc, char** argv) {
+  CLI::App app{"hfx: HistFactory statistical models (pyhf-compatible), fast.\n"
+               "Reads pyhf JSON workspaces; every subcommand has --help."};
+  app.set_version_flag("--version", std::string("hfx ") + hfx::kVersion);
+  app.require_subcommand(1);
+  hfx::cli::add_digest(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const hfx::Error& e) {
+    std::cerr << "hfx: error: " << e.kind() << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "hfx: error: out of memory\n";
+    return 3;
+  } catch (const std::exception& e) {
+    std::cerr << "hfx: error: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}

@@ -1,0 +1,43 @@
+// The JSON value type hfx uses for documents, and helpers to read and write it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace hfx {
+
+// Insertion-ordered JSON: documents keep the key order their authors wrote, so that
+// `hfx prune` and friends print what a person expects. Digests sort keys themselves.
+using Json = nlohmann::ordered_json;
+
+// Parses `text` as JSON. Only JSON is accepted: YAML, NaN/Infinity literals, trailing
+// garbage and nesting deeper than 512 levels are rejected. Throws InvalidSpecification
+// with a one-line message naming `source` (a file name, or "<stdin>"), the line and
+// column, and the JSON path of the value being read when the error happened.
+Json parse_json(std::string_view text, std::string_view source);
+
+// Reads a whole file ("-" = standard input) and parses it with parse_json.
+// Throws IOError if the file cannot be read.
+Json load_json_file(const std::string& path);
+
+// Reads a whole file ("-" = standard input) as bytes. Throws IOError.
+std::string read_file(const std::string& path);
+
+// Serialises like Python's `json.dumps(value, sort_keys=True, ensure_ascii=False)`:
+// separators ", " and ": ", keys sorted by code point, floats in Python's repr form
+// (shortest round-trip; "1e-05", "1e+16", "5.0"), integers as integers, non-ASCII kept.
+// This is the exact byte string `pyhf digest` hashes.
+std::string python_json_dumps(const Json& value);
+
+// Python's repr() of a double (e.g. 0.1 -> "0.1", 1e16 -> "1e+16", 5.0 -> "5.0").
+std::string python_float_repr(double value);
+
+// Hex sha256 of `bytes`.
+std::string sha256_hex(std::string_view bytes);
+
+// Escapes one JSON Pointer reference token (RFC 6901: "~" -> "~0", "/" -> "~1").
+std::string json_pointer_escape(std::string_view token);
+
+}  // namespace hfx

@@ -1,0 +1,20 @@
+#include "test_util.hpp"
+
+#include <array>
+#include <cstdio>
+#include <sys/wait.h>
+
+namespace hfx::test {
+
+std::pair<int, std::string> run_command(const std::string& cmd) {
+  std::string out;
+  FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
+  if (!pipe) return {-1, "popen failed"};
+  std::array<char, 4096> buf;
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+}  // namespace hfx::test

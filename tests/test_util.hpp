@@ -1,0 +1,32 @@
+// Helpers shared by the tests: locating test data, reading reference files.
+#pragma once
+
+#include "hfx/json.hpp"
+
+#include <string>
+#include <vector>
+
+namespace hfx::test {
+
+inline std::string data_path(const std::string& rel) { return std::string(HFX_TEST_DATA) + "/" + rel; }
+inline Json load(const std::string& rel) { return load_json_file(data_path(rel)); }
+
+// Reference cases (folders of tests/data/reference/) that hold a workspace.json.
+inline std::vector<std::string> reference_cases() {
+  return {"pyhf-validation/1bin_lumi", "pyhf-validation/1bin_normsys", "pyhf-validation/1bin_shapesys",
+          "pyhf-validation/1bin_shapesys_q0", "pyhf-validation/2bin_2channel",
+          "pyhf-validation/2bin_2channel_coupledhistosys", "pyhf-validation/2bin_2channel_couplednorm",
+          "pyhf-validation/2bin_2channel_coupledshapefactor", "pyhf-validation/2bin_histosys",
+          "small/litehf-lumi", "small/litehf-multi-channel", "small/litehf-single-channel-big",
+          "small/litehf-staterror-shapesys", "small/pyhf-docs-2bin-1channel", "small/pyhf-patchset-example",
+          "sbottom-multib-regionA", "3L-eRJR", "1Lbb-simplified", "staus-highmass"};
+}
+// The real published likelihoods, which carry a reference.json.
+inline std::vector<std::string> real_cases() {
+  return {"sbottom-multib-regionA", "3L-eRJR", "1Lbb-simplified", "staus-highmass"};
+}
+
+// Runs a shell command, returns (exit code, stdout+stderr).
+std::pair<int, std::string> run_command(const std::string& cmd);
+
+}  // namespace hfx::test
