@@ -10,6 +10,9 @@ namespace hfx::test {
 
 inline std::string data_path(const std::string& rel) { return std::string(HFX_TEST_DATA) + "/" + rel; }
 inline Json load(const std::string& rel) { return load_json_file(data_path(rel)); }
+// Loads a pyhf-written reference file, in which Python may have written NaN (as NaN)
+// for undefined results; those become null.
+Json load_lenient(const std::string& rel);
 
 // Reference cases (folders of tests/data/reference/) that hold a workspace.json.
 inline std::vector<std::string> reference_cases() {

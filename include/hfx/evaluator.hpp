@@ -1,0 +1,71 @@
+// Evaluator: the hot loop. Expected data, negative log-likelihood and its analytic
+// gradient for one Model and one dataset, with all scratch preallocated.
+//
+// One Evaluator per thread: it holds mutable scratch. It keeps a reference to the Model,
+// which must outlive it. No allocation, no exceptions after construction/set_data.
+#pragma once
+
+#include "hfx/model.hpp"
+
+#include <span>
+#include <string>
+#include <vector>
+
+namespace hfx {
+
+class Evaluator {
+ public:
+  explicit Evaluator(const Model& model);
+
+  const Model& model() const { return *model_; }
+
+  // Binds the dataset: main bins followed by auxdata (nmaindata + nauxdata values).
+  // Throws InvalidPdfData on a wrong length or non-finite / negative main counts.
+  void set_data(std::span<const double> data);
+  std::span<const double> data() const { return data_; }
+
+  // -log L(pars | data) with every normalisation constant (== -model.logpdf). Returns
+  // +infinity when some main bin's expected rate is not positive while data > 0 (see
+  // nonfinite_reason()).
+  double nll(std::span<const double> pars);
+  // Same, and writes d(nll)/d(pars) into grad (size npars). One forward + one reverse sweep.
+  double nll_and_grad(std::span<const double> pars, std::span<double> grad);
+
+  // Split terms of the bound data, each with its normalisation (positive = -log).
+  double main_nll(std::span<const double> pars);
+  double constraint_nll(std::span<const double> pars) const;
+
+  // Expected main-bin rates at pars (valid until the next call).
+  std::span<const double> expected_main(std::span<const double> pars);
+  // Expected auxdata at pars.
+  void expected_aux(std::span<const double> pars, std::span<double> out) const;
+
+  // Numerical Hessian of nll from central differences of the analytic gradient,
+  // symmetrised; hess is npars*npars row-major. `step` is relative to max(1, |x|).
+  void hessian(std::span<const double> pars, std::span<double> hess, double step = 1e-5);
+
+  // After a non-finite nll: which channel/bin had a non-positive rate, e.g.
+  // "expected rate -0.3 <= 0 in channel 'SR' bin 2 with observed 4".
+  std::string nonfinite_reason() const;
+
+ private:
+  void forward(std::span<const double> pars);
+  double main_from_rates() const;
+
+  const Model* model_;
+  std::vector<double> data_;
+  std::vector<double> main_const_;     // per main bin: lgamma(n + 1)
+  std::vector<double> poisson_const_;  // per Poisson constraint: lgamma(a + 1)
+  double normal_const_ = 0;            // sum of log(sigma sqrt(2 pi))
+  std::vector<double> block_scale_;  // per block: product of scalar factors
+  std::vector<double> bin_factor_;   // per block-bin: product of per-bin factors
+  std::vector<double> base_;         // per block-bin: nominal + additive deltas
+  std::vector<double> normsys_val_, normsys_grad_;
+  std::vector<double> rate_;         // per main bin
+  std::vector<double> w_;            // per main bin: d nll / d rate
+  std::vector<double> prefix_, scratch_, grad_tmp_;
+  long bad_bin_ = -1;
+  double bad_rate_ = 0;
+};
+
+}  // namespace hfx

@@ -1,0 +1,518 @@
+// compile(): workspace + measurement + options -> immutable Model.
+//
+// Parameter order, defaults and constraint semantics follow pyhf exactly:
+//  * parameter sets are grouped by modifier type in the order histosys, lumi, normfactor,
+//    normsys, shapefactor, shapesys, staterror; within a type, by first appearance when
+//    walking channels (sorted) x samples (sorted) x modifiers (sorted by name, type), except
+//    staterror, which is ordered by name;
+//  * a name used by several modifier types must agree on every property (else
+//    InvalidNameReuse), and belongs to the first type in that order;
+//  * staterror: Gaussian, sigma = sqrt(sum of squared uncertainties) / sum of nominal
+//    over the samples carrying it, bins with zero uncertainty fixed;
+//  * shapesys: Poisson, tau = (nominal / uncertainty)^2, bins with zero yield or
+//    uncertainty fixed.
+#include "hfx/errors.hpp"
+#include "hfx/model.hpp"
+#include "model_data.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <variant>
+
+namespace hfx {
+
+std::string_view to_string(ConstraintType c) {
+  switch (c) {
+    case ConstraintType::unconstrained: return "unconstrained";
+    case ConstraintType::normal: return "constrained_by_normal";
+    case ConstraintType::poisson: return "constrained_by_poisson";
+  }
+  return "?";
+}
+
+namespace {
+
+using detail::ModelData;
+
+// What one modifier type asks of its parameter set (pyhf's "required_parset").
+struct Requirement {
+  ModifierType type;
+  ConstraintType constraint;
+  bool is_scalar;
+  std::size_t n;
+  std::vector<double> inits;
+  std::vector<std::pair<double, double>> bounds;
+  std::vector<bool> fixed;
+  std::vector<double> auxdata;  // empty = not used by this type
+  std::vector<double> sigmas;   // normal: widths (empty = not configurable)
+  std::vector<double> factors;  // poisson
+  bool uses_auxdata, uses_sigmas, uses_factors;
+};
+
+bool same_requirement(const Requirement& a, const Requirement& b) {
+  return a.constraint == b.constraint && a.is_scalar == b.is_scalar && a.n == b.n && a.inits == b.inits &&
+         a.bounds == b.bounds && a.fixed == b.fixed && a.auxdata == b.auxdata && a.sigmas == b.sigmas &&
+         a.factors == b.factors && a.uses_auxdata == b.uses_auxdata && a.uses_sigmas == b.uses_sigmas &&
+         a.uses_factors == b.uses_factors;
+}
+
+Requirement scalar_normal(ModifierType t) {
+  return {t, ConstraintType::normal, true, 1, {0.0}, {{-5.0, 5.0}}, {false}, {0.0}, {1.0}, {}, true, false, false};
+}
+
+struct SampleRef {
+  const ChannelSpec* channel;
+  const SampleSpec* sample;
+};
+
+class Compiler {
+ public:
+  Compiler(const std::vector<ChannelSpec>& channels, const MeasurementSpec& meas, const ModelOptions& opts)
+      : spec_(channels), meas_(meas), opts_(opts) {}
+
+  std::shared_ptr<ModelData> run() {
+    d_ = std::make_shared<ModelData>();
+    d_->measurement = meas_.name;
+    d_->normsys_code = opts_.normsys_interp;
+    d_->histosys_code = opts_.histosys_interp;
+    summarise();
+    collect_requirements();
+    build_parameter_sets();
+    set_poi();
+    build_blocks();
+    build_constraints();
+    return d_;
+  }
+
+ private:
+  void summarise() {
+    std::set<std::string> samples;
+    std::set<std::pair<std::string, std::string>> mods;
+    for (const auto& c : spec_) {
+      d_->channels.push_back(c.name);
+      for (const auto& s : c.samples) {
+        samples.insert(s.name);
+        for (const auto& m : s.modifiers) mods.insert({m.name, std::string(to_string(m.type()))});
+      }
+    }
+    std::sort(d_->channels.begin(), d_->channels.end());
+    for (std::size_t i = 1; i < d_->channels.size(); ++i)
+      if (d_->channels[i] == d_->channels[i - 1])
+        throw InvalidModel(fmt::format("duplicate channel '{}'", d_->channels[i]));
+    d_->samples.assign(samples.begin(), samples.end());
+    d_->modifiers.assign(mods.begin(), mods.end());
+    std::size_t offset = 0;
+    for (const auto& name : d_->channels) {
+      const ChannelSpec& c = channel(name);
+      d_->channel_offset.push_back(offset);
+      d_->channel_nbins.push_back(c.nbins());
+      offset += c.nbins();
+    }
+    d_->nmain = offset;
+  }
+
+  const ChannelSpec& channel(const std::string& name) const {
+    for (const auto& c : spec_)
+      if (c.name == name) return c;
+    throw InvalidModel(fmt::format("no channel '{}'", name));
+  }
+
+  static const SampleSpec* find_sample(const ChannelSpec& c, const std::string& name) {
+    for (const auto& s : c.samples)
+      if (s.name == name) return &s;
+    return nullptr;
+  }
+
+  static const ModifierSpec* find_modifier(const SampleSpec& s, const std::string& name, ModifierType t) {
+    for (const auto& m : s.modifiers)
+      if (m.name == name && m.type() == t) return &m;
+    return nullptr;
+  }
+
+  // Walks (channel, sample) pairs in pyhf's order.
+  template <class F>
+  void for_each_block(F&& f) const {
+    for (std::size_t ci = 0; ci < d_->channels.size(); ++ci) {
+      const ChannelSpec& c = channel(d_->channels[ci]);
+      for (std::size_t si = 0; si < d_->samples.size(); ++si)
+        if (const SampleSpec* s = find_sample(c, d_->samples[si])) f(ci, c, si, *s);
+    }
+  }
+
+  void add_requirement(const std::string& name, Requirement r) {
+    auto it = req_index_.find(name);
+    if (it == req_index_.end()) {
+      req_index_[name] = reqs_.size();
+      reqs_.push_back({name, {std::move(r)}});
+    } else {
+      reqs_[it->second].second.push_back(std::move(r));
+    }
+  }
+
+  void collect_requirements() {
+    // Types in pyhf's grouping order; within a type, first appearance in the block walk.
+    std::map<std::string, std::string> shapesys_owner;
+    for (int t = 0; t < kModifierTypeCount; ++t) {
+      const auto type = static_cast<ModifierType>(t);
+      if (type == ModifierType::staterror) {
+        collect_staterror();
+        continue;
+      }
+      std::set<std::string> seen;
+      for_each_block([&](std::size_t, const ChannelSpec& c, std::size_t, const SampleSpec& s) {
+        for (const auto& [mname, mtype] : d_->modifiers) {
+          if (mtype != to_string(type)) continue;
+          const ModifierSpec* m = find_modifier(s, mname, type);
+          if (!m) continue;
+          if (type == ModifierType::shapesys) {
+            const std::string where = fmt::format("sample '{}' in channel '{}'", s.name, c.name);
+            auto [it, inserted] = shapesys_owner.emplace(mname, where);
+            if (!inserted)
+              throw InvalidModel(fmt::format("shapesys modifier '{}' is used on {} and on {}; shapesys parameters "
+                                             "cannot be shared (use a distinct name)", mname, it->second, where));
+          }
+          if (!seen.insert(mname).second) continue;
+          add_requirement(mname, requirement_for(*m, c, s));
+        }
+      });
+    }
+  }
+
+  Requirement requirement_for(const ModifierSpec& m, const ChannelSpec& c, const SampleSpec& s) {
+    const std::size_t nb = c.nbins();
+    switch (m.type()) {
+      case ModifierType::histosys:
+      case ModifierType::normsys:
+        return scalar_normal(m.type());
+      case ModifierType::lumi: {
+        Requirement r{ModifierType::lumi, ConstraintType::normal, true, 1, {}, {}, {false}, {}, {}, {}, true, true, false};
+        return r;
+      }
+      case ModifierType::normfactor:
+        return {ModifierType::normfactor, ConstraintType::unconstrained, true, 1, {1.0}, {{0.0, 10.0}}, {false}, {}, {}, {}, false, false, false};
+      case ModifierType::shapefactor:
+        return {ModifierType::shapefactor, ConstraintType::unconstrained, false, nb, std::vector<double>(nb, 1.0),
+                std::vector<std::pair<double, double>>(nb, {0.0, 10.0}), std::vector<bool>(nb, false), {}, {}, {}, false, false, false};
+      case ModifierType::shapesys: {
+        const auto& unc = std::get<modifier::ShapeSys>(m.data).data;
+        Requirement r{ModifierType::shapesys, ConstraintType::poisson, false, nb, std::vector<double>(nb, 1.0),
+                      std::vector<std::pair<double, double>>(nb, {1e-10, 10.0}), {}, {}, {}, {}, true, false, true};
+        for (std::size_t j = 0; j < nb; ++j) {
+          const bool valid = s.data[j] > 0 && unc[j] > 0;
+          const double tau = valid ? (s.data[j] * s.data[j]) / (unc[j] * unc[j]) : 1.0;
+          r.fixed.push_back(!valid);
+          r.auxdata.push_back(tau);
+          r.factors.push_back(tau);
+        }
+        return r;
+      }
+      case ModifierType::staterror:
+        break;
+    }
+    throw std::logic_error("requirement_for: staterror is handled separately");
+  }
+
+  void collect_staterror() {
+    std::set<std::string> names;
+    for (const auto& [mname, mtype] : d_->modifiers)
+      if (mtype == "staterror") names.insert(mname);
+    for (const auto& name : names) {
+      // Channels (sorted order) in which each sample carries this staterror; every sample
+      // that carries it must carry it in the same channels (pyhf asserts the same).
+      std::optional<std::vector<std::size_t>> mask;
+      std::string first_sample;
+      for (std::size_t si = 0; si < d_->samples.size(); ++si) {
+        std::vector<std::size_t> chans;
+        for (std::size_t ci = 0; ci < d_->channels.size(); ++ci) {
+          const SampleSpec* s = find_sample(channel(d_->channels[ci]), d_->samples[si]);
+          if (s && find_modifier(*s, name, ModifierType::staterror)) chans.push_back(ci);
+        }
+        if (chans.empty()) continue;
+        if (!mask) {
+          mask = chans;
+          first_sample = d_->samples[si];
+        } else if (*mask != chans) {
+          throw InvalidModel(fmt::format("staterror '{}' covers different channels on sample '{}' than on sample '{}'; "
+                                         "a staterror must cover the same bins on every sample", name, d_->samples[si], first_sample));
+        }
+      }
+      std::vector<double> sigmas;
+      std::vector<bool> fixed;
+      for (std::size_t ci : *mask) {
+        const ChannelSpec& c = channel(d_->channels[ci]);
+        for (std::size_t j = 0; j < c.nbins(); ++j) {
+          double nom_sum = 0, rel2 = 0;
+          for (const auto& s : c.samples)
+            if (find_modifier(s, name, ModifierType::staterror)) nom_sum += s.data[j];
+          for (const auto& s : c.samples)
+            if (const ModifierSpec* m = find_modifier(s, name, ModifierType::staterror)) {
+              const double u = std::get<modifier::StatError>(m->data).data[j];
+              if (nom_sum > 0) rel2 += (u / nom_sum) * (u / nom_sum);
+            }
+          const double sigma = std::sqrt(rel2);
+          fixed.push_back(sigma == 0);
+          sigmas.push_back(sigma == 0 ? 1.0 : sigma);
+        }
+      }
+      const std::size_t n = sigmas.size();
+      staterror_channels_[name] = *mask;
+      add_requirement(name, {ModifierType::staterror, ConstraintType::normal, false, n, std::vector<double>(n, 1.0),
+                             std::vector<std::pair<double, double>>(n, {1e-10, 10.0}), fixed,
+                             std::vector<double>(n, 1.0), sigmas, {}, true, true, false});
+    }
+  }
+
+  void build_parameter_sets() {
+    if (reqs_.empty()) throw InvalidModel("the model has no parameters (no modifiers on any sample)");
+    std::size_t offset = 0;
+    for (auto& [name, list] : reqs_) {
+      const Requirement& r = list.front();
+      for (std::size_t i = 1; i < list.size(); ++i)
+        if (!same_requirement(r, list[i]))
+          throw InvalidNameReuse(fmt::format("parameter '{}' is used by {} and {} modifiers with incompatible "
+                                             "settings (size, bounds, constraint); use distinct names",
+                                             name, to_string(r.type), to_string(list[i].type)));
+      ParameterSet p;
+      p.name = name;
+      p.type = r.type;
+      p.constraint = r.constraint;
+      p.is_scalar = r.is_scalar;
+      p.offset = offset;
+      p.size = r.n;
+      p.inits = r.inits;
+      p.bounds = r.bounds;
+      p.fixed = r.fixed;
+      p.auxdata = r.auxdata;
+      p.sigmas = r.sigmas;
+      p.factors = r.factors;
+      apply_user_config(p, r);
+      offset += p.size;
+      d_->sets.push_back(std::move(p));
+    }
+    d_->npars = offset;
+    for (const auto& p : d_->sets) {
+      if (p.is_scalar) d_->par_names.push_back(p.name);
+      else
+        for (std::size_t i = 0; i < p.size; ++i) d_->par_names.push_back(fmt::format("{}[{}]", p.name, i));
+    }
+  }
+
+  std::string config_path(const std::string& name) const {
+    for (std::size_t i = 0; i < meas_.parameters.size(); ++i)
+      if (meas_.parameters[i].name == name)
+        return fmt::format("measurement '{}' parameters[{}] ('{}')", meas_.name, i, name);
+    return fmt::format("measurement '{}'", meas_.name);
+  }
+
+  void apply_user_config(ParameterSet& p, const Requirement& r) {
+    const ParameterConfig* cfg = meas_.find_parameter(p.name);
+    const std::string where = config_path(p.name);
+    auto sized = [&](const char* key, const std::optional<std::vector<double>>& v) {
+      if (v && v->size() != p.size)
+        throw InvalidModel(fmt::format("{}: {} has {} value{}, but '{}' has {} parameter{}", where, key, v->size(),
+                                       v->size() == 1 ? "" : "s", p.name, p.size, p.size == 1 ? "" : "s"));
+    };
+    auto unused = [&](const char* key, bool given) {
+      if (given)
+        throw InvalidModel(fmt::format("{}: a {} parameter does not use '{}'", where, to_string(p.type), key));
+    };
+    if (cfg) {
+      sized("inits", cfg->inits);
+      sized("auxdata", cfg->auxdata);
+      sized("sigmas", cfg->sigmas);
+      sized("factors", cfg->factors);
+      if (cfg->bounds && cfg->bounds->size() != p.size)
+        throw InvalidModel(fmt::format("{}: bounds has {} pairs, but '{}' has {} parameter{}", where, cfg->bounds->size(),
+                                       p.name, p.size, p.size == 1 ? "" : "s"));
+      if (!r.uses_auxdata) unused("auxdata", cfg->auxdata.has_value());
+      if (!r.uses_sigmas) unused("sigmas", cfg->sigmas.has_value());
+      if (!r.uses_factors) unused("factors", cfg->factors.has_value());
+      if (cfg->inits) p.inits = *cfg->inits;
+      if (cfg->bounds) p.bounds = *cfg->bounds;
+      if (cfg->auxdata) p.auxdata = *cfg->auxdata;
+      if (cfg->sigmas) p.sigmas = *cfg->sigmas;
+      if (cfg->factors) p.factors = *cfg->factors;
+      if (cfg->fixed) p.fixed.assign(p.size, *cfg->fixed);
+    }
+    if (p.type == ModifierType::lumi && (p.inits.empty() || p.bounds.empty() || p.auxdata.empty() || p.sigmas.empty()))
+      throw InvalidModel(fmt::format("{}: the lumi parameter needs a configuration with inits, bounds, auxdata and "
+                                     "sigmas in the measurement's parameters", where));
+    if (p.fixed.size() == 1 && p.size > 1) p.fixed.assign(p.size, p.fixed.front());
+    for (std::size_t i = 0; i < p.size; ++i) {
+      const auto [lo, hi] = p.bounds[i];
+      if (!(p.inits[i] >= lo && p.inits[i] <= hi))
+        throw InvalidModel(fmt::format("{}: initial value {} of '{}' is outside its bounds [{}, {}]", where, p.inits[i],
+                                       p.is_scalar ? p.name : fmt::format("{}[{}]", p.name, i), lo, hi));
+    }
+  }
+
+  void set_poi() {
+    std::string poi = opts_.poi_name ? *opts_.poi_name : meas_.poi;
+    if (poi.empty()) return;
+    for (const auto& p : d_->sets) {
+      if (p.name != poi) continue;
+      if (!p.is_scalar || p.size != 1)
+        throw InvalidModel(fmt::format("the parameter of interest '{}' has {} components; only scalar parameters can be the POI", poi, p.size));
+      d_->poi_name = poi;
+      d_->poi_index = p.offset;
+      return;
+    }
+    throw InvalidModel(fmt::format("the parameter of interest '{}' (measurement '{}') is not a parameter of the model", poi, meas_.name));
+  }
+
+  const ParameterSet& set(const std::string& name) const {
+    for (const auto& p : d_->sets)
+      if (p.name == name) return p;
+    throw std::logic_error("unknown parameter set " + name);
+  }
+
+  void build_blocks() {
+    ModelData& d = *d_;
+    const bool normsys_mult = is_multiplicative(d.normsys_code);
+    const bool histo_mult = is_multiplicative(d.histosys_code);
+    d.scalar_begin.push_back(0);
+    d.histo_begin.push_back(0);
+    d.binfactor_begin.push_back(0);
+    for_each_block([&](std::size_t ci, const ChannelSpec& c, std::size_t si, const SampleSpec& s) {
+      const std::uint32_t nb = static_cast<std::uint32_t>(c.nbins());
+      const std::uint32_t begin = static_cast<std::uint32_t>(d.nominal.size());
+      d.blocks.push_back({static_cast<std::uint32_t>(ci), static_cast<std::uint32_t>(si), begin, nb});
+      for (std::uint32_t j = 0; j < nb; ++j) {
+        d.nominal.push_back(s.data[j]);
+        d.bb_main.push_back(static_cast<std::uint32_t>(d.channel_offset[ci] + j));
+      }
+      std::vector<std::vector<std::uint32_t>> per_bin(nb);
+      // Walk modifiers in pyhf's sorted (name, type) order, so products and sums are
+      // accumulated in a fixed, documented order.
+      std::vector<const ModifierSpec*> mods;
+      for (const auto& m : s.modifiers) mods.push_back(&m);
+      std::sort(mods.begin(), mods.end(), [](auto* a, auto* b) {
+        return std::make_pair(a->name, to_string(a->type())) < std::make_pair(b->name, to_string(b->type()));
+      });
+      for (const ModifierSpec* m : mods) {
+        const ParameterSet& p = set(m->name);
+        const auto par = static_cast<std::uint32_t>(p.offset);
+        switch (m->type()) {
+          case ModifierType::normfactor:
+          case ModifierType::lumi:
+            d.scalars.push_back({par, detail::kNoEntry});
+            break;
+          case ModifierType::normsys: {
+            const auto& ns = std::get<modifier::NormSys>(m->data);
+            if (normsys_mult && !(ns.hi > 0 && ns.lo > 0))
+              throw InvalidModel(fmt::format("normsys '{}' on sample '{}' in channel '{}': hi and lo must be > 0 for "
+                                             "{} interpolation, got hi={} lo={}", m->name, s.name, c.name,
+                                             to_string(d.normsys_code), ns.hi, ns.lo));
+            detail::NormSysEntry e{ns.lo, ns.hi, {}};
+            if (d.normsys_code == InterpCode::code4) e.c4 = code4_coefficients(ns.lo, ns.hi);
+            d.scalars.push_back({par, static_cast<std::uint32_t>(d.normsys.size())});
+            d.normsys.push_back(e);
+            break;
+          }
+          case ModifierType::histosys: {
+            const auto& hs = std::get<modifier::HistoSys>(m->data);
+            d.histos.push_back({par, static_cast<std::uint32_t>(d.histo_down.size())});
+            for (std::uint32_t j = 0; j < nb; ++j) {
+              d.histo_down.push_back(hs.lo_data[j]);
+              d.histo_up.push_back(hs.hi_data[j]);
+              if (histo_mult) {
+                const double nom = s.data[j];
+                const double rd = hs.lo_data[j] / nom, ru = hs.hi_data[j] / nom;
+                if (!(nom != 0 && rd > 0 && ru > 0))
+                  throw InvalidModel(fmt::format("histosys '{}' on sample '{}' in channel '{}' bin {}: {} interpolation "
+                                                 "needs nominal != 0 and positive ratios, got nominal={} lo={} hi={}",
+                                                 m->name, s.name, c.name, j, to_string(d.histosys_code), nom,
+                                                 hs.lo_data[j], hs.hi_data[j]));
+                d.histo_c4.push_back(d.histosys_code == InterpCode::code4 ? code4_coefficients(rd, ru) : Code4Coefficients{});
+              }
+            }
+            break;
+          }
+          case ModifierType::shapesys:
+          case ModifierType::shapefactor:
+            if (p.size != nb)
+              throw InvalidModel(fmt::format("{} '{}' has {} parameters but channel '{}' has {} bins; a {} shared "
+                                             "between channels needs the same bin count", to_string(m->type()), m->name,
+                                             p.size, c.name, nb, to_string(m->type())));
+            for (std::uint32_t j = 0; j < nb; ++j) per_bin[j].push_back(par + j);
+            break;
+          case ModifierType::staterror: {
+            // Index of this channel's first bin among the bins the staterror covers.
+            std::uint32_t first = 0;
+            for (std::size_t cj : staterror_channels_.at(m->name)) {
+              if (cj == ci) break;
+              first += static_cast<std::uint32_t>(d.channel_nbins[cj]);
+            }
+            for (std::uint32_t j = 0; j < nb; ++j) per_bin[j].push_back(par + first + j);
+            break;
+          }
+        }
+      }
+      for (std::uint32_t j = 0; j < nb; ++j) {
+        for (auto p : per_bin[j]) d.binfactor_par.push_back(p);
+        d.binfactor_begin.push_back(static_cast<std::uint32_t>(d.binfactor_par.size()));
+      }
+      d.scalar_begin.push_back(static_cast<std::uint32_t>(d.scalars.size()));
+      d.histo_begin.push_back(static_cast<std::uint32_t>(d.histos.size()));
+    });
+  }
+
+  void build_constraints() {
+    ModelData& d = *d_;
+    std::uint32_t aux = 0;
+    for (const auto& p : d.sets) {
+      if (p.constraint == ConstraintType::unconstrained) continue;
+      for (std::size_t i = 0; i < p.size; ++i, ++aux) {
+        const auto par = static_cast<std::uint32_t>(p.offset + i);
+        d.auxdata.push_back(p.auxdata[i]);
+        d.aux_par.push_back(par);
+        if (p.constraint == ConstraintType::normal) {
+          const double sigma = p.sigmas.empty() ? 1.0 : p.sigmas[i];
+          d.normal.push_back({par, aux, sigma});
+          d.aux_scale.push_back(1.0);
+        } else {
+          d.poisson.push_back({par, aux, p.factors[i]});
+          d.aux_scale.push_back(p.factors[i]);
+        }
+      }
+    }
+  }
+
+  const std::vector<ChannelSpec>& spec_;
+  const MeasurementSpec& meas_;
+  const ModelOptions& opts_;
+  std::shared_ptr<ModelData> d_;
+  std::vector<std::pair<std::string, std::vector<Requirement>>> reqs_;
+  std::map<std::string, std::size_t> req_index_;
+  std::map<std::string, std::vector<std::size_t>> staterror_channels_;
+};
+
+}  // namespace
+
+Model compile_channels(const std::vector<ChannelSpec>& channels, const MeasurementSpec& measurement,
+                       const ModelOptions& options) {
+  Compiler c(channels, measurement, options);
+  return Model(c.run());
+}
+
+Model compile(const Workspace& ws, const ModelOptions& options) {
+  return compile_channels(ws.channels(), ws.measurement(options.measurement), options);
+}
+
+std::vector<double> observed_data(const Workspace& ws, const Model& model, bool include_auxdata) {
+  std::vector<double> out;
+  out.reserve(model.nmaindata() + model.nauxdata());
+  for (const auto& name : model.channels()) {
+    const ObservationSpec* obs = ws.find_observation(name);
+    if (!obs) throw InvalidSpecification(fmt::format("/observations: no observation for channel '{}'", name));
+    out.insert(out.end(), obs->data.begin(), obs->data.end());
+  }
+  if (include_auxdata) out.insert(out.end(), model.auxdata().begin(), model.auxdata().end());
+  return out;
+}
+
+}  // namespace hfx

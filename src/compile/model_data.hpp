@@ -1,0 +1,97 @@
+// The compiled model's tables (internal). Structure-of-arrays, sparse: only the
+// (channel, sample) blocks and modifier entries that exist are stored -- the sparse form
+// of pyhf's dense masked tensors. Built once by compile(), read by the Evaluator.
+#pragma once
+
+#include "hfx/interpolation.hpp"
+#include "hfx/model.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hfx::detail {
+
+inline constexpr std::uint32_t kNoEntry = 0xFFFFFFFFu;
+
+struct Block {
+  std::uint32_t channel;     // index into channels
+  std::uint32_t sample;      // index into samples
+  std::uint32_t bin_begin;   // first block-bin (index into nominal / bb_main)
+  std::uint32_t nbins;
+};
+
+// A factor that scales a whole block: normfactor, lumi (value = the parameter) or
+// normsys (value = interpolated factor of the parameter).
+struct ScalarFactor {
+  std::uint32_t par;
+  std::uint32_t normsys;  // index into normsys, or kNoEntry for a direct factor
+};
+
+struct NormSysEntry {
+  double lo, hi;
+  Code4Coefficients c4;
+};
+
+// An additive shape variation on one block; per-bin data at [data, data + nbins).
+struct HistoEntry {
+  std::uint32_t par;
+  std::uint32_t data;
+};
+
+struct NormalConstraint {
+  std::uint32_t par, aux;
+  double sigma;
+};
+struct PoissonConstraint {
+  std::uint32_t par, aux;
+  double tau;
+};
+
+struct ModelData {
+  // configuration
+  std::vector<ParameterSet> sets;
+  std::vector<std::string> par_names;
+  std::size_t npars = 0;
+  std::optional<std::string> poi_name;
+  std::optional<std::size_t> poi_index;
+  std::vector<std::string> channels;
+  std::vector<std::size_t> channel_nbins;
+  std::vector<std::size_t> channel_offset;
+  std::vector<std::string> samples;
+  std::vector<std::pair<std::string, std::string>> modifiers;
+  std::size_t nmain = 0;
+  std::vector<double> auxdata;
+  std::string measurement;
+  InterpCode normsys_code = InterpCode::code4;
+  InterpCode histosys_code = InterpCode::code4p;
+
+  // blocks and their bins
+  std::vector<Block> blocks;
+  std::vector<double> nominal;          // per block-bin
+  std::vector<std::uint32_t> bb_main;   // block-bin -> main bin
+
+  // scalar factors, grouped by block: entries [scalar_begin[b], scalar_begin[b+1])
+  std::vector<std::uint32_t> scalar_begin;
+  std::vector<ScalarFactor> scalars;
+  std::vector<NormSysEntry> normsys;
+
+  // per-bin factors (shapesys, staterror, shapefactor), grouped by block-bin
+  std::vector<std::uint32_t> binfactor_begin;
+  std::vector<std::uint32_t> binfactor_par;
+
+  // histosys, grouped by block: entries [histo_begin[b], histo_begin[b+1])
+  std::vector<std::uint32_t> histo_begin;
+  std::vector<HistoEntry> histos;
+  std::vector<double> histo_down, histo_up;      // per entry-bin
+  std::vector<Code4Coefficients> histo_c4;       // per entry-bin, multiplicative code4 only
+
+  // constraints, in auxdata order
+  std::vector<NormalConstraint> normal;
+  std::vector<PoissonConstraint> poisson;
+  std::vector<std::uint32_t> aux_par;  // aux index -> parameter index
+  std::vector<double> aux_scale;       // aux index -> expected aux = par * scale (tau or 1)
+};
+
+}  // namespace hfx::detail

@@ -1,0 +1,271 @@
+// The hot loop: expected rates, NLL and its gradient over the compiled tables.
+//
+// rate(block-bin) = (nominal + sum of histosys deltas) x (product of block factors:
+// normfactor, lumi, normsys) x (product of per-bin factors: shapesys, staterror,
+// shapefactor); main-bin rates are sums over blocks. The gradient is one reverse sweep
+// of the same tables, starting from d nll / d rate = 1 - n / rate.
+#include "hfx/evaluator.hpp"
+
+#include "kernels.hpp"
+#include "log_gamma.hpp"
+#include "hfx/errors.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+namespace hfx {
+
+namespace {
+constexpr double kLogSqrt2Pi = 0.91893853320467274178;  // log(sqrt(2 pi))
+
+}  // namespace
+
+Evaluator::Evaluator(const Model& model) : model_(&model) {
+  const auto& d = model.data();
+  block_scale_.assign(d.blocks.size(), 1.0);
+  bin_factor_.assign(d.nominal.size(), 1.0);
+  base_.assign(d.nominal.size(), 0.0);
+  normsys_val_.assign(d.normsys.size(), 1.0);
+  normsys_grad_.assign(d.normsys.size(), 0.0);
+  rate_.assign(d.nmain, 0.0);
+  w_.assign(d.nmain, 0.0);
+  std::size_t max_scalars = 0;
+  for (std::size_t b = 0; b < d.blocks.size(); ++b)
+    max_scalars = std::max<std::size_t>(max_scalars, d.scalar_begin[b + 1] - d.scalar_begin[b]);
+  prefix_.assign(max_scalars + 1, 1.0);
+  scratch_.assign(max_scalars + 1, 1.0);
+  grad_tmp_.assign(d.npars, 0.0);
+  data_.assign(d.nmain + d.auxdata.size(), 0.0);
+  main_const_.assign(d.nmain, 0.0);
+  poisson_const_.assign(d.poisson.size(), 0.0);
+  for (std::size_t i = 0; i < d.auxdata.size(); ++i) data_[d.nmain + i] = d.auxdata[i];
+}
+
+void Evaluator::set_data(std::span<const double> data) {
+  const auto& d = model_->data();
+  const std::size_t n = d.nmain + d.auxdata.size();
+  if (data.size() != n)
+    throw InvalidPdfData(fmt::format("data has {} values, the model needs {} ({} main bins + {} auxdata)", data.size(), n,
+                                     d.nmain, d.auxdata.size()));
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = data[i];
+    if (!std::isfinite(x)) throw InvalidPdfData(fmt::format("data[{}] is not finite", i));
+    if (i < d.nmain && x < 0) throw InvalidPdfData(fmt::format("data[{}] = {} is a negative count", i, x));
+  }
+  data_.assign(data.begin(), data.end());
+  // Normalisation constants are added term by term, as pyhf does: with stiff Poisson
+  // constraints (tau ~ 1e8) each term is a small difference of huge numbers, and summing
+  // the huge parts first would lose digits that pyhf keeps.
+  for (std::size_t g = 0; g < d.nmain; ++g) main_const_[g] = detail::log_gamma(data_[g] + 1.0);
+  for (std::size_t k = 0; k < d.poisson.size(); ++k) poisson_const_[k] = detail::log_gamma(data_[d.nmain + d.poisson[k].aux] + 1.0);
+  double c = 0;
+  for (const auto& nc : d.normal) c += std::log(nc.sigma) + kLogSqrt2Pi;
+  normal_const_ = c;
+}
+
+void Evaluator::forward(std::span<const double> x) {
+  const auto& d = model_->data();
+  const InterpCode ncode = d.normsys_code;
+  const std::size_t nblocks = d.blocks.size();
+  for (std::size_t b = 0; b < nblocks; ++b) {
+    double s = 1.0;
+    for (std::uint32_t k = d.scalar_begin[b]; k < d.scalar_begin[b + 1]; ++k) {
+      const auto& f = d.scalars[k];
+      if (f.normsys == detail::kNoEntry) {
+        s *= x[f.par];
+      } else {
+        const ValueGrad v = detail::normsys_factor(ncode, x[f.par], d.normsys[f.normsys]);
+        normsys_val_[f.normsys] = v.value;
+        normsys_grad_[f.normsys] = v.grad;
+        s *= v.value;
+      }
+    }
+    block_scale_[b] = s;
+  }
+  const std::size_t nbb = d.nominal.size();
+  for (std::size_t i = 0; i < nbb; ++i) {
+    double p = 1.0;
+    for (std::uint32_t k = d.binfactor_begin[i]; k < d.binfactor_begin[i + 1]; ++k) p *= x[d.binfactor_par[k]];
+    bin_factor_[i] = p;
+    base_[i] = d.nominal[i];
+  }
+  for (std::size_t b = 0; b < nblocks; ++b) {
+    const auto& blk = d.blocks[b];
+    for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) {
+      const auto& e = d.histos[h];
+      const double alpha = x[e.par];
+      for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+        const std::size_t i = blk.bin_begin + j;
+        base_[i] += detail::histosys_delta(d, alpha, i, e.data + j).value;
+      }
+    }
+  }
+  std::fill(rate_.begin(), rate_.end(), 0.0);
+  for (std::size_t b = 0; b < nblocks; ++b) {
+    const auto& blk = d.blocks[b];
+    const double s = block_scale_[b];
+    for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+      const std::size_t i = blk.bin_begin + j;
+      rate_[d.bb_main[i]] += base_[i] * s * bin_factor_[i];
+    }
+  }
+}
+
+double Evaluator::main_from_rates() const {
+  const std::size_t nmain = rate_.size();
+  double sum = 0;
+  for (std::size_t g = 0; g < nmain; ++g) {
+    const double lam = rate_[g], n = data_[g];
+    if (!(lam > 0)) {
+      if (lam == 0 && n == 0) continue;  // Pois(0 | 0) = 1
+      return std::numeric_limits<double>::infinity();
+    }
+    sum -= ((n > 0 ? n * std::log(lam) : 0.0) - lam) - main_const_[g];
+  }
+  return sum;
+}
+
+double Evaluator::constraint_nll(std::span<const double> x) const {
+  const auto& d = model_->data();
+  double sum = 0;
+  for (const auto& c : d.normal) {
+    const double z = (data_[d.nmain + c.aux] - x[c.par]) / c.sigma;
+    sum += 0.5 * z * z;
+  }
+  for (std::size_t k = 0; k < d.poisson.size(); ++k) {
+    const auto& c = d.poisson[k];
+    const double lam = x[c.par] * c.tau, a = data_[d.nmain + c.aux];
+    if (!(lam > 0)) return std::numeric_limits<double>::infinity();
+    // Same operation order as pyhf (xlogy(a, lam) - lam - lgamma(a + 1)): with tau ~ 1e11
+    // the intermediate values are ~1e12 and the rounding of each step shows.
+    sum -= ((a > 0 ? a * std::log(lam) : 0.0) - lam) - poisson_const_[k];
+  }
+  return sum + normal_const_;
+}
+
+double Evaluator::nll(std::span<const double> x) {
+  forward(x);
+  const double m = main_from_rates();
+  if (!std::isfinite(m)) return m;
+  return m + constraint_nll(x);
+}
+
+double Evaluator::main_nll(std::span<const double> x) {
+  forward(x);
+  return main_from_rates();
+}
+
+double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad) {
+  const auto& d = model_->data();
+  const double value = nll(x);
+  std::fill(grad.begin(), grad.end(), 0.0);
+  if (!std::isfinite(value)) {
+    std::fill(grad.begin(), grad.end(), std::numeric_limits<double>::quiet_NaN());
+    return value;
+  }
+  for (std::size_t g = 0; g < d.nmain; ++g) w_[g] = 1.0 - (data_[g] > 0 ? data_[g] / rate_[g] : 0.0);
+  for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+    const auto& blk = d.blocks[b];
+    const double s = block_scale_[b];
+    // Block factors: d rate / d f_k = (product of the other block factors) * base * P.
+    const std::uint32_t k0 = d.scalar_begin[b], k1 = d.scalar_begin[b + 1];
+    if (k1 > k0) {
+      double q = 0;
+      for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+        const std::size_t i = blk.bin_begin + j;
+        q += base_[i] * bin_factor_[i] * w_[d.bb_main[i]];
+      }
+      // Products of the other factors without dividing (factors can be exactly 0, e.g. mu = 0).
+      const std::size_t K = k1 - k0;
+      prefix_[0] = 1.0;
+      for (std::size_t k = 0; k < K; ++k) {
+        const auto& f = d.scalars[k0 + k];
+        scratch_[k] = f.normsys == detail::kNoEntry ? x[f.par] : normsys_val_[f.normsys];
+        prefix_[k + 1] = prefix_[k] * scratch_[k];
+      }
+      double suffix = 1.0;
+      for (std::size_t k = K; k-- > 0;) {
+        const auto& f = d.scalars[k0 + k];
+        const double dfk = f.normsys == detail::kNoEntry ? 1.0 : normsys_grad_[f.normsys];
+        grad[f.par] += dfk * prefix_[k] * suffix * q;
+        suffix *= scratch_[k];
+      }
+    }
+    // Per-bin factors.
+    for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+      const std::size_t i = blk.bin_begin + j;
+      const std::uint32_t p0 = d.binfactor_begin[i], p1 = d.binfactor_begin[i + 1];
+      if (p1 == p0) continue;
+      const double common = base_[i] * s * w_[d.bb_main[i]];
+      for (std::uint32_t k = p0; k < p1; ++k) {
+        double other = 1.0;
+        for (std::uint32_t l = p0; l < p1; ++l)
+          if (l != k) other *= x[d.binfactor_par[l]];
+        grad[d.binfactor_par[k]] += common * other;
+      }
+    }
+    // Histosys: d rate / d alpha = d delta / d alpha * S * P.
+    for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) {
+      const auto& e = d.histos[h];
+      const double alpha = x[e.par];
+      double g = 0;
+      for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+        const std::size_t i = blk.bin_begin + j;
+        const double dd = detail::histosys_delta(d, alpha, i, e.data + j).grad;
+        g += dd * bin_factor_[i] * w_[d.bb_main[i]];
+      }
+      grad[e.par] += g * s;
+    }
+  }
+  for (const auto& c : d.normal) grad[c.par] += (x[c.par] - data_[d.nmain + c.aux]) / (c.sigma * c.sigma);
+  for (const auto& c : d.poisson) {
+    const double a = data_[d.nmain + c.aux];
+    grad[c.par] += c.tau - (a > 0 ? a / x[c.par] : 0.0);
+  }
+  return value;
+}
+
+std::span<const double> Evaluator::expected_main(std::span<const double> x) {
+  forward(x);
+  return rate_;
+}
+
+void Evaluator::expected_aux(std::span<const double> x, std::span<double> out) const {
+  const auto& d = model_->data();
+  for (std::size_t i = 0; i < d.aux_par.size(); ++i) out[i] = x[d.aux_par[i]] * d.aux_scale[i];
+}
+
+void Evaluator::hessian(std::span<const double> x, std::span<double> hess, double step) {
+  const std::size_t n = model_->npars();
+  std::vector<double> xp(x.begin(), x.end()), gp(n), gm(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double h = step * std::max(1.0, std::abs(x[i]));
+    xp[i] = x[i] + h;
+    nll_and_grad(xp, gp);
+    xp[i] = x[i] - h;
+    nll_and_grad(xp, gm);
+    xp[i] = x[i];
+    for (std::size_t j = 0; j < n; ++j) hess[i * n + j] = (gp[j] - gm[j]) / (2 * h);
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j) {
+      const double v = 0.5 * (hess[i * n + j] + hess[j * n + i]);
+      hess[i * n + j] = hess[j * n + i] = v;
+    }
+}
+
+std::string Evaluator::nonfinite_reason() const {
+  const auto& d = model_->data();
+  for (std::size_t ci = 0; ci < d.channels.size(); ++ci)
+    for (std::size_t j = 0; j < d.channel_nbins[ci]; ++j) {
+      const std::size_t g = d.channel_offset[ci] + j;
+      const double lam = rate_[g];
+      if (!(lam > 0) && !(lam == 0 && data_[g] == 0))
+        return fmt::format("expected rate {} <= 0 in channel '{}' bin {} with observed {}", lam, d.channels[ci], j, data_[g]);
+    }
+  return "no non-positive expected rate at the last evaluation";
+}
+
+}  // namespace hfx

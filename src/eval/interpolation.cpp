@@ -1,0 +1,122 @@
+#include "hfx/interpolation.hpp"
+
+#include "hfx/errors.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace hfx {
+
+InterpCode interp_code_from_string(std::string_view s) {
+  if (s.substr(0, 4) == "code") s.remove_prefix(4);
+  if (s == "0") return InterpCode::code0;
+  if (s == "1") return InterpCode::code1;
+  if (s == "2") return InterpCode::code2;
+  if (s == "4") return InterpCode::code4;
+  if (s == "4p") return InterpCode::code4p;
+  throw InvalidInterpCode(fmt::format("unknown interpolation code '{}' (expected code0, code1, code2, code4 or code4p)", s));
+}
+
+std::string_view to_string(InterpCode code) {
+  switch (code) {
+    case InterpCode::code0: return "code0";
+    case InterpCode::code1: return "code1";
+    case InterpCode::code2: return "code2";
+    case InterpCode::code4: return "code4";
+    case InterpCode::code4p: return "code4p";
+  }
+  return "?";
+}
+
+ValueGrad additive_delta(InterpCode code, double alpha, double down, double nom, double up) {
+  const double d_up = up - nom;
+  const double d_dn = nom - down;
+  switch (code) {
+    case InterpCode::code0:
+      return alpha > 0 ? ValueGrad{d_up * alpha, d_up} : ValueGrad{d_dn * alpha, d_dn};
+    case InterpCode::code2: {
+      const double a = 0.5 * (up + down) - nom;
+      const double b = 0.5 * (up - down);
+      if (alpha > 1) return {(b + 2 * a) * (alpha - 1), b + 2 * a};
+      if (alpha < -1) return {(b - 2 * a) * (alpha + 1), b - 2 * a};
+      return {a * alpha * alpha + b * alpha, 2 * a * alpha + b};
+    }
+    case InterpCode::code4p: {
+      if (alpha > 1) return {d_up * alpha, d_up};
+      if (alpha < -1) return {d_dn * alpha, d_dn};
+      const double S = 0.5 * (d_up + d_dn);
+      const double A = 0.0625 * (d_up - d_dn);
+      const double a2 = alpha * alpha;
+      // delta = alpha*S + A*(3 a^6 - 10 a^4 + 15 a^2), written as pyhf evaluates it.
+      const double poly = a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
+      const double dpoly = alpha * (a2 * (a2 * 18.0 - 40.0) + 30.0);
+      return {poly * A + alpha * S, dpoly * A + S};
+    }
+    default:
+      throw InvalidInterpCode(fmt::format("{} is not an additive interpolation code", to_string(code)));
+  }
+}
+
+Code4Coefficients code4_coefficients(double down_ratio, double up_ratio) {
+  // Solve for the polynomial 1 + sum a_i alpha^i that matches value, first and second
+  // derivative of the exponential branches at alpha = +-1 (alpha0 = 1); the inverse of
+  // the 6x6 system is closed-form (CERN-OPEN-2012-016, and pyhf's code4 docstring).
+  Code4Coefficients c;
+  c.up = up_ratio;
+  c.down = down_ratio;
+  c.log_up = std::log(up_ratio);
+  c.log_down = std::log(down_ratio);
+  const double b[6] = {up_ratio - 1.0,
+                       down_ratio - 1.0,
+                       c.log_up * up_ratio,
+                       -c.log_down * down_ratio,
+                       c.log_up * c.log_up * up_ratio,
+                       c.log_down * c.log_down * down_ratio};
+  static constexpr double inv[6][6] = {
+      {15.0 / 16, -15.0 / 16, -7.0 / 16, -7.0 / 16, 1.0 / 16, -1.0 / 16},
+      {3.0 / 2, 3.0 / 2, -9.0 / 16, 9.0 / 16, 1.0 / 16, 1.0 / 16},
+      {-5.0 / 8, 5.0 / 8, 5.0 / 8, 5.0 / 8, -1.0 / 8, 1.0 / 8},
+      {3.0 / -2, 3.0 / -2, -7.0 / -8, 7.0 / -8, -1.0 / 8, -1.0 / 8},
+      {3.0 / 16, -3.0 / 16, -3.0 / 16, -3.0 / 16, 1.0 / 16, -1.0 / 16},
+      {1.0 / 2, 1.0 / 2, -5.0 / 16, 5.0 / 16, 1.0 / 16, 1.0 / 16}};
+  for (int r = 0; r < 6; ++r) {
+    double s = 0;
+    for (int k = 0; k < 6; ++k) s += inv[r][k] * b[k];
+    c.a[r] = s;
+  }
+  return c;
+}
+
+ValueGrad multiplicative_factor(InterpCode code, double alpha, double down_ratio, double up_ratio,
+                                const Code4Coefficients* c4) {
+  switch (code) {
+    case InterpCode::code1:
+      if (alpha > 0) {
+        const double v = std::pow(up_ratio, alpha);
+        return {v, v * std::log(up_ratio)};
+      } else {
+        const double v = std::pow(down_ratio, -alpha);
+        return {v, -v * std::log(down_ratio)};
+      }
+    case InterpCode::code4: {
+      if (alpha >= 1) {
+        const double v = std::pow(c4->up, alpha);
+        return {v, v * c4->log_up};
+      }
+      if (alpha <= -1) {
+        const double v = std::pow(c4->down, -alpha);
+        return {v, -v * c4->log_down};
+      }
+      const auto& a = c4->a;
+      // Horner form of 1 + sum_i a_i alpha^i and its derivative.
+      const double v = 1.0 + alpha * (a[0] + alpha * (a[1] + alpha * (a[2] + alpha * (a[3] + alpha * (a[4] + alpha * a[5])))));
+      const double g = a[0] + alpha * (2 * a[1] + alpha * (3 * a[2] + alpha * (4 * a[3] + alpha * (5 * a[4] + alpha * 6 * a[5]))));
+      return {v, g};
+    }
+    default:
+      throw InvalidInterpCode(fmt::format("{} is not a multiplicative interpolation code", to_string(code)));
+  }
+}
+
+}  // namespace hfx

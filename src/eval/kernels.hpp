@@ -1,0 +1,43 @@
+// Per-entry modifier kernels shared by the Evaluator and the by-sample breakdown (internal).
+#pragma once
+
+#include "../compile/model_data.hpp"
+#include "hfx/interpolation.hpp"
+
+namespace hfx::detail {
+
+// Additive code4p, inlined: the default histosys interpolation and the hottest kernel.
+inline ValueGrad code4p_delta(double alpha, double down, double nom, double up) {
+  const double d_up = up - nom;
+  const double d_dn = nom - down;
+  if (alpha > 1) return {d_up * alpha, d_up};
+  if (alpha < -1) return {d_dn * alpha, d_dn};
+  const double S = 0.5 * (d_up + d_dn);
+  const double A = 0.0625 * (d_up - d_dn);
+  const double a2 = alpha * alpha;
+  const double poly = a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
+  const double dpoly = alpha * (a2 * (a2 * 18.0 - 40.0) + 30.0);
+  return {poly * A + alpha * S, dpoly * A + S};
+}
+
+// The normsys factor of entry e at alpha (multiplicative codes directly; additive codes
+// interpolate the factor around a nominal of 1).
+inline ValueGrad normsys_factor(InterpCode code, double alpha, const NormSysEntry& e) {
+  if (is_multiplicative(code)) return multiplicative_factor(code, alpha, e.lo, e.hi, &e.c4);
+  const ValueGrad d = additive_delta(code, alpha, e.lo, 1.0, e.hi);
+  return {1.0 + d.value, d.grad};
+}
+
+// The histosys delta added to bin i of a block, for entry-bin t, at alpha.
+inline ValueGrad histosys_delta(const ModelData& d, double alpha, std::size_t i, std::size_t t) {
+  const double nom = d.nominal[i];
+  const InterpCode code = d.histosys_code;
+  if (code == InterpCode::code4p) return code4p_delta(alpha, d.histo_down[t], nom, d.histo_up[t]);
+  if (is_multiplicative(code)) {
+    const ValueGrad f = multiplicative_factor(code, alpha, d.histo_down[t] / nom, d.histo_up[t] / nom, &d.histo_c4[t]);
+    return {nom * (f.value - 1.0), nom * f.grad};
+  }
+  return additive_delta(code, alpha, d.histo_down[t], nom, d.histo_up[t]);
+}
+
+}  // namespace hfx::detail
