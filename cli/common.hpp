@@ -2,6 +2,7 @@
 #pragma once
 
 #include "hfx/json.hpp"
+#include "hfx/model.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -13,8 +14,26 @@ namespace hfx::cli {
 void write_json(const Json& value, const std::string& output_file, int indent = 4);
 // Writes text to `output_file`, or stdout when empty.
 void write_text(const std::string& text, const std::string& output_file);
+// Python's json.dumps(value, indent=4, sort_keys=True) + "\n", byte for byte (ASCII-only
+// output with \uXXXX escapes, floats in repr form): what pyhf's spec/patchset commands print.
+std::string pyhf_json_dumps(const Json& value);
+// Prints it like pyhf: to stdout with a final newline, or to `output_file` without one.
+void write_pyhf_json(const Json& value, const std::string& output_file);
+// Compiles the measurement ("" = first) for display; a background-only workspace whose POI is not a parameter gets a model without POI, explained in *note (cmd_inspect.cpp).
+Model compile_for_cli(const Workspace& ws, const std::string& measurement, std::string* note);
 
 // Subcommand registration, one per file in cli/.
 void add_digest(CLI::App& app);
+void add_inspect(CLI::App& app);
+void add_yields(CLI::App& app);
+void add_combine(CLI::App& app);
+void add_prune(CLI::App& app);
+void add_rename(CLI::App& app);
+void add_sort(CLI::App& app);
+void add_patchset(CLI::App& app);
+void add_fit(CLI::App& app);
+void add_cls(CLI::App& app);
+void add_upper_limit(CLI::App& app);
+void add_significance(CLI::App& app);
 
 }  // namespace hfx::cli

@@ -17,6 +17,17 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("hfx ") + hfx::kVersion);
   app.require_subcommand(1);
   hfx::cli::add_digest(app);
+  hfx::cli::add_fit(app);
+  hfx::cli::add_cls(app);
+  hfx::cli::add_upper_limit(app);
+  hfx::cli::add_significance(app);
+  hfx::cli::add_inspect(app);
+  hfx::cli::add_yields(app);
+  hfx::cli::add_combine(app);
+  hfx::cli::add_prune(app);
+  hfx::cli::add_rename(app);
+  hfx::cli::add_sort(app);
+  hfx::cli::add_patchset(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,7 +15,13 @@ namespace hfx {
 
 class Evaluator {
  public:
-  explicit Evaluator(const Model& model);
+  // How Poisson constraint terms are summed. `pyhf` repeats pyhf's operation order, so
+  // logpdf agrees with pyhf to the last bits even where those bits are rounding noise
+  // (shapesys with tau ~ 1e11 gives terms ~1e12). `stable` evaluates the same function
+  // without cancellation; fits use it, so their minima are not limited by that noise.
+  enum class Arithmetic { pyhf, stable };
+
+  explicit Evaluator(const Model& model, Arithmetic arithmetic = Arithmetic::pyhf);
 
   const Model& model() const { return *model_; }
 
@@ -56,6 +62,8 @@ class Evaluator {
   std::vector<double> data_;
   std::vector<double> main_const_;     // per main bin: lgamma(n + 1)
   std::vector<double> poisson_const_;  // per Poisson constraint: lgamma(a + 1)
+  std::vector<double> poisson_stable_const_;  // a log a - a - lgamma(a + 1)
+  Arithmetic arithmetic_;
   double normal_const_ = 0;            // sum of log(sigma sqrt(2 pi))
   std::vector<double> block_scale_;  // per block: product of scalar factors
   std::vector<double> bin_factor_;   // per block-bin: product of per-bin factors

@@ -22,7 +22,7 @@ constexpr double kLogSqrt2Pi = 0.91893853320467274178;  // log(sqrt(2 pi))
 
 }  // namespace
 
-Evaluator::Evaluator(const Model& model) : model_(&model) {
+Evaluator::Evaluator(const Model& model, Arithmetic arithmetic) : model_(&model), arithmetic_(arithmetic) {
   const auto& d = model.data();
   block_scale_.assign(d.blocks.size(), 1.0);
   bin_factor_.assign(d.nominal.size(), 1.0);
@@ -40,6 +40,7 @@ Evaluator::Evaluator(const Model& model) : model_(&model) {
   data_.assign(d.nmain + d.auxdata.size(), 0.0);
   main_const_.assign(d.nmain, 0.0);
   poisson_const_.assign(d.poisson.size(), 0.0);
+  poisson_stable_const_.assign(d.poisson.size(), 0.0);
   for (std::size_t i = 0; i < d.auxdata.size(); ++i) data_[d.nmain + i] = d.auxdata[i];
 }
 
@@ -59,7 +60,11 @@ void Evaluator::set_data(std::span<const double> data) {
   // constraints (tau ~ 1e8) each term is a small difference of huge numbers, and summing
   // the huge parts first would lose digits that pyhf keeps.
   for (std::size_t g = 0; g < d.nmain; ++g) main_const_[g] = detail::log_gamma(data_[g] + 1.0);
-  for (std::size_t k = 0; k < d.poisson.size(); ++k) poisson_const_[k] = detail::log_gamma(data_[d.nmain + d.poisson[k].aux] + 1.0);
+  for (std::size_t k = 0; k < d.poisson.size(); ++k) {
+    const double a = data_[d.nmain + d.poisson[k].aux];
+    poisson_const_[k] = detail::log_gamma(a + 1.0);
+    poisson_stable_const_[k] = a > 0 ? (a * std::log(a) - a) - poisson_const_[k] : 0.0;
+  }
   double c = 0;
   for (const auto& nc : d.normal) c += std::log(nc.sigma) + kLogSqrt2Pi;
   normal_const_ = c;
@@ -138,9 +143,17 @@ double Evaluator::constraint_nll(std::span<const double> x) const {
     const auto& c = d.poisson[k];
     const double lam = x[c.par] * c.tau, a = data_[d.nmain + c.aux];
     if (!(lam > 0)) return std::numeric_limits<double>::infinity();
-    // Same operation order as pyhf (xlogy(a, lam) - lam - lgamma(a + 1)): with tau ~ 1e11
-    // the intermediate values are ~1e12 and the rounding of each step shows.
-    sum -= ((a > 0 ? a * std::log(lam) : 0.0) - lam) - poisson_const_[k];
+    if (arithmetic_ == Arithmetic::pyhf || a <= 0) {
+      // Same operation order as pyhf (xlogy(a, lam) - lam - lgamma(a + 1)): with tau ~ 1e11
+      // the intermediate values are ~1e12 and the rounding of each step shows (~1e-3).
+      sum -= ((a > 0 ? a * std::log(lam) : 0.0) - lam) - poisson_const_[k];
+    } else {
+      // The same value written as C + a (log r - r + 1), r = lam / a, C = a log a - a -
+      // lgamma(a + 1): no cancellation between huge terms, so the minimiser sees a smooth
+      // function even for tau ~ 1e11.
+      const double u = lam / a - 1.0;
+      sum -= poisson_stable_const_[k] + a * (std::log1p(u) - u);
+    }
   }
   return sum + normal_const_;
 }

@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -116,6 +119,29 @@ std::string_view first_line(std::string_view s) {
   return n == std::string_view::npos ? s : s.substr(0, n);
 }
 
+// The offset of the first number literal (outside strings) that overflows a double.
+std::size_t first_overflowing_number(std::string_view text) {
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      std::size_t j = i;
+      while (j < text.size() && std::strchr("+-.eE0123456789", text[j]) != nullptr) ++j;
+      const std::string literal(text.substr(i, j - i));
+      if (!std::isfinite(std::strtod(literal.c_str(), nullptr))) return i;
+      i = j - 1;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 Json parse_json(std::string_view text, std::string_view source) {
@@ -159,10 +185,19 @@ Json parse_json(std::string_view text, std::string_view source) {
         what = what.substr(p + 2);
       }
     }
-    const bool truncated = at + 1 >= text.size();
+    const bool truncated = what.find("unexpected end of input") != std::string::npos;
     throw InvalidSpecification(fmt::format("{}:{}:{}: {}: invalid JSON{}: {}", source, line, col,
                                            where.path, truncated ? " (truncated document)" : "",
                                            std::string(first_line(what))));
+  } catch (const nlohmann::json::out_of_range&) {
+    // nlohmann reports a number beyond the double range (e.g. 1e999) without a position.
+    const std::size_t at = first_overflowing_number(text);
+    auto [line, col] = line_col(text, at);
+    const ScanResult where = scan(text, at);
+    std::size_t end = text.find_first_of(",]} \t\r\n", at);
+    if (end == std::string_view::npos) end = text.size();
+    throw InvalidSpecification(fmt::format("{}:{}:{}: {}: number {} is outside the range of a double", source,
+                                           line, col, where.path, text.substr(at, std::min<std::size_t>(end - at, 40))));
   }
 }
 

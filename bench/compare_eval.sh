@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Compares hfx's likelihood evaluation with pyhf's on every reference workspace.
+#
+#   bench/compare_eval.sh [BUILD_DIR]      (default: ./build)
+#
+# Runs BUILD_DIR/bench/hfx_bench_eval (NLL and NLL+gradient at the suggested init on the
+# observed data) and, when the pyhf reference checkout exists (PYHF_REF, default
+# /tmp/pyhf-ref), times pyhf's `model.logpdf(pars, data)` on the same workspaces with the
+# numpy backend: the median over 15 batches of calls, each batch ~50 ms. Both sides count
+# CPU time of one thread (BLAS threads pinned to 1). Prints a Markdown table:
+# workspace, hfx NLL/s, hfx NLL+grad/s, pyhf logpdf/s, ratio (hfx NLL/s over pyhf logpdf/s).
+#
+# Environment: PYHF_REF (pyhf checkout with src/), PYTHON (default /usr/bin/python3),
+# MIN_TIME (Google Benchmark min time per benchmark in seconds, default 0.5).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+build="${1:-$root/build}"
+bench="$build/bench/hfx_bench_eval"
+data="$root/tests/data/reference"
+pyhf_ref="${PYHF_REF:-/tmp/pyhf-ref}"
+python="${PYTHON:-/usr/bin/python3}"
+min_time="${MIN_TIME:-0.5}"
+
+if [[ ! -x "$bench" ]]; then
+  echo "compare_eval.sh: $bench not found; build the hfx_bench_eval target first" >&2
+  exit 1
+fi
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+echo "running hfx_bench_eval (min time ${min_time}s per benchmark) ..." >&2
+"$bench" --benchmark_min_time="$min_time" --benchmark_format=json --benchmark_out="$tmp/hfx.json" \
+  --benchmark_out_format=json > /dev/null
+
+if [[ -d "$pyhf_ref/src" ]]; then
+  echo "timing pyhf logpdf (numpy backend) ..." >&2
+  OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONPATH="$pyhf_ref/src" \
+    "$python" - "$data" "$tmp/pyhf.json" <<'PY' >&2
+import json, logging, pathlib, statistics, sys, time, warnings
+logging.disable(logging.WARNING)  # "multiple measurements defined" etc.
+warnings.filterwarnings("ignore")
+import pyhf
+
+pyhf.set_backend("numpy")
+root, out = pathlib.Path(sys.argv[1]), sys.argv[2]
+rates = {}
+for path in sorted(root.rglob("workspace.json")):
+    name = path.parent.relative_to(root).as_posix()
+    ws = pyhf.Workspace(json.loads(path.read_text()))
+    model = ws.model()
+    data = pyhf.tensorlib.astensor(ws.data(model))
+    pars = pyhf.tensorlib.astensor(model.config.suggested_init())
+    for _ in range(20):
+        model.logpdf(pars, data)
+    n, t = 1, 0.0
+    while t < 0.05:  # calls per batch so that one batch takes ~50 ms
+        n *= 2
+        t0 = time.process_time()
+        for _ in range(n):
+            model.logpdf(pars, data)
+        t = time.process_time() - t0
+    per_call = []
+    for _ in range(15):
+        t0 = time.process_time()
+        for _ in range(n):
+            model.logpdf(pars, data)
+        per_call.append((time.process_time() - t0) / n)
+    rates[name] = 1.0 / statistics.median(per_call)
+    print(f"  {name}: {rates[name]:.0f} logpdf/s", file=sys.stderr)
+json.dump(rates, open(out, "w"))
+PY
+else
+  echo "{}" > "$tmp/pyhf.json"
+  echo "compare_eval.sh: $pyhf_ref not found; pyhf columns left empty" >&2
+fi
+
+"$python" - "$tmp/hfx.json" "$tmp/pyhf.json" <<'PY'
+import json, sys
+
+hfx = json.load(open(sys.argv[1]))
+pyhf = json.load(open(sys.argv[2]))
+rates = {}
+for b in hfx["benchmarks"]:
+    kind, name = b["name"].split("/", 1)
+    rates.setdefault(name, {})[kind] = b["items_per_second"]
+
+def fmt(x):
+    if x is None:
+        return "—"
+    for unit, scale in (("M", 1e6), ("k", 1e3)):
+        if x >= scale:
+            return f"{x / scale:.3g}{unit}"
+    return f"{x:.3g}"
+
+ctx = hfx.get("context", {})
+print(f"hfx_bench_eval on {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, {ctx.get('date', '')}")
+print()
+print("| workspace | hfx NLL/s | hfx NLL+grad/s | pyhf logpdf/s | ratio |")
+print("|---|---:|---:|---:|---:|")
+for name in sorted(rates):
+    r = rates[name]
+    p = pyhf.get(name)
+    ratio = f"{r['nll'] / p:.0f}×" if p else "—"
+    print(f"| {name} | {fmt(r.get('nll'))} | {fmt(r.get('nll_grad'))} | {fmt(p)} | {ratio} |")
+PY

@@ -1,0 +1,81 @@
+// `hfx fit`: maximum-likelihood fit (pyhf fit's options and JSON keys, plus status,
+// uncertainties and correlations).
+#include "common.hpp"
+#include "model_input.hpp"
+
+#include "hfx/errors.hpp"
+#include "hfx/fit.hpp"
+
+#include <fmt/format.h>
+
+namespace hfx::cli {
+
+void add_fit(CLI::App& app) {
+  struct Opts {
+    ModelInput in;
+    std::string output_file;
+    bool value = false, table = false;
+    std::vector<std::string> fix;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("fit", "Perform a maximum likelihood fit for a given pyhf workspace.\n"
+                                        "JSON keys as `pyhf fit` (mle_parameters, twice_nll with --value) plus status, "
+                                        "uncertainties, correlations, iterations and evaluations.");
+  o->in.add_to(cmd);
+  cmd->add_option("--output-file", o->output_file, "Write the JSON result here instead of stdout");
+  cmd->add_flag("--value", o->value, "Include the fitted value of the objective (twice_nll)");
+  cmd->add_option("--fix", o->fix, "Fix a parameter: NAME=VALUE (repeatable)");
+  cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
+  cmd->add_option("--backend,--optimizer,--optconf", "Accepted for pyhf compatibility and ignored")->expected(0, 1);
+  cmd->callback([o] {
+    LoadedModel lm = load_model(o->in);
+    const Model& m = *lm.model;
+    FitProblem prob = FitProblem::from_model(m);
+    for (const auto& f : o->fix) {
+      const auto eq = f.find('=');
+      if (eq == std::string::npos) throw Unsupported(fmt::format("--fix '{}': expected NAME=VALUE", f));
+      const std::string name = f.substr(0, eq);
+      const auto& names = m.par_names();
+      const auto it = std::find(names.begin(), names.end(), name);
+      if (it == names.end()) throw InvalidModel(fmt::format("--fix: no parameter '{}' in the model", name));
+      const std::size_t i = static_cast<std::size_t>(it - names.begin());
+      prob.init[i] = std::stod(f.substr(eq + 1));
+      prob.fixed[i] = true;
+    }
+    FitOptions opts;
+    opts.uncertainties = true;
+    const FitResult r = fit(m, lm.data, prob, opts);
+    if (!r.converged())
+      throw FailedMinimization(fmt::format("the fit did not converge ({}: {}); no result printed", to_string(r.status), r.message));
+    Json pars = Json::object(), errs = Json::object();
+    for (const auto& p : m.parameter_sets()) {
+      pars[p.name] = std::vector<double>(r.x.begin() + p.offset, r.x.begin() + p.offset + p.size);
+      errs[p.name] = std::vector<double>(r.uncertainties.begin() + p.offset, r.uncertainties.begin() + p.offset + p.size);
+    }
+    if (o->table) {
+      std::string t = fmt::format("status: {}   twice_nll: {:.10g}   iterations: {}   evaluations: {}\n\n", to_string(r.status),
+                                  r.twice_nll(), r.iterations, r.evaluations);
+      t += fmt::format("{:<50} {:>14} {:>12}\n", "parameter", "value", "uncertainty");
+      for (std::size_t i = 0; i < m.npars(); ++i)
+        t += fmt::format("{:<50} {:>14.6g} {:>12.4g}{}\n", m.par_names()[i], r.x[i], r.uncertainties[i], prob.fixed[i] ? "  (fixed)" : "");
+      write_text(t, o->output_file);
+      return;
+    }
+    Json out = Json::object();
+    out["mle_parameters"] = pars;
+    if (o->value) out["twice_nll"] = r.twice_nll();
+    out["uncertainties"] = errs;
+    out["status"] = std::string(to_string(r.status));
+    out["iterations"] = r.iterations;
+    out["evaluations"] = r.evaluations;
+    out["projected_gradient_norm"] = r.grad_norm;
+    out["par_names"] = m.par_names();
+    std::vector<std::vector<double>> corr(m.npars());
+    for (std::size_t i = 0; i < m.npars(); ++i)
+      corr[i].assign(r.correlations.begin() + i * m.npars(), r.correlations.begin() + (i + 1) * m.npars());
+    out["correlations"] = corr;
+    write_json(out, o->output_file);
+  });
+}
+
+}  // namespace hfx::cli

@@ -1,0 +1,191 @@
+// `hfx yields WORKSPACE`: the model's prediction (per channel, per sample, totals and the
+// observation) at the suggested init or at parameters read from a JSON file, as JSON or as
+// a readable table. pyhf has no such command; its keys follow pyhf's vocabulary
+// (par_names, expected_data, auxdata, logpdf).
+#include "common.hpp"
+
+#include "hfx/errors.hpp"
+#include "hfx/model.hpp"
+#include "hfx/patchset.hpp"
+#include "hfx/workspace.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace hfx::cli {
+namespace {
+
+std::vector<double> number_list(const Json& value, std::size_t size, const std::string& where) {
+  if (!value.is_array() || value.size() != size)
+    throw InvalidPdfParameters(fmt::format("{}: expected a list of {} numbers, got {}", where, size,
+                                           value.is_array() ? fmt::format("a list of {}", value.size())
+                                                            : std::string(value.type_name())));
+  std::vector<double> out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (!value[i].is_number())
+      throw InvalidPdfParameters(fmt::format("{}[{}]: expected a number, got {}", where, i, value[i].type_name()));
+    out.push_back(value[i].get<double>());
+  }
+  return out;
+}
+
+// Reads parameters from `path`: a list in par_names order, or an object mapping parameter
+// set names to values (lists for vector sets) or single "name[i]" entries to numbers;
+// parameters the object does not name keep their suggested init.
+std::vector<double> read_pars(const std::string& path, const Model& model) {
+  const Json doc = load_json_file(path);
+  if (doc.is_array()) return number_list(doc, model.npars(), path);
+  if (!doc.is_object())
+    throw InvalidPdfParameters(fmt::format("{}: expected a list of {} numbers or an object name -> value, got {}",
+                                           path, model.npars(), doc.type_name()));
+  std::vector<double> pars = model.suggested_init();
+  const auto& names = model.par_names();
+  for (const auto& [key, value] : doc.items()) {
+    const std::string where = fmt::format("{}: parameter '{}'", path, key);
+    const auto& sets = model.parameter_sets();
+    const auto set = std::find_if(sets.begin(), sets.end(), [&](const ParameterSet& p) { return p.name == key; });
+    if (set != sets.end()) {
+      if (set->is_scalar && value.is_number()) {
+        pars[set->offset] = value.get<double>();
+      } else if (set->is_scalar && !value.is_array()) {
+        throw InvalidPdfParameters(fmt::format("{}: expected a number, got {}", where, value.type_name()));
+      } else {
+        const auto v = number_list(value, set->size, where);
+        std::copy(v.begin(), v.end(), pars.begin() + static_cast<std::ptrdiff_t>(set->offset));
+      }
+      continue;
+    }
+    const auto it = std::find(names.begin(), names.end(), key);
+    if (it == names.end())
+      throw InvalidPdfParameters(fmt::format("{}: unknown parameter '{}' (not one of the model's {} parameter "
+                                             "sets or {} parameter names)",
+                                             path, key, sets.size(), names.size()));
+    if (!value.is_number())
+      throw InvalidPdfParameters(fmt::format("{}: expected a number, got {}", where, value.type_name()));
+    pars[static_cast<std::size_t>(it - names.begin())] = value.get<double>();
+  }
+  return pars;
+}
+
+Json channel_yields(const Model& model, std::span<const double> pars, const std::vector<double>& expected,
+                    const std::vector<double>& observed) {
+  auto blocks = model.expected_by_sample(pars);
+  std::stable_sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) {
+    return a.channel != b.channel ? a.channel < b.channel : a.sample < b.sample;
+  });
+  Json channels = Json::array();
+  std::size_t begin = 0;
+  for (std::size_t c = 0; c < model.channels().size(); ++c) {
+    const std::size_t nbins = model.channel_nbins()[c];
+    Json samples = Json::array();
+    for (const auto& b : blocks)
+      if (b.channel == c) samples.push_back(Json{{"name", model.samples()[b.sample]}, {"yields", b.yields}});
+    const auto first = static_cast<std::ptrdiff_t>(begin), last = static_cast<std::ptrdiff_t>(begin + nbins);
+    channels.push_back(Json{{"name", model.channels()[c]},
+                            {"bins", nbins},
+                            {"samples", std::move(samples)},
+                            {"total", std::vector<double>(expected.begin() + first, expected.begin() + last)},
+                            {"observed", std::vector<double>(observed.begin() + first, observed.begin() + last)}});
+    begin += nbins;
+  }
+  return channels;
+}
+
+std::string table(const Json& result, const std::string& header) {
+  std::string out = header;
+  for (const auto& ch : result["channels"]) {
+    std::size_t name_width = std::string("observed").size();
+    for (const auto& s : ch["samples"]) name_width = std::max(name_width, s["name"].get_ref<const std::string&>().size());
+    const std::size_t nbins = ch["bins"].get<std::size_t>();
+    const auto row = [&](const std::string& name, const Json& values) {
+      std::string r = fmt::format("  {:<{}}", name, name_width);
+      for (const auto& v : values) r += fmt::format("  {:>12.6g}", v.get<double>());
+      return r + "\n";
+    };
+    out += fmt::format("\nchannel '{}' ({} bin{})\n", ch["name"].get_ref<const std::string&>(), nbins,
+                       nbins == 1 ? "" : "s");
+    std::string head = fmt::format("  {:<{}}", "sample", name_width);
+    for (std::size_t i = 0; i < nbins; ++i) head += fmt::format("  {:>12}", fmt::format("bin {}", i));
+    out += head + "\n";
+    for (const auto& s : ch["samples"]) out += row(s["name"].get<std::string>(), s["yields"]);
+    out += "  " + std::string(name_width + 14 * nbins, '-') + "\n";
+    out += row("total", ch["total"]);
+    out += row("observed", ch["observed"]);
+  }
+  return out;
+}
+
+}  // namespace
+
+void add_yields(CLI::App& app) {
+  struct Opts {
+    std::string workspace = "-";
+    std::vector<std::string> patches;
+    std::string measurement;
+    std::string pars_file;
+    std::string output_file;
+    bool table = false;
+  };
+  auto opts = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand(
+      "yields",
+      "Print the model's prediction: expected yields per channel and sample, channel totals and the "
+      "observed data, at the suggested init or at the parameters in --pars. JSON keys: par_names, "
+      "pars, expected_data (main bins in pyhf's order), auxdata (expected auxdata at pars), logpdf "
+      "(of the observed data) and channels [{name, bins, samples [{name, yields}], total, observed}].");
+  cmd->add_option("workspace", opts->workspace, "Workspace JSON file ('-' or omitted: stdin)");
+  cmd->add_option("-p,--patch", opts->patches,
+                  "JSON Patch file (RFC 6902) applied to the workspace before building the model; "
+                  "repeat to apply several, in order");
+  cmd->add_option("--measurement", opts->measurement, "Measurement to use (default: the first)");
+  cmd->add_option("--pars", opts->pars_file,
+                  "JSON file with the parameters: a list of npars numbers in par_names order, or an "
+                  "object {\"name\": value} where vector parameter sets take lists and \"name[i]\" sets "
+                  "one component; parameters not named keep their suggested init");
+  cmd->add_flag("--table", opts->table, "Print a readable per-channel table instead of JSON");
+  cmd->add_option("--output-file", opts->output_file, "Write the output to this file instead of stdout");
+  cmd->callback([opts] {
+    Workspace ws = Workspace::load(opts->workspace);
+    for (const auto& path : opts->patches) {
+      try {
+        ws = JsonPatch::load(path).apply(ws);
+      } catch (const InvalidPatch& e) {
+        throw InvalidPatch(fmt::format("{}: {}", path, e.what()));
+      }
+    }
+    std::string note;
+    const Model model = compile_for_cli(ws, opts->measurement, &note);
+    const std::vector<double> pars = opts->pars_file.empty() ? model.suggested_init() : read_pars(opts->pars_file, model);
+    const std::vector<double> expected = model.expected_actualdata(pars);
+    const std::vector<double> observed = observed_data(ws, model, true);
+    const std::vector<double> observed_main(observed.begin(), observed.begin() + static_cast<std::ptrdiff_t>(model.nmaindata()));
+
+    Json result = Json::object();
+    result["par_names"] = model.par_names();
+    result["pars"] = pars;
+    result["expected_data"] = expected;
+    result["auxdata"] = model.expected_auxdata(pars);
+    result["logpdf"] = model.logpdf(pars, observed);
+    result["channels"] = channel_yields(model, pars, expected, observed_main);
+    if (!note.empty()) result["note"] = note;
+
+    if (opts->table) {
+      std::string header = fmt::format("measurement '{}', parameters {}; logpdf of the observed data = {}\n",
+                                       model.measurement_name(),
+                                       opts->pars_file.empty() ? std::string("at the suggested init")
+                                                               : fmt::format("from {}", opts->pars_file),
+                                       result["logpdf"].get<double>());
+      if (!note.empty()) header += "note: " + note + "\n";
+      write_text(table(result, header), opts->output_file);
+    } else {
+      write_json(result, opts->output_file, 2);
+    }
+  });
+}
+
+}  // namespace hfx::cli

@@ -1,0 +1,40 @@
+#include "model_input.hpp"
+
+#include "hfx/errors.hpp"
+#include "hfx/patchset.hpp"
+
+#include <fmt/format.h>
+
+namespace hfx::cli {
+
+void ModelInput::add_to(CLI::App* cmd) {
+  cmd->add_option("workspace", workspace, "Workspace JSON file ('-' for stdin)")->default_val("-");
+  cmd->add_option("--measurement", measurement, "Measurement name (default: the workspace's first)");
+  cmd->add_option("-p,--patch", patches, "JSON Patch file applied to the workspace first (repeatable)");
+  cmd->add_option("--normsys-interp", normsys_interp, "normsys interpolation code (code0, code1, code2, code4, code4p)")
+      ->capture_default_str();
+  cmd->add_option("--histosys-interp", histosys_interp, "histosys interpolation code (code0, code1, code2, code4, code4p)")
+      ->capture_default_str();
+}
+
+LoadedModel load_model(const ModelInput& in) {
+  LoadedModel out;
+  Workspace ws = Workspace::load(in.workspace);
+  for (const auto& path : in.patches) {
+    try {
+      ws = JsonPatch::load(path).apply(ws);
+    } catch (const Error& e) {
+      throw InvalidPatch(fmt::format("{}: {}", path, e.what()));
+    }
+  }
+  ModelOptions opts;
+  opts.measurement = in.measurement;
+  opts.normsys_interp = interp_code_from_string(in.normsys_interp);
+  opts.histosys_interp = interp_code_from_string(in.histosys_interp);
+  out.workspace = std::make_unique<Workspace>(std::move(ws));
+  out.model = std::make_unique<Model>(compile(*out.workspace, opts));
+  out.data = observed_data(*out.workspace, *out.model);
+  return out;
+}
+
+}  // namespace hfx::cli

@@ -1,0 +1,36 @@
+// Options shared by every command that builds a model from a workspace (fit, cls,
+// upper-limit, significance): WORKSPACE, --measurement, -p/--patch, interpolation codes.
+#pragma once
+
+#include "hfx/model.hpp"
+#include "hfx/workspace.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hfx::cli {
+
+struct ModelInput {
+  std::string workspace;
+  std::string measurement;
+  std::vector<std::string> patches;
+  std::string normsys_interp = "code4";
+  std::string histosys_interp = "code4p";
+
+  // Registers the options on `cmd`.
+  void add_to(CLI::App* cmd);
+};
+
+struct LoadedModel {
+  std::unique_ptr<Workspace> workspace;
+  std::unique_ptr<Model> model;
+  std::vector<double> data;  // observed main + auxdata
+};
+
+// Loads, patches and compiles. Throws hfx::Error subclasses with clear messages.
+LoadedModel load_model(const ModelInput& in);
+
+}  // namespace hfx::cli

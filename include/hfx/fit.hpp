@@ -1,0 +1,79 @@
+// Maximum-likelihood fits: bounded minimisation of the NLL with the analytic gradient.
+//
+// fit() never throws for numerical trouble: the result carries a status, and callers
+// decide. A fit that does not converge is retried from another start; only then does it
+// report failure. Thread safety: a fit uses the caller's Evaluator (one per thread).
+#pragma once
+
+#include "hfx/evaluator.hpp"
+
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hfx {
+
+enum class FitStatus {
+  converged,        // projected-gradient norm below tolerance
+  iteration_limit,  // stopped at max_iterations
+  line_search_failed,
+  nonfinite,        // the NLL was not finite at the start or at the end
+};
+std::string_view to_string(FitStatus s);
+
+struct FitOptions {
+  int max_iterations = 2000;
+  // Convergence: infinity norm of the projected gradient (in scaled variables, where
+  // each constrained parameter is measured in units of its constraint width).
+  double tolerance = 1e-8;
+  // Alternative convergence test after the Newton stage: estimated distance to the
+  // minimum g' H^-1 g / 2 (in units of NLL), as Minuit's EDM.
+  double edm_tolerance = 1e-12;
+  int lbfgs_memory = 12;
+  int max_restarts = 3;
+  // Compute the Hessian at the minimum for uncertainties and correlations.
+  bool uncertainties = false;
+};
+
+struct FitResult {
+  FitStatus status = FitStatus::nonfinite;
+  std::vector<double> x;     // best-fit parameters (fixed ones at their given values)
+  double nll = 0;            // -log L at x
+  double twice_nll() const { return 2 * nll; }
+  int iterations = 0;        // total over restarts
+  int evaluations = 0;       // NLL+gradient evaluations
+  int restarts = 0;
+  double grad_norm = 0;      // final projected-gradient infinity norm (unscaled)
+  std::string message;       // human-readable detail for non-converged fits
+  // With FitOptions::uncertainties: 1-sigma errors from the inverse Hessian (0 for
+  // fixed parameters) and the correlation matrix (npars x npars, row-major).
+  std::vector<double> uncertainties;
+  std::vector<double> correlations;
+  bool converged() const { return status == FitStatus::converged; }
+};
+
+// Problem definition shared by fit and the inference layer.
+struct FitProblem {
+  std::vector<double> init;
+  std::vector<std::pair<double, double>> bounds;
+  std::vector<bool> fixed;
+  // Defaults from the model (suggested init, bounds, fixed).
+  static FitProblem from_model(const Model& model);
+};
+
+// Minimises the NLL of the evaluator's bound data (construct the evaluator with
+// Arithmetic::stable for fits). `start` (optional) overrides
+// problem.init for free parameters (warm start); fixed parameters keep problem.init.
+FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& options = {},
+                   std::span<const double> start = {});
+
+// pyhf's infer.mle.fit: unconditional fit to `data`.
+FitResult fit(const Model& model, std::span<const double> data, const FitProblem& problem,
+              const FitOptions& options = {});
+// pyhf's infer.mle.fixed_poi_fit: the POI fixed at poi_value. Throws UnspecifiedPOI.
+FitResult fixed_poi_fit(const Model& model, double poi_value, std::span<const double> data,
+                        const FitProblem& problem, const FitOptions& options = {});
+
+}  // namespace hfx

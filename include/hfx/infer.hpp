@@ -1,0 +1,110 @@
+// Asymptotic inference with pyhf's conventions: test statistics, hypothesis tests
+// (CLs), upper limits and discovery significance.
+//
+// References: Cowan, Cranmer, Gross, Vitells, "Asymptotic formulae for likelihood-based
+// tests of new physics", arXiv:1007.1727 (eqs. 16, 53-66); pyhf.infer.
+#pragma once
+
+#include "hfx/fit.hpp"
+#include "hfx/model.hpp"
+
+#include <array>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace hfx {
+
+enum class TestStatistic { q0, q, qtilde, t, ttilde };
+TestStatistic test_statistic_from_string(std::string_view s);  // "q0", "q", "qtilde", "tmu"...
+std::string_view to_string(TestStatistic t);
+
+// A test-statistic value and the two fits behind it.
+struct TestStatResult {
+  double value = 0;
+  FitResult free_fit, fixed_fit;
+};
+
+// pyhf's infer.test_statistics.{q0, qmu, qmu_tilde, tmu, tmu_tilde}: 2*(nll(fixed) -
+// nll(free)) clipped at 0, and for q/qtilde 0 when muhat > mu (q0: 0 when muhat < 0).
+// The tilde variants are the same computation with the POI's lower bound at 0 (as in
+// pyhf, the bounds in `problem` decide). Throws UnspecifiedPOI.
+TestStatResult test_statistic(TestStatistic ts, double mu, const Model& model, std::span<const double> data,
+                              const FitProblem& problem, const FitOptions& options = {});
+
+// The expected band order used everywhere: -2, -1, 0, +1, +2 sigma (pyhf's order).
+using Band = std::array<double, 5>;
+
+struct HypotestResult {
+  double poi = 0;
+  double cls = 0, clsb = 0, clb = 0;  // observed (for q0: cls = p0, clsb = p0, clb = CLb)
+  Band cls_expected{};               // for q0: expected p0 band
+  Band clsb_expected{}, clb_expected{};
+  double teststat = 0;      // observed test statistic value (pyhf's calculator scale)
+  double qmu = 0, qmu_asimov = 0;
+  FitResult free_fit, fixed_fit, asimov_free_fit, asimov_fixed_fit;
+  bool all_converged() const;
+};
+
+// Asymptotic calculator (pyhf's AsymptoticCalculator with the "normal" base
+// distribution). Fits that do not depend on mu (the free fits and the Asimov dataset,
+// built from the conditional fit at mu = 0, or 1 for q0, on the observed data with
+// auxdata) are made once and cached; conditional fits warm-start from the previous mu.
+// Not thread-safe; make one per thread.
+class AsymptoticCalculator {
+ public:
+  AsymptoticCalculator(const Model& model, std::vector<double> data, TestStatistic ts = TestStatistic::qtilde,
+                       FitProblem problem = {}, FitOptions options = {});
+  HypotestResult hypotest(double mu);
+  // Expected CLs band alone (needs only the Asimov fits).
+  Band expected_cls(double mu);
+  const std::vector<double>& asimov_data();
+  int fits_performed() const { return fits_; }
+
+ private:
+  void ensure_asimov();
+  TestStatResult stat_on(Evaluator& ev, double mu, const FitResult& free_fit, std::vector<double>& warm);
+  const Model* model_;
+  std::vector<double> data_;
+  TestStatistic ts_;
+  FitProblem problem_;
+  FitOptions options_;
+  Evaluator ev_data_, ev_asimov_;
+  std::optional<FitResult> free_data_, free_asimov_;
+  std::vector<double> asimov_, warm_data_, warm_asimov_;
+  int fits_ = 0;
+};
+
+// One-shot pyhf.infer.hypotest.
+HypotestResult hypotest(double mu, const Model& model, std::span<const double> data,
+                        TestStatistic ts = TestStatistic::qtilde, const FitProblem* problem = nullptr,
+                        const FitOptions& options = {});
+
+struct UpperLimitResult {
+  double observed = 0;
+  Band expected{};
+  int hypotests = 0;  // CLs evaluations performed
+  std::vector<std::pair<double, double>> scan;  // (mu, observed CLs) at evaluated points (sorted)
+};
+
+// Upper limit on mu at CLs = level by TOMS748 root finding (Boost.Math), observed and
+// each expected band entry separately, bracketing inside the POI's bounds like pyhf
+// (halving the lower / doubling the upper end until bracketed). rtol is relative in mu.
+UpperLimitResult upper_limit(const Model& model, std::span<const double> data, double level = 0.05,
+                             TestStatistic ts = TestStatistic::qtilde, double rtol = 1e-6);
+// Upper limit from a scan: CLs at each mu, the level crossing by linear interpolation.
+UpperLimitResult upper_limit_scan(const Model& model, std::span<const double> data, std::span<const double> mus,
+                                  double level = 0.05, TestStatistic ts = TestStatistic::qtilde);
+
+struct SignificanceResult {
+  double q0 = 0;
+  double p0_observed = 0, z_observed = 0;
+  double p0_expected = 0, z_expected = 0;  // median, from the Asimov dataset at mu = 1
+  Band p0_expected_band{};
+  FitResult free_fit;
+};
+// Discovery significance from q0 (pyhf's hypotest(0, test_stat="q0")).
+SignificanceResult significance(const Model& model, std::span<const double> data);
+
+}  // namespace hfx

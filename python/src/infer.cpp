@@ -1,0 +1,165 @@
+// Fits, test statistics, hypothesis tests and upper limits for Python. Every call
+// converts its inputs, releases the GIL for the numerical work, and returns plain dicts
+// that the Python layer shapes into pyhf's return values.
+#include "bindings.hpp"
+
+#include "hfx/errors.hpp"
+#include "hfx/infer.hpp"
+
+#include <fmt/format.h>
+
+namespace hfxpy {
+
+namespace {
+
+py::dict fit_dict(const hfx::FitResult& r, std::size_t npars) {
+  py::dict d;
+  d["x"] = to_array(r.x);
+  d["nll"] = r.nll;
+  d["twice_nll"] = r.twice_nll();
+  d["status"] = std::string(hfx::to_string(r.status));
+  d["converged"] = r.converged();
+  d["message"] = r.message;
+  d["iterations"] = r.iterations;
+  d["evaluations"] = r.evaluations;
+  d["restarts"] = r.restarts;
+  d["grad_norm"] = r.grad_norm;
+  if (!r.uncertainties.empty()) d["uncertainties"] = to_array(r.uncertainties);
+  if (r.correlations.size() == npars * npars && npars > 0) {
+    auto c = to_array(r.correlations);
+    d["correlations"] = c.reshape({static_cast<py::ssize_t>(npars), static_cast<py::ssize_t>(npars)});
+  }
+  return d;
+}
+
+py::list band(const hfx::Band& b) {
+  py::list out;
+  for (double v : b) out.append(v);
+  return out;
+}
+
+py::dict hypotest_dict(const hfx::HypotestResult& h, std::size_t npars) {
+  py::dict d;
+  d["poi"] = h.poi;
+  d["cls"] = h.cls;
+  d["clsb"] = h.clsb;
+  d["clb"] = h.clb;
+  d["cls_expected"] = band(h.cls_expected);
+  d["clsb_expected"] = band(h.clsb_expected);
+  d["clb_expected"] = band(h.clb_expected);
+  d["teststat"] = h.teststat;
+  d["qmu"] = h.qmu;
+  d["qmu_asimov"] = h.qmu_asimov;
+  d["converged"] = h.all_converged();
+  d["free_fit"] = fit_dict(h.free_fit, npars);
+  d["fixed_fit"] = fit_dict(h.fixed_fit, npars);
+  return d;
+}
+
+void check_data(const hfx::Model& m, std::span<const double> data) {
+  if (data.size() != m.nmaindata() + m.nauxdata())
+    throw hfx::InvalidPdfData(fmt::format("data has {} values; the model expects {} (main {} + aux {})", data.size(),
+                                          m.nmaindata() + m.nauxdata(), m.nmaindata(), m.nauxdata()));
+}
+
+}  // namespace
+
+void init_infer(py::module_& m) {
+  m.def(
+      "fit",
+      [](const PyModel& pm, py::handle data, py::object init, py::object bounds, py::object fixed,
+         std::optional<double> fixed_poi, bool uncertainties) {
+        const hfx::Model& model = pm.model;
+        const std::vector<double> d = to_vector(data);
+        check_data(model, d);
+        const hfx::FitProblem problem = make_problem(model, init, bounds, fixed);
+        hfx::FitOptions options;
+        options.uncertainties = uncertainties;
+        hfx::FitResult r;
+        {
+          py::gil_scoped_release release;
+          r = fixed_poi ? hfx::fixed_poi_fit(model, *fixed_poi, d, problem, options)
+                        : hfx::fit(model, d, problem, options);
+        }
+        return fit_dict(r, model.npars());
+      },
+      py::arg("model"), py::arg("data"), py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(),
+      py::arg("fixed_params") = py::none(), py::arg("fixed_poi") = py::none(), py::arg("uncertainties") = false);
+
+  m.def(
+      "test_statistic",
+      [](const std::string& name, double mu, const PyModel& pm, py::handle data, py::object init, py::object bounds,
+         py::object fixed) {
+        const hfx::Model& model = pm.model;
+        const hfx::TestStatistic ts = hfx::test_statistic_from_string(name);
+        const std::vector<double> d = to_vector(data);
+        check_data(model, d);
+        const hfx::FitProblem problem = make_problem(model, init, bounds, fixed);
+        hfx::TestStatResult r;
+        {
+          py::gil_scoped_release release;
+          r = hfx::test_statistic(ts, mu, model, d, problem);
+        }
+        py::dict out;
+        out["value"] = r.value;
+        out["free_fit"] = fit_dict(r.free_fit, model.npars());
+        out["fixed_fit"] = fit_dict(r.fixed_fit, model.npars());
+        out["converged"] = r.free_fit.converged() && r.fixed_fit.converged();
+        return out;
+      },
+      py::arg("test_stat"), py::arg("mu"), py::arg("model"), py::arg("data"), py::arg("init_pars") = py::none(),
+      py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none());
+
+  m.def(
+      "hypotest_scan",
+      [](std::vector<double> mus, const PyModel& pm, py::handle data, const std::string& test_stat, py::object init,
+         py::object bounds, py::object fixed) {
+        const hfx::Model& model = pm.model;
+        const hfx::TestStatistic ts = hfx::test_statistic_from_string(test_stat);
+        std::vector<double> d = to_vector(data);
+        check_data(model, d);
+        hfx::FitProblem problem = make_problem(model, init, bounds, fixed);
+        std::vector<hfx::HypotestResult> results;
+        {
+          py::gil_scoped_release release;
+          if (mus.size() == 1) {
+            results.push_back(hfx::hypotest(mus[0], model, d, ts, &problem));
+          } else {
+            hfx::AsymptoticCalculator calc(model, std::move(d), ts, std::move(problem));
+            for (double mu : mus) results.push_back(calc.hypotest(mu));
+          }
+        }
+        py::list out;
+        for (const auto& h : results) out.append(hypotest_dict(h, model.npars()));
+        return out;
+      },
+      py::arg("mus"), py::arg("model"), py::arg("data"), py::arg("test_stat") = "qtilde",
+      py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none(),
+      "Asymptotic hypothesis tests at each mu (one calculator, so mu-independent fits are made once).");
+
+  m.def(
+      "upper_limit",
+      [](const PyModel& pm, py::handle data, double level, const std::string& test_stat, double rtol) {
+        const hfx::Model& model = pm.model;
+        const hfx::TestStatistic ts = hfx::test_statistic_from_string(test_stat);
+        const std::vector<double> d = to_vector(data);
+        check_data(model, d);
+        hfx::UpperLimitResult r;
+        {
+          py::gil_scoped_release release;
+          r = hfx::upper_limit(model, d, level, ts, rtol);
+        }
+        py::dict out;
+        out["observed"] = r.observed;
+        out["expected"] = band(r.expected);
+        out["hypotests"] = r.hypotests;
+        py::list scan;
+        for (auto [mu, cls] : r.scan) scan.append(py::make_tuple(mu, cls));
+        out["scan"] = scan;
+        return out;
+      },
+      py::arg("model"), py::arg("data"), py::arg("level") = 0.05, py::arg("test_stat") = "qtilde",
+      py::arg("rtol") = 1e-6);
+}
+
+}  // namespace hfxpy

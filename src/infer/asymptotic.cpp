@@ -1,0 +1,146 @@
+// The asymptotic calculator: CLs from the observed test statistic and the Asimov
+// dataset (arXiv:1007.1727), computed as pyhf's AsymptoticCalculator computes it.
+#include "hfx/errors.hpp"
+#include "hfx/infer.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace hfx {
+namespace detail {
+double test_statistic_value(TestStatistic ts, double mu, double muhat, double nll_fixed, double nll_free);
+}
+
+namespace {
+double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+// The n-sigma order of the expected band: pyhf evaluates n = 2, 1, 0, -1, -2 of the
+// background-only distribution, which gives CLs from the -2 sigma to the +2 sigma band.
+constexpr double kBandSigmas[5] = {2, 1, 0, -1, -2};
+}  // namespace
+
+bool HypotestResult::all_converged() const {
+  return free_fit.converged() && fixed_fit.converged() && asimov_free_fit.converged() && asimov_fixed_fit.converged();
+}
+
+AsymptoticCalculator::AsymptoticCalculator(const Model& model, std::vector<double> data, TestStatistic ts,
+                                           FitProblem problem, FitOptions options)
+    : model_(&model), data_(std::move(data)), ts_(ts), problem_(std::move(problem)), options_(options),
+      ev_data_(model, Evaluator::Arithmetic::stable), ev_asimov_(model, Evaluator::Arithmetic::stable) {
+  if (!model.poi_index()) throw UnspecifiedPOI("hypothesis tests need a model with a parameter of interest");
+  if (ts == TestStatistic::t || ts == TestStatistic::ttilde)
+    throw Unsupported("the asymptotic calculator supports the test statistics q0, q and qtilde (as pyhf)");
+  if (problem_.init.empty()) problem_ = FitProblem::from_model(model);
+  ev_data_.set_data(data_);
+}
+
+TestStatResult AsymptoticCalculator::stat_on(Evaluator& ev, double mu, const FitResult& free_fit, std::vector<double>& warm) {
+  const std::size_t poi = *model_->poi_index();
+  FitProblem fixed = problem_;
+  fixed.init[poi] = mu;
+  fixed.fixed[poi] = true;
+  if (warm.empty()) warm = free_fit.x;
+  warm[poi] = mu;
+  TestStatResult r;
+  r.free_fit = free_fit;
+  r.fixed_fit = minimize(ev, fixed, options_, warm);
+  ++fits_;
+  if (r.fixed_fit.converged()) warm = r.fixed_fit.x;
+  r.value = detail::test_statistic_value(ts_, mu, free_fit.x[poi], r.fixed_fit.nll, free_fit.nll);
+  return r;
+}
+
+void AsymptoticCalculator::ensure_asimov() {
+  if (!free_data_) {
+    free_data_ = minimize(ev_data_, problem_, options_);
+    ++fits_;
+  }
+  if (!asimov_.empty()) return;
+  const std::size_t poi = *model_->poi_index();
+  const double asimov_mu = ts_ == TestStatistic::q0 ? 1.0 : 0.0;
+  FitProblem fixed = problem_;
+  fixed.init[poi] = asimov_mu;
+  fixed.fixed[poi] = true;
+  std::vector<double> start = free_data_->x;
+  start[poi] = asimov_mu;
+  const FitResult asimov_fit = minimize(ev_data_, fixed, options_, start);
+  ++fits_;
+  asimov_ = model_->expected_data(asimov_fit.x, true);
+  ev_asimov_.set_data(asimov_);
+  // The Asimov dataset's own best fit is the point it was generated from.
+  free_asimov_ = minimize(ev_asimov_, problem_, options_, asimov_fit.x);
+  ++fits_;
+}
+
+const std::vector<double>& AsymptoticCalculator::asimov_data() {
+  ensure_asimov();
+  return asimov_;
+}
+
+HypotestResult AsymptoticCalculator::hypotest(double mu) {
+  ensure_asimov();
+  HypotestResult r;
+  r.poi = mu;
+  const TestStatResult obs = stat_on(ev_data_, mu, *free_data_, warm_data_);
+  const TestStatResult asi = stat_on(ev_asimov_, mu, *free_asimov_, warm_asimov_);
+  r.free_fit = obs.free_fit;
+  r.fixed_fit = obs.fixed_fit;
+  r.asimov_free_fit = asi.free_fit;
+  r.asimov_fixed_fit = asi.fixed_fit;
+  r.qmu = obs.value;
+  r.qmu_asimov = asi.value;
+  const double sq = std::sqrt(obs.value), sqa = std::sqrt(asi.value);
+  double t;
+  if (ts_ == TestStatistic::qtilde && !(sq <= sqa || sqa == 0)) t = (obs.value - asi.value) / (2 * sqa);
+  else t = sq - sqa;
+  r.teststat = t;
+  r.clsb = normal_cdf(-(t + sqa));
+  r.clb = normal_cdf(-t);
+  r.cls = r.clsb / r.clb;
+  for (int k = 0; k < 5; ++k) {
+    const double n = kBandSigmas[k];
+    r.clsb_expected[k] = normal_cdf(-(n + sqa));
+    r.clb_expected[k] = normal_cdf(-n);
+    r.cls_expected[k] = r.clsb_expected[k] / r.clb_expected[k];
+  }
+  if (ts_ == TestStatistic::q0) {
+    r.cls = r.clsb;
+    r.cls_expected = r.clsb_expected;
+  }
+  return r;
+}
+
+Band AsymptoticCalculator::expected_cls(double mu) {
+  ensure_asimov();
+  const TestStatResult asi = stat_on(ev_asimov_, mu, *free_asimov_, warm_asimov_);
+  const double sqa = std::sqrt(asi.value);
+  Band b{};
+  for (int k = 0; k < 5; ++k) {
+    const double n = kBandSigmas[k];
+    b[k] = ts_ == TestStatistic::q0 ? normal_cdf(-(n + sqa)) : normal_cdf(-(n + sqa)) / normal_cdf(-n);
+  }
+  return b;
+}
+
+HypotestResult hypotest(double mu, const Model& model, std::span<const double> data, TestStatistic ts,
+                        const FitProblem* problem, const FitOptions& options) {
+  AsymptoticCalculator calc(model, std::vector<double>(data.begin(), data.end()), ts,
+                            problem ? *problem : FitProblem::from_model(model), options);
+  return calc.hypotest(mu);
+}
+
+SignificanceResult significance(const Model& model, std::span<const double> data) {
+  AsymptoticCalculator calc(model, std::vector<double>(data.begin(), data.end()), TestStatistic::q0);
+  const HypotestResult h = calc.hypotest(0.0);
+  SignificanceResult s;
+  s.q0 = h.qmu;
+  s.p0_observed = h.clsb;
+  s.z_observed = std::sqrt(h.qmu);
+  s.p0_expected_band = h.clsb_expected;
+  s.p0_expected = h.clsb_expected[2];
+  s.z_expected = std::sqrt(h.qmu_asimov);
+  s.free_fit = h.free_fit;
+  return s;
+}
+
+}  // namespace hfx

@@ -1,0 +1,294 @@
+// The model subcommands of the CLI (`hfx yields`, `hfx inspect`) run as a user would:
+// yields against pyhf's expected data and logpdf in reference.json, inspect against
+// pyhf's text layout and the reference structure, and error exits.
+#include "hfx/json.hpp"
+#include "test_util.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace hfx {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// A scratch directory for this test process.
+fs::path scratch(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("hfx_cli_model_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir / name;
+}
+
+// Removes this process's scratch directory when the tests end.
+class ScratchCleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(scratch("x").parent_path(), ec);
+  }
+};
+const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+// Runs `hfx args...`; returns exit code and stdout+stderr.
+std::pair<int, std::string> hfx(const std::vector<std::string>& args) {
+  std::string cmd = quote(HFX_CLI_PATH);
+  for (const auto& a : args) {
+    cmd += ' ';
+    cmd += quote(a);
+  }
+  return test::run_command(cmd);
+}
+
+std::string workspace_of(const std::string& c) { return test::data_path("reference/" + c + "/workspace.json"); }
+
+// Runs `hfx yields` with --output-file and returns the parsed output.
+Json yields(std::vector<std::string> extra, const std::string& workspace) {
+  const fs::path out = scratch("yields.json");
+  std::vector<std::string> args = {"yields", workspace, "--output-file", out.string()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const auto [code, text] = hfx(args);
+  EXPECT_EQ(code, 0) << text;
+  return load_json_file(out.string());
+}
+
+void expect_vec_rel(const Json& got, const Json& want, double rel, const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double w = want[i].get<double>();
+    EXPECT_NEAR(got[i].get<double>(), w, rel * std::max(std::abs(w), 1e-300)) << what << " [" << i << "]";
+  }
+}
+
+void expect_logpdf(const Json& got, const Json& want, const std::string& what) {
+  const double w = want.get<double>();
+  EXPECT_NEAR(got.get<double>(), w, 1e-10 * std::max(1.0, std::abs(w))) << what;
+}
+
+class CliRealCase : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CliRealCase, YieldsAtInitMatchPyhf) {
+  const Json ref = test::load("reference/" + GetParam() + "/reference.json");
+  const Json y = yields({}, workspace_of(GetParam()));
+  EXPECT_EQ(y["par_names"], ref["structure"]["par_names"]);
+  EXPECT_EQ(y["pars"], ref["suggested_init"]);
+  expect_vec_rel(y["expected_data"], ref["expected_data_at_init"]["main"], 1e-12, "expected_data");
+  expect_vec_rel(y["auxdata"], ref["expected_data_at_init"]["aux"], 1e-12, "auxdata");
+  expect_logpdf(y["logpdf"], ref["logpdf_at_init"], "logpdf");
+}
+
+TEST_P(CliRealCase, YieldsAtShiftedParsListMatchPyhf) {
+  const Json ref = test::load("reference/" + GetParam() + "/reference.json");
+  const fs::path pars = scratch("pars_list.json");
+  write_file(pars, ref["shifted_point"]["pars"].dump());
+  const Json y = yields({"--pars", pars.string()}, workspace_of(GetParam()));
+  expect_vec_rel(y["expected_data"], ref["shifted_point"]["expected_main"], 1e-12, "expected_data");
+  expect_vec_rel(y["auxdata"], ref["shifted_point"]["expected_aux"], 1e-12, "auxdata");
+  expect_logpdf(y["logpdf"], ref["shifted_point"]["logpdf"], "logpdf");
+}
+
+TEST_P(CliRealCase, YieldsAtShiftedParsObjectMatchPyhf) {
+  // The same point written as {parameter set: value or list}.
+  const Json ref = test::load("reference/" + GetParam() + "/reference.json");
+  const Json& shifted = ref["shifted_point"]["pars"];
+  Json by_name = Json::object();
+  for (const auto& [name, ps] : ref["structure"]["parsets"].items()) {
+    const auto begin = ps["slice"][0].get<std::size_t>(), end = ps["slice"][1].get<std::size_t>();
+    if (end - begin == 1 && name.find('[') == std::string::npos && ref["structure"]["par_names"][begin] == name) {
+      by_name[name] = shifted[begin];
+    } else {
+      by_name[name] = Json::array();
+      for (auto i = begin; i < end; ++i) by_name[name].push_back(shifted[i]);
+    }
+  }
+  const fs::path pars = scratch("pars_object.json");
+  write_file(pars, by_name.dump());
+  const Json y = yields({"--pars", pars.string()}, workspace_of(GetParam()));
+  EXPECT_EQ(y["pars"], shifted);
+  expect_vec_rel(y["expected_data"], ref["shifted_point"]["expected_main"], 1e-12, "expected_data");
+  expect_logpdf(y["logpdf"], ref["shifted_point"]["logpdf"], "logpdf");
+}
+
+TEST_P(CliRealCase, YieldsChannelsAddUp) {
+  const Json ref = test::load("reference/" + GetParam() + "/reference.json");
+  const Json y = yields({}, workspace_of(GetParam()));
+  ASSERT_EQ(y["channels"].size(), ref["structure"]["n_channels"].get<std::size_t>());
+  Json total = Json::array(), observed = Json::array();
+  for (const auto& ch : y["channels"]) {
+    ASSERT_EQ(ch["total"].size(), ch["bins"].get<std::size_t>());
+    for (std::size_t b = 0; b < ch["total"].size(); ++b) {
+      double sum = 0;
+      for (const auto& s : ch["samples"]) sum += s["yields"][b].get<double>();
+      EXPECT_NEAR(sum, ch["total"][b].get<double>(), 1e-9 * std::max(1.0, std::abs(sum))) << ch["name"];
+      total.push_back(ch["total"][b]);
+      observed.push_back(ch["observed"][b]);
+    }
+  }
+  EXPECT_EQ(total, y["expected_data"]);
+  EXPECT_EQ(observed, ref["data"]["observed_main"]);
+}
+
+TEST_P(CliRealCase, InspectCounts) {
+  const Json st = test::load("reference/" + GetParam() + "/reference.json")["structure"];
+  const auto [code, text] = hfx({"inspect", "--json", workspace_of(GetParam())});
+  ASSERT_EQ(code, 0) << text;
+  const Json j = parse_json(text, "inspect --json");
+  EXPECT_EQ(j["channels"].size(), st["n_channels"].get<std::size_t>());
+  EXPECT_EQ(j["samples"].size(), st["n_samples"].get<std::size_t>());
+  EXPECT_EQ(j["parameters"].size(), st["n_parsets"].get<std::size_t>());
+  EXPECT_EQ(j["npars"], st["n_parameters"]);
+  EXPECT_EQ(j["nauxdata"], st["n_auxdata"]);
+  EXPECT_EQ(j["poi"], st["poi_name"]);
+  std::size_t sets = 0, pars = 0;
+  for (const auto& [type, c] : j["parameters_by_modifier_type"].items()) {
+    sets += c["parameter_sets"].get<std::size_t>();
+    pars += c["parameters"].get<std::size_t>();
+  }
+  EXPECT_EQ(sets, st["n_parsets"].get<std::size_t>());
+  EXPECT_EQ(pars, st["n_parameters"].get<std::size_t>());
+  for (std::size_t c = 0; c < j["channels"].size(); ++c) {
+    EXPECT_EQ(j["channels"][c][0], st["channels_pyhf_order"][c]);
+    EXPECT_EQ(j["channels"][c][1], st["channel_nbins"][st["channels_pyhf_order"][c].get<std::string>()]);
+  }
+
+  const auto [tcode, txt] = hfx({"inspect", workspace_of(GetParam())});
+  ASSERT_EQ(tcode, 0) << txt;
+  EXPECT_NE(txt.find("channels  " + std::to_string(st["n_channels"].get<std::size_t>()) + "\n"), std::string::npos);
+  EXPECT_NE(txt.find("parameters  " + std::to_string(st["n_parsets"].get<std::size_t>()) + "\n"), std::string::npos);
+  EXPECT_NE(txt.find("npars  " + std::to_string(st["n_parameters"].get<std::size_t>()) + "\n"), std::string::npos);
+  EXPECT_NE(txt.find("nauxdata  " + std::to_string(st["n_auxdata"].get<std::size_t>()) + "\n"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Reference, CliRealCase, ::testing::ValuesIn(test::real_cases()), [](const auto& param_info) {
+  std::string s = param_info.param;
+  for (auto& c : s)
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return s;
+});
+
+TEST(CliInspect, TextIsPyhfsLayout) {
+  // `pyhf inspect` output for this workspace, byte for byte; hfx's additions follow it.
+  const std::string pyhf =
+      "          Summary       \n"
+      "    ------------------  \n"
+      "       channels  2\n"
+      "        samples  4\n"
+      "     parameters  2\n"
+      "      modifiers  2\n"
+      "\n"
+      "       channels  nbins\n"
+      "     ----------  -----\n"
+      "        control    2  \n"
+      "         signal    2  \n"
+      "\n"
+      "        samples\n"
+      "     ----------\n"
+      "     background\n"
+      "           bkg1\n"
+      "           bkg2\n"
+      "         signal\n"
+      "\n"
+      "     parameters  constraint              modifiers\n"
+      "     ----------  ----------              ----------\n"
+      "coupled_normsys  constrained_by_normal   normsys\n"
+      "             mu  unconstrained           normfactor\n"
+      "\n"
+      "    measurement           poi            parameters\n"
+      "     ----------        ----------        ----------\n"
+      "       (*) meas            mu            (none)\n"
+      "\n";
+  const auto [code, text] = hfx({"inspect", workspace_of("pyhf-validation/2bin_2channel_couplednorm")});
+  ASSERT_EQ(code, 0) << text;
+  EXPECT_EQ(text.substr(0, pyhf.size()), pyhf);
+  EXPECT_NE(text.find("normfactor               1           1\n"), std::string::npos) << text;
+}
+
+TEST(CliInspect, OutputFileHasPyhfKeys) {
+  const fs::path out = scratch("inspect.json");
+  const auto [code, text] = hfx({"inspect", workspace_of("small/litehf-multi-channel"), "--output-file", out.string()});
+  ASSERT_EQ(code, 0) << text;
+  const Json j = load_json_file(out.string());
+  EXPECT_EQ(j["channels"], Json::parse(R"([["mychannel1", 4], ["mychannel2", 3]])"));
+  EXPECT_EQ(j["modifiers"], Json::parse(R"({"mu": "normfactor", "theta": "histosys", "theta2": "normsys"})"));
+  EXPECT_EQ(j["systematics"][1], Json::parse(R"(["theta", "constrained_by_normal", ["histosys"]])"));
+  EXPECT_EQ(j["measurements"], Json::parse(R"([["Measurement", "mu", []]])"));
+}
+
+TEST(CliInspect, BackgroundOnlyWorkspaceHasNoPoi) {
+  const auto [code, text] = hfx({"inspect", "--json", test::data_path("reference/3L-eRJR/published/BkgOnly.json")});
+  ASSERT_EQ(code, 0) << text;
+  const Json j = parse_json(text, "inspect --json");
+  EXPECT_TRUE(j["poi"].is_null());
+  EXPECT_NE(j["note"].get<std::string>().find("mu_SIG"), std::string::npos);
+}
+
+TEST(CliYields, PatchGivesThePatchedWorkspace) {
+  const std::string dir = test::data_path("reference/3L-eRJR/");
+  const Json patched = yields({"-p", dir + "published/patch.ERJR_200p0_100p0.json"}, dir + "published/BkgOnly.json");
+  const Json direct = yields({}, dir + "workspace.json");
+  EXPECT_EQ(patched, direct);
+}
+
+TEST(CliYields, TableHasEveryChannel) {
+  const auto [code, text] = hfx({"yields", "--table", workspace_of("small/litehf-multi-channel")});
+  ASSERT_EQ(code, 0) << text;
+  EXPECT_NE(text.find("channel 'mychannel1' (4 bins)"), std::string::npos) << text;
+  EXPECT_NE(text.find("channel 'mychannel2' (3 bins)"), std::string::npos) << text;
+  EXPECT_NE(text.find("  observed             34            22            13            11\n"), std::string::npos) << text;
+}
+
+// A failing command exits with 2 and prints exactly one line naming the problem.
+void expect_error(const std::vector<std::string>& args, const std::string& needle) {
+  const auto [code, text] = hfx(args);
+  EXPECT_EQ(code, 2) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  EXPECT_NE(text.find(needle), std::string::npos) << text;
+}
+
+TEST(CliYields, BadParsAreOneLineErrors) {
+  const std::string ws = workspace_of("small/litehf-multi-channel");
+  const fs::path pars = scratch("bad_pars.json");
+  write_file(pars, "[1, 2");
+  expect_error({"yields", ws, "--pars", pars.string()}, "InvalidSpecification");
+  write_file(pars, R"({"mu": 1, "no_such_par": 2})");
+  expect_error({"yields", ws, "--pars", pars.string()}, "unknown parameter 'no_such_par'");
+  write_file(pars, "[1, 2]");
+  expect_error({"yields", ws, "--pars", pars.string()}, "expected a list of 3 numbers, got a list of 2");
+  write_file(pars, R"({"theta": [1, 2]})");
+  expect_error({"yields", ws, "--pars", pars.string()}, "parameter 'theta'");
+  write_file(pars, R"({"mu": "one"})");
+  expect_error({"yields", ws, "--pars", pars.string()}, "expected a number, got string");
+  expect_error({"yields", ws, "--pars", scratch("missing.json").string()}, "IOError");
+}
+
+TEST(CliYields, BadPatchIsOneLineError) {
+  const fs::path patch = scratch("bad_patch.json");
+  write_file(patch, R"([{"op": "remove", "path": "/channels/99"}])");
+  expect_error({"yields", workspace_of("small/litehf-multi-channel"), "-p", patch.string()}, "bad_patch.json");
+}
+
+TEST(CliYields, ParsByComponentName) {
+  const fs::path pars = scratch("component.json");
+  write_file(pars, R"({"mu": 2.0})");
+  const Json y = yields({"--pars", pars.string()}, workspace_of("small/litehf-multi-channel"));
+  EXPECT_EQ(y["pars"], Json::parse("[0.0, 2.0, 0.0]"));
+  EXPECT_EQ(y["channels"][0]["samples"][1]["yields"], Json::parse("[4.0, 6.0, 8.0, 10.0]"));
+}
+
+}  // namespace
+}  // namespace hfx
