@@ -1,0 +1,123 @@
+"""Exceptions raised by hfx, named as pyhf.exceptions names them.
+
+Errors raised in the C++ core (hfx::Error and its subclasses) arrive as the class of the
+same name here; every class derives from :class:`HfxError` as well as from ``Exception``.
+"""
+
+__all__ = [
+    "HfxError",
+    "FailedMinimization",
+    "IOError",
+    "ImportBackendError",
+    "InvalidBackend",
+    "InvalidInterpCode",
+    "InvalidMeasurement",
+    "InvalidModel",
+    "InvalidModifier",
+    "InvalidNameReuse",
+    "InvalidOptimizer",
+    "InvalidPatch",
+    "InvalidPatchLookup",
+    "InvalidPatchSet",
+    "InvalidPdfData",
+    "InvalidPdfParameters",
+    "InvalidSpecification",
+    "InvalidTestStatistic",
+    "InvalidWorkspaceOperation",
+    "PatchSetVerificationError",
+    "Unsupported",
+    "UnspecifiedPOI",
+]
+
+
+class HfxError(Exception):
+    """Base class of every hfx exception (not in pyhf, which has no common base)."""
+
+
+class Unsupported(HfxError):
+    """An option or combination of options hfx does not support."""
+
+
+class InvalidMeasurement(HfxError):
+    """A measurement that does not exist or is ambiguous."""
+
+
+class InvalidNameReuse(HfxError):
+    """The same parameter name used in incompatible ways."""
+
+
+class InvalidSpecification(HfxError):
+    """The document is not valid JSON or not a valid HistFactory document (with its JSON path)."""
+
+
+class InvalidPatchSet(InvalidSpecification):
+    """A patchset that passes the schema but is inconsistent."""
+
+
+class InvalidPatch(HfxError):
+    """A JSON Patch that cannot be applied."""
+
+
+class InvalidPatchLookup(HfxError):
+    """A patch that is not in the patchset."""
+
+
+class PatchSetVerificationError(HfxError):
+    """The workspace's digest does not match the patchset's."""
+
+
+class InvalidWorkspaceOperation(HfxError):
+    """A prune/rename/combine request that cannot be carried out."""
+
+
+class UnspecifiedPOI(HfxError):
+    """An inference request on a model that has no parameter of interest."""
+
+
+class InvalidModel(HfxError):
+    """The specification is valid but does not describe a consistent model."""
+
+
+class InvalidModifier(HfxError):
+    """A modifier whose data is inconsistent with its sample."""
+
+
+class InvalidInterpCode(HfxError):
+    """An unknown interpolation code."""
+
+
+class InvalidTestStatistic(HfxError):
+    """An unknown test statistic."""
+
+
+class ImportBackendError(HfxError):
+    """A tensor backend hfx does not provide (only numpy)."""
+
+
+class InvalidBackend(HfxError):
+    """A tensor backend hfx does not provide (only numpy)."""
+
+
+class InvalidOptimizer(HfxError):
+    """An optimizer hfx does not provide (hfx uses its own minimizer)."""
+
+
+class InvalidPdfParameters(HfxError):
+    """Parameters of the wrong length or values."""
+
+
+class InvalidPdfData(HfxError):
+    """Data of the wrong length or values."""
+
+
+class FailedMinimization(HfxError):
+    """A fit that did not converge."""
+
+    def __init__(self, result=None):
+        self.result = result
+        message = getattr(result, "message", result)
+        super().__init__(message if message is not None else "minimization failed")
+
+
+class IOError(HfxError, OSError):  # noqa: A001 - the C++ kind's name
+    """Reading a file failed."""

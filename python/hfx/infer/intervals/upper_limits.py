@@ -1,0 +1,80 @@
+"""Upper limits on the POI by CLs (pyhf.infer.intervals.upper_limits)."""
+
+import numpy as np
+
+from ... import _core
+from ...exceptions import Unsupported
+
+__all__ = ["linear_grid_scan", "upper_limit"]
+
+
+def _options(hypotest_kwargs):
+    kwargs = dict(hypotest_kwargs)
+    return_tail_probs = kwargs.pop("return_tail_probs", False)
+    calctype = kwargs.pop("calctype", "asymptotics")
+    if calctype != "asymptotics":
+        raise Unsupported(f"calctype={calctype!r}: hfx's Python API provides the asymptotic calculator only")
+    test_stat = kwargs.pop("test_stat", "qtilde")
+    fit_args = {k: kwargs.pop(k, None) for k in ("init_pars", "par_bounds", "fixed_params")}
+    if kwargs:
+        raise Unsupported(f"unsupported hypotest options for upper limits: {sorted(kwargs)}")
+    return test_stat, return_tail_probs, fit_args
+
+
+def _hypotests(mus, data, model, test_stat, return_tail_probs, fit_args):
+    from .. import _returns_from_result
+
+    results = _core.hypotest_scan(
+        [float(mu) for mu in mus],
+        model._core,
+        data,
+        test_stat,
+        fit_args["init_pars"],
+        fit_args["par_bounds"],
+        fit_args["fixed_params"],
+    )
+    is_q0 = test_stat == "q0"
+    return [_returns_from_result(r, is_q0, return_tail_probs, False, True) for r in results]
+
+
+def linear_grid_scan(data, model, scan, level=0.05, return_results=False, **hypotest_kwargs):
+    """Upper limits by linear interpolation of CLs over the POI values in ``scan``.
+
+    Returns the observed limit and the list of expected limits (-2..+2 sigma), then
+    ``(scan, hypotest results)`` with ``return_results``.
+    """
+    test_stat, return_tail_probs, fit_args = _options(hypotest_kwargs)
+    exp_idx = 2 if return_tail_probs else 1
+    scan = np.asarray(scan, dtype=float)
+    results = _hypotests(scan, data, model, test_stat, return_tail_probs, fit_args)
+    curves = np.array([[r[0]] + [r[exp_idx][i] for i in range(5)] for r in results], dtype=float).T
+    limits = [np.asarray(np.interp(level, curves[i][::-1], scan[::-1])) for i in range(6)]
+    obs_limit, exp_limits = limits[0], limits[1:]
+    if return_results:
+        return obs_limit, exp_limits, (scan, results)
+    return obs_limit, exp_limits
+
+
+def upper_limit(data, model, scan=None, level=0.05, return_results=False, **hypotest_kwargs):
+    """Upper limit on the POI at CLs = ``level`` (pyhf.infer.intervals.upper_limits.upper_limit).
+
+    Without ``scan``, the observed and each expected limit are found by TOMS748 root
+    finding inside the POI's bounds (bracket widened like pyhf's), all in C++ with the GIL
+    released; ``rtol`` (default 1e-6, relative in mu) may be passed. With ``scan``, CLs is
+    interpolated linearly as in pyhf. Returns ``(obs_limit, [exp_limits])`` and, with
+    ``return_results``, ``(tested POI values, hypotest results)``.
+    """
+    if scan is not None:
+        return linear_grid_scan(data, model, scan, level, return_results, **hypotest_kwargs)
+    kwargs = dict(hypotest_kwargs)
+    rtol = kwargs.pop("rtol", 1e-6)
+    test_stat, return_tail_probs, fit_args = _options(kwargs)
+    if any(v is not None for v in fit_args.values()):
+        raise Unsupported("upper_limit without a scan uses the model's suggested init/bounds/fixed; pass a scan")
+    r = _core.upper_limit(model._core, data, float(level), test_stat, float(rtol))
+    obs = np.asarray(r["observed"])
+    exp = [np.asarray(v) for v in r["expected"]]
+    if return_results:
+        mus = [mu for mu, _ in r["scan"]]
+        return obs, exp, (mus, _hypotests(mus, data, model, test_stat, return_tail_probs, fit_args))
+    return obs, exp

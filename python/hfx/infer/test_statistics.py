@@ -1,0 +1,50 @@
+"""Profile-likelihood test statistics (pyhf.infer.test_statistics)."""
+
+import numpy as np
+
+from .. import _core
+from ..exceptions import FailedMinimization, UnspecifiedPOI
+
+__all__ = ["q0", "qmu", "qmu_tilde", "tmu", "tmu_tilde"]
+
+
+def _stat(name, mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitted_pars):
+    if pdf.config.poi_index is None:
+        raise UnspecifiedPOI(
+            "No POI is defined. A POI is required for profile likelihood based test statistics."
+        )
+    r = _core.test_statistic(name, float(mu), pdf._core, data, init_pars, par_bounds, fixed_params)
+    if not r["converged"]:
+        raise FailedMinimization(
+            f"{name} at {mu}: a fit did not converge "
+            f"(free: {r['free_fit']['status']}, fixed: {r['fixed_fit']['status']})"
+        )
+    value = np.asarray(r["value"])
+    if return_fitted_pars:
+        return value, (r["fixed_fit"]["x"], r["free_fit"]["x"])
+    return value
+
+
+def qmu(mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitted_pars=False):
+    r"""Upper-limit test statistic :math:`q_\mu` (0 when the best-fit mu exceeds mu)."""
+    return _stat("q", mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitted_pars)
+
+
+def qmu_tilde(mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitted_pars=False):
+    r""":math:`\tilde{q}_\mu`: as qmu with the POI's lower bound at 0 (set by par_bounds)."""
+    return _stat("qtilde", mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitted_pars)
+
+
+def tmu(mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitted_pars=False):
+    r""":math:`t_\mu = -2\ln\lambda(\mu)`."""
+    return _stat("t", mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitted_pars)
+
+
+def tmu_tilde(mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitted_pars=False):
+    r""":math:`\tilde{t}_\mu`: as tmu with the POI's lower bound at 0 (set by par_bounds)."""
+    return _stat("ttilde", mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitted_pars)
+
+
+def q0(mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitted_pars=False):
+    r"""Discovery test statistic :math:`q_0` (0 when the best-fit mu is below mu)."""
+    return _stat("q0", mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitted_pars)

@@ -1,0 +1,276 @@
+"""hfx.Model: pyhf's Model API on hfx's compiled model.
+
+Parameter order, names, bounds, inits and auxdata are pyhf's. Evaluation goes straight
+to C++: numpy float64 arrays are read in place, lists are converted element by element.
+"""
+
+import copy
+
+import numpy as np
+
+from . import _core
+from . import _json
+from .exceptions import InvalidInterpCode, InvalidModel, Unsupported
+
+__all__ = ["Model", "_ModelConfig"]
+
+_DEFAULT_MODIFIER_SETTINGS = {
+    "normsys": {"interpcode": "code4"},
+    "histosys": {"interpcode": "code4p"},
+}
+
+
+def _interp_codes(modifier_settings):
+    """(normsys, histosys) interpolation codes from pyhf's modifier_settings."""
+    if modifier_settings is None:
+        return None, None
+    codes = []
+    for kind in ("normsys", "histosys"):
+        setting = modifier_settings.get(kind, {})
+        code = setting.get("interpcode") if isinstance(setting, dict) else None
+        if code is not None and not isinstance(code, str):
+            raise InvalidInterpCode(f"{kind}: interpcode must be a string like 'code4', got {code!r}")
+        codes.append(code)
+    unknown = set(modifier_settings) - {"normsys", "histosys"}
+    if unknown:
+        raise Unsupported(f"modifier_settings for {sorted(unknown)}: only normsys and histosys take settings")
+    return tuple(codes)
+
+
+class _ParamSet:
+    """One parameter set (pyhf's paramset): name, size, inits, bounds, constraint."""
+
+    def __init__(self, info):
+        self.name = info["name"]
+        self.n_parameters = info["size"]
+        self.suggested_init = list(info["inits"])
+        self.suggested_bounds = list(info["bounds"])
+        self._suggested_fixed = list(info["fixed"])
+        self.is_scalar = info["is_scalar"]
+        self.constraint = info["constraint"]
+        self.modifier_type = info["type"]
+        self.constrained = info["constraint"] != "unconstrained"
+        if self.constrained:
+            self.auxdata = list(info["auxdata"])
+            self.pdf_type = "normal" if info["constraint"] == "constrained_by_normal" else "poisson"
+            if self.pdf_type == "normal":
+                self.sigmas = list(info["sigmas"])
+            else:
+                self.factors = list(info["factors"])
+
+    @property
+    def suggested_fixed(self):
+        return self._suggested_fixed
+
+    @suggested_fixed.setter
+    def suggested_fixed(self, value):
+        if isinstance(value, bool):
+            value = [value] * self.n_parameters
+        self._suggested_fixed = list(value)
+
+    @property
+    def suggested_fixed_as_bool(self):
+        if len(set(self._suggested_fixed)) != 1:
+            raise RuntimeError(f"{self.name} has mixed fixed flags; use suggested_fixed")
+        return self._suggested_fixed[0]
+
+    def width(self):
+        if not self.constrained:
+            raise RuntimeError(f"{self.name} is unconstrained and has no width")
+        if self.pdf_type == "normal":
+            return list(self.sigmas)
+        return [1.0 / (f**0.5) for f in self.factors]
+
+    def __repr__(self):
+        return f"<{self.constraint} paramset {self.name!r} n={self.n_parameters}>"
+
+
+class _ModelConfig:
+    """pyhf's model.config: the parameter layout and structure of a compiled model."""
+
+    def __init__(self, core, modifier_settings):
+        self._core = core
+        self.modifier_settings = copy.deepcopy(modifier_settings or _DEFAULT_MODIFIER_SETTINGS)
+        self.channels = list(core.channels)
+        self.samples = list(core.samples)
+        self.modifiers = [tuple(m) for m in core.modifiers]
+        self.channel_nbins = dict(zip(self.channels, core.channel_nbins))
+        self.channel_slices = {}
+        begin = 0
+        for name, nbins in self.channel_nbins.items():
+            self.channel_slices[name] = slice(begin, begin + nbins)
+            begin += nbins
+        self.npars = core.npars
+        self.auxdata_order = list(core.auxdata_order)
+        self._par_order = list(core.par_order)
+        self._par_names = list(core.par_names)
+        self.parameters = sorted(self._par_order)
+        self._auxdata = list(core.auxdata)
+        self._nmaindata = core.nmaindata
+        self._nauxdata = core.nauxdata
+        self._poi_name = core.poi_name
+        self._poi_index = core.poi_index
+        self.par_map = {}
+        for info in core.param_sets():
+            self.par_map[info["name"]] = {
+                "slice": slice(info["offset"], info["offset"] + info["size"]),
+                "paramset": _ParamSet(info),
+            }
+
+    @property
+    def par_order(self):
+        return list(self._par_order)
+
+    @property
+    def par_names(self):
+        return list(self._par_names)
+
+    @property
+    def poi_name(self):
+        return self._poi_name
+
+    @property
+    def poi_index(self):
+        return self._poi_index
+
+    @property
+    def auxdata(self):
+        return list(self._auxdata)
+
+    @property
+    def nmaindata(self):
+        return self._nmaindata
+
+    @property
+    def nauxdata(self):
+        return self._nauxdata
+
+    def suggested_init(self):
+        return [v for name in self._par_order for v in self.par_map[name]["paramset"].suggested_init]
+
+    def suggested_bounds(self):
+        return [b for name in self._par_order for b in self.par_map[name]["paramset"].suggested_bounds]
+
+    def suggested_fixed(self):
+        return [f for name in self._par_order for f in self.par_map[name]["paramset"].suggested_fixed]
+
+    def par_slice(self, name):
+        try:
+            return self.par_map[name]["slice"]
+        except KeyError:
+            raise InvalidModel(f"no parameter set named {name!r} in the model") from None
+
+    def param_set(self, name):
+        try:
+            return self.par_map[name]["paramset"]
+        except KeyError:
+            raise InvalidModel(f"no parameter set named {name!r} in the model") from None
+
+    def set_poi(self, name):
+        """Changes the POI in place (None = no POI), like pyhf's config.set_poi."""
+        self._owner._set_core(self._core.with_poi(name or ""))
+
+    def __repr__(self):
+        return f"<hfx model config: {self.npars} parameters, channels {self.channels}>"
+
+
+class Model:
+    """A HistFactory model compiled by hfx (pyhf.Model's API).
+
+    ``Model(spec, poi_name=..., modifier_settings=...)`` with a pyhf model spec
+    ``{"channels": [...], "parameters": [...]}``. As in pyhf, the default is no POI.
+    """
+
+    def __init__(
+        self,
+        spec,
+        modifier_set=None,
+        batch_size=None,
+        validate=True,
+        clip_sample_data=None,
+        clip_bin_data=None,
+        **config_kwargs,
+    ):
+        if modifier_set is not None:
+            raise Unsupported("custom modifier sets are not supported by hfx")
+        if batch_size is not None:
+            raise Unsupported("batch_size: use Model.logpdf_batch(pars_2d, data) for many parameter points")
+        if clip_sample_data is not None or clip_bin_data is not None:
+            raise Unsupported("clip_sample_data / clip_bin_data are not supported by hfx")
+        config_kwargs.pop("schema", None)
+        config_kwargs.pop("version", None)
+        poi_name = config_kwargs.pop("poi_name", None)
+        modifier_settings = config_kwargs.pop("modifier_settings", None)
+        if config_kwargs:
+            raise Unsupported(f"Unsupported options were passed in: {list(config_kwargs)}.")
+        normsys, histosys = _interp_codes(modifier_settings)
+        core = _core.model_from_spec(_json.dumps(spec), poi_name or "", normsys, histosys)
+        self._init(core, copy.deepcopy(spec), modifier_settings)
+
+    @classmethod
+    def _from_core(cls, core, spec_factory, modifier_settings):
+        self = cls.__new__(cls)
+        self._init(core, None, modifier_settings)
+        self._spec_factory = spec_factory
+        return self
+
+    def _init(self, core, spec, modifier_settings):
+        self.batch_size = None
+        self.schema = "model.json"
+        self.version = None
+        self._spec = spec
+        self._spec_factory = None
+        self._modifier_settings = modifier_settings
+        self._set_core(core)
+
+    def _set_core(self, core):
+        self._core = core
+        self._config = _ModelConfig(core, self._modifier_settings)
+        self._config._owner = self
+
+    @property
+    def spec(self):
+        """The model spec {channels, parameters} (a copy owned by the model)."""
+        if self._spec is None and self._spec_factory is not None:
+            self._spec = self._spec_factory()
+        return self._spec
+
+    @property
+    def config(self):
+        return self._config
+
+    # --- evaluation: thin wrappers, numpy arrays pass to C++ without copies ---
+    def logpdf(self, pars, data):
+        """log-likelihood of ``data`` (main + aux) at ``pars``, as a 1-element array."""
+        return self._core.logpdf(pars, data)
+
+    def pdf(self, pars, data):
+        return np.exp(self._core.logpdf(pars, data))
+
+    def logpdf_and_grad(self, pars, data):
+        """(logpdf as float, d logpdf / d pars as array) with hfx's analytic gradient."""
+        return self._core.logpdf_and_grad(pars, data)
+
+    def logpdf_batch(self, pars, data):
+        """logpdf at each row of a (n, npars) array of parameter points (releases the GIL)."""
+        return self._core.logpdf_batch(pars, data)
+
+    def expected_data(self, pars, include_auxdata=True):
+        return self._core.expected_data(pars, include_auxdata)
+
+    def expected_actualdata(self, pars):
+        return self._core.expected_actualdata(pars)
+
+    def expected_auxdata(self, pars):
+        return self._core.expected_auxdata(pars)
+
+    def mainlogpdf(self, maindata, pars):
+        """pyhf's argument order: (maindata, pars)."""
+        return np.float64(self._core.mainlogpdf(pars, maindata))
+
+    def constraint_logpdf(self, auxdata, pars):
+        """pyhf's argument order: (auxdata, pars)."""
+        return np.float64(self._core.constraint_logpdf(pars, auxdata))
+
+    def __repr__(self):
+        return f"<hfx.Model: {self.config.npars} parameters, POI {self.config.poi_name!r}>"
