@@ -1,20 +1,49 @@
-// `hfx cls`: CLs of a POI value (pyhf cls's options and JSON keys).
+// `hfx cls`: CLs of a POI value (pyhf cls's options and JSON keys), asymptotic or from toys.
 #include "common.hpp"
 #include "model_input.hpp"
 
 #include "hfx/errors.hpp"
 #include "hfx/infer.hpp"
+#include "hfx/toys.hpp"
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdio>
+#include <unistd.h>
+
 namespace hfx::cli {
+
+namespace {
+
+// A one-line progress bar redrawn on stderr; only used when stderr is a terminal.
+class ProgressBar {
+ public:
+  void operator()(std::size_t done, std::size_t total) {
+    const double frac = total ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+    const int width = 40, filled = static_cast<int>(frac * width);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+    std::fprintf(stderr, "\rtoys [%s%s] %3d%% %zu/%zu %.1fs", std::string(filled, '#').c_str(),
+                 std::string(width - filled, '.').c_str(), static_cast<int>(frac * 100), done, total, secs);
+    if (done == total) std::fputc('\n', stderr);
+    std::fflush(stderr);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
 
 void add_cls(CLI::App& app) {
   struct Opts {
     ModelInput in;
-    std::string output_file, teststat = "qtilde", calctype = "asymptotics";
+    std::string output_file, teststat = "qtilde", calctype = "asymptotics", toys_output;
     double test_poi = 1.0;
     bool table = false, tail = false;
+    std::size_t ntoys = 2000;
+    std::uint64_t seed = 0;
+    unsigned threads = 0;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("cls", "Compute CLs value(s) for a given pyhf workspace.\n"
@@ -24,38 +53,88 @@ void add_cls(CLI::App& app) {
   cmd->add_option("--test-poi,--testpoi", o->test_poi, "POI value to test")->capture_default_str();
   cmd->add_option("--test-stat,--teststat", o->teststat, "Test statistic")
       ->check(CLI::IsMember({"q", "qtilde"}))->capture_default_str();
-  cmd->add_option("--calctype", o->calctype, "Calculator (asymptotics)")
+  cmd->add_option("--calctype", o->calctype, "Calculator: asymptotics, or toybased (pyhf's ToyCalculator)")
       ->check(CLI::IsMember({"asymptotics", "toybased"}))->capture_default_str();
+  cmd->add_option("--ntoys", o->ntoys, "toybased: toys per hypothesis (s+b and b-only each)")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--seed", o->seed, "toybased: random seed; results depend only on it, not on --threads")
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "toybased: worker threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--toys-output", o->toys_output,
+                  "toybased: write the test-statistic distributions (observed value, s+b and b-only toys) as JSON here");
   cmd->add_flag("--tail-probs", o->tail, "Also report CLsb and CLb (observed and expected)");
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
   cmd->add_option("--backend,--optimizer,--optconf", "Accepted for pyhf compatibility and ignored")->expected(0, 1);
   cmd->callback([o] {
-    if (o->calctype != "asymptotics")
-      throw Unsupported("--calctype toybased is not available yet in hfx; use asymptotics");
+    if (o->calctype == "asymptotics" && !o->toys_output.empty())
+      throw Unsupported("--toys-output needs --calctype toybased");
     LoadedModel lm = load_model(o->in);
-    const HypotestResult h = hypotest(o->test_poi, *lm.model, lm.data, test_statistic_from_string(o->teststat));
-    if (!h.all_converged())
-      throw FailedMinimization(fmt::format(
-          "a fit did not converge (free: {}, fixed: {}, Asimov free: {}, Asimov fixed: {}); no CLs printed",
-          to_string(h.free_fit.status), to_string(h.fixed_fit.status), to_string(h.asimov_free_fit.status),
-          to_string(h.asimov_fixed_fit.status)));
+    const TestStatistic ts = test_statistic_from_string(o->teststat);
+    double cls = 0, clsb = 0, clb = 0;
+    Band cls_exp{}, clsb_exp{}, clb_exp{};
+    Json extra = Json::object();
+    if (o->calctype == "asymptotics") {
+      const HypotestResult h = hypotest(o->test_poi, *lm.model, lm.data, ts);
+      if (!h.all_converged())
+        throw FailedMinimization(fmt::format(
+            "a fit did not converge (free: {}, fixed: {}, Asimov free: {}, Asimov fixed: {}); no CLs printed",
+            to_string(h.free_fit.status), to_string(h.fixed_fit.status), to_string(h.asimov_free_fit.status),
+            to_string(h.asimov_fixed_fit.status)));
+      cls = h.cls, clsb = h.clsb, clb = h.clb;
+      cls_exp = h.cls_expected, clsb_exp = h.clsb_expected, clb_exp = h.clb_expected;
+    } else {
+      ToyOptions opt;
+      opt.ntoys = o->ntoys;
+      opt.seed = o->seed;
+      opt.threads = o->threads;
+      opt.test_stat = ts;
+      if (isatty(fileno(stderr))) opt.progress = ProgressBar();
+      const ToyResult t = toy_hypotest(o->test_poi, *lm.model, lm.data, opt);
+      if (!t.observed_fits_converged())
+        throw FailedMinimization(fmt::format(
+            "a fit to the observed data did not converge (free: {}, fixed at mu: {}, fixed at the b-only point: {}); "
+            "no CLs printed",
+            to_string(t.obs_free_fit.status), to_string(t.obs_fixed_fit.status), to_string(t.b_generating_fit.status)));
+      cls = t.cls, clsb = t.clsb, clb = t.clb;
+      cls_exp = t.cls_expected, clsb_exp = t.clsb_expected, clb_exp = t.clb_expected;
+      extra["ntoys"] = t.ntoys;
+      extra["n_failed"] = t.n_failed();
+      extra["seed"] = t.seed;
+      if (!o->toys_output.empty()) {
+        Json d = Json::object();
+        d["poi"] = o->test_poi;
+        d["test_stat"] = o->teststat;
+        d["ntoys"] = t.ntoys;
+        d["seed"] = t.seed;
+        d["teststat_obs"] = t.teststat_obs;
+        d["sb_teststats"] = t.sb_teststats;
+        d["b_teststats"] = t.b_teststats;
+        d["n_failed_sb"] = t.n_failed_sb;
+        d["n_failed_b"] = t.n_failed_b;
+        write_json(d, o->toys_output, -1);
+      }
+    }
     if (o->table) {
-      std::string t = fmt::format("mu = {}   test statistic {}\n", o->test_poi, o->teststat);
-      t += fmt::format("CLs observed: {:.6g}\n", h.cls);
+      std::string text = fmt::format("mu = {}   test statistic {}   calculator {}\n", o->test_poi, o->teststat, o->calctype);
+      if (o->calctype == "toybased")
+        text += fmt::format("toys: {} per hypothesis, seed {}, failed fits {}\n", o->ntoys, o->seed,
+                            extra["n_failed"].get<std::size_t>());
+      text += fmt::format("CLs observed: {:.6g}\n", cls);
       const char* labels[5] = {"-2 sigma", "-1 sigma", "median", "+1 sigma", "+2 sigma"};
-      for (int k = 0; k < 5; ++k) t += fmt::format("CLs expected {:>8}: {:.6g}\n", labels[k], h.cls_expected[k]);
-      write_text(t, o->output_file);
+      for (int k = 0; k < 5; ++k) text += fmt::format("CLs expected {:>8}: {:.6g}\n", labels[k], cls_exp[k]);
+      write_text(text, o->output_file);
       return;
     }
     Json out = Json::object();
-    out["CLs_exp"] = std::vector<double>(h.cls_expected.begin(), h.cls_expected.end());
-    out["CLs_obs"] = h.cls;
+    out["CLs_exp"] = std::vector<double>(cls_exp.begin(), cls_exp.end());
+    out["CLs_obs"] = cls;
     if (o->tail) {
-      out["CLsb_obs"] = h.clsb;
-      out["CLb_obs"] = h.clb;
-      out["CLsb_exp"] = std::vector<double>(h.clsb_expected.begin(), h.clsb_expected.end());
-      out["CLb_exp"] = std::vector<double>(h.clb_expected.begin(), h.clb_expected.end());
+      out["CLsb_obs"] = clsb;
+      out["CLb_obs"] = clb;
+      out["CLsb_exp"] = std::vector<double>(clsb_exp.begin(), clsb_exp.end());
+      out["CLb_exp"] = std::vector<double>(clb_exp.begin(), clb_exp.end());
     }
+    for (auto it = extra.begin(); it != extra.end(); ++it) out[it.key()] = it.value();
     write_json(out, o->output_file);
   });
 }

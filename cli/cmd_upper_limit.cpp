@@ -16,7 +16,7 @@ void add_upper_limit(CLI::App& app) {
   struct Opts {
     ModelInput in;
     std::string output_file, teststat = "qtilde";
-    double level = 0.05, rtol = 1e-6;
+    double level = 0.05, rtol = 1e-5;
     std::vector<double> scan;
     bool table = false;
   };

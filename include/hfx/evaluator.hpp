@@ -50,12 +50,22 @@ class Evaluator {
   // symmetrised; hess is npars*npars row-major. `step` is relative to max(1, |x|).
   void hessian(std::span<const double> pars, std::span<double> hess, double step = 1e-5);
 
+  // d rate_g / d par_p for every main bin g: jac is nmaindata x npars, row-major. One
+  // reverse sweep per main bin.
+  void jacobian(std::span<const double> pars, std::span<double> jac);
+  // The expected (Fisher) information of the bound data at pars: sum over main bins of
+  // n / rate^2 * J_g J_g^T plus the constraints' curvature; hess is npars x npars.
+  // Exact for the constraint terms, the Gauss-Newton part of the main terms; costs
+  // nmaindata reverse sweeps instead of npars gradient evaluations.
+  void fisher_hessian(std::span<const double> pars, std::span<double> hess);
+
   // After a non-finite nll: which channel/bin had a non-positive rate, e.g.
   // "expected rate -0.3 <= 0 in channel 'SR' bin 2 with observed 4".
   std::string nonfinite_reason() const;
 
  private:
   void forward(std::span<const double> pars);
+  void backward_main(std::span<const double> pars, std::span<double> grad);
   double main_from_rates() const;
 
   const Model* model_;
@@ -72,6 +82,8 @@ class Evaluator {
   std::vector<double> rate_;         // per main bin
   std::vector<double> w_;            // per main bin: d nll / d rate
   std::vector<double> prefix_, scratch_, grad_tmp_;
+  std::vector<double> pw_;
+  std::vector<double> jac_;  // per bin of one block: P * d nll / d rate
   long bad_bin_ = -1;
   double bad_rate_ = 0;
 };

@@ -9,6 +9,7 @@
 #include "hfx/model.hpp"
 
 #include <array>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,6 +60,10 @@ class AsymptoticCalculator {
   HypotestResult hypotest(double mu);
   // Expected CLs band alone (needs only the Asimov fits).
   Band expected_cls(double mu);
+  // sqrt(q_mu) on the Asimov dataset, which alone determines the expected band; cached.
+  double sqrt_qmu_asimov(double mu);
+  // Observed CLs alone; cached fits.
+  double observed_cls(double mu);
   const std::vector<double>& asimov_data();
   int fits_performed() const { return fits_; }
 
@@ -73,6 +78,10 @@ class AsymptoticCalculator {
   Evaluator ev_data_, ev_asimov_;
   std::optional<FitResult> free_data_, free_asimov_;
   std::vector<double> asimov_, warm_data_, warm_asimov_;
+  std::map<double, TestStatResult> obs_cache_, asimov_cache_;
+  const TestStatResult& obs_stat(double mu);
+  const TestStatResult& asimov_stat(double mu);
+  double observed_teststat(double qmu, double qmu_asimov) const;
   int fits_ = 0;
 };
 
@@ -89,10 +98,12 @@ struct UpperLimitResult {
 };
 
 // Upper limit on mu at CLs = level by TOMS748 root finding (Boost.Math), observed and
-// each expected band entry separately, bracketing inside the POI's bounds like pyhf
-// (halving the lower / doubling the upper end until bracketed). rtol is relative in mu.
+// each expected band entry separately. The expected band depends on mu only through
+// sqrt(q_mu,A), so each expected limit is the root of sqrt(q_mu,A)(mu) = a_k with a_k in
+// closed form -- a nearly linear function, bracketed from a first Asimov evaluation.
+// Brackets extend beyond the POI's bounds when needed (as pyhf's do). rtol is relative.
 UpperLimitResult upper_limit(const Model& model, std::span<const double> data, double level = 0.05,
-                             TestStatistic ts = TestStatistic::qtilde, double rtol = 1e-6);
+                             TestStatistic ts = TestStatistic::qtilde, double rtol = 1e-5);
 // Upper limit from a scan: CLs at each mu, the level crossing by linear interpolation.
 UpperLimitResult upper_limit_scan(const Model& model, std::span<const double> data, std::span<const double> mus,
                                   double level = 0.05, TestStatistic ts = TestStatistic::qtilde);

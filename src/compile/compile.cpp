@@ -419,6 +419,11 @@ class Compiler {
             for (std::uint32_t j = 0; j < nb; ++j) {
               d.histo_down.push_back(hs.lo_data[j]);
               d.histo_up.push_back(hs.hi_data[j]);
+              const double d_up = hs.hi_data[j] - s.data[j], d_dn = s.data[j] - hs.lo_data[j];
+              d.histo_dup.push_back(d_up);
+              d.histo_ddn.push_back(d_dn);
+              d.histo_S.push_back(0.5 * (d_up + d_dn));
+              d.histo_A.push_back(0.0625 * (d_up - d_dn));
               if (histo_mult) {
                 const double nom = s.data[j];
                 const double rd = hs.lo_data[j] / nom, ru = hs.hi_data[j] / nom;

@@ -85,6 +85,9 @@ struct ModelData {
   std::vector<std::uint32_t> histo_begin;
   std::vector<HistoEntry> histos;
   std::vector<double> histo_down, histo_up;      // per entry-bin
+  // code4p terms per entry-bin, precomputed exactly as the kernel would compute them:
+  // up - nom, nom - down, S = (d_up + d_dn) / 2, A = (d_up - d_dn) / 16.
+  std::vector<double> histo_dup, histo_ddn, histo_S, histo_A;
   std::vector<Code4Coefficients> histo_c4;       // per entry-bin, multiplicative code4 only
 
   // constraints, in auxdata order

@@ -37,6 +37,9 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic) : model_(&model)
   prefix_.assign(max_scalars + 1, 1.0);
   scratch_.assign(max_scalars + 1, 1.0);
   grad_tmp_.assign(d.npars, 0.0);
+  std::size_t max_nbins = 0;
+  for (const auto& blk : d.blocks) max_nbins = std::max<std::size_t>(max_nbins, blk.nbins);
+  pw_.assign(max_nbins, 0.0);
   data_.assign(d.nmain + d.auxdata.size(), 0.0);
   main_const_.assign(d.nmain, 0.0);
   poisson_const_.assign(d.poisson.size(), 0.0);
@@ -96,14 +99,33 @@ void Evaluator::forward(std::span<const double> x) {
     bin_factor_[i] = p;
     base_[i] = d.nominal[i];
   }
+  const bool fast4p = d.histosys_code == InterpCode::code4p;
   for (std::size_t b = 0; b < nblocks; ++b) {
     const auto& blk = d.blocks[b];
+    double* base = base_.data() + blk.bin_begin;
+    const std::uint32_t nb = blk.nbins;
     for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) {
       const auto& e = d.histos[h];
       const double alpha = x[e.par];
-      for (std::uint32_t j = 0; j < blk.nbins; ++j) {
-        const std::size_t i = blk.bin_begin + j;
-        base_[i] += detail::histosys_delta(d, alpha, i, e.data + j).value;
+      if (fast4p) {
+        // Default code4p with the per-bin terms precomputed: one branch per entry, then
+        // two multiply-adds per bin (same arithmetic as detail::code4p_delta).
+        if (alpha > 1) {
+          const double* dup = d.histo_dup.data() + e.data;
+          for (std::uint32_t j = 0; j < nb; ++j) base[j] += dup[j] * alpha;
+        } else if (alpha < -1) {
+          const double* ddn = d.histo_ddn.data() + e.data;
+          for (std::uint32_t j = 0; j < nb; ++j) base[j] += ddn[j] * alpha;
+        } else {
+          const double a2 = alpha * alpha;
+          const double poly = a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
+          const double* S = d.histo_S.data() + e.data;
+          const double* A = d.histo_A.data() + e.data;
+          for (std::uint32_t j = 0; j < nb; ++j) base[j] += poly * A[j] + alpha * S[j];
+        }
+      } else {
+        for (std::uint32_t j = 0; j < nb; ++j)
+          base[j] += detail::histosys_delta(d, alpha, blk.bin_begin + j, e.data + j).value;
       }
     }
   }
@@ -170,15 +192,10 @@ double Evaluator::main_nll(std::span<const double> x) {
   return main_from_rates();
 }
 
-double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad) {
+// Accumulates into grad the derivative of sum_g w_[g] * rate_g with respect to the
+// parameters, for the rates of the last forward(x): one reverse sweep of the tables.
+void Evaluator::backward_main(std::span<const double> x, std::span<double> grad) {
   const auto& d = model_->data();
-  const double value = nll(x);
-  std::fill(grad.begin(), grad.end(), 0.0);
-  if (!std::isfinite(value)) {
-    std::fill(grad.begin(), grad.end(), std::numeric_limits<double>::quiet_NaN());
-    return value;
-  }
-  for (std::size_t g = 0; g < d.nmain; ++g) w_[g] = 1.0 - (data_[g] > 0 ? data_[g] / rate_[g] : 0.0);
   for (std::size_t b = 0; b < d.blocks.size(); ++b) {
     const auto& blk = d.blocks[b];
     const double s = block_scale_[b];
@@ -220,24 +237,91 @@ double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad
       }
     }
     // Histosys: d rate / d alpha = d delta / d alpha * S * P.
+    const bool fast4p = d.histosys_code == InterpCode::code4p;
+    for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+      const std::size_t i = blk.bin_begin + j;
+      pw_[j] = bin_factor_[i] * w_[d.bb_main[i]];
+    }
     for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) {
       const auto& e = d.histos[h];
       const double alpha = x[e.par];
       double g = 0;
-      for (std::uint32_t j = 0; j < blk.nbins; ++j) {
-        const std::size_t i = blk.bin_begin + j;
-        const double dd = detail::histosys_delta(d, alpha, i, e.data + j).grad;
-        g += dd * bin_factor_[i] * w_[d.bb_main[i]];
+      if (fast4p) {
+        if (alpha > 1) {
+          const double* dup = d.histo_dup.data() + e.data;
+          for (std::uint32_t j = 0; j < blk.nbins; ++j) g += dup[j] * pw_[j];
+        } else if (alpha < -1) {
+          const double* ddn = d.histo_ddn.data() + e.data;
+          for (std::uint32_t j = 0; j < blk.nbins; ++j) g += ddn[j] * pw_[j];
+        } else {
+          const double a2 = alpha * alpha;
+          const double dpoly = alpha * (a2 * (a2 * 18.0 - 40.0) + 30.0);
+          const double* S = d.histo_S.data() + e.data;
+          const double* A = d.histo_A.data() + e.data;
+          for (std::uint32_t j = 0; j < blk.nbins; ++j) g += (dpoly * A[j] + S[j]) * pw_[j];
+        }
+      } else {
+        for (std::uint32_t j = 0; j < blk.nbins; ++j)
+          g += detail::histosys_delta(d, alpha, blk.bin_begin + j, e.data + j).grad * pw_[j];
       }
       grad[e.par] += g * s;
     }
   }
+}
+
+double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad) {
+  const auto& d = model_->data();
+  const double value = nll(x);
+  std::fill(grad.begin(), grad.end(), 0.0);
+  if (!std::isfinite(value)) {
+    std::fill(grad.begin(), grad.end(), std::numeric_limits<double>::quiet_NaN());
+    return value;
+  }
+  for (std::size_t g = 0; g < d.nmain; ++g) w_[g] = 1.0 - (data_[g] > 0 ? data_[g] / rate_[g] : 0.0);
+  backward_main(x, grad);
   for (const auto& c : d.normal) grad[c.par] += (x[c.par] - data_[d.nmain + c.aux]) / (c.sigma * c.sigma);
   for (const auto& c : d.poisson) {
     const double a = data_[d.nmain + c.aux];
     grad[c.par] += c.tau - (a > 0 ? a / x[c.par] : 0.0);
   }
   return value;
+}
+
+void Evaluator::jacobian(std::span<const double> x, std::span<double> jac) {
+  const auto& d = model_->data();
+  const std::size_t n = d.npars;
+  forward(x);
+  for (std::size_t g = 0; g < d.nmain; ++g) {
+    std::fill(w_.begin(), w_.end(), 0.0);
+    w_[g] = 1.0;
+    std::span<double> row = jac.subspan(g * n, n);
+    std::fill(row.begin(), row.end(), 0.0);
+    backward_main(x, row);
+  }
+}
+
+void Evaluator::fisher_hessian(std::span<const double> x, std::span<double> hess) {
+  const auto& d = model_->data();
+  const std::size_t n = d.npars;
+  jac_.resize(d.nmain * n);
+  jacobian(x, jac_);
+  std::fill(hess.begin(), hess.end(), 0.0);
+  for (std::size_t g = 0; g < d.nmain; ++g) {
+    const double lam = rate_[g];
+    if (!(lam > 0) || data_[g] <= 0) continue;
+    const double wg = data_[g] / (lam * lam);
+    const double* J = jac_.data() + g * n;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (J[i] == 0) continue;
+      const double wi = wg * J[i];
+      for (std::size_t j = 0; j < n; ++j) hess[i * n + j] += wi * J[j];
+    }
+  }
+  for (const auto& c : d.normal) hess[c.par * n + c.par] += 1.0 / (c.sigma * c.sigma);
+  for (const auto& c : d.poisson) {
+    const double a = data_[d.nmain + c.aux];
+    hess[c.par * n + c.par] += a / (x[c.par] * x[c.par]);
+  }
 }
 
 std::span<const double> Evaluator::expected_main(std::span<const double> x) {

@@ -4,6 +4,8 @@
 #include "../compile/model_data.hpp"
 #include "hfx/interpolation.hpp"
 
+#include <cmath>
+
 namespace hfx::detail {
 
 // Additive code4p, inlined: the default histosys interpolation and the hottest kernel.
@@ -23,6 +25,21 @@ inline ValueGrad code4p_delta(double alpha, double down, double nom, double up) 
 // The normsys factor of entry e at alpha (multiplicative codes directly; additive codes
 // interpolate the factor around a nominal of 1).
 inline ValueGrad normsys_factor(InterpCode code, double alpha, const NormSysEntry& e) {
+  if (code == InterpCode::code4) {
+    // The default, inlined (same arithmetic as multiplicative_factor for code4).
+    if (alpha >= 1) {
+      const double v = std::pow(e.c4.up, alpha);
+      return {v, v * e.c4.log_up};
+    }
+    if (alpha <= -1) {
+      const double v = std::pow(e.c4.down, -alpha);
+      return {v, -v * e.c4.log_down};
+    }
+    const auto& a = e.c4.a;
+    const double v = 1.0 + alpha * (a[0] + alpha * (a[1] + alpha * (a[2] + alpha * (a[3] + alpha * (a[4] + alpha * a[5])))));
+    const double g = a[0] + alpha * (2 * a[1] + alpha * (3 * a[2] + alpha * (4 * a[3] + alpha * (5 * a[4] + alpha * 6 * a[5]))));
+    return {v, g};
+  }
   if (is_multiplicative(code)) return multiplicative_factor(code, alpha, e.lo, e.hi, &e.c4);
   const ValueGrad d = additive_delta(code, alpha, e.lo, 1.0, e.hi);
   return {1.0 + d.value, d.grad};

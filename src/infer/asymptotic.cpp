@@ -77,22 +77,49 @@ const std::vector<double>& AsymptoticCalculator::asimov_data() {
   return asimov_;
 }
 
-HypotestResult AsymptoticCalculator::hypotest(double mu) {
+const TestStatResult& AsymptoticCalculator::obs_stat(double mu) {
   ensure_asimov();
+  auto it = obs_cache_.find(mu);
+  if (it == obs_cache_.end()) it = obs_cache_.emplace(mu, stat_on(ev_data_, mu, *free_data_, warm_data_)).first;
+  return it->second;
+}
+
+const TestStatResult& AsymptoticCalculator::asimov_stat(double mu) {
+  ensure_asimov();
+  auto it = asimov_cache_.find(mu);
+  if (it == asimov_cache_.end()) it = asimov_cache_.emplace(mu, stat_on(ev_asimov_, mu, *free_asimov_, warm_asimov_)).first;
+  return it->second;
+}
+
+double AsymptoticCalculator::observed_teststat(double qmu, double qmu_asimov) const {
+  const double sq = std::sqrt(qmu), sqa = std::sqrt(qmu_asimov);
+  // qtilde's two branches (arXiv:1007.1727 eq. 66), with pyhf's routing of sqa == 0.
+  if (ts_ == TestStatistic::qtilde && !(sq <= sqa || sqa == 0)) return (qmu - qmu_asimov) / (2 * sqa);
+  return sq - sqa;
+}
+
+double AsymptoticCalculator::sqrt_qmu_asimov(double mu) { return std::sqrt(asimov_stat(mu).value); }
+
+double AsymptoticCalculator::observed_cls(double mu) {
+  const double qa = asimov_stat(mu).value;
+  const double t = observed_teststat(obs_stat(mu).value, qa);
+  const double clsb = normal_cdf(-(t + std::sqrt(qa)));
+  return ts_ == TestStatistic::q0 ? clsb : clsb / normal_cdf(-t);
+}
+
+HypotestResult AsymptoticCalculator::hypotest(double mu) {
   HypotestResult r;
   r.poi = mu;
-  const TestStatResult obs = stat_on(ev_data_, mu, *free_data_, warm_data_);
-  const TestStatResult asi = stat_on(ev_asimov_, mu, *free_asimov_, warm_asimov_);
+  const TestStatResult& obs = obs_stat(mu);
+  const TestStatResult& asi = asimov_stat(mu);
   r.free_fit = obs.free_fit;
   r.fixed_fit = obs.fixed_fit;
   r.asimov_free_fit = asi.free_fit;
   r.asimov_fixed_fit = asi.fixed_fit;
   r.qmu = obs.value;
   r.qmu_asimov = asi.value;
-  const double sq = std::sqrt(obs.value), sqa = std::sqrt(asi.value);
-  double t;
-  if (ts_ == TestStatistic::qtilde && !(sq <= sqa || sqa == 0)) t = (obs.value - asi.value) / (2 * sqa);
-  else t = sq - sqa;
+  const double sqa = std::sqrt(asi.value);
+  const double t = observed_teststat(obs.value, asi.value);
   r.teststat = t;
   r.clsb = normal_cdf(-(t + sqa));
   r.clb = normal_cdf(-t);
@@ -111,9 +138,7 @@ HypotestResult AsymptoticCalculator::hypotest(double mu) {
 }
 
 Band AsymptoticCalculator::expected_cls(double mu) {
-  ensure_asimov();
-  const TestStatResult asi = stat_on(ev_asimov_, mu, *free_asimov_, warm_asimov_);
-  const double sqa = std::sqrt(asi.value);
+  const double sqa = sqrt_qmu_asimov(mu);
   Band b{};
   for (int k = 0; k < 5; ++k) {
     const double n = kBandSigmas[k];

@@ -2,27 +2,47 @@
 #include "hfx/errors.hpp"
 #include "hfx/infer.hpp"
 
+#include <boost/math/distributions/normal.hpp>
 #include <boost/math/tools/roots.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 namespace hfx {
 
 namespace {
 
-// Finds mu in [lo, hi] with f(mu) = level for a decreasing f, by TOMS748.
+// Finds a root of the increasing function f starting from a guess: steps out
+// geometrically until the sign changes, then TOMS748. lo bounds the search from below.
 template <class F>
-double solve(F&& f, double lo, double hi, double flo, double fhi, double level, double rtol) {
-  if (flo == level) return lo;
-  if (fhi == level) return hi;
-  auto g = [&](double mu) { return f(mu) - level; };
+double root_from_guess(F&& f, double guess, double lo, double rtol) {
+  // A tight bracket around the guess first (the functions here are nearly linear in mu),
+  // widened geometrically until the sign changes.
+  double delta = 0.03;
+  double a = std::max(lo, guess * (1 - delta)), b = std::max(a + 1e-9, guess * (1 + delta));
+  double fa = f(a), fb = f(b);
+  for (int i = 0; i < 60 && fa > 0 && a > lo; ++i) {  // move down
+    b = a;
+    fb = fa;
+    delta *= 2;
+    a = std::max(lo, a * (1 - std::min(delta, 0.5)) - 1e-9);
+    fa = f(a);
+  }
+  for (int i = 0; i < 60 && fb < 0; ++i) {  // move up
+    a = b;
+    fa = fb;
+    delta *= 2;
+    b = b * (1 + delta) + 1e-6;
+    fb = f(b);
+  }
+  if (!(fa <= 0 && fb >= 0)) return std::nan("");
+  if (fa == 0) return a;
+  if (fb == 0) return b;
   boost::uintmax_t max_iter = 100;
-  auto tol = [rtol](double a, double b) { return std::abs(b - a) <= rtol * std::max(std::abs(a), std::abs(b)); };
-  const auto [a, b] = boost::math::tools::toms748_solve(g, lo, hi, flo - level, fhi - level, tol, max_iter);
-  return 0.5 * (a + b);
+  auto tol = [rtol](double x, double y) { return std::abs(y - x) <= rtol * std::max(std::abs(x), std::abs(y)); };
+  const auto [x, y] = boost::math::tools::toms748_solve(f, a, b, fa, fb, tol, max_iter);
+  return 0.5 * (x + y);
 }
 
 }  // namespace
@@ -30,50 +50,29 @@ double solve(F&& f, double lo, double hi, double flo, double fhi, double level, 
 UpperLimitResult upper_limit(const Model& model, std::span<const double> data, double level, TestStatistic ts,
                              double rtol) {
   if (!model.poi_index()) throw UnspecifiedPOI("upper limits need a model with a parameter of interest");
+  if (ts == TestStatistic::q0) throw Unsupported("upper limits need the q or qtilde test statistic");
   const auto [poi_lo, poi_hi] = model.suggested_bounds()[*model.poi_index()];
   AsymptoticCalculator calc(model, std::vector<double>(data.begin(), data.end()), ts);
   UpperLimitResult out;
-  std::map<double, HypotestResult> cache;
-  auto at = [&](double mu) -> const HypotestResult& {
-    auto it = cache.find(mu);
-    if (it != cache.end()) return it->second;
-    ++out.hypotests;
-    return cache.emplace(mu, calc.hypotest(mu)).first->second;
-  };
-  auto below = [&](const HypotestResult& h) {
-    return h.cls < level || std::any_of(h.cls_expected.begin(), h.cls_expected.end(), [&](double v) { return v < level; });
-  };
-  auto above = [&](const HypotestResult& h) {
-    return h.cls > level || std::any_of(h.cls_expected.begin(), h.cls_expected.end(), [&](double v) { return v > level; });
-  };
-  // Bracket as pyhf does: shrink the lower end, grow the upper end.
-  double lo = poi_lo, hi = poi_hi;
-  for (int i = 0; i < 60 && below(at(lo)); ++i) lo /= 2;
-  for (int i = 0; i < 60 && above(at(hi)); ++i) hi *= 2;
-  if (above(at(hi)) || below(at(lo)))
-    throw FailedMinimization(fmt::format("could not bracket CLs = {} between mu = {} and {}", level, lo, hi));
-  // For each curve, the tightest bracket among the points already evaluated.
-  auto bracket_for = [&](auto value) {
-    double a = lo, b = hi;
-    for (const auto& [mu, h] : cache) {
-      const double v = value(h);
-      if (v >= level && mu > a) a = mu;
-      if (v < level && mu < b) b = mu;
-    }
-    return std::make_pair(a, b);
-  };
-  {
-    auto value = [](const HypotestResult& h) { return h.cls; };
-    const auto [a, b] = bracket_for(value);
-    out.observed = solve([&](double mu) { return at(mu).cls; }, a, b, at(a).cls, at(b).cls, level, rtol);
-  }
+  const double lo = std::max(0.0, poi_lo);
+  // A first Asimov point gives the scale: sqrt(q_mu,A) ~ mu / sigma_mu.
+  double mu0 = std::clamp(1.0, lo + 1e-3 * (poi_hi - lo), poi_hi);
+  double s0 = calc.sqrt_qmu_asimov(mu0);
+  for (int i = 0; i < 40 && !(s0 > 1e-6); ++i) s0 = calc.sqrt_qmu_asimov(mu0 *= 4);
+  if (!(s0 > 1e-6)) throw FailedMinimization("the Asimov test statistic stays zero: the model has no sensitivity to the POI");
+  const double sigma = (mu0 - lo) / s0;
+  // Expected limits: CLs_k = Phi(-(n_k + a)) / Phi(-n_k) = level  <=>  a = a_k.
+  const boost::math::normal unit;
+  const double sig[5] = {2, 1, 0, -1, -2};
   for (int k = 0; k < 5; ++k) {
-    auto value = [k](const HypotestResult& h) { return h.cls_expected[k]; };
-    const auto [a, b] = bracket_for(value);
-    out.expected[k] = solve([&](double mu) { return at(mu).cls_expected[k]; }, a, b, at(a).cls_expected[k],
-                            at(b).cls_expected[k], level, rtol);
+    const double a_k = -boost::math::quantile(unit, level * boost::math::cdf(unit, -sig[k])) - sig[k];
+    out.expected[k] = root_from_guess([&](double mu) { return calc.sqrt_qmu_asimov(mu) - a_k; },
+                                      lo + a_k * sigma, lo, rtol);
   }
-  for (const auto& [mu, h] : cache) out.scan.emplace_back(mu, h.cls);
+  // Observed: CLs(mu) decreases through the level; start from the median expected limit.
+  out.observed = root_from_guess([&](double mu) { return level - calc.observed_cls(mu); },
+                                 std::isfinite(out.expected[2]) ? out.expected[2] : mu0, lo, rtol);
+  out.hypotests = calc.fits_performed();
   return out;
 }
 

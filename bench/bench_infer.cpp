@@ -1,0 +1,45 @@
+// Times hfx's fit, hypotest (mu = 1, qtilde, asymptotics) and upper limit on a
+// workspace: median wall time of N repetitions, each from scratch (fresh calculator, no
+// reuse of earlier fits). Prints one JSON object per workspace.
+#include "hfx/infer.hpp"
+#include "hfx/workspace.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace {
+template <class F>
+double median_s(int n, F&& f) {
+  std::vector<double> ts;
+  for (int i = 0; i < n; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    ts.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ts.begin(), ts.end());
+  return ts[ts.size() / 2];
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fmt::print(stderr, "usage: hfx_bench_infer WORKSPACE [N]\n");
+    return 2;
+  }
+  const int n = argc > 2 ? std::stoi(argv[2]) : 5;
+  const auto ws = hfx::Workspace::load(argv[1]);
+  const auto model = hfx::compile(ws);
+  const auto data = hfx::observed_data(ws, model);
+  const auto problem = hfx::FitProblem::from_model(model);
+  bool ok = true;
+  const double t_fit = median_s(n, [&] { ok &= hfx::fit(model, data, problem).converged(); });
+  const double t_hypo = median_s(n, [&] { ok &= hfx::hypotest(1.0, model, data).all_converged(); });
+  const double t_ul = median_s(std::max(1, n / 2), [&] { (void)hfx::upper_limit(model, data); });
+  fmt::print("{{\"workspace\": \"{}\", \"fit_s\": {:.6g}, \"hypotest_s\": {:.6g}, \"upper_limit_s\": {:.6g}, \"converged\": {}}}\n",
+             argv[1], t_fit, t_hypo, t_ul, ok);
+  return ok ? 0 : 1;
+}
