@@ -7,6 +7,7 @@
 
 #include "hfx/model.hpp"
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -54,9 +55,15 @@ class Evaluator {
   // reverse sweep per main bin.
   void jacobian(std::span<const double> pars, std::span<double> jac);
   // The expected (Fisher) information of the bound data at pars: sum over main bins of
-  // n / rate^2 * J_g J_g^T plus the constraints' curvature; hess is npars x npars.
-  // Exact for the constraint terms, the Gauss-Newton part of the main terms; costs
-  // nmaindata reverse sweeps instead of npars gradient evaluations.
+  // n / rate^2 * J_g J_g^T plus the constraints' curvature. Exact for the constraint
+  // terms, the Gauss-Newton part of the main terms. As (row, col, value) entries to be
+  // summed (duplicates possible) -- sparse, since a bin depends on few parameters -- or
+  // as a dense npars x npars matrix.
+  struct Entry {
+    std::uint32_t row, col;
+    double value;
+  };
+  void fisher_information(std::span<const double> pars, std::vector<Entry>& entries);
   void fisher_hessian(std::span<const double> pars, std::span<double> hess);
 
   // After a non-finite nll: which channel/bin had a non-positive rate, e.g.
@@ -65,7 +72,8 @@ class Evaluator {
 
  private:
   void forward(std::span<const double> pars);
-  void backward_main(std::span<const double> pars, std::span<double> grad);
+  void backward_main(std::span<const double> pars, std::span<double> grad, std::size_t block_begin,
+                     std::size_t block_end);
   double main_from_rates() const;
 
   const Model* model_;
@@ -83,7 +91,8 @@ class Evaluator {
   std::vector<double> w_;            // per main bin: d nll / d rate
   std::vector<double> prefix_, scratch_, grad_tmp_;
   std::vector<double> pw_;
-  std::vector<double> jac_;  // per bin of one block: P * d nll / d rate
+  std::vector<double> jac_;
+  std::vector<double> row_;  // per bin of one block: P * d nll / d rate
   long bad_bin_ = -1;
   double bad_rate_ = 0;
 };

@@ -27,7 +27,7 @@ struct FitOptions {
   int max_iterations = 2000;
   // Convergence: infinity norm of the projected gradient (in scaled variables, where
   // each constrained parameter is measured in units of its constraint width).
-  double tolerance = 1e-8;
+  double tolerance = 1e-6;
   // Alternative convergence test after the Newton stage: estimated distance to the
   // minimum g' H^-1 g / 2 (in units of NLL), as Minuit's EDM.
   double edm_tolerance = 1e-12;

@@ -84,6 +84,7 @@ class Compiler {
     build_parameter_sets();
     set_poi();
     build_blocks();
+    index_channel_blocks();
     build_constraints();
     return d_;
   }
@@ -464,6 +465,26 @@ class Compiler {
       d.scalar_begin.push_back(static_cast<std::uint32_t>(d.scalars.size()));
       d.histo_begin.push_back(static_cast<std::uint32_t>(d.histos.size()));
     });
+  }
+
+  void index_channel_blocks() {
+    ModelData& d = *d_;
+    d.channel_block_begin.assign(d.channels.size() + 1, 0);
+    for (const auto& blk : d.blocks) ++d.channel_block_begin[blk.channel + 1];
+    for (std::size_t c = 0; c < d.channels.size(); ++c) d.channel_block_begin[c + 1] += d.channel_block_begin[c];
+    d.channel_par_begin.assign(1, 0);
+    for (std::size_t c = 0; c < d.channels.size(); ++c) {
+      std::set<std::uint32_t> pars;
+      for (std::uint32_t b = d.channel_block_begin[c]; b < d.channel_block_begin[c + 1]; ++b) {
+        for (std::uint32_t k = d.scalar_begin[b]; k < d.scalar_begin[b + 1]; ++k) pars.insert(d.scalars[k].par);
+        for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) pars.insert(d.histos[h].par);
+        const auto& blk = d.blocks[b];
+        for (std::uint32_t i = blk.bin_begin; i < blk.bin_begin + blk.nbins; ++i)
+          for (std::uint32_t k = d.binfactor_begin[i]; k < d.binfactor_begin[i + 1]; ++k) pars.insert(d.binfactor_par[k]);
+      }
+      d.channel_pars.insert(d.channel_pars.end(), pars.begin(), pars.end());
+      d.channel_par_begin.push_back(static_cast<std::uint32_t>(d.channel_pars.size()));
+    }
   }
 
   void build_constraints() {

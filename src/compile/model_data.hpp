@@ -69,6 +69,10 @@ struct ModelData {
 
   // blocks and their bins
   std::vector<Block> blocks;
+  std::vector<std::uint32_t> channel_block_begin;  // blocks of channel c: [begin[c], begin[c+1])
+  // Parameters that act on channel c's rates: channel_pars[channel_par_begin[c] ...
+  // channel_par_begin[c+1]), sorted (the non-zero columns of its Jacobian rows).
+  std::vector<std::uint32_t> channel_par_begin, channel_pars;
   std::vector<double> nominal;          // per block-bin
   std::vector<std::uint32_t> bb_main;   // block-bin -> main bin
 

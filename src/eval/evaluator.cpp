@@ -194,9 +194,10 @@ double Evaluator::main_nll(std::span<const double> x) {
 
 // Accumulates into grad the derivative of sum_g w_[g] * rate_g with respect to the
 // parameters, for the rates of the last forward(x): one reverse sweep of the tables.
-void Evaluator::backward_main(std::span<const double> x, std::span<double> grad) {
+void Evaluator::backward_main(std::span<const double> x, std::span<double> grad, std::size_t block_begin,
+                              std::size_t block_end) {
   const auto& d = model_->data();
-  for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+  for (std::size_t b = block_begin; b < block_end; ++b) {
     const auto& blk = d.blocks[b];
     const double s = block_scale_[b];
     // Block factors: d rate / d f_k = (product of the other block factors) * base * P.
@@ -278,7 +279,7 @@ double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad
     return value;
   }
   for (std::size_t g = 0; g < d.nmain; ++g) w_[g] = 1.0 - (data_[g] > 0 ? data_[g] / rate_[g] : 0.0);
-  backward_main(x, grad);
+  backward_main(x, grad, 0, d.blocks.size());
   for (const auto& c : d.normal) grad[c.par] += (x[c.par] - data_[d.nmain + c.aux]) / (c.sigma * c.sigma);
   for (const auto& c : d.poisson) {
     const double a = data_[d.nmain + c.aux];
@@ -291,37 +292,62 @@ void Evaluator::jacobian(std::span<const double> x, std::span<double> jac) {
   const auto& d = model_->data();
   const std::size_t n = d.npars;
   forward(x);
-  for (std::size_t g = 0; g < d.nmain; ++g) {
-    std::fill(w_.begin(), w_.end(), 0.0);
-    w_[g] = 1.0;
-    std::span<double> row = jac.subspan(g * n, n);
-    std::fill(row.begin(), row.end(), 0.0);
-    backward_main(x, row);
+  std::fill(w_.begin(), w_.end(), 0.0);
+  // Row g only involves the blocks of g's channel: a restricted reverse sweep each.
+  for (std::size_t c = 0; c < d.channels.size(); ++c)
+    for (std::size_t j = 0; j < d.channel_nbins[c]; ++j) {
+      const std::size_t g = d.channel_offset[c] + j;
+      std::span<double> row = jac.subspan(g * n, n);
+      std::fill(row.begin(), row.end(), 0.0);
+      w_[g] = 1.0;
+      backward_main(x, row, d.channel_block_begin[c], d.channel_block_begin[c + 1]);
+      w_[g] = 0.0;
+    }
+}
+
+void Evaluator::fisher_information(std::span<const double> x, std::vector<Entry>& entries) {
+  const auto& d = model_->data();
+  forward(x);
+  entries.clear();
+  row_.assign(d.npars, 0.0);
+  std::fill(w_.begin(), w_.end(), 0.0);
+  for (std::size_t c = 0; c < d.channels.size(); ++c) {
+    const std::uint32_t* pars = d.channel_pars.data() + d.channel_par_begin[c];
+    const std::size_t m = d.channel_par_begin[c + 1] - d.channel_par_begin[c];
+    for (std::size_t j = 0; j < d.channel_nbins[c]; ++j) {
+      const std::size_t g = d.channel_offset[c] + j;
+      const double lam = rate_[g];
+      if (!(lam > 0) || data_[g] <= 0) continue;
+      // Jacobian row g: a reverse sweep over this channel's blocks only; its non-zero
+      // columns are among the channel's parameters.
+      w_[g] = 1.0;
+      backward_main(x, row_, d.channel_block_begin[c], d.channel_block_begin[c + 1]);
+      w_[g] = 0.0;
+      const double wg = data_[g] / (lam * lam);
+      for (std::size_t a = 0; a < m; ++a) {
+        const double ja = row_[pars[a]];
+        if (ja == 0) continue;
+        for (std::size_t b = 0; b < m; ++b) {
+          const double jb = row_[pars[b]];
+          if (jb != 0) entries.push_back({pars[a], pars[b], wg * ja * jb});
+        }
+      }
+      for (std::size_t a = 0; a < m; ++a) row_[pars[a]] = 0.0;
+    }
+  }
+  for (const auto& c : d.normal) entries.push_back({c.par, c.par, 1.0 / (c.sigma * c.sigma)});
+  for (const auto& c : d.poisson) {
+    const double a = data_[d.nmain + c.aux];
+    entries.push_back({c.par, c.par, a / (x[c.par] * x[c.par])});
   }
 }
 
 void Evaluator::fisher_hessian(std::span<const double> x, std::span<double> hess) {
-  const auto& d = model_->data();
-  const std::size_t n = d.npars;
-  jac_.resize(d.nmain * n);
-  jacobian(x, jac_);
+  const std::size_t n = model_->npars();
+  std::vector<Entry> entries;
+  fisher_information(x, entries);
   std::fill(hess.begin(), hess.end(), 0.0);
-  for (std::size_t g = 0; g < d.nmain; ++g) {
-    const double lam = rate_[g];
-    if (!(lam > 0) || data_[g] <= 0) continue;
-    const double wg = data_[g] / (lam * lam);
-    const double* J = jac_.data() + g * n;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (J[i] == 0) continue;
-      const double wi = wg * J[i];
-      for (std::size_t j = 0; j < n; ++j) hess[i * n + j] += wi * J[j];
-    }
-  }
-  for (const auto& c : d.normal) hess[c.par * n + c.par] += 1.0 / (c.sigma * c.sigma);
-  for (const auto& c : d.poisson) {
-    const double a = data_[d.nmain + c.aux];
-    hess[c.par * n + c.par] += a / (x[c.par] * x[c.par]);
-  }
+  for (const auto& e : entries) hess[e.row * n + e.col] += e.value;
 }
 
 std::span<const double> Evaluator::expected_main(std::span<const double> x) {

@@ -9,6 +9,7 @@
 
 #include <Eigen/Core>
 #include <Eigen/Dense>
+#include <Eigen/Sparse>
 #include <LBFGSB.h>
 #include <fmt/format.h>
 
@@ -103,98 +104,171 @@ void add_uncertainties(Evaluator& ev, const FitProblem& problem, FitResult& r) {
 }
 
 
-// Projected Newton steps in the scaled free variables, with the expected (Fisher)
-// information as Hessian (cheap: one reverse sweep per main bin), falling back to a
-// finite-difference Hessian of the analytic gradient when that stops making progress. L-BFGS-B gets close cheaply; this finishes the job where it
-// stalls (line searches failing on rounding noise near the minimum, or a very stiff
-// problem) and gives a scale-free convergence measure, the estimated distance to the
-// minimum edm = g' H^-1 g / 2 (as Minuit's). Returns the final edm (inf on failure).
-double newton_polish(ScaledObjective& obj, Eigen::VectorXd& y, const Eigen::VectorXd& lb, const Eigen::VectorXd& ub,
-                     int max_steps, double edm_tol, int& iterations) {
-  const Eigen::Index n = y.size();
-  Eigen::VectorXd g(n), gp(n), yp(n), d(n);
-  Eigen::MatrixXd H(n, n);
-  double f = obj(y, g);
-  double edm = std::numeric_limits<double>::infinity();
-  bool use_fisher = true;
-  std::vector<double> full_h;
-  for (int step = 0; step < max_steps; ++step) {
-    ++iterations;
-    if (use_fisher) {
-      // Expected information: nmaindata reverse sweeps instead of n gradient evaluations.
-      for (std::size_t k = 0; k < obj.free.size(); ++k) obj.x[obj.free[k]] = obj.scale[k] * y[k];
-      const std::size_t np = obj.x.size();
-      full_h.resize(np * np);
-      obj.ev->fisher_hessian(obj.x, full_h);
-      for (Eigen::Index a = 0; a < n; ++a)
-        for (Eigen::Index b = 0; b < n; ++b)
-          H(a, b) = full_h[obj.free[a] * np + obj.free[b]] * obj.scale[a] * obj.scale[b];
-    } else {
+// Projected Newton steps in the scaled free variables. The Hessian is the expected
+// (Fisher) information, assembled sparsely (a bin depends on few parameters) and
+// factorised densely for small problems or with a sparse LDLT otherwise; when that
+// model stops making progress the observed Hessian (finite differences of the analytic
+// gradient) takes over. Returns the estimated distance to the minimum edm = g'H^-1 g/2
+// (Minuit's convergence measure, in units of NLL) at the last point; inf on failure.
+class NewtonStage {
+ public:
+  NewtonStage(ScaledObjective& obj, const Eigen::VectorXd& lb, const Eigen::VectorXd& ub)
+      : obj_(obj), lb_(lb), ub_(ub), free_index_(obj.x.size(), -1) {
+    for (std::size_t k = 0; k < obj.free.size(); ++k) free_index_[obj.free[k]] = static_cast<int>(k);
+  }
+
+  double run(Eigen::VectorXd& y, int max_steps, double edm_tol, int& iterations) {
+    const Eigen::Index n = y.size();
+    Eigen::VectorXd g(n), gp(n), yp(n), d(n);
+    double f = obj_(y, g);
+    double edm = std::numeric_limits<double>::infinity();
+    bool use_fisher = true;
+    for (int step = 0; step < max_steps; ++step) {
+      ++iterations;
+      // Active bounds: at a bound with the gradient pushing outward.
+      active_.assign(n, false);
       for (Eigen::Index j = 0; j < n; ++j) {
-        const double h = 1e-5 * std::max(1.0, std::abs(y[j]));
-        yp = y;
-        // Step inward when at an upper bound so the Hessian column stays in the domain.
-        const double hj = (y[j] + h > ub[j]) ? -h : h;
-        yp[j] += hj;
-        obj(yp, gp);
-        H.col(j) = (gp - g) / hj;
+        const bool at_lo = y[j] <= lb_[j] + 1e-12 * std::max(1.0, std::abs(lb_[j])) && g[j] > 0;
+        const bool at_hi = y[j] >= ub_[j] - 1e-12 * std::max(1.0, std::abs(ub_[j])) && g[j] < 0;
+        active_[j] = at_lo || at_hi;
       }
+      d.setZero();
+      const bool solved = use_fisher ? solve_fisher(y, g, d) : solve_observed(y, g, d);
+      if (!solved) return edm;
+      edm = -0.5 * g.dot(d);
+      if (!(edm >= 0)) return std::numeric_limits<double>::infinity();
+      if (edm < edm_tol) return edm;
+      double t = 1.0;
+      bool accepted = false;
+      for (int ls = 0; ls < 40; ++ls, t *= 0.5) {
+        yp = (y + t * d).cwiseMax(lb_).cwiseMin(ub_);
+        const double fp = obj_(yp, gp);
+        if (fp <= f - 1e-4 * t * 2 * edm || (fp <= f && t < 1e-3)) {
+          y = yp;
+          f = fp;
+          g = gp;
+          accepted = true;
+          break;
+        }
+      }
+      if (!accepted) {
+        if (!use_fisher) return edm;
+        use_fisher = false;
+      }
+    }
+    return edm;
+  }
+
+ private:
+  // Solves H d = -g on the inactive variables with the expected information.
+  bool solve_fisher(const Eigen::VectorXd& y, const Eigen::VectorXd& g, Eigen::VectorXd& d) {
+    for (std::size_t k = 0; k < obj_.free.size(); ++k) obj_.x[obj_.free[k]] = obj_.scale[k] * y[k];
+    obj_.ev->fisher_information(obj_.x, entries_);
+    // Reduced index: free and inactive variables only.
+    const Eigen::Index n = y.size();
+    reduced_.assign(n, -1);
+    Eigen::Index m = 0;
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (!active_[j]) reduced_[j] = static_cast<int>(m++);
+    if (m == 0) return true;
+    triplets_.clear();
+    for (const auto& e : entries_) {
+      const int a = free_index_[e.row], b = free_index_[e.col];
+      if (a < 0 || b < 0 || reduced_[a] < 0 || reduced_[b] < 0) continue;
+      triplets_.emplace_back(reduced_[a], reduced_[b], e.value * obj_.scale[a] * obj_.scale[b]);
+    }
+    Eigen::VectorXd rhs(m);
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (reduced_[j] >= 0) rhs[reduced_[j]] = -g[j];
+    Eigen::VectorXd sol;
+    if (m <= 120) {
+      Eigen::MatrixXd H = Eigen::MatrixXd::Zero(m, m);
+      for (const auto& t : triplets_) H(t.row(), t.col()) += t.value();
+      if (!dense_solve(H, rhs, sol)) return false;
+    } else {
+      Eigen::SparseMatrix<double> H(m, m);
+      H.setFromTriplets(triplets_.begin(), triplets_.end());
+      for (double lambda = 0; lambda < 1e6; lambda = lambda == 0 ? 1e-10 : lambda * 100) {
+        Eigen::SparseMatrix<double> Hd = H;
+        if (lambda > 0)
+          for (Eigen::Index j = 0; j < m; ++j) Hd.coeffRef(j, j) += lambda * std::max(1.0, H.coeff(j, j));
+        // The sparsity pattern rarely changes between iterations: analyse it once.
+        if (pattern_m_ != m || pattern_active_ != active_ || pattern_nnz_ != Hd.nonZeros()) {
+          sparse_.analyzePattern(Hd);
+          pattern_m_ = m;
+          pattern_active_ = active_;
+          pattern_nnz_ = Hd.nonZeros();
+        }
+        sparse_.factorize(Hd);
+        if (sparse_.info() == Eigen::Success && (sparse_.vectorD().array() > 0).all()) {
+          sol = sparse_.solve(rhs);
+          break;
+        }
+      }
+      if (sol.size() != m) return false;
+    }
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (reduced_[j] >= 0) d[j] = sol[reduced_[j]];
+    return true;
+  }
+
+  // Solves H d = -g with a finite-difference Hessian of the analytic gradient.
+  bool solve_observed(const Eigen::VectorXd& y, const Eigen::VectorXd& g, Eigen::VectorXd& d) {
+    const Eigen::Index n = y.size();
+    Eigen::MatrixXd H(n, n);
+    Eigen::VectorXd yp(n), gp(n);
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const double h = 1e-5 * std::max(1.0, std::abs(y[j]));
+      yp = y;
+      // Step inward when at an upper bound so the Hessian column stays in the domain.
+      const double hj = (y[j] + h > ub_[j]) ? -h : h;
+      yp[j] += hj;
+      obj_(yp, gp);
+      H.col(j) = (gp - g) / hj;
     }
     H = 0.5 * (H + H.transpose()).eval();
-    // Active bounds: at a bound with the gradient pushing outward.
-    std::vector<Eigen::Index> freev;
-    for (Eigen::Index j = 0; j < n; ++j) {
-      const bool at_lo = y[j] <= lb[j] + 1e-12 * std::max(1.0, std::abs(lb[j])) && g[j] > 0;
-      const bool at_hi = y[j] >= ub[j] - 1e-12 * std::max(1.0, std::abs(ub[j])) && g[j] < 0;
-      if (!at_lo && !at_hi) freev.push_back(j);
-    }
-    const Eigen::Index m = static_cast<Eigen::Index>(freev.size());
-    if (m == 0) return 0.0;
+    std::vector<Eigen::Index> idx;
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (!active_[j]) idx.push_back(j);
+    const Eigen::Index m = static_cast<Eigen::Index>(idx.size());
+    if (m == 0) return true;
     Eigen::MatrixXd Hf(m, m);
-    Eigen::VectorXd gf(m);
+    Eigen::VectorXd rhs(m), sol;
     for (Eigen::Index a = 0; a < m; ++a) {
-      gf[a] = g[freev[a]];
-      for (Eigen::Index b = 0; b < m; ++b) Hf(a, b) = H(freev[a], freev[b]);
+      rhs[a] = -g[idx[a]];
+      for (Eigen::Index b = 0; b < m; ++b) Hf(a, b) = H(idx[a], idx[b]);
     }
-    // Levenberg damping until the (damped) Hessian is positive definite.
-    Eigen::VectorXd df;
+    if (!dense_solve(Hf, rhs, sol)) return false;
+    for (Eigen::Index a = 0; a < m; ++a) d[idx[a]] = sol[a];
+    return true;
+  }
+
+  // Cholesky with Levenberg damping until positive definite.
+  static bool dense_solve(const Eigen::MatrixXd& H, const Eigen::VectorXd& rhs, Eigen::VectorXd& sol) {
+    const Eigen::Index m = H.rows();
     double lambda = 0;
     for (int tries = 0; tries < 20; ++tries) {
-      Eigen::LLT<Eigen::MatrixXd> llt(Hf + lambda * Eigen::MatrixXd::Identity(m, m));
+      Eigen::LLT<Eigen::MatrixXd> llt(H + lambda * Eigen::MatrixXd::Identity(m, m));
       if (llt.info() == Eigen::Success) {
-        df = -llt.solve(gf);
-        break;
+        sol = llt.solve(rhs);
+        return true;
       }
-      lambda = lambda == 0 ? 1e-8 * std::max(1.0, Hf.diagonal().cwiseAbs().maxCoeff()) : lambda * 10;
+      lambda = lambda == 0 ? 1e-8 * std::max(1.0, H.diagonal().cwiseAbs().maxCoeff()) : lambda * 10;
     }
-    if (df.size() != m) return edm;
-    edm = -0.5 * gf.dot(df);
-    if (!(edm >= 0)) return std::numeric_limits<double>::infinity();
-    if (edm < edm_tol) return edm;
-    d.setZero();
-    for (Eigen::Index a = 0; a < m; ++a) d[freev[a]] = df[a];
-    double t = 1.0;
-    bool accepted = false;
-    for (int ls = 0; ls < 40; ++ls, t *= 0.5) {
-      yp = (y + t * d).cwiseMax(lb).cwiseMin(ub);
-      const double fp = obj(yp, gp);
-      if (fp <= f - 1e-4 * t * 2 * edm || (fp <= f && t < 1e-3)) {
-        y = yp;
-        f = fp;
-        g = gp;
-        accepted = true;
-        break;
-      }
-    }
-    if (!accepted) {
-      // The expected information was not a good enough model here: continue with the
-      // observed one (finite differences of the analytic gradient).
-      if (!use_fisher) return edm;
-      use_fisher = false;
-    }
+    return false;
   }
-  return edm;
-}
+
+  ScaledObjective& obj_;
+  const Eigen::VectorXd& lb_;
+  const Eigen::VectorXd& ub_;
+  std::vector<int> free_index_, reduced_;
+  std::vector<bool> active_;
+  std::vector<Evaluator::Entry> entries_;
+  std::vector<Eigen::Triplet<double>> triplets_;
+  Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> sparse_;
+  Eigen::Index pattern_m_ = -1, pattern_nnz_ = -1;
+  std::vector<bool> pattern_active_;
+};
 
 }  // namespace
 
@@ -253,7 +327,18 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
   param.max_linesearch = 50;
   Eigen::VectorXd gy(nf);
   double fx = 0;
-  for (int attempt = 0; attempt <= options.max_restarts; ++attempt) {
+  NewtonStage newton(obj, lb, ub);
+  // Newton (Fisher scoring) first: a handful of iterations, each one sparse solve.
+  {
+    Eigen::VectorXd y0 = y;
+    const double edm = newton.run(y, std::min(40, options.max_iterations), options.edm_tolerance, r.iterations);
+    if (edm < options.edm_tolerance) {
+      r.status = FitStatus::converged;
+    } else if (!std::isfinite(obj(y, gy))) {
+      y = y0;
+    }
+  }
+  for (int attempt = 0; attempt <= options.max_restarts && r.status != FitStatus::converged; ++attempt) {
     LBFGSpp::LBFGSBSolver<double> solver(param);
     try {
       r.iterations += solver.minimize(obj, y, fx, lb, ub);
@@ -272,7 +357,7 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
       r.status = FitStatus::converged;
       break;
     }
-    const double edm = newton_polish(obj, y, lb, ub, 30, options.edm_tolerance, r.iterations);
+    const double edm = newton.run(y, 30, options.edm_tolerance, r.iterations);
     if (edm < options.edm_tolerance) {
       r.status = FitStatus::converged;
       r.message.clear();
