@@ -51,7 +51,8 @@ struct HypotestResult {
 // Asymptotic calculator (pyhf's AsymptoticCalculator with the "normal" base
 // distribution). Fits that do not depend on mu (the free fits and the Asimov dataset,
 // built from the conditional fit at mu = 0, or 1 for q0, on the observed data with
-// auxdata) are made once and cached; conditional fits warm-start from the previous mu.
+// auxdata) are made once; each mu's conditional fits are cached. Every fit starts from
+// the suggested init (as pyhf's), never from another mu's solution.
 // Not thread-safe; make one per thread.
 class AsymptoticCalculator {
  public:
@@ -69,7 +70,7 @@ class AsymptoticCalculator {
 
  private:
   void ensure_asimov();
-  TestStatResult stat_on(Evaluator& ev, double mu, const FitResult& free_fit, std::vector<double>& warm);
+  TestStatResult stat_on(Evaluator& ev, double mu, const FitResult& free_fit);
   const Model* model_;
   std::vector<double> data_;
   TestStatistic ts_;
@@ -77,7 +78,7 @@ class AsymptoticCalculator {
   FitOptions options_;
   Evaluator ev_data_, ev_asimov_;
   std::optional<FitResult> free_data_, free_asimov_;
-  std::vector<double> asimov_, warm_data_, warm_asimov_;
+  std::vector<double> asimov_;
   std::map<double, TestStatResult> obs_cache_, asimov_cache_;
   const TestStatResult& obs_stat(double mu);
   const TestStatResult& asimov_stat(double mu);

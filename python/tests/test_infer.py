@@ -18,7 +18,6 @@ REL, ABS = 1e-3, 1e-9
 # non-convex): with the validation settings the free fit ends at twice_nll 30.285 where
 # pyhf finds 29.287, and the Asimov fits differ with the default settings too. The Python
 # layer passes the C++ result through unchanged; this is a C++ fit issue.
-_KNOWN_LOCAL_MINIMUM = {"pyhf-validation/2bin_2channel_coupledhistosys"}
 
 
 def _close(got, want, what, rel=REL):
@@ -36,12 +35,7 @@ def _id(case):
 
 
 def _params(cases):
-    return [
-        pytest.param(c, marks=pytest.mark.xfail(reason="C++ minimizer local minimum", strict=False))
-        if c["case"] in _KNOWN_LOCAL_MINIMUM
-        else c
-        for c in cases
-    ]
+    return list(cases)
 
 
 @pytest.mark.parametrize("case", _params(_CASES), ids=_id)

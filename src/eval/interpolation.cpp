@@ -34,7 +34,10 @@ ValueGrad additive_delta(InterpCode code, double alpha, double down, double nom,
   const double d_dn = nom - down;
   switch (code) {
     case InterpCode::code0:
-      return alpha > 0 ? ValueGrad{d_up * alpha, d_up} : ValueGrad{d_dn * alpha, d_dn};
+      // At the kink (alpha = 0) the value is 0 either way; the derivative returned is the
+      // right-hand one, which is what a forward difference -- pyhf's SciPy fits, ROOT's
+      // Minuit -- sees, so fits leave alpha = 0 in the same direction as theirs.
+      return alpha >= 0 ? ValueGrad{d_up * alpha, d_up} : ValueGrad{d_dn * alpha, d_dn};
     case InterpCode::code2: {
       const double a = 0.5 * (up + down) - nom;
       const double b = 0.5 * (up - down);
@@ -92,7 +95,7 @@ ValueGrad multiplicative_factor(InterpCode code, double alpha, double down_ratio
                                 const Code4Coefficients* c4) {
   switch (code) {
     case InterpCode::code1:
-      if (alpha > 0) {
+      if (alpha >= 0) {  // right-hand derivative at the kink, as for code0
         const double v = std::pow(up_ratio, alpha);
         return {v, v * std::log(up_ratio)};
       } else {

@@ -34,18 +34,19 @@ AsymptoticCalculator::AsymptoticCalculator(const Model& model, std::vector<doubl
   ev_data_.set_data(data_);
 }
 
-TestStatResult AsymptoticCalculator::stat_on(Evaluator& ev, double mu, const FitResult& free_fit, std::vector<double>& warm) {
+TestStatResult AsymptoticCalculator::stat_on(Evaluator& ev, double mu, const FitResult& free_fit) {
   const std::size_t poi = *model_->poi_index();
+  // Conditional fits start where pyhf's start (the suggested init with the POI at mu),
+  // not from a neighbouring solution: likelihoods with large shape variations can have
+  // several local minima, and a warm start from another mu can settle in a worse one
+  // (seen on pyhf's 2bin_2channel_coupledhistosys Asimov fit at mu = 1).
   FitProblem fixed = problem_;
   fixed.init[poi] = mu;
   fixed.fixed[poi] = true;
-  if (warm.empty()) warm = free_fit.x;
-  warm[poi] = mu;
   TestStatResult r;
   r.free_fit = free_fit;
-  r.fixed_fit = minimize(ev, fixed, options_, warm);
+  r.fixed_fit = minimize(ev, fixed, options_);
   ++fits_;
-  if (r.fixed_fit.converged()) warm = r.fixed_fit.x;
   r.value = detail::test_statistic_value(ts_, mu, free_fit.x[poi], r.fixed_fit.nll, free_fit.nll);
   return r;
 }
@@ -61,9 +62,7 @@ void AsymptoticCalculator::ensure_asimov() {
   FitProblem fixed = problem_;
   fixed.init[poi] = asimov_mu;
   fixed.fixed[poi] = true;
-  std::vector<double> start = free_data_->x;
-  start[poi] = asimov_mu;
-  const FitResult asimov_fit = minimize(ev_data_, fixed, options_, start);
+  const FitResult asimov_fit = minimize(ev_data_, fixed, options_);
   ++fits_;
   asimov_ = model_->expected_data(asimov_fit.x, true);
   ev_asimov_.set_data(asimov_);
@@ -80,14 +79,14 @@ const std::vector<double>& AsymptoticCalculator::asimov_data() {
 const TestStatResult& AsymptoticCalculator::obs_stat(double mu) {
   ensure_asimov();
   auto it = obs_cache_.find(mu);
-  if (it == obs_cache_.end()) it = obs_cache_.emplace(mu, stat_on(ev_data_, mu, *free_data_, warm_data_)).first;
+  if (it == obs_cache_.end()) it = obs_cache_.emplace(mu, stat_on(ev_data_, mu, *free_data_)).first;
   return it->second;
 }
 
 const TestStatResult& AsymptoticCalculator::asimov_stat(double mu) {
   ensure_asimov();
   auto it = asimov_cache_.find(mu);
-  if (it == asimov_cache_.end()) it = asimov_cache_.emplace(mu, stat_on(ev_asimov_, mu, *free_asimov_, warm_asimov_)).first;
+  if (it == asimov_cache_.end()) it = asimov_cache_.emplace(mu, stat_on(ev_asimov_, mu, *free_asimov_)).first;
   return it->second;
 }
 

@@ -56,9 +56,7 @@ TestStatResult test_statistic(TestStatistic ts, double mu, const Model& model, s
   FitProblem fixed = problem;
   fixed.init[poi] = mu;
   fixed.fixed[poi] = true;
-  std::vector<double> start = r.free_fit.x;
-  start[poi] = mu;
-  r.fixed_fit = minimize(ev, fixed, options, start);
+  r.fixed_fit = minimize(ev, fixed, options);
   r.value = detail::test_statistic_value(ts, mu, r.free_fit.x[poi], r.fixed_fit.nll, r.free_fit.nll);
   return r;
 }
