@@ -31,7 +31,7 @@ struct FitOptions {
   // Alternative convergence test after the Newton stage: estimated distance to the
   // minimum g' H^-1 g / 2 (in units of NLL), as Minuit's EDM.
   double edm_tolerance = 1e-12;
-  int lbfgs_memory = 12;
+  int lbfgs_memory = 6;
   int max_restarts = 3;
   // Compute the Hessian at the minimum for uncertainties and correlations.
   bool uncertainties = false;
