@@ -29,6 +29,13 @@ inline std::vector<std::string> real_cases() {
   return {"sbottom-multib-regionA", "3L-eRJR", "1Lbb-simplified", "staus-highmass"};
 }
 
+// gtest parameter name from a case folder ("small/x-y" -> "small_x_y").
+inline std::string case_name(std::string s) {
+  for (auto& c : s)
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return s;
+}
+
 // Runs a shell command, returns (exit code, stdout+stderr).
 std::pair<int, std::string> run_command(const std::string& cmd);
 

@@ -1,6 +1,7 @@
 #include "hfx/interpolation.hpp"
 
 #include "hfx/errors.hpp"
+#include "kernels.hpp"
 
 #include <fmt/format.h>
 
@@ -45,17 +46,8 @@ ValueGrad additive_delta(InterpCode code, double alpha, double down, double nom,
       if (alpha < -1) return {(b - 2 * a) * (alpha + 1), b - 2 * a};
       return {a * alpha * alpha + b * alpha, 2 * a * alpha + b};
     }
-    case InterpCode::code4p: {
-      if (alpha > 1) return {d_up * alpha, d_up};
-      if (alpha < -1) return {d_dn * alpha, d_dn};
-      const double S = 0.5 * (d_up + d_dn);
-      const double A = 0.0625 * (d_up - d_dn);
-      const double a2 = alpha * alpha;
-      // delta = alpha*S + A*(3 a^6 - 10 a^4 + 15 a^2), written as pyhf evaluates it.
-      const double poly = a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
-      const double dpoly = alpha * (a2 * (a2 * 18.0 - 40.0) + 30.0);
-      return {poly * A + alpha * S, dpoly * A + S};
-    }
+    case InterpCode::code4p:
+      return detail::code4p_delta(alpha, down, nom, up);
     default:
       throw InvalidInterpCode(fmt::format("{} is not an additive interpolation code", to_string(code)));
   }

@@ -17,6 +17,15 @@ double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
 // The n-sigma order of the expected band: pyhf evaluates n = 2, 1, 0, -1, -2 of the
 // background-only distribution, which gives CLs from the -2 sigma to the +2 sigma band.
 constexpr double kBandSigmas[5] = {2, 1, 0, -1, -2};
+// CLs+b and CLb of the background-only distribution's n-sigma expectations, given
+// sqrt(q_mu,A): the test statistic is n, shifted by sqrt(q_mu,A) under s+b.
+void expected_band(double sqa, Band& clsb, Band& clb) {
+  for (int k = 0; k < 5; ++k) {
+    const double n = kBandSigmas[k];
+    clsb[k] = normal_cdf(-(n + sqa));
+    clb[k] = normal_cdf(-n);
+  }
+}
 }  // namespace
 
 bool HypotestResult::all_converged() const {
@@ -123,12 +132,8 @@ HypotestResult AsymptoticCalculator::hypotest(double mu) {
   r.clsb = normal_cdf(-(t + sqa));
   r.clb = normal_cdf(-t);
   r.cls = r.clsb / r.clb;
-  for (int k = 0; k < 5; ++k) {
-    const double n = kBandSigmas[k];
-    r.clsb_expected[k] = normal_cdf(-(n + sqa));
-    r.clb_expected[k] = normal_cdf(-n);
-    r.cls_expected[k] = r.clsb_expected[k] / r.clb_expected[k];
-  }
+  expected_band(sqa, r.clsb_expected, r.clb_expected);
+  for (int k = 0; k < 5; ++k) r.cls_expected[k] = r.clsb_expected[k] / r.clb_expected[k];
   if (ts_ == TestStatistic::q0) {
     r.cls = r.clsb;
     r.cls_expected = r.clsb_expected;
@@ -137,13 +142,10 @@ HypotestResult AsymptoticCalculator::hypotest(double mu) {
 }
 
 Band AsymptoticCalculator::expected_cls(double mu) {
-  const double sqa = sqrt_qmu_asimov(mu);
-  Band b{};
-  for (int k = 0; k < 5; ++k) {
-    const double n = kBandSigmas[k];
-    b[k] = ts_ == TestStatistic::q0 ? normal_cdf(-(n + sqa)) : normal_cdf(-(n + sqa)) / normal_cdf(-n);
-  }
-  return b;
+  Band clsb{}, clb{}, cls{};
+  expected_band(sqrt_qmu_asimov(mu), clsb, clb);
+  for (int k = 0; k < 5; ++k) cls[k] = ts_ == TestStatistic::q0 ? clsb[k] : clsb[k] / clb[k];
+  return cls;
 }
 
 HypotestResult hypotest(double mu, const Model& model, std::span<const double> data, TestStatistic ts,

@@ -74,11 +74,7 @@ TEST_P(RealCase, ExpectedDataAndLogpdfMatchPyhf) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Reference, RealCase, ::testing::ValuesIn(test::real_cases()),
-                         [](const auto& param_info) {
-                           std::string s = param_info.param;
-                           for (auto& c : s) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return s;
-                         });
+                         [](const auto& param_info) { return test::case_name(param_info.param); });
 
 class InterpCase : public ::testing::TestWithParam<std::string> {};
 
@@ -111,11 +107,7 @@ TEST_P(InterpCase, EveryInterpolationCodeMatchesPyhf) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Reference, InterpCase, ::testing::ValuesIn(test::reference_cases()),
-                         [](const auto& param_info) {
-                           std::string s = param_info.param;
-                           for (auto& c : s) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return s;
-                         });
+                         [](const auto& param_info) { return test::case_name(param_info.param); });
 
 }  // namespace
 }  // namespace hfx

@@ -92,11 +92,7 @@ TEST_P(GradientCase, AnalyticGradientMatchesFiniteDifferences) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Reference, GradientCase, ::testing::ValuesIn(test::reference_cases()),
-                         [](const auto& param_info) {
-                           std::string s = param_info.param;
-                           for (auto& c : s) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return s;
-                         });
+                         [](const auto& param_info) { return test::case_name(param_info.param); });
 
 }  // namespace
 }  // namespace hfx

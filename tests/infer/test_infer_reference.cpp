@@ -87,11 +87,7 @@ TEST(InferRegression, SbottomRegionAMatchesPyhfRegressionValues) {
 
 INSTANTIATE_TEST_SUITE_P(Reference, InferCase,
                          ::testing::Values("sbottom-multib-regionA", "1Lbb-simplified", "staus-highmass"),
-                         [](const auto& param_info) {
-                           std::string s = param_info.param;
-                           for (auto& c : s) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-                           return s;
-                         });
+                         [](const auto& param_info) { return test::case_name(param_info.param); });
 
 }  // namespace
 }  // namespace hfx
