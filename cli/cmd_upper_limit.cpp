@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace hfx::cli {
@@ -46,17 +47,25 @@ void add_upper_limit(CLI::App& app) {
     }
     if (!std::isfinite(r.observed))
       throw FailedMinimization("the observed limit could not be determined (CLs never crosses the level in the range)");
+    // A band entry whose CLs does not cross the level inside a scan's range has no limit
+    // there: say so instead of printing a number.
+    const std::string not_reached = o->scan.empty() ? "not found" : "outside the scanned range";
+    auto shown = [&](double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : not_reached; };
     if (o->table) {
       std::string t = fmt::format("{:.0f}% CL upper limit on {}\n", 100 * (1 - o->level), lm.model->poi_name().value_or("POI"));
-      t += fmt::format("observed: {:.6g}\n", r.observed);
+      t += fmt::format("observed: {}\n", shown(r.observed));
       const char* labels[5] = {"-2 sigma", "-1 sigma", "median", "+1 sigma", "+2 sigma"};
-      for (int k = 0; k < 5; ++k) t += fmt::format("expected {:>8}: {:.6g}\n", labels[k], r.expected[k]);
+      for (int k = 0; k < 5; ++k) t += fmt::format("expected {:>8}: {}\n", labels[k], shown(r.expected[k]));
       write_text(t, o->output_file);
       return;
     }
     Json out = Json::object();
     out["obs"] = r.observed;
-    out["exp"] = std::vector<double>(r.expected.begin(), r.expected.end());
+    Json exp = Json::array();
+    for (double v : r.expected) exp.push_back(std::isfinite(v) ? Json(v) : Json(nullptr));
+    out["exp"] = exp;  // null: the band entry does not cross the level in the range
+    if (std::any_of(r.expected.begin(), r.expected.end(), [](double v) { return !std::isfinite(v); }))
+      out["note"] = o->scan.empty() ? "null expected limits: not found" : "null expected limits: CLs does not cross the level within the scanned range";
     out["level"] = o->level;
     out["hypotests"] = r.hypotests;
     Json scan = Json::array();

@@ -9,6 +9,7 @@
 #include "hfx/model.hpp"
 
 #include <array>
+#include <atomic>
 #include <map>
 #include <optional>
 #include <span>
@@ -53,7 +54,8 @@ struct HypotestResult {
 // built from the conditional fit at mu = 0, or 1 for q0, on the observed data with
 // auxdata) are made once; each mu's conditional fits are cached. Every fit starts from
 // the suggested init (as pyhf's), never from another mu's solution.
-// Not thread-safe; make one per thread.
+// Uses both cores internally (independent fits run concurrently); not safe to share
+// between caller threads -- make one per thread.
 class AsymptoticCalculator {
  public:
   AsymptoticCalculator(const Model& model, std::vector<double> data, TestStatistic ts = TestStatistic::qtilde,
@@ -76,14 +78,16 @@ class AsymptoticCalculator {
   TestStatistic ts_;
   FitProblem problem_;
   FitOptions options_;
-  Evaluator ev_data_, ev_asimov_;
+  // ev_data_: fits to the data; ev_generate_: the Asimov-generating fit (also on the
+  // data, but run concurrently with ev_data_'s); ev_asimov_: fits to the Asimov data.
+  Evaluator ev_data_, ev_generate_, ev_asimov_;
   std::optional<FitResult> free_data_, free_asimov_;
   std::vector<double> asimov_;
   std::map<double, TestStatResult> obs_cache_, asimov_cache_;
   const TestStatResult& obs_stat(double mu);
   const TestStatResult& asimov_stat(double mu);
   double observed_teststat(double qmu, double qmu_asimov) const;
-  int fits_ = 0;
+  std::atomic<int> fits_{0};
 };
 
 // One-shot pyhf.infer.hypotest.

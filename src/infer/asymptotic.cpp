@@ -4,6 +4,7 @@
 #include "hfx/infer.hpp"
 
 #include <fmt/format.h>
+#include <tbb/task_group.h>
 
 #include <cmath>
 
@@ -35,12 +36,14 @@ bool HypotestResult::all_converged() const {
 AsymptoticCalculator::AsymptoticCalculator(const Model& model, std::vector<double> data, TestStatistic ts,
                                            FitProblem problem, FitOptions options)
     : model_(&model), data_(std::move(data)), ts_(ts), problem_(std::move(problem)), options_(options),
-      ev_data_(model, Evaluator::Arithmetic::stable), ev_asimov_(model, Evaluator::Arithmetic::stable) {
+      ev_data_(model, Evaluator::Arithmetic::stable), ev_generate_(model, Evaluator::Arithmetic::stable),
+      ev_asimov_(model, Evaluator::Arithmetic::stable) {
   if (!model.poi_index()) throw UnspecifiedPOI("hypothesis tests need a model with a parameter of interest");
   if (ts == TestStatistic::t || ts == TestStatistic::ttilde)
     throw Unsupported("the asymptotic calculator supports the test statistics q0, q and qtilde (as pyhf)");
   if (problem_.init.empty()) problem_ = FitProblem::from_model(model);
   ev_data_.set_data(data_);
+  ev_generate_.set_data(data_);
 }
 
 TestStatResult AsymptoticCalculator::stat_on(Evaluator& ev, double mu, const FitResult& free_fit) {
@@ -61,23 +64,30 @@ TestStatResult AsymptoticCalculator::stat_on(Evaluator& ev, double mu, const Fit
 }
 
 void AsymptoticCalculator::ensure_asimov() {
-  if (!free_data_) {
-    free_data_ = minimize(ev_data_, problem_, options_);
+  if (free_data_ && !asimov_.empty()) return;
+  // The free fit to the data and the Asimov chain (conditional fit at mu = 0 on the data,
+  // then the Asimov dataset's own free fit) are independent: run them on two cores.
+  tbb::task_group tasks;
+  if (!free_data_)
+    tasks.run([this] {
+      free_data_ = minimize(ev_data_, problem_, options_);
+      ++fits_;
+    });
+  if (asimov_.empty()) {
+    const std::size_t poi = *model_->poi_index();
+    const double asimov_mu = ts_ == TestStatistic::q0 ? 1.0 : 0.0;
+    FitProblem fixed = problem_;
+    fixed.init[poi] = asimov_mu;
+    fixed.fixed[poi] = true;
+    const FitResult asimov_fit = minimize(ev_generate_, fixed, options_);
+    ++fits_;
+    asimov_ = model_->expected_data(asimov_fit.x, true);
+    ev_asimov_.set_data(asimov_);
+    // The Asimov dataset's own best fit is the point it was generated from.
+    free_asimov_ = minimize(ev_asimov_, problem_, options_, asimov_fit.x);
     ++fits_;
   }
-  if (!asimov_.empty()) return;
-  const std::size_t poi = *model_->poi_index();
-  const double asimov_mu = ts_ == TestStatistic::q0 ? 1.0 : 0.0;
-  FitProblem fixed = problem_;
-  fixed.init[poi] = asimov_mu;
-  fixed.fixed[poi] = true;
-  const FitResult asimov_fit = minimize(ev_data_, fixed, options_);
-  ++fits_;
-  asimov_ = model_->expected_data(asimov_fit.x, true);
-  ev_asimov_.set_data(asimov_);
-  // The Asimov dataset's own best fit is the point it was generated from.
-  free_asimov_ = minimize(ev_asimov_, problem_, options_, asimov_fit.x);
-  ++fits_;
+  tasks.wait();
 }
 
 const std::vector<double>& AsymptoticCalculator::asimov_data() {
@@ -109,7 +119,11 @@ double AsymptoticCalculator::observed_teststat(double qmu, double qmu_asimov) co
 double AsymptoticCalculator::sqrt_qmu_asimov(double mu) { return std::sqrt(asimov_stat(mu).value); }
 
 double AsymptoticCalculator::observed_cls(double mu) {
+  ensure_asimov();
+  tbb::task_group tasks;
+  tasks.run([&] { obs_stat(mu); });
   const double qa = asimov_stat(mu).value;
+  tasks.wait();
   const double t = observed_teststat(obs_stat(mu).value, qa);
   const double clsb = normal_cdf(-(t + std::sqrt(qa)));
   return ts_ == TestStatistic::q0 ? clsb : clsb / normal_cdf(-t);
@@ -118,8 +132,17 @@ double AsymptoticCalculator::observed_cls(double mu) {
 HypotestResult AsymptoticCalculator::hypotest(double mu) {
   HypotestResult r;
   r.poi = mu;
-  const TestStatResult& obs = obs_stat(mu);
-  const TestStatResult& asi = asimov_stat(mu);
+  ensure_asimov();
+  // The two conditional fits (data, Asimov) are independent: one per core. Each touches
+  // only its own evaluator and cache.
+  const TestStatResult* obs_ptr = nullptr;
+  const TestStatResult* asi_ptr = nullptr;
+  tbb::task_group tasks;
+  tasks.run([&] { obs_ptr = &obs_stat(mu); });
+  asi_ptr = &asimov_stat(mu);
+  tasks.wait();
+  const TestStatResult& obs = *obs_ptr;
+  const TestStatResult& asi = *asi_ptr;
   r.free_fit = obs.free_fit;
   r.fixed_fit = obs.fixed_fit;
   r.asimov_free_fit = asi.free_fit;
