@@ -25,12 +25,7 @@ int main(int argc, char** argv) {
   const auto data = hfx::observed_data(ws, m);
   const std::size_t poi = *m.poi_index();
   const auto problem = hfx::FitProblem::from_model(m);
-  auto fixed_at = [&](double v) {
-    auto p = problem;
-    p.init[poi] = v;
-    p.fixed[poi] = true;
-    return p;
-  };
+  auto fixed_at = [&](double v) { return problem.with_fixed(poi, v); };
   const auto fixed_mu = fixed_at(mu);
   hfx::Evaluator ev(m, hfx::Evaluator::Arithmetic::stable);
   ev.set_data(data);

@@ -61,6 +61,13 @@ struct FitProblem {
   std::vector<bool> fixed;
   // Defaults from the model (suggested init, bounds, fixed).
   static FitProblem from_model(const Model& model);
+  // A copy with parameter `index` fixed at `value` (a conditional fit's problem).
+  FitProblem with_fixed(std::size_t index, double value) const {
+    FitProblem p = *this;
+    p.init[index] = value;
+    p.fixed[index] = true;
+    return p;
+  }
 };
 
 // Minimises the NLL of the evaluator's bound data (construct the evaluator with

@@ -402,9 +402,7 @@ FitResult fit(const Model& model, std::span<const double> data, const FitProblem
 FitResult fixed_poi_fit(const Model& model, double poi_value, std::span<const double> data, const FitProblem& problem,
                         const FitOptions& options) {
   if (!model.poi_index()) throw UnspecifiedPOI("fixed_poi_fit needs a model with a parameter of interest");
-  FitProblem p = problem;
-  p.init[*model.poi_index()] = poi_value;
-  p.fixed[*model.poi_index()] = true;
+  const FitProblem p = problem.with_fixed(*model.poi_index(), poi_value);
   Evaluator ev(model, Evaluator::Arithmetic::stable);
   ev.set_data(data);
   return minimize(ev, p, options);

@@ -52,9 +52,7 @@ TestStatResult AsymptoticCalculator::stat_on(Evaluator& ev, double mu, const Fit
   // not from a neighbouring solution: likelihoods with large shape variations can have
   // several local minima, and a warm start from another mu can settle in a worse one
   // (seen on pyhf's 2bin_2channel_coupledhistosys Asimov fit at mu = 1).
-  FitProblem fixed = problem_;
-  fixed.init[poi] = mu;
-  fixed.fixed[poi] = true;
+  const FitProblem fixed = problem_.with_fixed(poi, mu);
   TestStatResult r;
   r.free_fit = free_fit;
   r.fixed_fit = minimize(ev, fixed, options_);
@@ -76,9 +74,7 @@ void AsymptoticCalculator::ensure_asimov() {
   if (asimov_.empty()) {
     const std::size_t poi = *model_->poi_index();
     const double asimov_mu = ts_ == TestStatistic::q0 ? 1.0 : 0.0;
-    FitProblem fixed = problem_;
-    fixed.init[poi] = asimov_mu;
-    fixed.fixed[poi] = true;
+    const FitProblem fixed = problem_.with_fixed(poi, asimov_mu);
     const FitResult asimov_fit = minimize(ev_generate_, fixed, options_);
     ++fits_;
     asimov_ = model_->expected_data(asimov_fit.x, true);

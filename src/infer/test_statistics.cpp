@@ -53,9 +53,7 @@ TestStatResult test_statistic(TestStatistic ts, double mu, const Model& model, s
   ev.set_data(data);
   TestStatResult r;
   r.free_fit = minimize(ev, problem, options);
-  FitProblem fixed = problem;
-  fixed.init[poi] = mu;
-  fixed.fixed[poi] = true;
+  const FitProblem fixed = problem.with_fixed(poi, mu);
   r.fixed_fit = minimize(ev, fixed, options);
   r.value = detail::test_statistic_value(ts, mu, r.free_fit.x[poi], r.fixed_fit.nll, r.free_fit.nll);
   return r;

@@ -92,12 +92,7 @@ ToyResult toy_hypotest(double mu, const Model& model, std::span<const double> da
   const std::size_t poi = *model.poi_index();
   const FitProblem problem = options.problem.init.empty() ? FitProblem::from_model(model) : options.problem;
   const FitOptions& fopt = options.fit_options;
-  auto fixed_at = [&](double value) {
-    FitProblem p = problem;
-    p.init[poi] = value;
-    p.fixed[poi] = true;
-    return p;
-  };
+  auto fixed_at = [&](double value) { return problem.with_fixed(poi, value); };
   const FitProblem fixed_mu = fixed_at(mu);
   const double mu_b = ts == TestStatistic::q0 ? 1.0 : 0.0;
 
