@@ -66,6 +66,14 @@ class Evaluator {
   void fisher_information(std::span<const double> pars, std::vector<Entry>& entries);
   void fisher_hessian(std::span<const double> pars, std::span<double> hess);
 
+  // The Jacobian of the main rates, channel by channel, in one sweep of the tables (no
+  // per-bin reverse sweeps): channel c's block is dense, channel_nbins(c) rows by the
+  // channel's parameters (model().data().channel_pars order), row-major, starting at
+  // jac[channel_jacobian_offset(c)]. Returns the main rates at pars (valid until the
+  // next call). jac is resized as needed.
+  std::span<const double> channel_jacobian(std::span<const double> pars, std::vector<double>& jac);
+  std::size_t channel_jacobian_offset(std::size_t channel) const { return jac_offset_[channel]; }
+
   // After a non-finite nll: which channel/bin had a non-positive rate, e.g.
   // "expected rate -0.3 <= 0 in channel 'SR' bin 2 with observed 4".
   std::string nonfinite_reason() const;
@@ -93,6 +101,13 @@ class Evaluator {
   std::vector<double> pw_;
   std::vector<double> jac_;
   std::vector<double> row_;  // per bin of one block: P * d nll / d rate
+  // channel_jacobian: each table entry's column within its channel's parameter list,
+  // and each channel's offset in the output.
+  std::vector<std::uint32_t> scalar_col_, histo_col_, binfactor_col_;
+  std::vector<std::size_t> jac_offset_;
+  std::vector<double> forward_x_;  // the point of the last forward sweep
+  // Vectorised-log scratch of the const term evaluations (an Evaluator is per thread).
+  mutable std::vector<double> log_scratch_, log1p_scratch_;
   long bad_bin_ = -1;
   double bad_rate_ = 0;
 };

@@ -86,6 +86,7 @@ class Compiler {
     build_blocks();
     index_channel_blocks();
     build_constraints();
+    classify_local_parameters();
     return d_;
   }
 
@@ -506,6 +507,30 @@ class Compiler {
         }
       }
     }
+  }
+
+  // A parameter is local to main bin g when it only scales block-bins of g (a gamma of
+  // staterror or shapesys) and has a constraint: the minimiser eliminates such
+  // parameters bin by bin instead of carrying them in a dense system.
+  void classify_local_parameters() {
+    ModelData& d = *d_;
+    constexpr std::int32_t kNone = -1, kMany = -2;
+    std::vector<std::int32_t> bin(d.npars, kNone);
+    auto touch = [&](std::uint32_t par, std::int32_t g) {
+      if (bin[par] == kNone) bin[par] = g;
+      else if (bin[par] != g) bin[par] = kMany;
+    };
+    for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+      for (std::uint32_t k = d.scalar_begin[b]; k < d.scalar_begin[b + 1]; ++k) touch(d.scalars[k].par, kMany);
+      for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) touch(d.histos[h].par, kMany);
+      const auto& blk = d.blocks[b];
+      for (std::uint32_t i = blk.bin_begin; i < blk.bin_begin + blk.nbins; ++i)
+        for (std::uint32_t k = d.binfactor_begin[i]; k < d.binfactor_begin[i + 1]; ++k)
+          touch(d.binfactor_par[k], static_cast<std::int32_t>(d.bb_main[i]));
+    }
+    d.par_local_bin.assign(d.npars, -1);
+    for (std::uint32_t par : d.aux_par)
+      if (bin[par] >= 0) d.par_local_bin[par] = bin[par];
   }
 
   const std::vector<ChannelSpec>& spec_;

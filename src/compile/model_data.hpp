@@ -98,6 +98,9 @@ struct ModelData {
   std::vector<NormalConstraint> normal;
   std::vector<PoissonConstraint> poisson;
   std::vector<std::uint32_t> aux_par;  // aux index -> parameter index
+  // Per parameter: the main bin it is local to (it scales only that bin's block-bins and
+  // has a constraint), or -1.
+  std::vector<std::int32_t> par_local_bin;
   std::vector<double> aux_scale;       // aux index -> expected aux = par * scale (tau or 1)
 };
 

@@ -8,10 +8,12 @@
 
 #include "kernels.hpp"
 #include "log_gamma.hpp"
+#include "vector_log.hpp"
 #include "hfx/errors.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -41,10 +43,32 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic) : model_(&model)
   for (const auto& blk : d.blocks) max_nbins = std::max<std::size_t>(max_nbins, blk.nbins);
   pw_.assign(max_nbins, 0.0);
   data_.assign(d.nmain + d.auxdata.size(), 0.0);
+  forward_x_.reserve(d.npars);
+  log_scratch_.assign(std::max(d.nmain, d.poisson.size()), 0.0);
+  log1p_scratch_.assign(d.poisson.size(), 0.0);
   main_const_.assign(d.nmain, 0.0);
   poisson_const_.assign(d.poisson.size(), 0.0);
   poisson_stable_const_.assign(d.poisson.size(), 0.0);
   for (std::size_t i = 0; i < d.auxdata.size(); ++i) data_[d.nmain + i] = d.auxdata[i];
+
+  scalar_col_.assign(d.scalars.size(), 0);
+  histo_col_.assign(d.histos.size(), 0);
+  binfactor_col_.assign(d.binfactor_par.size(), 0);
+  jac_offset_.assign(d.channels.size() + 1, 0);
+  for (std::size_t c = 0; c < d.channels.size(); ++c) {
+    const auto first = d.channel_pars.begin() + d.channel_par_begin[c];
+    const auto last = d.channel_pars.begin() + d.channel_par_begin[c + 1];
+    auto col = [&](std::uint32_t par) { return static_cast<std::uint32_t>(std::lower_bound(first, last, par) - first); };
+    for (std::uint32_t b = d.channel_block_begin[c]; b < d.channel_block_begin[c + 1]; ++b) {
+      for (std::uint32_t k = d.scalar_begin[b]; k < d.scalar_begin[b + 1]; ++k) scalar_col_[k] = col(d.scalars[k].par);
+      for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) histo_col_[h] = col(d.histos[h].par);
+      const auto& blk = d.blocks[b];
+      for (std::uint32_t i = blk.bin_begin; i < blk.bin_begin + blk.nbins; ++i)
+        for (std::uint32_t k = d.binfactor_begin[i]; k < d.binfactor_begin[i + 1]; ++k)
+          binfactor_col_[k] = col(d.binfactor_par[k]);
+    }
+    jac_offset_[c + 1] = jac_offset_[c] + d.channel_nbins[c] * static_cast<std::size_t>(last - first);
+  }
 }
 
 void Evaluator::set_data(std::span<const double> data) {
@@ -75,6 +99,7 @@ void Evaluator::set_data(std::span<const double> data) {
 
 void Evaluator::forward(std::span<const double> x) {
   const auto& d = model_->data();
+  forward_x_.assign(x.begin(), x.end());
   const InterpCode ncode = d.normsys_code;
   const std::size_t nblocks = d.blocks.size();
   for (std::size_t b = 0; b < nblocks; ++b) {
@@ -142,6 +167,9 @@ void Evaluator::forward(std::span<const double> x) {
 
 double Evaluator::main_from_rates() const {
   const std::size_t nmain = rate_.size();
+  // The stable arithmetic takes all logs in one vectorised call.
+  const bool vector_log = arithmetic_ == Arithmetic::stable;
+  if (vector_log) detail::log_array(rate_.data(), log_scratch_.data(), nmain);
   double sum = 0;
   for (std::size_t g = 0; g < nmain; ++g) {
     const double lam = rate_[g], n = data_[g];
@@ -149,7 +177,8 @@ double Evaluator::main_from_rates() const {
       if (lam == 0 && n == 0) continue;  // Pois(0 | 0) = 1
       return std::numeric_limits<double>::infinity();
     }
-    sum -= ((n > 0 ? n * std::log(lam) : 0.0) - lam) - main_const_[g];
+    const double log_lam = vector_log ? log_scratch_[g] : std::log(lam);
+    sum -= ((n > 0 ? n * log_lam : 0.0) - lam) - main_const_[g];
   }
   return sum;
 }
@@ -161,7 +190,17 @@ double Evaluator::constraint_nll(std::span<const double> x) const {
     const double z = (data_[d.nmain + c.aux] - x[c.par]) / c.sigma;
     sum += 0.5 * z * z;
   }
-  for (std::size_t k = 0; k < d.poisson.size(); ++k) {
+  const std::size_t npois = d.poisson.size();
+  if (arithmetic_ == Arithmetic::stable) {
+    // u = lam / a - 1 for every term, then all log1p(u) in one vectorised call.
+    for (std::size_t k = 0; k < npois; ++k) {
+      const auto& c = d.poisson[k];
+      const double a = data_[d.nmain + c.aux];
+      log_scratch_[k] = a > 0 ? x[c.par] * c.tau / a - 1.0 : 0.0;
+    }
+    detail::log1p_array(log_scratch_.data(), log1p_scratch_.data(), npois);
+  }
+  for (std::size_t k = 0; k < npois; ++k) {
     const auto& c = d.poisson[k];
     const double lam = x[c.par] * c.tau, a = data_[d.nmain + c.aux];
     if (!(lam > 0)) return std::numeric_limits<double>::infinity();
@@ -173,8 +212,8 @@ double Evaluator::constraint_nll(std::span<const double> x) const {
       // The same value written as C + a (log r - r + 1), r = lam / a, C = a log a - a -
       // lgamma(a + 1): no cancellation between huge terms, so the minimiser sees a smooth
       // function even for tau ~ 1e11.
-      const double u = lam / a - 1.0;
-      sum -= poisson_stable_const_[k] + a * (std::log1p(u) - u);
+      const double u = log_scratch_[k];
+      sum -= poisson_stable_const_[k] + a * (log1p_scratch_[k] - u);
     }
   }
   return sum + normal_const_;
@@ -340,6 +379,79 @@ void Evaluator::fisher_information(std::span<const double> x, std::vector<Entry>
     const double a = data_[d.nmain + c.aux];
     entries.push_back({c.par, c.par, a / (x[c.par] * x[c.par])});
   }
+}
+
+std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, std::vector<double>& jac) {
+  const auto& d = model_->data();
+  // A Newton step asks for the Jacobian where the line search just evaluated the NLL:
+  // the tables already hold that point.
+  if (!std::equal(x.begin(), x.end(), forward_x_.begin(), forward_x_.end())) forward(x);
+  jac.assign(jac_offset_.back(), 0.0);
+  const bool fast4p = d.histosys_code == InterpCode::code4p;
+  for (std::size_t c = 0; c < d.channels.size(); ++c) {
+    const std::size_t m = d.channel_par_begin[c + 1] - d.channel_par_begin[c];
+    double* J = jac.data() + jac_offset_[c];
+    const std::size_t g0 = d.channel_offset[c];
+    for (std::uint32_t b = d.channel_block_begin[c]; b < d.channel_block_begin[c + 1]; ++b) {
+      const auto& blk = d.blocks[b];
+      const double s = block_scale_[b];
+      // Block factors: d rate / d f_k = (product of the other block factors) * base * P.
+      const std::uint32_t k0 = d.scalar_begin[b], k1 = d.scalar_begin[b + 1];
+      const std::size_t K = k1 - k0;
+      prefix_[0] = 1.0;
+      for (std::size_t k = 0; k < K; ++k) {
+        const auto& f = d.scalars[k0 + k];
+        scratch_[k] = f.normsys == detail::kNoEntry ? x[f.par] : normsys_val_[f.normsys];
+        prefix_[k + 1] = prefix_[k] * scratch_[k];
+      }
+      double suffix = 1.0;
+      for (std::size_t k = K; k-- > 0;) {
+        const auto& f = d.scalars[k0 + k];
+        const double dfk = f.normsys == detail::kNoEntry ? 1.0 : normsys_grad_[f.normsys];
+        const double coef = dfk * prefix_[k] * suffix;
+        suffix *= scratch_[k];
+        const std::uint32_t col = scalar_col_[k0 + k];
+        for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+          const std::size_t i = blk.bin_begin + j;
+          J[(d.bb_main[i] - g0) * m + col] += coef * base_[i] * bin_factor_[i];
+        }
+      }
+      for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+        const std::size_t i = blk.bin_begin + j;
+        double* row = J + (d.bb_main[i] - g0) * m;
+        // Per-bin factors.
+        const std::uint32_t p0 = d.binfactor_begin[i], p1 = d.binfactor_begin[i + 1];
+        for (std::uint32_t k = p0; k < p1; ++k) {
+          double other = base_[i] * s;
+          for (std::uint32_t l = p0; l < p1; ++l)
+            if (l != k) other *= x[d.binfactor_par[l]];
+          row[binfactor_col_[k]] += other;
+        }
+      }
+      // Histosys: d rate / d alpha = d delta / d alpha * S * P.
+      for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) {
+        const auto& e = d.histos[h];
+        const double alpha = x[e.par];
+        const std::uint32_t col = histo_col_[h];
+        for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+          const std::size_t i = blk.bin_begin + j;
+          double dd;
+          if (fast4p) {
+            if (alpha > 1) dd = d.histo_dup[e.data + j];
+            else if (alpha < -1) dd = d.histo_ddn[e.data + j];
+            else {
+              const double a2 = alpha * alpha;
+              dd = alpha * (a2 * (a2 * 18.0 - 40.0) + 30.0) * d.histo_A[e.data + j] + d.histo_S[e.data + j];
+            }
+          } else {
+            dd = detail::histosys_delta(d, alpha, i, e.data + j).grad;
+          }
+          J[(d.bb_main[i] - g0) * m + col] += dd * s * bin_factor_[i];
+        }
+      }
+    }
+  }
+  return rate_;
 }
 
 void Evaluator::fisher_hessian(std::span<const double> x, std::span<double> hess) {

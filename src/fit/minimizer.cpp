@@ -7,6 +7,8 @@
 #include "hfx/errors.hpp"
 #include "hfx/fit.hpp"
 
+#include "compile/model_data.hpp"
+
 #include <Eigen/Core>
 #include <Eigen/Dense>
 #include <Eigen/Sparse>
@@ -67,6 +69,14 @@ struct ScaledObjective {
     for (std::size_t k = 0; k < free.size(); ++k) gy[k] = grad[free[k]] * scale[k];
     return f;
   }
+
+  // The NLL alone (a line-search trial point).
+  double value(const Eigen::VectorXd& y) {
+    for (std::size_t k = 0; k < free.size(); ++k) x[free[k]] = scale[k] * y[k];
+    ++evaluations;
+    const double f = ev->nll(x);
+    return std::isfinite(f) ? f : std::numeric_limits<double>::max() / 4;
+  }
 };
 
 double projected_grad_norm(const Eigen::VectorXd& y, const Eigen::VectorXd& g, const Eigen::VectorXd& lb,
@@ -119,10 +129,23 @@ class NewtonStage {
     for (std::size_t k = 0; k < obj.free.size(); ++k) free_index_[obj.free[k]] = static_cast<int>(k);
   }
 
-  double run(Eigen::VectorXd& y, int max_steps, double edm_tol, int& iterations) {
+  // The NLL and scaled gradient at the point where run() stopped.
+  double last_value() const { return f_; }
+  const Eigen::VectorXd& last_gradient() const { return g_; }
+
+  // f_start: the NLL at y when the caller has it (NaN otherwise).
+  double run(Eigen::VectorXd& y, int max_steps, double edm_tol, int& iterations,
+             double f_start = std::numeric_limits<double>::quiet_NaN()) {
     const Eigen::Index n = y.size();
-    Eigen::VectorXd g(n), gp(n), yp(n), d(n);
-    double f = obj_(y, g);
+    Eigen::VectorXd& g = g_;
+    double& f = f_;
+    Eigen::VectorXd yp(n), d(n);
+    g.resize(n);
+    // Trial points need only the NLL; at an accepted point the Jacobian sweep that the
+    // next Newton system needs also gives the gradient (no separate reverse sweep).
+    f = std::isnan(f_start) ? obj_.value(y) : f_start;
+    if (f >= std::numeric_limits<double>::max() / 8) return std::numeric_limits<double>::infinity();
+    jacobian_and_gradient(y, g);
     double edm = std::numeric_limits<double>::infinity();
     bool use_fisher = true;
     for (int step = 0; step < max_steps; ++step) {
@@ -144,11 +167,11 @@ class NewtonStage {
       bool accepted = false;
       for (int ls = 0; ls < 40; ++ls, t *= 0.5) {
         yp = (y + t * d).cwiseMax(lb_).cwiseMin(ub_);
-        const double fp = obj_(yp, gp);
+        const double fp = obj_.value(yp);
         if (fp <= f - 1e-4 * t * 2 * edm || (fp <= f && t < 1e-3)) {
           y = yp;
           f = fp;
-          g = gp;
+          jacobian_and_gradient(y, g);
           accepted = true;
           break;
         }
@@ -165,6 +188,11 @@ class NewtonStage {
   // Solves H d = -g on the inactive variables with the expected information.
   bool solve_fisher(const Eigen::VectorXd& y, const Eigen::VectorXd& g, Eigen::VectorXd& d) {
     for (std::size_t k = 0; k < obj_.free.size(); ++k) obj_.x[obj_.free[k]] = obj_.scale[k] * y[k];
+    switch (solve_by_elimination(rates_, g, d)) {
+      case Elimination::solved: return true;
+      case Elimination::failed: return false;
+      case Elimination::not_applicable: break;
+    }
     obj_.ev->fisher_information(obj_.x, entries_);
     // Reduced index: free and inactive variables only.
     const Eigen::Index n = y.size();
@@ -212,6 +240,165 @@ class NewtonStage {
     for (Eigen::Index j = 0; j < n; ++j)
       if (reduced_[j] >= 0) d[j] = sol[reduced_[j]];
     return true;
+  }
+
+  // The expected information has a known structure: a parameter local to one main bin
+  // (a staterror or shapesys gamma) couples only to that bin's other parameters, through
+  // the bin's rank-one term w J J' (w = n / rate^2), plus its own constraint curvature D.
+  // Eliminating the local parameters bin by bin (Sherman-Morrison on D + w u u') leaves a
+  // dense system in the other ("global") parameters in which bin g's weight becomes
+  // c = w / (1 + w u' D^-1 u), and the local steps follow by back-substitution. Cost:
+  // one Jacobian sweep, O(nnz) per bin and a dense solve of the global parameters --
+  // e.g. 1 x 1 for a model whose 200 other parameters are gammas.
+  enum class Elimination { solved, failed, not_applicable };
+  static constexpr Eigen::Index kMaxDenseGlobals = 150;
+
+  // Channel Jacobian (jac_, rates_) and the scaled gradient at y, in one sweep:
+  // d nll / d x_p = sum_g (1 - n_g / rate_g) J_gp + the constraint terms.
+  void jacobian_and_gradient(const Eigen::VectorXd& y, Eigen::VectorXd& g) {
+    const auto& md = obj_.ev->model().data();
+    for (std::size_t k = 0; k < obj_.free.size(); ++k) obj_.x[obj_.free[k]] = obj_.scale[k] * y[k];
+    rates_ = obj_.ev->channel_jacobian(obj_.x, jac_);
+    const auto data = obj_.ev->data();
+    std::vector<double>& grad = obj_.grad;
+    std::fill(grad.begin(), grad.end(), 0.0);
+    for (std::size_t c = 0; c < md.channels.size(); ++c) {
+      const std::uint32_t* pars = md.channel_pars.data() + md.channel_par_begin[c];
+      const std::size_t m = md.channel_par_begin[c + 1] - md.channel_par_begin[c];
+      const double* J = jac_.data() + obj_.ev->channel_jacobian_offset(c);
+      for (std::size_t j = 0; j < md.channel_nbins[c]; ++j) {
+        const std::size_t gbin = md.channel_offset[c] + j;
+        const double w = 1.0 - (data[gbin] > 0 ? data[gbin] / rates_[gbin] : 0.0);
+        for (std::size_t a = 0; a < m; ++a) grad[pars[a]] += w * J[j * m + a];
+      }
+    }
+    for (const auto& c : md.normal) grad[c.par] += (obj_.x[c.par] - data[md.nmain + c.aux]) / (c.sigma * c.sigma);
+    for (const auto& c : md.poisson) {
+      const double a = data[md.nmain + c.aux];
+      grad[c.par] += c.tau - (a > 0 ? a / obj_.x[c.par] : 0.0);
+    }
+    for (std::size_t k = 0; k < obj_.free.size(); ++k) g[k] = grad[obj_.free[k]] * obj_.scale[k];
+  }
+
+  Elimination solve_by_elimination(std::span<const double> rates, const Eigen::VectorXd& g, Eigen::VectorXd& d) {
+    const auto& md = obj_.ev->model().data();
+    const std::size_t nf = obj_.free.size();
+    // Classify the free, inactive variables.
+    global_of_.assign(nf, -1);
+    Eigen::Index K = 0;
+    for (std::size_t k = 0; k < nf; ++k)
+      if (!active_[k] && md.par_local_bin[obj_.free[k]] < 0) global_of_[k] = static_cast<int>(K++);
+    if (K > kMaxDenseGlobals) return Elimination::not_applicable;
+    // Constraint curvature in scaled variables (exact for both constraint types).
+    curvature_.assign(nf, 0.0);
+    const auto data = obj_.ev->data();
+    for (const auto& c : md.normal)
+      if (const int k = free_index_[c.par]; k >= 0) curvature_[k] = obj_.scale[k] * obj_.scale[k] / (c.sigma * c.sigma);
+    for (const auto& c : md.poisson)
+      if (const int k = free_index_[c.par]; k >= 0) {
+        const double xp = obj_.x[c.par];
+        curvature_[k] = data[md.nmain + c.aux] / (xp * xp) * obj_.scale[k] * obj_.scale[k];
+      }
+    inv_curvature_.resize(nf);
+    for (std::size_t k = 0; k < nf; ++k) {
+      if (!active_[k] && global_of_[k] < 0 && !(curvature_[k] > 0)) return Elimination::not_applicable;
+      inv_curvature_[k] = 1.0 / curvature_[k];
+    }
+
+    S_.setZero(K, K);
+    rhs_.resize(K);
+    for (std::size_t k = 0; k < nf; ++k)
+      if (global_of_[k] >= 0) rhs_[global_of_[k]] = -g[k];
+    // Local steps start as -g / D (bins without Poisson weight leave them so).
+    for (std::size_t k = 0; k < nf; ++k) d[k] = (active_[k] || global_of_[k] >= 0) ? 0.0 : -g[k] * inv_curvature_[k];
+    // The channels' participating columns (free and inactive), split into local and
+    // global, each with its scale folded in.
+    const std::size_t nchan = md.channels.size();
+    local_cols_.clear();
+    global_cols_.clear();
+    col_begin_.resize(2 * nchan + 2);
+    for (std::size_t c = 0; c < nchan; ++c) {
+      col_begin_[2 * c] = static_cast<std::uint32_t>(local_cols_.size());
+      col_begin_[2 * c + 1] = static_cast<std::uint32_t>(global_cols_.size());
+      const std::uint32_t* pars = md.channel_pars.data() + md.channel_par_begin[c];
+      const std::size_t m = md.channel_par_begin[c + 1] - md.channel_par_begin[c];
+      for (std::size_t a = 0; a < m; ++a) {
+        const int k = free_index_[pars[a]];
+        if (k < 0 || active_[k]) continue;
+        if (global_of_[k] >= 0) global_cols_.push_back({static_cast<std::uint32_t>(a), global_of_[k], obj_.scale[k]});
+        else local_cols_.push_back({static_cast<std::uint32_t>(a), k, obj_.scale[k]});
+      }
+    }
+    col_begin_[2 * nchan] = static_cast<std::uint32_t>(local_cols_.size());
+    col_begin_[2 * nchan + 1] = static_cast<std::uint32_t>(global_cols_.size());
+    // Pass 1, per bin: t = u' D^-1 u, q = u' D^-1 r_L, reduced weight c = w / (1 + w t),
+    // and the bin's contribution to the global system.
+    bin_w_.assign(md.nmain, 0.0);
+    bin_t_.resize(md.nmain);
+    bin_q_.resize(md.nmain);
+    for (std::size_t c = 0; c < nchan; ++c) {
+      const std::size_t m = md.channel_par_begin[c + 1] - md.channel_par_begin[c];
+      const double* J = jac_.data() + obj_.ev->channel_jacobian_offset(c);
+      const Column* l0 = local_cols_.data() + col_begin_[2 * c];
+      const Column* l1 = local_cols_.data() + col_begin_[2 * c + 2];
+      const Column* g0 = global_cols_.data() + col_begin_[2 * c + 1];
+      const Column* g1 = global_cols_.data() + col_begin_[2 * c + 3];
+      for (std::size_t j = 0; j < md.channel_nbins[c]; ++j) {
+        const std::size_t gbin = md.channel_offset[c] + j;
+        const double lam = rates[gbin], n = data[gbin];
+        if (!(lam > 0) || n <= 0) continue;
+        const double w = n / (lam * lam);
+        const double* row = J + j * m;
+        double t = 0, q = 0;
+        for (const Column* col = l0; col != l1; ++col) {
+          const double u = row[col->a] * col->scale;
+          t += u * u * inv_curvature_[col->index];
+          q += u * d[col->index];
+        }
+        bin_w_[gbin] = w;
+        bin_t_[gbin] = t;
+        bin_q_[gbin] = q;
+        const double cw = w / (1.0 + w * t);
+        for (const Column* a = g0; a != g1; ++a) {
+          const double va = row[a->a] * a->scale;
+          if (va == 0) continue;
+          rhs_[a->index] -= cw * q * va;
+          const double cva = cw * va;
+          for (const Column* b = g0; b != g1; ++b) S_(a->index, b->index) += cva * row[b->a] * b->scale;
+        }
+      }
+    }
+    for (std::size_t k = 0; k < nf; ++k)
+      if (global_of_[k] >= 0) S_(global_of_[k], global_of_[k]) += curvature_[k];
+    Eigen::VectorXd dg;
+    if (K > 0 && !dense_solve(S_, rhs_, dg)) return Elimination::failed;
+    for (std::size_t k = 0; k < nf; ++k)
+      if (global_of_[k] >= 0) d[k] = dg[global_of_[k]];
+    // Pass 2, back-substitution: d_L = (D + w u u')^-1 (r_L - w u (v' d_G)). With
+    // z = v' d_G and r_L' = r_L - w z u: u' D^-1 r_L' = q - w z t.
+    for (std::size_t c = 0; c < nchan; ++c) {
+      const Column* l0 = local_cols_.data() + col_begin_[2 * c];
+      const Column* l1 = local_cols_.data() + col_begin_[2 * c + 2];
+      if (l0 == l1) continue;
+      const std::size_t m = md.channel_par_begin[c + 1] - md.channel_par_begin[c];
+      const double* J = jac_.data() + obj_.ev->channel_jacobian_offset(c);
+      const Column* g0 = global_cols_.data() + col_begin_[2 * c + 1];
+      const Column* g1 = global_cols_.data() + col_begin_[2 * c + 3];
+      for (std::size_t j = 0; j < md.channel_nbins[c]; ++j) {
+        const std::size_t gbin = md.channel_offset[c] + j;
+        const double w = bin_w_[gbin];
+        if (w == 0) continue;
+        const double* row = J + j * m;
+        double z = 0;
+        for (const Column* a = g0; a != g1; ++a) z += row[a->a] * a->scale * dg[a->index];
+        const double t = bin_t_[gbin];
+        const double f = w * (bin_q_[gbin] - w * z * t) / (1.0 + w * t);
+        const double coef = w * z + f;
+        for (const Column* col = l0; col != l1; ++col)
+          d[col->index] -= coef * row[col->a] * col->scale * inv_curvature_[col->index];
+      }
+    }
+    return Elimination::solved;
   }
 
   // Solves H d = -g with a finite-difference Hessian of the analytic gradient.
@@ -267,6 +454,21 @@ class NewtonStage {
   std::vector<bool> active_;
   std::vector<Evaluator::Entry> entries_;
   std::vector<Eigen::Triplet<double>> triplets_;
+  // solve_by_elimination scratch.
+  struct Column {
+    std::uint32_t a;  // column in the channel's Jacobian block
+    int index;        // free index (local) or dense index (global)
+    double scale;
+  };
+  std::vector<int> global_of_;
+  std::vector<double> curvature_, inv_curvature_, jac_, bin_w_, bin_t_, bin_q_;
+  std::vector<Column> local_cols_, global_cols_;
+  std::vector<std::uint32_t> col_begin_;  // per channel: local begin, global begin
+  Eigen::MatrixXd S_;
+  Eigen::VectorXd rhs_;
+  std::span<const double> rates_;
+  Eigen::VectorXd g_;
+  double f_ = 0;
   Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> sparse_;
   Eigen::Index pattern_m_ = -1, pattern_nnz_ = -1;
   std::vector<bool> pattern_active_;
@@ -307,16 +509,11 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
     const double x0 = start.empty() ? problem.init[i] : start[i];
     y[k] = std::clamp(x0, problem.bounds[i].first, problem.bounds[i].second) / s;
   }
-  {
-    Eigen::VectorXd g0(nf);
-    if (!std::isfinite(ev.nll(obj.x = [&] {
-          auto x = problem.init;
-          for (std::size_t k = 0; k < nf; ++k) x[obj.free[k]] = obj.scale[k] * y[k];
-          return x;
-        }()))) {
-      // Start outside the domain: fall back to the suggested init for a first try.
-      for (std::size_t k = 0; k < nf; ++k) y[k] = problem.init[obj.free[k]] / obj.scale[k];
-    }
+  double f_start = obj.value(y);
+  if (f_start >= std::numeric_limits<double>::max() / 8 && !start.empty()) {
+    // Start outside the domain: fall back to the suggested init for a first try.
+    for (std::size_t k = 0; k < nf; ++k) y[k] = problem.init[obj.free[k]] / obj.scale[k];
+    f_start = obj.value(y);
   }
 
   LBFGSpp::LBFGSBParam<double> param;
@@ -335,11 +532,13 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
   // Smaller models start with L-BFGS-B, whose iterations are cheaper than assembling a
   // dense Hessian (measured on the reference workspaces: 64-70 parameters favour
   // L-BFGS-B, 116 and 201 favour Newton).
+  bool newton_final = false;  // the Newton stage converged last: its f and g are current
   if (nf > kNewtonFirstMinParameters) {
     Eigen::VectorXd y0 = y;
-    const double edm = newton.run(y, std::min(40, options.max_iterations), options.edm_tolerance, r.iterations);
+    const double edm = newton.run(y, std::min(40, options.max_iterations), options.edm_tolerance, r.iterations, f_start);
     if (edm < options.edm_tolerance) {
       r.status = FitStatus::converged;
+      newton_final = true;
     } else if (!std::isfinite(obj(y, gy))) {
       y = y0;
     }
@@ -366,6 +565,7 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
     const double edm = newton.run(y, 30, options.edm_tolerance, r.iterations);
     if (edm < options.edm_tolerance) {
       r.status = FitStatus::converged;
+      newton_final = true;
       r.message.clear();
       break;
     }
@@ -376,8 +576,14 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
     ++r.restarts;
   }
   for (std::size_t k = 0; k < nf; ++k) r.x[obj.free[k]] = obj.scale[k] * y[k];
-  r.nll = ev.nll_and_grad(r.x, obj.grad);
-  r.evaluations = obj.evaluations + 1;
+  if (newton_final) {
+    r.nll = newton.last_value();
+    for (std::size_t k = 0; k < nf; ++k) obj.grad[obj.free[k]] = newton.last_gradient()[k] / obj.scale[k];
+  } else {
+    r.nll = ev.nll_and_grad(r.x, obj.grad);
+    ++obj.evaluations;
+  }
+  r.evaluations = obj.evaluations;
   double pg = 0;
   for (std::size_t k = 0; k < nf; ++k) {
     const std::size_t i = obj.free[k];

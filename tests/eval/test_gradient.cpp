@@ -2,6 +2,7 @@
 #include "hfx/evaluator.hpp"
 #include "hfx/model.hpp"
 #include "hfx/workspace.hpp"
+#include "compile/model_data.hpp"
 #include "test_util.hpp"
 
 #include <gtest/gtest.h>
@@ -66,6 +67,31 @@ void check_gradient(const Model& m, const std::vector<double>& data, const std::
   }
 }
 
+// channel_jacobian (one sweep, used by the Newton fits) against jacobian (one reverse
+// sweep per bin, whose rows are the gradient code checked above).
+void check_channel_jacobian(const Model& m, const std::vector<double>& x, const std::string& what) {
+  Evaluator ev(m);
+  const std::size_t n = m.npars(), nmain = m.nmaindata();
+  std::vector<double> full(nmain * n), blocks;
+  ev.jacobian(x, full);
+  const auto rates = ev.channel_jacobian(x, blocks);
+  const auto& d = m.data();
+  const auto expected = m.expected_actualdata(x);
+  for (std::size_t g = 0; g < nmain; ++g) EXPECT_NEAR(rates[g], expected[g], 1e-12 * std::abs(expected[g])) << what;
+  std::size_t g = 0;
+  for (std::size_t c = 0; c < d.channels.size(); ++c) {
+    const std::uint32_t* pars = d.channel_pars.data() + d.channel_par_begin[c];
+    const std::size_t mc = d.channel_par_begin[c + 1] - d.channel_par_begin[c];
+    for (std::size_t j = 0; j < d.channel_nbins[c]; ++j, ++g) {
+      std::vector<double> row(n, 0.0);
+      for (std::size_t a = 0; a < mc; ++a) row[pars[a]] = blocks[ev.channel_jacobian_offset(c) + j * mc + a];
+      for (std::size_t p = 0; p < n; ++p)
+        EXPECT_NEAR(row[p], full[g * n + p], 1e-10 * std::max(1.0, std::abs(full[g * n + p])))
+            << what << " bin " << g << " d/d " << m.par_names()[p];
+    }
+  }
+}
+
 TEST_P(GradientCase, AnalyticGradientMatchesFiniteDifferences) {
   const std::string dir = "reference/" + GetParam();
   const Workspace ws = Workspace::load(test::data_path(dir + "/workspace.json"));
@@ -77,7 +103,18 @@ TEST_P(GradientCase, AnalyticGradientMatchesFiniteDifferences) {
     opts.histosys_interp = hcode;
     const Model m = compile(ws, opts);
     const auto data = observed_data(ws, m);
-    for (int k = 0; k < 3; ++k) check_gradient(m, data, random_point(m, rng), "random point " + std::to_string(k));
+    for (int k = 0; k < 3; ++k) {
+      const auto x = random_point(m, rng);
+      check_gradient(m, data, x, "random point " + std::to_string(k));
+      check_channel_jacobian(m, x, "random point " + std::to_string(k));
+    }
+    // Beyond the interpolation's polynomial region: every normal-constrained parameter
+    // at +-1.7.
+    auto far = m.suggested_init();
+    for (const auto& p : m.parameter_sets())
+      if (p.constraint == ConstraintType::normal && p.type != ModifierType::staterror && p.type != ModifierType::lumi)
+        for (std::size_t i = 0; i < p.size; ++i) far[p.offset + i] = (i % 2 ? -1.7 : 1.7);
+    check_channel_jacobian(m, far, "far point");
     // code0 and code1 have a kink at alpha = 0 (one-sided derivatives differ), so the
     // suggested init is only a differentiable point for the smooth default codes.
     if (ncode != InterpCode::code4 || hcode == InterpCode::code0) continue;

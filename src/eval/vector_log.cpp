@@ -1,0 +1,61 @@
+#include "vector_log.hpp"
+
+#include <immintrin.h>
+
+#include <cmath>
+
+// libmvec's entry points (vector function ABI names: 'b' = SSE 2 lanes, 'd' = AVX2 4 lanes).
+extern "C" {
+__m128d _ZGVbN2v_log(__m128d);
+__m128d _ZGVbN2v_log1p(__m128d);
+}
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+extern "C" {
+__m256d _ZGVdN4v_log(__m256d);
+__m256d _ZGVdN4v_log1p(__m256d);
+}
+#pragma GCC pop_options
+
+namespace hfx::detail {
+
+namespace {
+
+using Fn2 = __m128d (*)(__m128d);
+
+template <Fn2 f2, double (*scalar)(double)>
+void apply_sse(const double* x, double* out, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 2 <= n; i += 2) _mm_storeu_pd(out + i, f2(_mm_loadu_pd(x + i)));
+  for (; i < n; ++i) out[i] = scalar(x[i]);
+}
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+using Fn4 = __m256d (*)(__m256d);
+template <Fn4 f4, double (*scalar)(double)>
+__attribute__((target("avx2,fma"))) void apply_avx2(const double* x, double* out, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(out + i, f4(_mm256_loadu_pd(x + i)));
+  for (; i < n; ++i) out[i] = scalar(x[i]);
+}
+#pragma GCC pop_options
+
+double scalar_log(double v) { return std::log(v); }
+double scalar_log1p(double v) { return std::log1p(v); }
+
+const bool kHasAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+
+}  // namespace
+
+void log_array(const double* x, double* out, std::size_t n) {
+  if (kHasAvx2) apply_avx2<_ZGVdN4v_log, scalar_log>(x, out, n);
+  else apply_sse<_ZGVbN2v_log, scalar_log>(x, out, n);
+}
+
+void log1p_array(const double* x, double* out, std::size_t n) {
+  if (kHasAvx2) apply_avx2<_ZGVdN4v_log1p, scalar_log1p>(x, out, n);
+  else apply_sse<_ZGVbN2v_log1p, scalar_log1p>(x, out, n);
+}
+
+}  // namespace hfx::detail
