@@ -53,8 +53,9 @@ std::shared_ptr<const Case> load_case(const fs::path& dir) {
   return std::make_shared<const Case>(Case{std::move(ws), std::move(model), std::move(data), std::move(init)});
 }
 
-void bench_nll(benchmark::State& state, const std::shared_ptr<const Case>& c) {
-  hfx::Evaluator ev(c->model);
+void bench_nll(benchmark::State& state, const std::shared_ptr<const Case>& c,
+               hfx::Evaluator::Arithmetic arithmetic = hfx::Evaluator::Arithmetic::pyhf) {
+  hfx::Evaluator ev(c->model, arithmetic);
   ev.set_data(c->data);
   for (auto _ : state) benchmark::DoNotOptimize(ev.nll(c->init));
   state.SetItemsProcessed(state.iterations());
@@ -89,6 +90,9 @@ int main(int argc, char** argv) {
     }
     benchmark::RegisterBenchmark(("nll/" + name).c_str(), [c](benchmark::State& s) { bench_nll(s, c); });
     benchmark::RegisterBenchmark(("nll_grad/" + name).c_str(), [c](benchmark::State& s) { bench_nll_grad(s, c); });
+    // The arithmetic fits use (vectorised logs, cancellation-free Poisson constraints).
+    benchmark::RegisterBenchmark(("nll_fit/" + name).c_str(),
+                                 [c](benchmark::State& s) { bench_nll(s, c, hfx::Evaluator::Arithmetic::stable); });
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

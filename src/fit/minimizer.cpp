@@ -123,6 +123,7 @@ void add_uncertainties(Evaluator& ev, const FitProblem& problem, FitResult& r) {
 constexpr double kSlowRatio = 0.5;
 constexpr double kInitialDamping = 1.0;
 constexpr int kWarmupIterations = 1;
+constexpr double kStalledEdmFactor = 1000;
 
 class NewtonStage {
  public:
@@ -131,14 +132,25 @@ class NewtonStage {
     for (std::size_t k = 0; k < obj.free.size(); ++k) free_index_[obj.free[k]] = static_cast<int>(k);
   }
 
+  // Whether run() stopped because no step along either Hessian model lowered the NLL:
+  // at a small enough edm that is rounding, not a failure (see converged_at()).
+  bool stalled() const { return stalled_; }
+  // The convergence test on run()'s result: the edm below tolerance, or stalled within
+  // kStalledEdmFactor x tolerance (the NLL's own rounding, e.g. high-count bins with
+  // terms ~1e4, limits how small the edm can get: 1.2e-12 seen for a 1e-12 tolerance).
+  bool converged_at(double edm, double tolerance) const {
+    return edm < tolerance || (stalled_ && edm < kStalledEdmFactor * tolerance);
+  }
+
   // The NLL and scaled gradient at the point where run() stopped.
   double last_value() const { return f_; }
   const Eigen::VectorXd& last_gradient() const { return g_; }
 
   // f_start: the NLL at y when the caller has it (NaN otherwise).
   // bail_if_slow: give up (returning the current edm) when the edm stops falling fast.
+  // initial_damping: Levenberg-Marquardt damping of the first step (0: plain Newton).
   double run(Eigen::VectorXd& y, int max_steps, double edm_tol, int& iterations, bool bail_if_slow = false,
-             double f_start = std::numeric_limits<double>::quiet_NaN()) {
+             double initial_damping = 0.0, double f_start = std::numeric_limits<double>::quiet_NaN()) {
     double previous_edm = std::numeric_limits<double>::infinity();
     const Eigen::Index n = y.size();
     Eigen::VectorXd& g = g_;
@@ -152,12 +164,12 @@ class NewtonStage {
     jacobian_and_gradient(y, g);
     double edm = std::numeric_limits<double>::infinity();
     bool use_fisher = true;
-    // Levenberg-Marquardt damping (H + damping I): the first steps from the suggested
-    // init lean towards steepest descent, so on a likelihood with several minima the fit
-    // follows the downhill path into the same basin as pyhf's quasi-Newton fits instead
-    // of jumping wherever the full Newton step points. It decays tenfold per accepted
-    // full step and is gone after a few iterations (then plain Newton, quadratic).
-    damping_ = bail_if_slow ? kInitialDamping : 0.0;
+    // Levenberg-Marquardt damping (H + damping I) for cold starts: far from the minimum
+    // the expected information is a poor model and full Newton steps overshoot (then
+    // backtrack); damped steps lean towards steepest descent. The damping decays tenfold
+    // per accepted full step and is gone after a few iterations (then plain Newton).
+    damping_ = initial_damping;
+    stalled_ = false;
     for (int step = 0; step < max_steps; ++step) {
       ++iterations;
       // Active bounds: at a bound with the gradient pushing outward.
@@ -188,6 +200,11 @@ class NewtonStage {
         yp = (y + t * d).cwiseMax(lb_).cwiseMin(ub_);
         const double fp = obj_.value(yp);
         if (fp <= f - 1e-4 * t * 2 * edm || (fp <= f && t < 1e-3)) {
+          if (fp == f) {
+            // No decrease at all: the NLL's rounding floor.
+            stalled_ = true;
+            return edm;
+          }
           y = yp;
           f = fp;
           jacobian_and_gradient(y, g);
@@ -197,7 +214,10 @@ class NewtonStage {
         }
       }
       if (!accepted) {
-        if (!use_fisher) return edm;
+        if (!use_fisher) {
+          stalled_ = true;
+          return edm;
+        }
         use_fisher = false;
       }
     }
@@ -329,7 +349,6 @@ class NewtonStage {
       inv_curvature_[k] = 1.0 / curvature_[k];
     }
 
-    S_.setZero(K, K);
     rhs_.resize(K);
     for (std::size_t k = 0; k < nf; ++k)
       if (global_of_[k] >= 0) rhs_[global_of_[k]] = -g[k];
@@ -360,6 +379,22 @@ class NewtonStage {
     bin_w_.assign(md.nmain, 0.0);
     bin_t_.resize(md.nmain);
     bin_q_.resize(md.nmain);
+    // The global system is diag(D) + V' diag(c) V with one row of V per weighted bin.
+    // With fewer weighted bins (plus unconstrained globals) than global parameters --
+    // published models: tens of systematics, a handful of bins -- it is solved through
+    // that low-rank form (solve_low_rank); otherwise it is assembled densely.
+    std::size_t B = 0;
+    for (std::size_t gbin = 0; gbin < md.nmain; ++gbin) B += rates[gbin] > 0 && data[gbin] > 0;
+    std::size_t n_unconstrained = 0;
+    for (std::size_t k = 0; k < nf; ++k) n_unconstrained += global_of_[k] >= 0 && !(curvature_[k] > 0);
+    bool low_rank = static_cast<Eigen::Index>(B + n_unconstrained) < K;
+    if (low_rank) {
+      V_.setZero(static_cast<Eigen::Index>(B), K);
+      c_.resize(static_cast<Eigen::Index>(B));
+    } else {
+      S_.setZero(K, K);
+    }
+    Eigen::Index vrow = 0;
     for (std::size_t c = 0; c < nchan; ++c) {
       const std::size_t m = md.channel_par_begin[c + 1] - md.channel_par_begin[c];
       const double* J = jac_.data() + obj_.ev->channel_jacobian_offset(c);
@@ -383,6 +418,15 @@ class NewtonStage {
         bin_t_[gbin] = t;
         bin_q_[gbin] = q;
         const double cw = w / (1.0 + w * t);
+        if (low_rank) {
+          for (const Column* a = g0; a != g1; ++a) {
+            const double va = row[a->a] * a->scale;
+            rhs_[a->index] -= cw * q * va;
+            V_(vrow, a->index) = va;
+          }
+          c_[vrow++] = cw;
+          continue;
+        }
         for (const Column* a = g0; a != g1; ++a) {
           const double va = row[a->a] * a->scale;
           if (va == 0) continue;
@@ -392,10 +436,19 @@ class NewtonStage {
         }
       }
     }
+    global_curvature_.resize(K);
     for (std::size_t k = 0; k < nf; ++k)
-      if (global_of_[k] >= 0) S_(global_of_[k], global_of_[k]) += curvature_[k];
+      if (global_of_[k] >= 0) global_curvature_[global_of_[k]] = curvature_[k];
     Eigen::VectorXd dg;
-    if (K > 0 && !dense_solve(S_, rhs_, dg)) return Elimination::failed;
+    if (low_rank && !solve_low_rank(dg)) {
+      // Singular or ill-conditioned reduced system: assemble the dense one instead.
+      S_ = V_.transpose() * c_.asDiagonal() * V_;
+      low_rank = false;
+    }
+    if (!low_rank) {
+      S_.diagonal() += global_curvature_;
+      if (K > 0 && !dense_solve(S_, rhs_, dg)) return Elimination::failed;
+    }
     for (std::size_t k = 0; k < nf; ++k)
       if (global_of_[k] >= 0) d[k] = dg[global_of_[k]];
     // Pass 2, back-substitution: d_L = (D + w u u')^-1 (r_L - w u (v' d_G)). With
@@ -423,6 +476,54 @@ class NewtonStage {
       }
     }
     return Elimination::solved;
+  }
+
+  // Solves (diag(D) + V' diag(c) V) x = rhs_ for the global parameters without forming
+  // the K x K matrix: with y = diag(c) V x as extra unknowns, the parameters with D > 0
+  // are eliminated, leaving a dense system in the unconstrained parameters (D = 0, e.g.
+  // the POI) and y:
+  //   [ 0     V_U'                    ] [x_U]   [ r_U              ]
+  //   [ V_U  -diag(1/c) - V_P D^-1 V_P'] [ y ] = [ -V_P D^-1 r_P    ]
+  // then x_P = D^-1 (r_P - V_P' y). Cost O(K B^2) instead of O(K^3).
+  bool solve_low_rank(Eigen::VectorXd& x) {
+    const Eigen::Index K = V_.cols(), B = V_.rows();
+    unconstrained_.clear();
+    for (Eigen::Index i = 0; i < K; ++i)
+      if (!(global_curvature_[i] > 0)) unconstrained_.push_back(i);
+    const Eigen::Index nu = static_cast<Eigen::Index>(unconstrained_.size());
+    Eigen::MatrixXd M = Eigen::MatrixXd::Zero(nu + B, nu + B);
+    Eigen::VectorXd r = Eigen::VectorXd::Zero(nu + B);
+    for (Eigen::Index a = 0; a < nu; ++a) {
+      const Eigen::Index i = unconstrained_[a];
+      r[a] = rhs_[i];
+      for (Eigen::Index b = 0; b < B; ++b) M(a, nu + b) = M(nu + b, a) = V_(b, i);
+    }
+    for (Eigen::Index b = 0; b < B; ++b) M(nu + b, nu + b) = -1.0 / c_[b];
+    for (Eigen::Index i = 0; i < K; ++i) {
+      const double Di = global_curvature_[i];
+      if (!(Di > 0)) continue;
+      const double ri = rhs_[i] / Di;
+      for (Eigen::Index b = 0; b < B; ++b) {
+        const double vb = V_(b, i);
+        if (vb == 0) continue;
+        r[nu + b] -= vb * ri;
+        const double vbd = vb / Di;
+        for (Eigen::Index e = 0; e < B; ++e) M(nu + b, nu + e) -= vbd * V_(e, i);
+      }
+    }
+    const Eigen::PartialPivLU<Eigen::MatrixXd> lu(M);
+    const Eigen::VectorXd sol = lu.solve(r);
+    if (!sol.allFinite() || (M * sol - r).norm() > 1e-8 * (1.0 + r.norm())) return false;
+    x.resize(K);
+    for (Eigen::Index a = 0; a < nu; ++a) x[unconstrained_[a]] = sol[a];
+    const auto y = sol.tail(B);
+    for (Eigen::Index i = 0; i < K; ++i) {
+      const double Di = global_curvature_[i];
+      if (Di > 0) x[i] = (rhs_[i] - V_.col(i).dot(y)) / Di;
+    }
+    // The expected information is positive semi-definite; a non-descent step means the
+    // reduced system was numerically singular.
+    return rhs_.dot(x) > 0 || rhs_.squaredNorm() == 0;
   }
 
   // Solves H d = -g with a finite-difference Hessian of the analytic gradient.
@@ -488,12 +589,14 @@ class NewtonStage {
   std::vector<double> curvature_, inv_curvature_, jac_, bin_w_, bin_t_, bin_q_;
   std::vector<Column> local_cols_, global_cols_;
   std::vector<std::uint32_t> col_begin_;  // per channel: local begin, global begin
-  Eigen::MatrixXd S_;
-  Eigen::VectorXd rhs_;
+  Eigen::MatrixXd S_, V_;
+  Eigen::VectorXd rhs_, c_, global_curvature_;
+  std::vector<Eigen::Index> unconstrained_;
   std::span<const double> rates_;
   Eigen::VectorXd g_;
   double f_ = 0;
   double damping_ = 0;
+  bool stalled_ = false;
   Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> sparse_;
   Eigen::Index pattern_m_ = -1, pattern_nnz_ = -1;
   std::vector<bool> pattern_active_;
@@ -578,8 +681,9 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
   }
   {
     Eigen::VectorXd y0 = y;
-    const double edm = newton.run(y, std::min(40, options.max_iterations), options.edm_tolerance, r.iterations, true, f_start);
-    if (edm < options.edm_tolerance) {
+    const double edm = newton.run(y, std::min(40, options.max_iterations), options.edm_tolerance, r.iterations, true,
+                                  start.empty() ? kInitialDamping : 0.0, f_start);
+    if (newton.converged_at(edm, options.edm_tolerance)) {
       r.status = FitStatus::converged;
       newton_final = true;
     } else if (!std::isfinite(obj(y, gy))) {
@@ -606,7 +710,7 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
       break;
     }
     const double edm = newton.run(y, 30, options.edm_tolerance, r.iterations);
-    if (edm < options.edm_tolerance) {
+    if (newton.converged_at(edm, options.edm_tolerance)) {
       r.status = FitStatus::converged;
       newton_final = true;
       r.message.clear();
