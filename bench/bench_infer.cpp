@@ -1,13 +1,17 @@
 // Times hfx's fit, hypotest (mu = 1, qtilde, asymptotics) and upper limit on a
 // workspace: median wall time of N repetitions, each from scratch (fresh calculator, no
 // reuse of earlier fits). Prints one JSON object per workspace.
+//
+//   hfx_bench_infer WORKSPACE [N=5] [THREADS=all]
 #include "hfx/infer.hpp"
 #include "hfx/workspace.hpp"
 
 #include <fmt/format.h>
+#include <tbb/global_control.h>
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,10 +31,14 @@ double median_s(int n, F&& f) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fmt::print(stderr, "usage: hfx_bench_infer WORKSPACE [N]\n");
+    fmt::print(stderr, "usage: hfx_bench_infer WORKSPACE [N] [THREADS]\n");
     return 2;
   }
   const int n = argc > 2 ? std::stoi(argv[2]) : 5;
+  // THREADS caps the cores a hypotest's independent fits may use (default: all).
+  const int threads = argc > 3 ? std::stoi(argv[3]) : 0;
+  std::optional<tbb::global_control> cap;
+  if (threads > 0) cap.emplace(tbb::global_control::max_allowed_parallelism, threads);
   const auto ws = hfx::Workspace::load(argv[1]);
   const auto model = hfx::compile(ws);
   const auto data = hfx::observed_data(ws, model);

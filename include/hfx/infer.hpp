@@ -71,7 +71,11 @@ class AsymptoticCalculator {
   int fits_performed() const { return fits_; }
 
  private:
-  void ensure_asimov();
+  // The observed side (free fit to the data) and the Asimov side (conditional fit at
+  // mu = 0 or 1, the Asimov dataset and its free fit) touch disjoint members, so the
+  // two sides -- including their conditional fits -- run concurrently.
+  void ensure_free_data();
+  void ensure_asimov_chain();
   TestStatResult stat_on(Evaluator& ev, double mu, const FitResult& free_fit);
   const Model* model_;
   std::vector<double> data_;

@@ -61,45 +61,40 @@ TestStatResult AsymptoticCalculator::stat_on(Evaluator& ev, double mu, const Fit
   return r;
 }
 
-void AsymptoticCalculator::ensure_asimov() {
-  if (free_data_ && !asimov_.empty()) return;
-  // The free fit to the data and the Asimov chain (conditional fit at mu = 0 on the data,
-  // then the Asimov dataset's own free fit) are independent: run them on two cores.
-  tbb::task_group tasks;
-  if (!free_data_)
-    tasks.run([this] {
-      free_data_ = minimize(ev_data_, problem_, options_);
-      ++fits_;
-    });
-  if (asimov_.empty()) {
-    const std::size_t poi = *model_->poi_index();
-    const double asimov_mu = ts_ == TestStatistic::q0 ? 1.0 : 0.0;
-    const FitProblem fixed = problem_.with_fixed(poi, asimov_mu);
-    const FitResult asimov_fit = minimize(ev_generate_, fixed, options_);
-    ++fits_;
-    asimov_ = model_->expected_data(asimov_fit.x, true);
-    ev_asimov_.set_data(asimov_);
-    // The Asimov dataset's own best fit is the point it was generated from.
-    free_asimov_ = minimize(ev_asimov_, problem_, options_, asimov_fit.x);
-    ++fits_;
-  }
-  tasks.wait();
+void AsymptoticCalculator::ensure_free_data() {
+  if (free_data_) return;
+  free_data_ = minimize(ev_data_, problem_, options_);
+  ++fits_;
+}
+
+void AsymptoticCalculator::ensure_asimov_chain() {
+  if (!asimov_.empty()) return;
+  const std::size_t poi = *model_->poi_index();
+  const double asimov_mu = ts_ == TestStatistic::q0 ? 1.0 : 0.0;
+  const FitProblem fixed = problem_.with_fixed(poi, asimov_mu);
+  const FitResult asimov_fit = minimize(ev_generate_, fixed, options_);
+  ++fits_;
+  asimov_ = model_->expected_data(asimov_fit.x, true);
+  ev_asimov_.set_data(asimov_);
+  // The Asimov dataset's own best fit is the point it was generated from.
+  free_asimov_ = minimize(ev_asimov_, problem_, options_, asimov_fit.x);
+  ++fits_;
 }
 
 const std::vector<double>& AsymptoticCalculator::asimov_data() {
-  ensure_asimov();
+  ensure_asimov_chain();
   return asimov_;
 }
 
 const TestStatResult& AsymptoticCalculator::obs_stat(double mu) {
-  ensure_asimov();
+  ensure_free_data();
   auto it = obs_cache_.find(mu);
   if (it == obs_cache_.end()) it = obs_cache_.emplace(mu, stat_on(ev_data_, mu, *free_data_)).first;
   return it->second;
 }
 
 const TestStatResult& AsymptoticCalculator::asimov_stat(double mu) {
-  ensure_asimov();
+  ensure_asimov_chain();
   auto it = asimov_cache_.find(mu);
   if (it == asimov_cache_.end()) it = asimov_cache_.emplace(mu, stat_on(ev_asimov_, mu, *free_asimov_)).first;
   return it->second;
@@ -115,7 +110,6 @@ double AsymptoticCalculator::observed_teststat(double qmu, double qmu_asimov) co
 double AsymptoticCalculator::sqrt_qmu_asimov(double mu) { return std::sqrt(asimov_stat(mu).value); }
 
 double AsymptoticCalculator::observed_cls(double mu) {
-  ensure_asimov();
   tbb::task_group tasks;
   tasks.run([&] { obs_stat(mu); });
   const double qa = asimov_stat(mu).value;
@@ -128,9 +122,9 @@ double AsymptoticCalculator::observed_cls(double mu) {
 HypotestResult AsymptoticCalculator::hypotest(double mu) {
   HypotestResult r;
   r.poi = mu;
-  ensure_asimov();
-  // The two conditional fits (data, Asimov) are independent: one per core. Each touches
-  // only its own evaluator and cache.
+  // The observed side (free and conditional fit to the data) and the Asimov side (its
+  // generating fit, free fit and conditional fit) are independent: one per core. Each
+  // touches only its own evaluators and cache.
   const TestStatResult* obs_ptr = nullptr;
   const TestStatResult* asi_ptr = nullptr;
   tbb::task_group tasks;
