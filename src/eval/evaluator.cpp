@@ -102,20 +102,30 @@ void Evaluator::forward(std::span<const double> x) {
   forward_x_.assign(x.begin(), x.end());
   const InterpCode ncode = d.normsys_code;
   const std::size_t nblocks = d.blocks.size();
+  const detail::ScalarFactor* scalars = d.scalars.data();
+  const detail::NormSysEntry* normsys = d.normsys.data();
+  double* nval = normsys_val_.data();
+  double* ngrad = normsys_grad_.data();
+  auto scalar_value = [&](std::uint32_t k) {
+    const auto& f = scalars[k];
+    if (f.normsys == detail::kNoEntry) return x[f.par];
+    const ValueGrad vg = detail::normsys_factor(ncode, x[f.par], normsys[f.normsys]);
+    nval[f.normsys] = vg.value;
+    ngrad[f.normsys] = vg.grad;
+    return vg.value;
+  };
   for (std::size_t b = 0; b < nblocks; ++b) {
-    double s = 1.0;
-    for (std::uint32_t k = d.scalar_begin[b]; k < d.scalar_begin[b + 1]; ++k) {
-      const auto& f = d.scalars[k];
-      if (f.normsys == detail::kNoEntry) {
-        s *= x[f.par];
-      } else {
-        const ValueGrad v = detail::normsys_factor(ncode, x[f.par], d.normsys[f.normsys]);
-        normsys_val_[f.normsys] = v.value;
-        normsys_grad_[f.normsys] = v.grad;
-        s *= v.value;
-      }
+    // Two partial products: a block has tens of factors, and one running product would
+    // be a chain of dependent multiplications.
+    double s0 = 1.0, s1 = 1.0;
+    std::uint32_t k = d.scalar_begin[b];
+    const std::uint32_t k1 = d.scalar_begin[b + 1];
+    for (; k + 1 < k1; k += 2) {
+      s0 *= scalar_value(k);
+      s1 *= scalar_value(k + 1);
     }
-    block_scale_[b] = s;
+    if (k < k1) s0 *= scalar_value(k);
+    block_scale_[b] = s0 * s1;
   }
   const std::size_t nbb = d.nominal.size();
   for (std::size_t i = 0; i < nbb; ++i) {
@@ -125,10 +135,40 @@ void Evaluator::forward(std::span<const double> x) {
     base_[i] = d.nominal[i];
   }
   const bool fast4p = d.histosys_code == InterpCode::code4p;
+  const detail::HistoEntry* histos = d.histos.data();
+  const double* h_dup = d.histo_dup.data();
+  const double* h_ddn = d.histo_ddn.data();
+  const double* h_S = d.histo_S.data();
+  const double* h_A = d.histo_A.data();
+  // code4p delta of a one-bin entry (same arithmetic as detail::code4p_delta).
+  auto histo_delta1 = [&](std::uint32_t h) {
+    const auto& e = histos[h];
+    const double alpha = x[e.par];
+    if (alpha > 1) return h_dup[e.data] * alpha;
+    if (alpha < -1) return h_ddn[e.data] * alpha;
+    const double a2 = alpha * alpha;
+    const double poly = a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
+    return poly * h_A[e.data] + alpha * h_S[e.data];
+  };
   for (std::size_t b = 0; b < nblocks; ++b) {
     const auto& blk = d.blocks[b];
     double* base = base_.data() + blk.bin_begin;
     const std::uint32_t nb = blk.nbins;
+    if (fast4p && nb == 1) {
+      // One-bin blocks (single-bin regions: most of a typical SUSY likelihood): sum the
+      // deltas in registers, two independent accumulators, instead of a chain of
+      // read-modify-writes of base[0].
+      double acc0 = 0.0, acc1 = 0.0;
+      std::uint32_t h = d.histo_begin[b];
+      const std::uint32_t h1 = d.histo_begin[b + 1];
+      for (; h + 1 < h1; h += 2) {
+        acc0 += histo_delta1(h);
+        acc1 += histo_delta1(h + 1);
+      }
+      if (h < h1) acc0 += histo_delta1(h);
+      base[0] += acc0 + acc1;
+      continue;
+    }
     for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) {
       const auto& e = d.histos[h];
       const double alpha = x[e.par];
