@@ -79,7 +79,11 @@ class Evaluator {
   std::string nonfinite_reason() const;
 
  private:
-  void forward(std::span<const double> pars);
+  // grads: also the normsys factors' derivatives (for the gradient and Jacobian sweeps).
+  void forward(std::span<const double> pars, bool grads);
+  double nll_from_forward(std::span<const double> pars);
+  template <int NB>
+  void accumulate_code4p(std::span<const double> pars, std::uint32_t h0, std::uint32_t h1, double* base) const;
   void backward_main(std::span<const double> pars, std::span<double> grad, std::size_t block_begin,
                      std::size_t block_end);
   double main_from_rates() const;
@@ -106,6 +110,7 @@ class Evaluator {
   std::vector<std::uint32_t> scalar_col_, histo_col_, binfactor_col_;
   std::vector<std::size_t> jac_offset_;
   std::vector<double> forward_x_;  // the point of the last forward sweep
+  bool forward_grads_ = false;     // whether it computed the normsys derivatives
   // Vectorised-log scratch of the const term evaluations (an Evaluator is per thread).
   mutable std::vector<double> log_scratch_, log1p_scratch_;
   long bad_bin_ = -1;

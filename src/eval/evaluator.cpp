@@ -97,9 +97,43 @@ void Evaluator::set_data(std::span<const double> data) {
   normal_const_ = c;
 }
 
-void Evaluator::forward(std::span<const double> x) {
+// Adds the code4p deltas of histosys entries [h0, h1) of an NB-bin block to base[0, NB)
+// (same arithmetic as detail::code4p_delta).
+template <int NB>
+void Evaluator::accumulate_code4p(std::span<const double> x, std::uint32_t h0, std::uint32_t h1, double* base) const {
+  const auto& d = model_->data();
+  const detail::HistoEntry* histos = d.histos.data();
+  const double* dup = d.histo_dup.data();
+  const double* ddn = d.histo_ddn.data();
+  const double* S = d.histo_S.data();
+  const double* A = d.histo_A.data();
+  double acc0[NB] = {}, acc1[NB] = {};
+  auto add = [&](std::uint32_t h, double* acc) {
+    const auto& e = histos[h];
+    const double alpha = x[e.par];
+    if (alpha > 1) {
+      for (int j = 0; j < NB; ++j) acc[j] += dup[e.data + j] * alpha;
+    } else if (alpha < -1) {
+      for (int j = 0; j < NB; ++j) acc[j] += ddn[e.data + j] * alpha;
+    } else {
+      const double a2 = alpha * alpha;
+      const double poly = a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
+      for (int j = 0; j < NB; ++j) acc[j] += poly * A[e.data + j] + alpha * S[e.data + j];
+    }
+  };
+  std::uint32_t h = h0;
+  for (; h + 1 < h1; h += 2) {
+    add(h, acc0);
+    add(h + 1, acc1);
+  }
+  if (h < h1) add(h, acc0);
+  for (int j = 0; j < NB; ++j) base[j] += acc0[j] + acc1[j];
+}
+
+void Evaluator::forward(std::span<const double> x, bool grads) {
   const auto& d = model_->data();
   forward_x_.assign(x.begin(), x.end());
+  forward_grads_ = grads;
   const InterpCode ncode = d.normsys_code;
   const std::size_t nblocks = d.blocks.size();
   const detail::ScalarFactor* scalars = d.scalars.data();
@@ -109,6 +143,8 @@ void Evaluator::forward(std::span<const double> x) {
   auto scalar_value = [&](std::uint32_t k) {
     const auto& f = scalars[k];
     if (f.normsys == detail::kNoEntry) return x[f.par];
+    // An NLL alone needs no derivatives (a line search's trial points).
+    if (!grads) return nval[f.normsys] = detail::normsys_value(ncode, x[f.par], normsys[f.normsys]);
     const ValueGrad vg = detail::normsys_factor(ncode, x[f.par], normsys[f.normsys]);
     nval[f.normsys] = vg.value;
     ngrad[f.normsys] = vg.grad;
@@ -135,38 +171,21 @@ void Evaluator::forward(std::span<const double> x) {
     base_[i] = d.nominal[i];
   }
   const bool fast4p = d.histosys_code == InterpCode::code4p;
-  const detail::HistoEntry* histos = d.histos.data();
-  const double* h_dup = d.histo_dup.data();
-  const double* h_ddn = d.histo_ddn.data();
-  const double* h_S = d.histo_S.data();
-  const double* h_A = d.histo_A.data();
-  // code4p delta of a one-bin entry (same arithmetic as detail::code4p_delta).
-  auto histo_delta1 = [&](std::uint32_t h) {
-    const auto& e = histos[h];
-    const double alpha = x[e.par];
-    if (alpha > 1) return h_dup[e.data] * alpha;
-    if (alpha < -1) return h_ddn[e.data] * alpha;
-    const double a2 = alpha * alpha;
-    const double poly = a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
-    return poly * h_A[e.data] + alpha * h_S[e.data];
-  };
   for (std::size_t b = 0; b < nblocks; ++b) {
     const auto& blk = d.blocks[b];
     double* base = base_.data() + blk.bin_begin;
     const std::uint32_t nb = blk.nbins;
-    if (fast4p && nb == 1) {
-      // One-bin blocks (single-bin regions: most of a typical SUSY likelihood): sum the
-      // deltas in registers, two independent accumulators, instead of a chain of
-      // read-modify-writes of base[0].
-      double acc0 = 0.0, acc1 = 0.0;
-      std::uint32_t h = d.histo_begin[b];
-      const std::uint32_t h1 = d.histo_begin[b + 1];
-      for (; h + 1 < h1; h += 2) {
-        acc0 += histo_delta1(h);
-        acc1 += histo_delta1(h + 1);
+    // Small blocks (most published regions have 1-4 bins): the deltas are summed in
+    // registers, two independent accumulator sets, instead of a chain of
+    // read-modify-writes of base[] through memory.
+    if (fast4p && nb <= 4) {
+      const std::uint32_t h0 = d.histo_begin[b], h1 = d.histo_begin[b + 1];
+      switch (nb) {
+        case 1: accumulate_code4p<1>(x, h0, h1, base); break;
+        case 2: accumulate_code4p<2>(x, h0, h1, base); break;
+        case 3: accumulate_code4p<3>(x, h0, h1, base); break;
+        case 4: accumulate_code4p<4>(x, h0, h1, base); break;
       }
-      if (h < h1) acc0 += histo_delta1(h);
-      base[0] += acc0 + acc1;
       continue;
     }
     for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) {
@@ -260,14 +279,18 @@ double Evaluator::constraint_nll(std::span<const double> x) const {
 }
 
 double Evaluator::nll(std::span<const double> x) {
-  forward(x);
+  forward(x, false);
+  return nll_from_forward(x);
+}
+
+double Evaluator::nll_from_forward(std::span<const double> x) {
   const double m = main_from_rates();
   if (!std::isfinite(m)) return m;
   return m + constraint_nll(x);
 }
 
 double Evaluator::main_nll(std::span<const double> x) {
-  forward(x);
+  forward(x, false);
   return main_from_rates();
 }
 
@@ -351,7 +374,8 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
 
 double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad) {
   const auto& d = model_->data();
-  const double value = nll(x);
+  forward(x, true);
+  const double value = nll_from_forward(x);
   std::fill(grad.begin(), grad.end(), 0.0);
   if (!std::isfinite(value)) {
     std::fill(grad.begin(), grad.end(), std::numeric_limits<double>::quiet_NaN());
@@ -370,7 +394,7 @@ double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad
 void Evaluator::jacobian(std::span<const double> x, std::span<double> jac) {
   const auto& d = model_->data();
   const std::size_t n = d.npars;
-  forward(x);
+  forward(x, true);
   std::fill(w_.begin(), w_.end(), 0.0);
   // Row g only involves the blocks of g's channel: a restricted reverse sweep each.
   for (std::size_t c = 0; c < d.channels.size(); ++c)
@@ -386,7 +410,7 @@ void Evaluator::jacobian(std::span<const double> x, std::span<double> jac) {
 
 void Evaluator::fisher_information(std::span<const double> x, std::vector<Entry>& entries) {
   const auto& d = model_->data();
-  forward(x);
+  forward(x, true);
   entries.clear();
   row_.assign(d.npars, 0.0);
   std::fill(w_.begin(), w_.end(), 0.0);
@@ -425,7 +449,7 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
   const auto& d = model_->data();
   // A Newton step asks for the Jacobian where the line search just evaluated the NLL:
   // the tables already hold that point.
-  if (!std::equal(x.begin(), x.end(), forward_x_.begin(), forward_x_.end())) forward(x);
+  if (!forward_grads_ || !std::equal(x.begin(), x.end(), forward_x_.begin(), forward_x_.end())) forward(x, true);
   jac.assign(jac_offset_.back(), 0.0);
   const bool fast4p = d.histosys_code == InterpCode::code4p;
   for (std::size_t c = 0; c < d.channels.size(); ++c) {
@@ -503,7 +527,7 @@ void Evaluator::fisher_hessian(std::span<const double> x, std::span<double> hess
 }
 
 std::span<const double> Evaluator::expected_main(std::span<const double> x) {
-  forward(x);
+  forward(x, false);
   return rate_;
 }
 

@@ -45,6 +45,15 @@ inline ValueGrad normsys_factor(InterpCode code, double alpha, const NormSysEntr
   return {1.0 + d.value, d.grad};
 }
 
+// The normsys factor alone (no derivative): the same value as normsys_factor().value.
+inline double normsys_value(InterpCode code, double alpha, const NormSysEntry& e) {
+  if (code == InterpCode::code4 && alpha > -1 && alpha < 1) {
+    const auto& a = e.c4.a;
+    return 1.0 + alpha * (a[0] + alpha * (a[1] + alpha * (a[2] + alpha * (a[3] + alpha * (a[4] + alpha * a[5])))));
+  }
+  return normsys_factor(code, alpha, e).value;
+}
+
 // The histosys delta added to bin i of a block, for entry-bin t, at alpha.
 inline ValueGrad histosys_delta(const ModelData& d, double alpha, std::size_t i, std::size_t t) {
   const double nom = d.nominal[i];
