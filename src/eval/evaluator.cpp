@@ -312,11 +312,20 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
       }
       // Products of the other factors without dividing (factors can be exactly 0, e.g. mu = 0).
       const std::size_t K = k1 - k0;
-      prefix_[0] = 1.0;
-      for (std::size_t k = 0; k < K; ++k) {
-        const auto& f = d.scalars[k0 + k];
-        scratch_[k] = f.normsys == detail::kNoEntry ? x[f.par] : normsys_val_[f.normsys];
-        prefix_[k + 1] = prefix_[k] * scratch_[k];
+      {
+        // The running product stays in a register (not a chain through prefix_ in memory).
+        double running = 1.0;
+        const detail::ScalarFactor* sc = d.scalars.data() + k0;
+        const double* nval = normsys_val_.data();
+        double* pre = prefix_.data();
+        double* scr = scratch_.data();
+        for (std::size_t k = 0; k < K; ++k) {
+          const double v = sc[k].normsys == detail::kNoEntry ? x[sc[k].par] : nval[sc[k].normsys];
+          scr[k] = v;
+          pre[k] = running;
+          running *= v;
+        }
+        pre[K] = running;
       }
       double suffix = 1.0;
       for (std::size_t k = K; k-- > 0;) {
@@ -449,7 +458,15 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
   const auto& d = model_->data();
   // A Newton step asks for the Jacobian where the line search just evaluated the NLL:
   // the tables already hold that point.
-  if (!forward_grads_ || !std::equal(x.begin(), x.end(), forward_x_.begin(), forward_x_.end())) forward(x, true);
+  if (!std::equal(x.begin(), x.end(), forward_x_.begin(), forward_x_.end())) {
+    forward(x, true);
+  } else if (!forward_grads_) {
+    // The line search's sweep skipped the normsys derivatives: add just those.
+    for (const auto& f : d.scalars)
+      if (f.normsys != detail::kNoEntry)
+        normsys_grad_[f.normsys] = detail::normsys_factor(d.normsys_code, x[f.par], d.normsys[f.normsys]).grad;
+    forward_grads_ = true;
+  }
   jac.assign(jac_offset_.back(), 0.0);
   const bool fast4p = d.histosys_code == InterpCode::code4p;
   for (std::size_t c = 0; c < d.channels.size(); ++c) {
@@ -462,11 +479,20 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
       // Block factors: d rate / d f_k = (product of the other block factors) * base * P.
       const std::uint32_t k0 = d.scalar_begin[b], k1 = d.scalar_begin[b + 1];
       const std::size_t K = k1 - k0;
-      prefix_[0] = 1.0;
-      for (std::size_t k = 0; k < K; ++k) {
-        const auto& f = d.scalars[k0 + k];
-        scratch_[k] = f.normsys == detail::kNoEntry ? x[f.par] : normsys_val_[f.normsys];
-        prefix_[k + 1] = prefix_[k] * scratch_[k];
+      {
+        // The running product stays in a register (not a chain through prefix_ in memory).
+        double running = 1.0;
+        const detail::ScalarFactor* sc = d.scalars.data() + k0;
+        const double* nval = normsys_val_.data();
+        double* pre = prefix_.data();
+        double* scr = scratch_.data();
+        for (std::size_t k = 0; k < K; ++k) {
+          const double v = sc[k].normsys == detail::kNoEntry ? x[sc[k].par] : nval[sc[k].normsys];
+          scr[k] = v;
+          pre[k] = running;
+          running *= v;
+        }
+        pre[K] = running;
       }
       double suffix = 1.0;
       for (std::size_t k = K; k-- > 0;) {
