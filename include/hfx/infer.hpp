@@ -75,7 +75,10 @@ class AsymptoticCalculator {
   // mu = 0 or 1, the Asimov dataset and its free fit) touch disjoint members, so the
   // two sides -- including their conditional fits -- run concurrently.
   void ensure_free_data();
-  void ensure_asimov_chain();
+  void ensure_asimov_data();
+  void ensure_free_asimov();
+  FitResult conditional_fit(Evaluator& ev, double mu);
+  TestStatResult make_stat(double mu, const FitResult& free_fit, FitResult fixed_fit) const;
   TestStatResult stat_on(Evaluator& ev, double mu, const FitResult& free_fit);
   const Model* model_;
   std::vector<double> data_;
@@ -83,10 +86,11 @@ class AsymptoticCalculator {
   FitProblem problem_;
   FitOptions options_;
   // ev_data_: fits to the data; ev_generate_: the Asimov-generating fit (also on the
-  // data, but run concurrently with ev_data_'s); ev_asimov_: fits to the Asimov data.
+  // data, but run concurrently with ev_data_'s), then the Asimov free fit;
+  // ev_asimov_: conditional fits to the Asimov data.
   Evaluator ev_data_, ev_generate_, ev_asimov_;
   std::optional<FitResult> free_data_, free_asimov_;
-  std::vector<double> asimov_;
+  std::vector<double> asimov_, asimov_generator_;
   std::map<double, TestStatResult> obs_cache_, asimov_cache_;
   const TestStatResult& obs_stat(double mu);
   const TestStatResult& asimov_stat(double mu);

@@ -46,19 +46,25 @@ AsymptoticCalculator::AsymptoticCalculator(const Model& model, std::vector<doubl
   ev_generate_.set_data(data_);
 }
 
-TestStatResult AsymptoticCalculator::stat_on(Evaluator& ev, double mu, const FitResult& free_fit) {
-  const std::size_t poi = *model_->poi_index();
+FitResult AsymptoticCalculator::conditional_fit(Evaluator& ev, double mu) {
   // Conditional fits start where pyhf's start (the suggested init with the POI at mu),
   // not from a neighbouring solution: likelihoods with large shape variations can have
   // several local minima, and a warm start from another mu can settle in a worse one
   // (seen on pyhf's 2bin_2channel_coupledhistosys Asimov fit at mu = 1).
-  const FitProblem fixed = problem_.with_fixed(poi, mu);
+  ++fits_;
+  return minimize(ev, problem_.with_fixed(*model_->poi_index(), mu), options_);
+}
+
+TestStatResult AsymptoticCalculator::make_stat(double mu, const FitResult& free_fit, FitResult fixed_fit) const {
   TestStatResult r;
   r.free_fit = free_fit;
-  r.fixed_fit = minimize(ev, fixed, options_);
-  ++fits_;
-  r.value = detail::test_statistic_value(ts_, mu, free_fit.x[poi], r.fixed_fit.nll, free_fit.nll);
+  r.fixed_fit = std::move(fixed_fit);
+  r.value = detail::test_statistic_value(ts_, mu, free_fit.x[*model_->poi_index()], r.fixed_fit.nll, free_fit.nll);
   return r;
+}
+
+TestStatResult AsymptoticCalculator::stat_on(Evaluator& ev, double mu, const FitResult& free_fit) {
+  return make_stat(mu, free_fit, conditional_fit(ev, mu));
 }
 
 void AsymptoticCalculator::ensure_free_data() {
@@ -67,7 +73,7 @@ void AsymptoticCalculator::ensure_free_data() {
   ++fits_;
 }
 
-void AsymptoticCalculator::ensure_asimov_chain() {
+void AsymptoticCalculator::ensure_asimov_data() {
   if (!asimov_.empty()) return;
   const std::size_t poi = *model_->poi_index();
   const double asimov_mu = ts_ == TestStatistic::q0 ? 1.0 : 0.0;
@@ -75,14 +81,23 @@ void AsymptoticCalculator::ensure_asimov_chain() {
   const FitResult asimov_fit = minimize(ev_generate_, fixed, options_);
   ++fits_;
   asimov_ = model_->expected_data(asimov_fit.x, true);
+  asimov_generator_ = asimov_fit.x;
   ev_asimov_.set_data(asimov_);
+  // ev_generate_ has done its one job; from here on it is a second evaluator of the
+  // Asimov data, so the Asimov free and conditional fits can run concurrently.
+  ev_generate_.set_data(asimov_);
+}
+
+void AsymptoticCalculator::ensure_free_asimov() {
+  ensure_asimov_data();
+  if (free_asimov_) return;
   // The Asimov dataset's own best fit is the point it was generated from.
-  free_asimov_ = minimize(ev_asimov_, problem_, options_, asimov_fit.x);
+  free_asimov_ = minimize(ev_generate_, problem_, options_, asimov_generator_);
   ++fits_;
 }
 
 const std::vector<double>& AsymptoticCalculator::asimov_data() {
-  ensure_asimov_chain();
+  ensure_asimov_data();
   return asimov_;
 }
 
@@ -94,7 +109,7 @@ const TestStatResult& AsymptoticCalculator::obs_stat(double mu) {
 }
 
 const TestStatResult& AsymptoticCalculator::asimov_stat(double mu) {
-  ensure_asimov_chain();
+  ensure_free_asimov();
   auto it = asimov_cache_.find(mu);
   if (it == asimov_cache_.end()) it = asimov_cache_.emplace(mu, stat_on(ev_asimov_, mu, *free_asimov_)).first;
   return it->second;
@@ -129,7 +144,17 @@ HypotestResult AsymptoticCalculator::hypotest(double mu) {
   const TestStatResult* asi_ptr = nullptr;
   tbb::task_group tasks;
   tasks.run([&] { obs_ptr = &obs_stat(mu); });
-  asi_ptr = &asimov_stat(mu);
+  if (auto it = asimov_cache_.find(mu); it != asimov_cache_.end()) {
+    asi_ptr = &it->second;
+  } else {
+    // Asimov side: after the generating fit, its free fit (one more task) and the
+    // conditional fit at mu are independent.
+    ensure_asimov_data();
+    if (!free_asimov_) tasks.run([this] { ensure_free_asimov(); });
+    FitResult fixed = conditional_fit(ev_asimov_, mu);
+    tasks.wait();
+    asi_ptr = &asimov_cache_.emplace(mu, make_stat(mu, *free_asimov_, std::move(fixed))).first->second;
+  }
   tasks.wait();
   const TestStatResult& obs = *obs_ptr;
   const TestStatResult& asi = *asi_ptr;
