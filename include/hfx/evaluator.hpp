@@ -87,6 +87,7 @@ class Evaluator {
   void backward_main(std::span<const double> pars, std::span<double> grad, std::size_t block_begin,
                      std::size_t block_end);
   double main_from_rates() const;
+  void scalar_partials(std::span<const double> pars, std::uint32_t k0, std::uint32_t k1);
 
   const Model* model_;
   std::vector<double> data_;
@@ -101,7 +102,7 @@ class Evaluator {
   std::vector<double> normsys_val_, normsys_grad_;
   std::vector<double> rate_;         // per main bin
   std::vector<double> w_;            // per main bin: d nll / d rate
-  std::vector<double> prefix_, scratch_, grad_tmp_;
+  std::vector<double> prefix_, scratch_, partial_, grad_tmp_;
   std::vector<double> pw_;
   std::vector<double> jac_;
   std::vector<double> row_;  // per bin of one block: P * d nll / d rate

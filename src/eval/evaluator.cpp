@@ -37,6 +37,7 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic) : model_(&model)
   for (std::size_t b = 0; b < d.blocks.size(); ++b)
     max_scalars = std::max<std::size_t>(max_scalars, d.scalar_begin[b + 1] - d.scalar_begin[b]);
   prefix_.assign(max_scalars + 1, 1.0);
+  partial_.assign(max_scalars + 1, 0.0);
   scratch_.assign(max_scalars + 1, 1.0);
   grad_tmp_.assign(d.npars, 0.0);
   std::size_t max_nbins = 0;
@@ -294,6 +295,33 @@ double Evaluator::main_nll(std::span<const double> x) {
   return main_from_rates();
 }
 
+// partial_[k - k0] = d(block scale) / d(parameter of factor k) for the block's factors
+// [k0, k1): the product of the other factors (prefix and suffix products, no division:
+// a factor can be exactly 0, e.g. mu = 0) times the factor's own derivative.
+void Evaluator::scalar_partials(std::span<const double> x, std::uint32_t k0, std::uint32_t k1) {
+  const auto& d = model_->data();
+  const std::size_t K = k1 - k0;
+  const detail::ScalarFactor* sc = d.scalars.data() + k0;
+  const double* nval = normsys_val_.data();
+  const double* ngrad = normsys_grad_.data();
+  double* pre = prefix_.data();
+  double* scr = scratch_.data();
+  // The running products stay in registers (not a chain through memory).
+  double running = 1.0;
+  for (std::size_t k = 0; k < K; ++k) {
+    const double v = sc[k].normsys == detail::kNoEntry ? x[sc[k].par] : nval[sc[k].normsys];
+    scr[k] = v;
+    pre[k] = running;
+    running *= v;
+  }
+  double suffix = 1.0;
+  for (std::size_t k = K; k-- > 0;) {
+    const double dfk = sc[k].normsys == detail::kNoEntry ? 1.0 : ngrad[sc[k].normsys];
+    partial_[k] = dfk * pre[k] * suffix;
+    suffix *= scr[k];
+  }
+}
+
 // Accumulates into grad the derivative of sum_g w_[g] * rate_g with respect to the
 // parameters, for the rates of the last forward(x): one reverse sweep of the tables.
 void Evaluator::backward_main(std::span<const double> x, std::span<double> grad, std::size_t block_begin,
@@ -310,30 +338,8 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
         const std::size_t i = blk.bin_begin + j;
         q += base_[i] * bin_factor_[i] * w_[d.bb_main[i]];
       }
-      // Products of the other factors without dividing (factors can be exactly 0, e.g. mu = 0).
-      const std::size_t K = k1 - k0;
-      {
-        // The running product stays in a register (not a chain through prefix_ in memory).
-        double running = 1.0;
-        const detail::ScalarFactor* sc = d.scalars.data() + k0;
-        const double* nval = normsys_val_.data();
-        double* pre = prefix_.data();
-        double* scr = scratch_.data();
-        for (std::size_t k = 0; k < K; ++k) {
-          const double v = sc[k].normsys == detail::kNoEntry ? x[sc[k].par] : nval[sc[k].normsys];
-          scr[k] = v;
-          pre[k] = running;
-          running *= v;
-        }
-        pre[K] = running;
-      }
-      double suffix = 1.0;
-      for (std::size_t k = K; k-- > 0;) {
-        const auto& f = d.scalars[k0 + k];
-        const double dfk = f.normsys == detail::kNoEntry ? 1.0 : normsys_grad_[f.normsys];
-        grad[f.par] += dfk * prefix_[k] * suffix * q;
-        suffix *= scratch_[k];
-      }
+      scalar_partials(x, k0, k1);
+      for (std::uint32_t k = k0; k < k1; ++k) grad[d.scalars[k].par] += partial_[k - k0] * q;
     }
     // Per-bin factors.
     for (std::uint32_t j = 0; j < blk.nbins; ++j) {
@@ -478,28 +484,9 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
       const double s = block_scale_[b];
       // Block factors: d rate / d f_k = (product of the other block factors) * base * P.
       const std::uint32_t k0 = d.scalar_begin[b], k1 = d.scalar_begin[b + 1];
-      const std::size_t K = k1 - k0;
-      {
-        // The running product stays in a register (not a chain through prefix_ in memory).
-        double running = 1.0;
-        const detail::ScalarFactor* sc = d.scalars.data() + k0;
-        const double* nval = normsys_val_.data();
-        double* pre = prefix_.data();
-        double* scr = scratch_.data();
-        for (std::size_t k = 0; k < K; ++k) {
-          const double v = sc[k].normsys == detail::kNoEntry ? x[sc[k].par] : nval[sc[k].normsys];
-          scr[k] = v;
-          pre[k] = running;
-          running *= v;
-        }
-        pre[K] = running;
-      }
-      double suffix = 1.0;
-      for (std::size_t k = K; k-- > 0;) {
-        const auto& f = d.scalars[k0 + k];
-        const double dfk = f.normsys == detail::kNoEntry ? 1.0 : normsys_grad_[f.normsys];
-        const double coef = dfk * prefix_[k] * suffix;
-        suffix *= scratch_[k];
+      scalar_partials(x, k0, k1);
+      for (std::uint32_t k = 0; k < k1 - k0; ++k) {
+        const double coef = partial_[k];
         const std::uint32_t col = scalar_col_[k0 + k];
         for (std::uint32_t j = 0; j < blk.nbins; ++j) {
           const std::size_t i = blk.bin_begin + j;
