@@ -65,13 +65,20 @@ class Evaluator {
   };
   void fisher_information(std::span<const double> pars, std::vector<Entry>& entries);
   void fisher_hessian(std::span<const double> pars, std::span<double> hess);
+  // The constraint terms' curvature d^2(-log constraint)/d par^2 per parameter (the
+  // constraints are independent, so this is their whole Hessian): 1/sigma^2 for a
+  // Gaussian, aux/par^2 for a Poisson; 0 for unconstrained parameters. diag has npars.
+  void constraint_curvature(std::span<const double> pars, std::span<double> diag) const;
 
   // The Jacobian of the main rates, channel by channel, in one sweep of the tables (no
   // per-bin reverse sweeps): channel c's block is dense, channel_nbins(c) rows by the
   // channel's parameters (model().data().channel_pars order), row-major, starting at
   // jac[channel_jacobian_offset(c)]. Returns the main rates at pars (valid until the
-  // next call). jac is resized as needed.
-  std::span<const double> channel_jacobian(std::span<const double> pars, std::vector<double>& jac);
+  // next call). jac is resized as needed. With a non-empty grad (size npars), also
+  // writes the NLL gradient there, from the Jacobian: sum over main bins of
+  // (1 - n / rate) J plus the constraint terms -- nll_and_grad's value by another route.
+  std::span<const double> channel_jacobian(std::span<const double> pars, std::vector<double>& jac,
+                                           std::span<double> grad = {});
   std::size_t channel_jacobian_offset(std::size_t channel) const { return jac_offset_[channel]; }
 
   // After a non-finite nll: which channel/bin had a non-positive rate, e.g.
@@ -87,6 +94,7 @@ class Evaluator {
   void backward_main(std::span<const double> pars, std::span<double> grad, std::size_t block_begin,
                      std::size_t block_end);
   double main_from_rates() const;
+  void add_constraint_gradient(std::span<const double> pars, std::span<double> grad) const;
   void scalar_partials(std::span<const double> pars, std::uint32_t k0, std::uint32_t k1);
 
   const Model* model_;

@@ -22,6 +22,11 @@ namespace hfx {
 namespace {
 constexpr double kLogSqrt2Pi = 0.91893853320467274178;  // log(sqrt(2 pi))
 
+// Curvature of one constraint term in its parameter: Gaussian 1/sigma^2; Poisson with
+// auxiliary count a at parameter value p: a / p^2.
+double normal_curvature(const detail::NormalConstraint& c) { return 1.0 / (c.sigma * c.sigma); }
+double poisson_curvature(double a, double p) { return a / (p * p); }
+
 }  // namespace
 
 Evaluator::Evaluator(const Model& model, Arithmetic arithmetic) : model_(&model), arithmetic_(arithmetic) {
@@ -398,11 +403,7 @@ double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad
   }
   for (std::size_t g = 0; g < d.nmain; ++g) w_[g] = 1.0 - (data_[g] > 0 ? data_[g] / rate_[g] : 0.0);
   backward_main(x, grad, 0, d.blocks.size());
-  for (const auto& c : d.normal) grad[c.par] += (x[c.par] - data_[d.nmain + c.aux]) / (c.sigma * c.sigma);
-  for (const auto& c : d.poisson) {
-    const double a = data_[d.nmain + c.aux];
-    grad[c.par] += c.tau - (a > 0 ? a / x[c.par] : 0.0);
-  }
+  add_constraint_gradient(x, grad);
   return value;
 }
 
@@ -453,14 +454,28 @@ void Evaluator::fisher_information(std::span<const double> x, std::vector<Entry>
       for (std::size_t a = 0; a < m; ++a) row_[pars[a]] = 0.0;
     }
   }
-  for (const auto& c : d.normal) entries.push_back({c.par, c.par, 1.0 / (c.sigma * c.sigma)});
+  for (const auto& c : d.normal) entries.push_back({c.par, c.par, normal_curvature(c)});
+  for (const auto& c : d.poisson) entries.push_back({c.par, c.par, poisson_curvature(data_[d.nmain + c.aux], x[c.par])});
+}
+
+void Evaluator::constraint_curvature(std::span<const double> x, std::span<double> diag) const {
+  const auto& d = model_->data();
+  std::fill(diag.begin(), diag.end(), 0.0);
+  for (const auto& c : d.normal) diag[c.par] = normal_curvature(c);
+  for (const auto& c : d.poisson) diag[c.par] = poisson_curvature(data_[d.nmain + c.aux], x[c.par]);
+}
+
+void Evaluator::add_constraint_gradient(std::span<const double> x, std::span<double> grad) const {
+  const auto& d = model_->data();
+  for (const auto& c : d.normal) grad[c.par] += (x[c.par] - data_[d.nmain + c.aux]) / (c.sigma * c.sigma);
   for (const auto& c : d.poisson) {
     const double a = data_[d.nmain + c.aux];
-    entries.push_back({c.par, c.par, a / (x[c.par] * x[c.par])});
+    grad[c.par] += c.tau - (a > 0 ? a / x[c.par] : 0.0);
   }
 }
 
-std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, std::vector<double>& jac) {
+std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, std::vector<double>& jac,
+                                                    std::span<double> grad) {
   const auto& d = model_->data();
   // A Newton step asks for the Jacobian where the line search just evaluated the NLL:
   // the tables already hold that point.
@@ -527,6 +542,21 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
         }
       }
     }
+  }
+  if (!grad.empty()) {
+    // d nll / d par = sum_g (1 - n_g / rate_g) J_g,par + the constraint terms.
+    std::fill(grad.begin(), grad.end(), 0.0);
+    for (std::size_t c = 0; c < d.channels.size(); ++c) {
+      const std::uint32_t* pars = d.channel_pars.data() + d.channel_par_begin[c];
+      const std::size_t m = d.channel_par_begin[c + 1] - d.channel_par_begin[c];
+      const double* J = jac.data() + jac_offset_[c];
+      for (std::size_t j = 0; j < d.channel_nbins[c]; ++j) {
+        const std::size_t g = d.channel_offset[c] + j;
+        const double w = 1.0 - (data_[g] > 0 ? data_[g] / rate_[g] : 0.0);
+        for (std::size_t a = 0; a < m; ++a) grad[pars[a]] += w * J[j * m + a];
+      }
+    }
+    add_constraint_gradient(x, grad);
   }
   return rate_;
 }

@@ -57,7 +57,7 @@ struct ScaledObjective {
   int evaluations = 0;
 
   double operator()(const Eigen::VectorXd& y, Eigen::VectorXd& gy) {
-    for (std::size_t k = 0; k < free.size(); ++k) x[free[k]] = scale[k] * y[k];
+    set_point(y);
     ++evaluations;
     const double f = ev->nll_and_grad(x, grad);
     if (!std::isfinite(f)) {
@@ -70,9 +70,14 @@ struct ScaledObjective {
     return f;
   }
 
+  // Writes the model parameters x for the scaled free variables y.
+  void set_point(const Eigen::VectorXd& y) {
+    for (std::size_t k = 0; k < free.size(); ++k) x[free[k]] = scale[k] * y[k];
+  }
+
   // The NLL alone (a line-search trial point).
   double value(const Eigen::VectorXd& y) {
-    for (std::size_t k = 0; k < free.size(); ++k) x[free[k]] = scale[k] * y[k];
+    set_point(y);
     ++evaluations;
     const double f = ev->nll(x);
     return std::isfinite(f) ? f : std::numeric_limits<double>::max() / 4;
@@ -132,10 +137,8 @@ class NewtonStage {
     for (std::size_t k = 0; k < obj.free.size(); ++k) free_index_[obj.free[k]] = static_cast<int>(k);
   }
 
-  // Whether run() stopped because no step along either Hessian model lowered the NLL:
-  // at a small enough edm that is rounding, not a failure (see converged_at()).
-  bool stalled() const { return stalled_; }
-  // The convergence test on run()'s result: the edm below tolerance, or stalled within
+  // The convergence test on run()'s result: the edm below tolerance, or -- when run()
+  // stopped because no step along either Hessian model lowered the NLL -- within
   // kStalledEdmFactor x tolerance (the NLL's own rounding, e.g. high-count bins with
   // terms ~1e4, limits how small the edm can get: 1.2e-12 seen for a 1e-12 tolerance).
   bool converged_at(double edm, double tolerance) const {
@@ -227,7 +230,7 @@ class NewtonStage {
  private:
   // Solves H d = -g on the inactive variables with the expected information.
   bool solve_fisher(const Eigen::VectorXd& y, const Eigen::VectorXd& g, Eigen::VectorXd& d) {
-    for (std::size_t k = 0; k < obj_.free.size(); ++k) obj_.x[obj_.free[k]] = obj_.scale[k] * y[k];
+    obj_.set_point(y);
     switch (solve_by_elimination(rates_, g, d)) {
       case Elimination::solved: return true;
       case Elimination::failed: return false;
@@ -295,31 +298,11 @@ class NewtonStage {
   enum class Elimination { solved, failed, not_applicable };
   static constexpr Eigen::Index kMaxDenseGlobals = 150;
 
-  // Channel Jacobian (jac_, rates_) and the scaled gradient at y, in one sweep:
-  // d nll / d x_p = sum_g (1 - n_g / rate_g) J_gp + the constraint terms.
+  // Channel Jacobian (jac_, rates_) and the scaled gradient at y, in one sweep.
   void jacobian_and_gradient(const Eigen::VectorXd& y, Eigen::VectorXd& g) {
-    const auto& md = obj_.ev->model().data();
-    for (std::size_t k = 0; k < obj_.free.size(); ++k) obj_.x[obj_.free[k]] = obj_.scale[k] * y[k];
-    rates_ = obj_.ev->channel_jacobian(obj_.x, jac_);
-    const auto data = obj_.ev->data();
-    std::vector<double>& grad = obj_.grad;
-    std::fill(grad.begin(), grad.end(), 0.0);
-    for (std::size_t c = 0; c < md.channels.size(); ++c) {
-      const std::uint32_t* pars = md.channel_pars.data() + md.channel_par_begin[c];
-      const std::size_t m = md.channel_par_begin[c + 1] - md.channel_par_begin[c];
-      const double* J = jac_.data() + obj_.ev->channel_jacobian_offset(c);
-      for (std::size_t j = 0; j < md.channel_nbins[c]; ++j) {
-        const std::size_t gbin = md.channel_offset[c] + j;
-        const double w = 1.0 - (data[gbin] > 0 ? data[gbin] / rates_[gbin] : 0.0);
-        for (std::size_t a = 0; a < m; ++a) grad[pars[a]] += w * J[j * m + a];
-      }
-    }
-    for (const auto& c : md.normal) grad[c.par] += (obj_.x[c.par] - data[md.nmain + c.aux]) / (c.sigma * c.sigma);
-    for (const auto& c : md.poisson) {
-      const double a = data[md.nmain + c.aux];
-      grad[c.par] += c.tau - (a > 0 ? a / obj_.x[c.par] : 0.0);
-    }
-    for (std::size_t k = 0; k < obj_.free.size(); ++k) g[k] = grad[obj_.free[k]] * obj_.scale[k];
+    obj_.set_point(y);
+    rates_ = obj_.ev->channel_jacobian(obj_.x, jac_, obj_.grad);
+    for (std::size_t k = 0; k < obj_.free.size(); ++k) g[k] = obj_.grad[obj_.free[k]] * obj_.scale[k];
   }
 
   Elimination solve_by_elimination(std::span<const double> rates, const Eigen::VectorXd& g, Eigen::VectorXd& d) {
@@ -332,15 +315,11 @@ class NewtonStage {
       if (!active_[k] && md.par_local_bin[obj_.free[k]] < 0) global_of_[k] = static_cast<int>(K++);
     if (K > kMaxDenseGlobals) return Elimination::not_applicable;
     // Constraint curvature in scaled variables (exact for both constraint types).
-    curvature_.assign(nf, 0.0);
+    constraint_diag_.resize(obj_.x.size());
+    obj_.ev->constraint_curvature(obj_.x, constraint_diag_);
+    curvature_.resize(nf);
+    for (std::size_t k = 0; k < nf; ++k) curvature_[k] = constraint_diag_[obj_.free[k]] * obj_.scale[k] * obj_.scale[k];
     const auto data = obj_.ev->data();
-    for (const auto& c : md.normal)
-      if (const int k = free_index_[c.par]; k >= 0) curvature_[k] = obj_.scale[k] * obj_.scale[k] / (c.sigma * c.sigma);
-    for (const auto& c : md.poisson)
-      if (const int k = free_index_[c.par]; k >= 0) {
-        const double xp = obj_.x[c.par];
-        curvature_[k] = data[md.nmain + c.aux] / (xp * xp) * obj_.scale[k] * obj_.scale[k];
-      }
     if (damping_ > 0)
       for (double& cv : curvature_) cv += damping_;
     inv_curvature_.resize(nf);
@@ -586,7 +565,7 @@ class NewtonStage {
     double scale;
   };
   std::vector<int> global_of_;
-  std::vector<double> curvature_, inv_curvature_, jac_, bin_w_, bin_t_, bin_q_;
+  std::vector<double> constraint_diag_, curvature_, inv_curvature_, jac_, bin_w_, bin_t_, bin_q_;
   std::vector<Column> local_cols_, global_cols_;
   std::vector<std::uint32_t> col_begin_;  // per channel: local begin, global begin
   Eigen::MatrixXd S_, V_;
