@@ -94,21 +94,8 @@ ValueGrad multiplicative_factor(InterpCode code, double alpha, double down_ratio
         const double v = std::pow(down_ratio, -alpha);
         return {v, -v * std::log(down_ratio)};
       }
-    case InterpCode::code4: {
-      if (alpha >= 1) {
-        const double v = std::pow(c4->up, alpha);
-        return {v, v * c4->log_up};
-      }
-      if (alpha <= -1) {
-        const double v = std::pow(c4->down, -alpha);
-        return {v, -v * c4->log_down};
-      }
-      const auto& a = c4->a;
-      // Horner form of 1 + sum_i a_i alpha^i and its derivative.
-      const double v = 1.0 + alpha * (a[0] + alpha * (a[1] + alpha * (a[2] + alpha * (a[3] + alpha * (a[4] + alpha * a[5])))));
-      const double g = a[0] + alpha * (2 * a[1] + alpha * (3 * a[2] + alpha * (4 * a[3] + alpha * (5 * a[4] + alpha * 6 * a[5]))));
-      return {v, g};
-    }
+    case InterpCode::code4:
+      return detail::code4_factor(*c4, alpha);
     default:
       throw InvalidInterpCode(fmt::format("{} is not a multiplicative interpolation code", to_string(code)));
   }

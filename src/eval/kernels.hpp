@@ -22,24 +22,32 @@ inline ValueGrad code4p_delta(double alpha, double down, double nom, double up) 
   return {poly * A + alpha * S, dpoly * A + S};
 }
 
+// code4's polynomial (|alpha| < 1): 1 + sum_k a_k alpha^k, k = 1..6.
+inline double code4_inner_value(const Code4Coefficients& c, double alpha) {
+  const auto& a = c.a;
+  return 1.0 + alpha * (a[0] + alpha * (a[1] + alpha * (a[2] + alpha * (a[3] + alpha * (a[4] + alpha * a[5])))));
+}
+
+// Multiplicative code4 (the default normsys interpolation): exponential outside
+// |alpha| < 1, the polynomial (Horner form) and its derivative inside.
+inline ValueGrad code4_factor(const Code4Coefficients& c, double alpha) {
+  if (alpha >= 1) {
+    const double v = std::pow(c.up, alpha);
+    return {v, v * c.log_up};
+  }
+  if (alpha <= -1) {
+    const double v = std::pow(c.down, -alpha);
+    return {v, -v * c.log_down};
+  }
+  const auto& a = c.a;
+  const double g = a[0] + alpha * (2 * a[1] + alpha * (3 * a[2] + alpha * (4 * a[3] + alpha * (5 * a[4] + alpha * 6 * a[5]))));
+  return {code4_inner_value(c, alpha), g};
+}
+
 // The normsys factor of entry e at alpha (multiplicative codes directly; additive codes
 // interpolate the factor around a nominal of 1).
 inline ValueGrad normsys_factor(InterpCode code, double alpha, const NormSysEntry& e) {
-  if (code == InterpCode::code4) {
-    // The default, inlined (same arithmetic as multiplicative_factor for code4).
-    if (alpha >= 1) {
-      const double v = std::pow(e.c4.up, alpha);
-      return {v, v * e.c4.log_up};
-    }
-    if (alpha <= -1) {
-      const double v = std::pow(e.c4.down, -alpha);
-      return {v, -v * e.c4.log_down};
-    }
-    const auto& a = e.c4.a;
-    const double v = 1.0 + alpha * (a[0] + alpha * (a[1] + alpha * (a[2] + alpha * (a[3] + alpha * (a[4] + alpha * a[5])))));
-    const double g = a[0] + alpha * (2 * a[1] + alpha * (3 * a[2] + alpha * (4 * a[3] + alpha * (5 * a[4] + alpha * 6 * a[5]))));
-    return {v, g};
-  }
+  if (code == InterpCode::code4) return code4_factor(e.c4, alpha);
   if (is_multiplicative(code)) return multiplicative_factor(code, alpha, e.lo, e.hi, &e.c4);
   const ValueGrad d = additive_delta(code, alpha, e.lo, 1.0, e.hi);
   return {1.0 + d.value, d.grad};
@@ -47,10 +55,7 @@ inline ValueGrad normsys_factor(InterpCode code, double alpha, const NormSysEntr
 
 // The normsys factor alone (no derivative): the same value as normsys_factor().value.
 inline double normsys_value(InterpCode code, double alpha, const NormSysEntry& e) {
-  if (code == InterpCode::code4 && alpha > -1 && alpha < 1) {
-    const auto& a = e.c4.a;
-    return 1.0 + alpha * (a[0] + alpha * (a[1] + alpha * (a[2] + alpha * (a[3] + alpha * (a[4] + alpha * a[5])))));
-  }
+  if (code == InterpCode::code4 && alpha > -1 && alpha < 1) return code4_inner_value(e.c4, alpha);
   return normsys_factor(code, alpha, e).value;
 }
 
