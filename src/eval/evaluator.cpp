@@ -122,8 +122,7 @@ void Evaluator::accumulate_code4p(std::span<const double> x, std::uint32_t h0, s
     } else if (alpha < -1) {
       for (int j = 0; j < NB; ++j) acc[j] += ddn[e.data + j] * alpha;
     } else {
-      const double a2 = alpha * alpha;
-      const double poly = a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
+      const double poly = detail::code4p_poly(alpha);
       for (int j = 0; j < NB; ++j) acc[j] += poly * A[e.data + j] + alpha * S[e.data + j];
     }
   };
@@ -207,8 +206,7 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
           const double* ddn = d.histo_ddn.data() + e.data;
           for (std::uint32_t j = 0; j < nb; ++j) base[j] += ddn[j] * alpha;
         } else {
-          const double a2 = alpha * alpha;
-          const double poly = a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
+          const double poly = detail::code4p_poly(alpha);
           const double* S = d.histo_S.data() + e.data;
           const double* A = d.histo_A.data() + e.data;
           for (std::uint32_t j = 0; j < nb; ++j) base[j] += poly * A[j] + alpha * S[j];
@@ -377,8 +375,7 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
           const double* ddn = d.histo_ddn.data() + e.data;
           for (std::uint32_t j = 0; j < blk.nbins; ++j) g += ddn[j] * pw_[j];
         } else {
-          const double a2 = alpha * alpha;
-          const double dpoly = alpha * (a2 * (a2 * 18.0 - 40.0) + 30.0);
+          const double dpoly = detail::code4p_dpoly(alpha);
           const double* S = d.histo_S.data() + e.data;
           const double* A = d.histo_A.data() + e.data;
           for (std::uint32_t j = 0; j < blk.nbins; ++j) g += (dpoly * A[j] + S[j]) * pw_[j];
@@ -531,10 +528,7 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
           if (fast4p) {
             if (alpha > 1) dd = d.histo_dup[e.data + j];
             else if (alpha < -1) dd = d.histo_ddn[e.data + j];
-            else {
-              const double a2 = alpha * alpha;
-              dd = alpha * (a2 * (a2 * 18.0 - 40.0) + 30.0) * d.histo_A[e.data + j] + d.histo_S[e.data + j];
-            }
+            else dd = detail::code4p_dpoly(alpha) * d.histo_A[e.data + j] + d.histo_S[e.data + j];
           } else {
             dd = detail::histosys_delta(d, alpha, i, e.data + j).grad;
           }

@@ -8,6 +8,17 @@
 
 namespace hfx::detail {
 
+// code4p inside |alpha| <= 1: delta = alpha S + poly(alpha) A with S = (d_up + d_dn)/2,
+// A = (d_up - d_dn)/16 and poly = alpha^2 (15 - 10 alpha^2 + 3 alpha^4); its derivative.
+inline double code4p_poly(double alpha) {
+  const double a2 = alpha * alpha;
+  return a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
+}
+inline double code4p_dpoly(double alpha) {
+  const double a2 = alpha * alpha;
+  return alpha * (a2 * (a2 * 18.0 - 40.0) + 30.0);
+}
+
 // Additive code4p, inlined: the default histosys interpolation and the hottest kernel.
 inline ValueGrad code4p_delta(double alpha, double down, double nom, double up) {
   const double d_up = up - nom;
@@ -16,10 +27,7 @@ inline ValueGrad code4p_delta(double alpha, double down, double nom, double up) 
   if (alpha < -1) return {d_dn * alpha, d_dn};
   const double S = 0.5 * (d_up + d_dn);
   const double A = 0.0625 * (d_up - d_dn);
-  const double a2 = alpha * alpha;
-  const double poly = a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0);
-  const double dpoly = alpha * (a2 * (a2 * 18.0 - 40.0) + 30.0);
-  return {poly * A + alpha * S, dpoly * A + S};
+  return {code4p_poly(alpha) * A + alpha * S, code4p_dpoly(alpha) * A + S};
 }
 
 // code4's polynomial (|alpha| < 1): 1 + sum_k a_k alpha^k, k = 1..6.
