@@ -39,6 +39,7 @@ void add_cls(CLI::App& app) {
   struct Opts {
     ModelInput in;
     std::string output_file, teststat = "qtilde", calctype = "asymptotics", toys_output;
+    OptimizerChoice optimizer;
     double test_poi = 1.0;
     bool table = false, tail = false;
     std::size_t ntoys = 2000;
@@ -64,17 +65,20 @@ void add_cls(CLI::App& app) {
                   "toybased: write the test-statistic distributions (observed value, s+b and b-only toys) as JSON here");
   cmd->add_flag("--tail-probs", o->tail, "Also report CLsb and CLb (observed and expected)");
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
-  cmd->add_option("--backend,--optimizer,--optconf", "Accepted for pyhf compatibility and ignored")->expected(0, 1);
+  add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
     if (o->calctype == "asymptotics" && !o->toys_output.empty())
       throw Unsupported("--toys-output needs --calctype toybased");
     LoadedModel lm = load_model(o->in);
     const TestStatistic ts = test_statistic_from_string(o->teststat);
+    const FitOptions fit_options = fit_options_for(o->optimizer);
+    if (o->calctype == "toybased" && fit_options.method != FitMethod::newton)
+      throw Unsupported("--optimizer scipy is for the asymptotic calculator; toys use hfx's own fits");
     double cls = 0, clsb = 0, clb = 0;
     Band cls_exp{}, clsb_exp{}, clb_exp{};
     Json extra = Json::object();
     if (o->calctype == "asymptotics") {
-      const HypotestResult h = hypotest(o->test_poi, *lm.model, lm.data, ts);
+      const HypotestResult h = hypotest(o->test_poi, *lm.model, lm.data, ts, nullptr, fit_options);
       if (!h.all_converged())
         throw FailedMinimization(fmt::format(
             "a fit did not converge (free: {}, fixed: {}, Asimov free: {}, Asimov fixed: {}); no CLs printed",

@@ -16,6 +16,7 @@ void add_fit(CLI::App& app) {
     std::string output_file;
     bool value = false, table = false;
     std::vector<std::string> fix;
+    OptimizerChoice optimizer;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("fit", "Perform a maximum likelihood fit for a given pyhf workspace.\n"
@@ -26,7 +27,7 @@ void add_fit(CLI::App& app) {
   cmd->add_flag("--value", o->value, "Include the fitted value of the objective (twice_nll)");
   cmd->add_option("--fix", o->fix, "Fix a parameter: NAME=VALUE (repeatable)");
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
-  cmd->add_option("--backend,--optimizer,--optconf", "Accepted for pyhf compatibility and ignored")->expected(0, 1);
+  add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
     LoadedModel lm = load_model(o->in);
     const Model& m = *lm.model;
@@ -42,7 +43,7 @@ void add_fit(CLI::App& app) {
       prob.init[i] = std::stod(f.substr(eq + 1));
       prob.fixed[i] = true;
     }
-    FitOptions opts;
+    FitOptions opts = fit_options_for(o->optimizer);
     opts.uncertainties = true;
     const FitResult r = fit(m, lm.data, prob, opts);
     if (!r.converged())

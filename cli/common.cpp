@@ -126,4 +126,32 @@ void write_pyhf_json(const Json& value, const std::string& output_file) {
   write_text(text, output_file);
 }
 
+void add_optimizer_option(CLI::App* cmd, OptimizerChoice& choice) {
+  cmd->add_option("--backend", choice.backend, "Accepted for pyhf compatibility and ignored (hfx has one backend)");
+  cmd->add_option("--optimizer", choice.optimizer,
+                  "scipy: reproduce pyhf's default SciPy SLSQP fits (stops ~1e-4 from the minimum, as pyhf; slower); "
+                  "newton or minuit (default): hfx's own fit, to the minimum");
+  cmd->add_option("--optconf", choice.optconf, "Optimizer option KEY=VALUE for --optimizer scipy: tolerance, maxiter");
+}
+
+FitOptions fit_options_for(const OptimizerChoice& choice) {
+  FitOptions opts;
+  if (choice.optimizer == "scipy") opts.method = FitMethod::scipy;
+  else if (!choice.optimizer.empty() && choice.optimizer != "minuit" && choice.optimizer != "newton")
+    throw Unsupported(fmt::format("--optimizer '{}': expected scipy, minuit or newton", choice.optimizer));
+  for (const auto& kv : choice.optconf) {
+    const auto eq = kv.find('=');
+    const std::string key = kv.substr(0, eq);
+    if (eq == std::string::npos || opts.method != FitMethod::scipy || (key != "tolerance" && key != "maxiter"))
+      throw Unsupported(fmt::format("--optconf '{}': expected tolerance=X or maxiter=N with --optimizer scipy", kv));
+    try {
+      if (key == "tolerance") opts.scipy_ftol = std::stod(kv.substr(eq + 1));
+      else opts.scipy_max_iterations = std::stoi(kv.substr(eq + 1));
+    } catch (const std::exception&) {
+      throw Unsupported(fmt::format("--optconf '{}': the value is not a number", kv));
+    }
+  }
+  return opts;
+}
+
 }  // namespace hfx::cli

@@ -1,12 +1,14 @@
 // Shared helpers of the hfx command-line adapter.
 #pragma once
 
+#include "hfx/fit.hpp"
 #include "hfx/json.hpp"
 #include "hfx/model.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 namespace hfx::cli {
 
@@ -20,6 +22,17 @@ std::string pyhf_json_dumps(const Json& value);
 // Prints it like pyhf: to stdout with a final newline, or to `output_file` without one.
 void write_pyhf_json(const Json& value, const std::string& output_file);
 // Compiles the measurement ("" = first) for display; a background-only workspace whose POI is not a parameter gets a model without POI, explained in *note (cmd_inspect.cpp).
+// pyhf's --backend / --optimizer / --optconf. --optimizer scipy reproduces pyhf's default
+// SciPy SLSQP fits (FitMethod::scipy); minuit or newton (the default) use hfx's own fit,
+// which like Minuit converges to the minimum. --optconf takes tolerance=X (SciPy's ftol)
+// and maxiter=N; --backend is accepted and ignored (hfx has one backend).
+struct OptimizerChoice {
+  std::string backend, optimizer;
+  std::vector<std::string> optconf;
+};
+void add_optimizer_option(CLI::App* cmd, OptimizerChoice& choice);
+FitOptions fit_options_for(const OptimizerChoice& choice);
+
 Model compile_for_cli(const Workspace& ws, const std::string& measurement, std::string* note);
 
 // Subcommand registration, one per file in cli/.

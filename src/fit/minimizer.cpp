@@ -8,6 +8,7 @@
 #include "hfx/fit.hpp"
 
 #include "compile/model_data.hpp"
+#include "fit/scipy_slsqp.hpp"
 
 #include <Eigen/Core>
 #include <Eigen/Dense>
@@ -29,6 +30,14 @@ std::string_view to_string(FitStatus s) {
     case FitStatus::nonfinite: return "nonfinite";
   }
   return "?";
+}
+
+std::string_view to_string(FitMethod m) { return m == FitMethod::scipy ? "scipy" : "newton"; }
+
+FitMethod fit_method_from_string(std::string_view s) {
+  if (s == "newton") return FitMethod::newton;
+  if (s == "scipy") return FitMethod::scipy;
+  throw Unsupported(fmt::format("unknown fit method '{}' (expected newton or scipy)", s));
 }
 
 FitProblem FitProblem::from_model(const Model& model) {
@@ -715,6 +724,11 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
                                            problem.init.size(), problem.bounds.size(), problem.fixed.size(), n));
   if (!start.empty() && start.size() != n)
     throw InvalidPdfParameters(fmt::format("start point has {} values; the model has {} parameters", start.size(), n));
+  if (options.method == FitMethod::scipy) {
+    FitResult r = detail::minimize_scipy_slsqp(ev, problem, options);
+    if (options.uncertainties && r.converged()) add_uncertainties(ev, problem, r);
+    return r;
+  }
   const auto all_scales = parameter_scales(model);
   ScaledObjective obj{&ev, problem.init, std::vector<double>(n), {}, {}, 0};
   for (std::size_t i = 0; i < n; ++i)

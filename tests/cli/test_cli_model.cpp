@@ -290,5 +290,29 @@ TEST(CliYields, ParsByComponentName) {
   EXPECT_EQ(y["channels"][0]["samples"][1]["yields"], Json::parse("[4.0, 6.0, 8.0, 10.0]"));
 }
 
+// --optimizer scipy reproduces pyhf's default SLSQP fits: the sbottom CLs moves from the
+// minimum's value towards default pyhf's (reference.json), within 1e-5 of the latter.
+TEST(CliCls, OptimizerScipyReproducesDefaultPyhf) {
+  const std::string ws = workspace_of("sbottom-multib-regionA");
+  const Json ref = test::load("reference/sbottom-multib-regionA/reference.json")["hypotest_mu1"];
+  const fs::path out = scratch("cls_scipy.json");
+  const auto [code, text] = hfx({"cls", ws, "--optimizer", "scipy", "--output-file", out.string()});
+  ASSERT_EQ(code, 0) << text;
+  const Json got = load_json_file(out.string());
+  expect_vec_rel(got["CLs_exp"], ref["CLs_exp_band"], 1e-5, "CLs_exp");
+  EXPECT_NEAR(got["CLs_obs"].get<double>(), ref["CLs_obs"].get<double>(), 1e-5 * ref["CLs_obs"].get<double>());
+}
+
+TEST(CliCls, OptimizerOptionsAreChecked) {
+  const std::string ws = workspace_of("small/pyhf-docs-2bin-1channel");
+  expect_error({"cls", ws, "--optimizer", "nlopt"}, "nlopt");
+  expect_error({"cls", ws, "--optconf", "tolerance=1e-8"}, "--optimizer scipy");
+  expect_error({"cls", ws, "--optimizer", "scipy", "--optconf", "stepsize=2"}, "stepsize=2");
+  expect_error({"cls", ws, "--optimizer", "scipy", "--optconf", "tolerance=abc"}, "not a number");
+  expect_error({"cls", ws, "--optimizer", "scipy", "--calctype", "toybased"}, "toys");
+  const auto [code, text] = hfx({"fit", ws, "--optimizer", "scipy", "--optconf", "tolerance=1e-10", "--backend", "numpy"});
+  EXPECT_EQ(code, 0) << text;
+}
+
 }  // namespace
 }  // namespace hfx
