@@ -338,6 +338,23 @@ class NewtonStage {
     for (std::size_t k = 0; k < obj_.free.size(); ++k) g[k] = obj_.grad[obj_.free[k]] * obj_.scale[k];
   }
 
+  // Calls fn(channel, global bin, w, Jacobian row, row length) for every main bin with a
+  // Poisson weight w = n / rate^2 (rate > 0 and n > 0), from the last Jacobian sweep.
+  template <class Fn>
+  void for_each_weighted_bin(std::span<const double> rates, Fn&& fn) const {
+    const auto& md = obj_.ev->model().data();
+    const auto data = obj_.ev->data();
+    for (std::size_t c = 0; c < md.channels.size(); ++c) {
+      const std::size_t m = md.channel_par_begin[c + 1] - md.channel_par_begin[c];
+      const double* J = jac_.data() + obj_.ev->channel_jacobian_offset(c);
+      for (std::size_t j = 0; j < md.channel_nbins[c]; ++j) {
+        const std::size_t gbin = md.channel_offset[c] + j;
+        const double lam = rates[gbin], n = data[gbin];
+        if (lam > 0 && n > 0) fn(c, gbin, n / (lam * lam), J + j * m, m);
+      }
+    }
+  }
+
   Elimination solve_by_elimination(std::span<const double> rates, const Eigen::VectorXd& g, Eigen::VectorXd& d) {
     const auto& md = obj_.ev->model().data();
     const std::size_t nf = obj_.free.size();
@@ -410,19 +427,11 @@ class NewtonStage {
       S_.setZero(K, K);
     }
     Eigen::Index vrow = 0;
-    for (std::size_t c = 0; c < nchan; ++c) {
-      const std::size_t m = md.channel_par_begin[c + 1] - md.channel_par_begin[c];
-      const double* J = jac_.data() + obj_.ev->channel_jacobian_offset(c);
-      const Column* l0 = local_cols_.data() + col_begin_[2 * c];
-      const Column* l1 = local_cols_.data() + col_begin_[2 * c + 2];
-      const Column* g0 = global_cols_.data() + col_begin_[2 * c + 1];
-      const Column* g1 = global_cols_.data() + col_begin_[2 * c + 3];
-      for (std::size_t j = 0; j < md.channel_nbins[c]; ++j) {
-        const std::size_t gbin = md.channel_offset[c] + j;
-        const double lam = rates[gbin], n = data[gbin];
-        if (!(lam > 0) || n <= 0) continue;
-        const double w = n / (lam * lam);
-        const double* row = J + j * m;
+    for_each_weighted_bin(rates, [&](std::size_t c, std::size_t gbin, double w, const double* row, std::size_t) {
+        const Column* l0 = local_cols_.data() + col_begin_[2 * c];
+        const Column* l1 = local_cols_.data() + col_begin_[2 * c + 2];
+        const Column* g0 = global_cols_.data() + col_begin_[2 * c + 1];
+        const Column* g1 = global_cols_.data() + col_begin_[2 * c + 3];
         double t = 0, q = 0;
         for (const Column* col = l0; col != l1; ++col) {
           const double u = row[col->a] * col->scale;
@@ -440,7 +449,7 @@ class NewtonStage {
             V_(vrow, a->index) = va;
           }
           c_[vrow++] = cw;
-          continue;
+          return;
         }
         for (const Column* a = g0; a != g1; ++a) {
           const double va = row[a->a] * a->scale;
@@ -449,8 +458,7 @@ class NewtonStage {
           const double cva = cw * va;
           for (const Column* b = g0; b != g1; ++b) S_(a->index, b->index) += cva * row[b->a] * b->scale;
         }
-      }
-    }
+    });
     // The secant corrections: more rows of V (low rank) or rank-one terms of S (dense).
     for (const Secant& sc : secants_) {
       if (low_rank) {
@@ -533,7 +541,6 @@ class NewtonStage {
   void update_secants(std::span<const double> rates, const Eigen::VectorXd& g) {
     const auto& md = obj_.ev->model().data();
     const std::size_t nf = obj_.free.size();
-    const auto data = obj_.ev->data();
     Eigen::VectorXd& s = sec_s_;
     Eigen::VectorXd& model = sec_model_;
     Eigen::VectorXd& yv = sec_y_;
@@ -542,27 +549,18 @@ class NewtonStage {
     model = (Eigen::Map<const Eigen::VectorXd>(curvature_.data(), static_cast<Eigen::Index>(nf)).array() - damping_)
                 .matrix()
                 .cwiseProduct(s);  // undamped
-    for (std::size_t c = 0; c < md.channels.size(); ++c) {
+    for_each_weighted_bin(rates, [&](std::size_t c, std::size_t, double w, const double* row, std::size_t m) {
       const std::uint32_t* pars = md.channel_pars.data() + md.channel_par_begin[c];
-      const std::size_t m = md.channel_par_begin[c + 1] - md.channel_par_begin[c];
-      const double* J = jac_.data() + obj_.ev->channel_jacobian_offset(c);
-      for (std::size_t j = 0; j < md.channel_nbins[c]; ++j) {
-        const std::size_t gbin = md.channel_offset[c] + j;
-        const double lam = rates[gbin], n = data[gbin];
-        if (!(lam > 0) || n <= 0) continue;
-        const double w = n / (lam * lam);
-        const double* row = J + j * m;
-        double js = 0;
-        for (std::size_t a = 0; a < m; ++a) {
-          const int k = free_index_[pars[a]];
-          if (k >= 0) js += row[a] * obj_.scale[k] * s[k];
-        }
-        for (std::size_t a = 0; a < m; ++a) {
-          const int k = free_index_[pars[a]];
-          if (k >= 0) model[k] += w * js * row[a] * obj_.scale[k];
-        }
+      double js = 0;
+      for (std::size_t a = 0; a < m; ++a) {
+        const int k = free_index_[pars[a]];
+        if (k >= 0) js += row[a] * obj_.scale[k] * s[k];
       }
-    }
+      for (std::size_t a = 0; a < m; ++a) {
+        const int k = free_index_[pars[a]];
+        if (k >= 0) model[k] += w * js * row[a] * obj_.scale[k];
+      }
+    });
     yv = g - g_prev_;
     for (std::size_t k = 0; k < nf; ++k)
       if (global_of_[k] < 0) s[k] = model[k] = yv[k] = 0;  // the global components only
