@@ -14,6 +14,7 @@ void add_significance(CLI::App& app) {
     ModelInput in;
     std::string output_file;
     bool table = false;
+    OptimizerChoice optimizer;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("significance", "Discovery significance: observed and expected p-value and Z from "
@@ -21,9 +22,10 @@ void add_significance(CLI::App& app) {
   o->in.add_to(cmd);
   cmd->add_option("--output-file", o->output_file, "Write the JSON result here instead of stdout");
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
+  add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
     LoadedModel lm = load_model(o->in);
-    const SignificanceResult s = significance(*lm.model, lm.data);
+    const SignificanceResult s = significance(*lm.model, lm.data, fit_options_for(o->optimizer));
     if (!s.free_fit.converged())
       throw FailedMinimization(fmt::format("the free fit did not converge ({}); no significance printed", to_string(s.free_fit.status)));
     if (o->table) {

@@ -20,6 +20,7 @@ void add_upper_limit(CLI::App& app) {
     double level = 0.05, rtol = 1e-5;
     std::vector<double> scan;
     bool table = false;
+    OptimizerChoice optimizer;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("upper-limit", "Upper limit on the POI at CLs = level (default 95% CL): observed and "
@@ -32,18 +33,20 @@ void add_upper_limit(CLI::App& app) {
   cmd->add_option("--test-stat,--teststat", o->teststat, "Test statistic")
       ->check(CLI::IsMember({"q", "qtilde"}))->capture_default_str();
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
+  add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
     LoadedModel lm = load_model(o->in);
     const auto ts = test_statistic_from_string(o->teststat);
+    const FitOptions fit_options = fit_options_for(o->optimizer);
     UpperLimitResult r;
     if (!o->scan.empty()) {
       const int n = static_cast<int>(o->scan[2]);
       if (n < 2) throw Unsupported("--scan needs N >= 2 points");
       std::vector<double> mus;
       for (int i = 0; i < n; ++i) mus.push_back(o->scan[0] + (o->scan[1] - o->scan[0]) * i / (n - 1));
-      r = upper_limit_scan(*lm.model, lm.data, mus, o->level, ts);
+      r = upper_limit_scan(*lm.model, lm.data, mus, o->level, ts, fit_options);
     } else {
-      r = upper_limit(*lm.model, lm.data, o->level, ts, o->rtol);
+      r = upper_limit(*lm.model, lm.data, o->level, ts, o->rtol, fit_options);
     }
     if (!std::isfinite(r.observed))
       throw FailedMinimization("the observed limit could not be determined (CLs never crosses the level in the range)");

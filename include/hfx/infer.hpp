@@ -116,10 +116,11 @@ struct UpperLimitResult {
 // closed form -- a nearly linear function, bracketed from a first Asimov evaluation.
 // Brackets extend beyond the POI's bounds when needed (as pyhf's do). rtol is relative.
 UpperLimitResult upper_limit(const Model& model, std::span<const double> data, double level = 0.05,
-                             TestStatistic ts = TestStatistic::qtilde, double rtol = 1e-5);
+                             TestStatistic ts = TestStatistic::qtilde, double rtol = 1e-5, const FitOptions& options = {});
 // Upper limit from a scan: CLs at each mu, the level crossing by linear interpolation.
 UpperLimitResult upper_limit_scan(const Model& model, std::span<const double> data, std::span<const double> mus,
-                                  double level = 0.05, TestStatistic ts = TestStatistic::qtilde);
+                                  double level = 0.05, TestStatistic ts = TestStatistic::qtilde,
+                                  const FitOptions& options = {});
 
 struct SignificanceResult {
   double q0 = 0;
@@ -129,6 +130,6 @@ struct SignificanceResult {
   FitResult free_fit;
 };
 // Discovery significance from q0 (pyhf's hypotest(0, test_stat="q0")).
-SignificanceResult significance(const Model& model, std::span<const double> data);
+SignificanceResult significance(const Model& model, std::span<const double> data, const FitOptions& options = {});
 
 }  // namespace hfx

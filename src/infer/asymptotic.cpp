@@ -193,8 +193,9 @@ HypotestResult hypotest(double mu, const Model& model, std::span<const double> d
   return calc.hypotest(mu);
 }
 
-SignificanceResult significance(const Model& model, std::span<const double> data) {
-  AsymptoticCalculator calc(model, std::vector<double>(data.begin(), data.end()), TestStatistic::q0);
+SignificanceResult significance(const Model& model, std::span<const double> data, const FitOptions& options) {
+  AsymptoticCalculator calc(model, std::vector<double>(data.begin(), data.end()), TestStatistic::q0,
+                            FitProblem::from_model(model), options);
   const HypotestResult h = calc.hypotest(0.0);
   SignificanceResult s;
   s.q0 = h.qmu;

@@ -48,11 +48,12 @@ double root_from_guess(F&& f, double guess, double lo, double rtol) {
 }  // namespace
 
 UpperLimitResult upper_limit(const Model& model, std::span<const double> data, double level, TestStatistic ts,
-                             double rtol) {
+                             double rtol, const FitOptions& options) {
   if (!model.poi_index()) throw UnspecifiedPOI("upper limits need a model with a parameter of interest");
   if (ts == TestStatistic::q0) throw Unsupported("upper limits need the q or qtilde test statistic");
   const auto [poi_lo, poi_hi] = model.suggested_bounds()[*model.poi_index()];
-  AsymptoticCalculator calc(model, std::vector<double>(data.begin(), data.end()), ts);
+  AsymptoticCalculator calc(model, std::vector<double>(data.begin(), data.end()), ts, FitProblem::from_model(model),
+                            options);
   UpperLimitResult out;
   const double lo = std::max(0.0, poi_lo);
   // A first Asimov point gives the scale: sqrt(q_mu,A) ~ mu / sigma_mu.
@@ -77,11 +78,12 @@ UpperLimitResult upper_limit(const Model& model, std::span<const double> data, d
 }
 
 UpperLimitResult upper_limit_scan(const Model& model, std::span<const double> data, std::span<const double> mus,
-                                  double level, TestStatistic ts) {
+                                  double level, TestStatistic ts, const FitOptions& options) {
   if (mus.size() < 2) throw Unsupported("an upper-limit scan needs at least two POI values");
   std::vector<double> grid(mus.begin(), mus.end());
   std::sort(grid.begin(), grid.end());
-  AsymptoticCalculator calc(model, std::vector<double>(data.begin(), data.end()), ts);
+  AsymptoticCalculator calc(model, std::vector<double>(data.begin(), data.end()), ts, FitProblem::from_model(model),
+                            options);
   std::vector<HypotestResult> res;
   for (double mu : grid) res.push_back(calc.hypotest(mu));
   UpperLimitResult out;

@@ -303,6 +303,25 @@ TEST(CliCls, OptimizerScipyReproducesDefaultPyhf) {
   EXPECT_NEAR(got["CLs_obs"].get<double>(), ref["CLs_obs"].get<double>(), 1e-5 * ref["CLs_obs"].get<double>());
 }
 
+// upper-limit and significance take the same optimizer choice: with scipy the 1Lbb limits
+// follow default pyhf's (reference.json, TOMS748) and differ from the fits to the minimum.
+TEST(CliUpperLimit, OptimizerScipyReproducesDefaultPyhf) {
+  const std::string ws = workspace_of("1Lbb-simplified");
+  const Json ref = test::load("reference/1Lbb-simplified/reference.json")["upper_limit_toms748"];
+  const fs::path out_scipy = scratch("ul_scipy.json"), out_newton = scratch("ul_newton.json");
+  const auto [code, text] = hfx({"upper-limit", ws, "--optimizer", "scipy", "--output-file", out_scipy.string()});
+  ASSERT_EQ(code, 0) << text;
+  const auto [code_n, text_n] = hfx({"upper-limit", ws, "--output-file", out_newton.string()});
+  ASSERT_EQ(code_n, 0) << text_n;
+  const Json got = load_json_file(out_scipy.string()), newton = load_json_file(out_newton.string());
+  EXPECT_NEAR(got["obs"].get<double>(), ref["obs"].get<double>(), 3e-6 * ref["obs"].get<double>());
+  expect_vec_rel(got["exp"], ref["exp_band"], 3e-6, "exp");
+  EXPECT_NE(got["exp"], newton["exp"]);
+  const auto [code_s, text_s] = hfx({"significance", ws, "--optimizer", "scipy", "--optconf", "tolerance=1e-8"});
+  EXPECT_EQ(code_s, 0) << text_s;
+  EXPECT_NE(text_s.find("p0_exp"), std::string::npos) << text_s;
+}
+
 TEST(CliCls, OptimizerOptionsAreChecked) {
   const std::string ws = workspace_of("small/pyhf-docs-2bin-1channel");
   expect_error({"cls", ws, "--optimizer", "nlopt"}, "nlopt");
