@@ -1,5 +1,8 @@
 #include "test_util.hpp"
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
 #include <sys/wait.h>
@@ -10,6 +13,26 @@ Json load_lenient(const std::string& rel) {
   std::string text = read_file(data_path(rel));
   for (std::size_t p = 0; (p = text.find("NaN", p)) != std::string::npos; p += 4) text.replace(p, 3, "null");
   return parse_json(text, rel);
+}
+
+namespace {
+std::filesystem::path scratch_root() {
+  return std::filesystem::temp_directory_path() / ("hfx_tests_" + std::to_string(::getpid()));
+}
+class ScratchCleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(scratch_root(), ec);
+  }
+};
+const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
+}  // namespace
+
+std::filesystem::path scratch_dir() {
+  const auto dir = scratch_root();
+  std::filesystem::create_directories(dir);
+  return dir;
 }
 
 std::pair<int, std::string> run_command(const std::string& cmd) {

@@ -3,6 +3,7 @@
 
 #include "hfx/json.hpp"
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,11 @@ inline std::string case_name(std::string s) {
     if (!isalnum(static_cast<unsigned char>(c))) c = '_';
   return s;
 }
+
+// This test process's scratch directory (created on first use, under the system temp
+// directory, named by the process id); it is removed when the process's tests end.
+std::filesystem::path scratch_dir();
+inline std::filesystem::path scratch(const std::string& name) { return scratch_dir() / name; }
 
 // Runs a shell command, returns (exit code, stdout+stderr).
 std::pair<int, std::string> run_command(const std::string& cmd);

@@ -23,22 +23,7 @@ std::string quote(const std::string& s) {
   return q + "'";
 }
 
-// A scratch directory for this test process.
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("hfx_cli_model_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir / name;
-}
-
-// Removes this process's scratch directory when the tests end.
-class ScratchCleanup : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(scratch("x").parent_path(), ec);
-  }
-};
-const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
+using test::scratch;
 
 void write_file(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary);

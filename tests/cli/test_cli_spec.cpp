@@ -35,8 +35,7 @@ std::string slurp(const fs::path& p) {
 // Runs `hfx args...` (optionally with stdin from a file); stdout and stderr apart.
 CliResult run_cli(const std::vector<std::string>& args, const std::string& stdin_file = "") {
   static int counter = 0;
-  const fs::path dir = fs::temp_directory_path() / ("hfx_cli_spec_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const fs::path dir = test::scratch_dir();
   const fs::path out = dir / ("out" + std::to_string(counter)), err = dir / ("err" + std::to_string(counter));
   ++counter;
   std::string cmd = quote(HFX_CLI_PATH);

@@ -59,12 +59,7 @@ TEST_P(ScipyHypotest, ClsAndBandMatchDefaultPyhfTo1e5) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Published, ScipyHypotest, ::testing::Values("sbottom-multib-regionA", "1Lbb-simplified"),
-                         [](const auto& info) {
-                           std::string s = info.param;
-                           for (char& ch : s)
-                             if (ch == '-') ch = '_';
-                           return s;
-                         });
+                         [](const auto& p) { return test::case_name(p.param); });
 
 // pyhf's regression values for sbottom 1300_205_60 (tests/test_regression.py), computed
 // by pyhf on another numpy/SciPy build: SLSQP's stopping point moves with the rounding

@@ -241,8 +241,7 @@ TEST(Toys, RejectsTestStatisticsPyhfDoesNotOffer) {
 
 TEST(Toys, CliWritesPyhfKeysAndDistributions) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / fmt::format("hfx_toys_{}", ::getpid());
-  fs::create_directories(dir);
+  const fs::path dir = test::scratch_dir();
   const std::string ws = test::data_path("reference/small/pyhf-docs-2bin-1channel/workspace.json");
   const std::string cmd = fmt::format("'{}' cls '{}' --calctype toybased --ntoys 30 --seed 5 --threads 2 --toys-output '{}' "
                                       "--output-file '{}' 2>&1",

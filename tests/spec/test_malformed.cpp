@@ -29,11 +29,7 @@ std::string quote(const std::string& s) {
   return q + "'";
 }
 
-fs::path scratch_dir() {
-  const fs::path dir = fs::temp_directory_path() / ("hfx_malformed_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir;
-}
+using test::scratch_dir;
 
 // Runs the CLI with stdout discarded and stderr captured.
 CliResult run_cli(const std::vector<std::string>& args) {
