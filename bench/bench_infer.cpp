@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
   const double t_fit = median_s(n, [&] { ok &= hfx::fit(model, data, problem).converged(); });
   const double t_hypo = median_s(n, [&] { ok &= hfx::hypotest(1.0, model, data).all_converged(); });
   const double t_ul = median_s(std::max(1, n / 2), [&] { (void)hfx::upper_limit(model, data); });
-  fmt::print("{{\"workspace\": \"{}\", \"fit_s\": {:.6g}, \"hypotest_s\": {:.6g}, \"upper_limit_s\": {:.6g}, \"converged\": {}}}\n",
-             argv[1], t_fit, t_hypo, t_ul, ok);
+  fmt::print("{{\"workspace\": \"{}\", \"fit_s\": {:.6g}, \"hypotest_s\": {:.6g}, \"upper_limit_s\": {:.6g}, "
+             "\"converged\": {}, \"fit_step_work\": {}, \"parallel\": {}}}\n",
+             argv[1], t_fit, t_hypo, t_ul, ok, hfx::detail::fit_step_work(model), hfx::detail::parallel_fits_pay(model));
   return ok ? 0 : 1;
 }

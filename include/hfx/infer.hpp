@@ -49,13 +49,24 @@ struct HypotestResult {
   bool all_converged() const;
 };
 
+namespace detail {
+// Size of one fit step of the model: table entries one likelihood evaluation walks plus
+// npars^2 for the Newton step's dense algebra.
+std::size_t fit_step_work(const Model& model);
+// From this fit_step_work on, a hypotest's independent fits run concurrently
+// (AsymptoticCalculator::parallel()).
+inline constexpr std::size_t kParallelFitWork = 2000;
+inline bool parallel_fits_pay(const Model& model) { return fit_step_work(model) >= kParallelFitWork; }
+}  // namespace detail
+
 // Asymptotic calculator (pyhf's AsymptoticCalculator with the "normal" base
 // distribution). Fits that do not depend on mu (the free fits and the Asimov dataset,
 // built from the conditional fit at mu = 0, or 1 for q0, on the observed data with
 // auxdata) are made once; each mu's conditional fits are cached. Every fit starts from
 // the suggested init (as pyhf's), never from another mu's solution.
-// Uses both cores internally (independent fits run concurrently); not safe to share
-// between caller threads -- make one per thread.
+// Uses both cores internally (independent fits run concurrently) when the model is large
+// enough for that to pay (see parallel()); not safe to share between caller threads --
+// make one per thread.
 class AsymptoticCalculator {
  public:
   AsymptoticCalculator(const Model& model, std::vector<double> data, TestStatistic ts = TestStatistic::qtilde,
@@ -69,6 +80,10 @@ class AsymptoticCalculator {
   double observed_cls(double mu);
   const std::vector<double>& asimov_data();
   int fits_performed() const { return fits_; }
+  // Whether independent fits run concurrently: only when one likelihood evaluation is
+  // large enough (detail::parallel_fits_pay) that a fit outlasts handing it to a worker
+  // thread. The results do not depend on it.
+  bool parallel() const { return parallel_; }
 
  private:
   // The observed side (free fit to the data) and the Asimov side (conditional fit at
@@ -96,6 +111,7 @@ class AsymptoticCalculator {
   const TestStatResult& asimov_stat(double mu);
   double observed_teststat(double qmu, double qmu_asimov) const;
   std::atomic<int> fits_{0};
+  bool parallel_ = true;
 };
 
 // One-shot pyhf.infer.hypotest.

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
+#include <utility>
 
 namespace hfx {
 namespace {
@@ -83,6 +85,25 @@ TEST(InferRegression, SbottomRegionAMatchesPyhfRegressionValues) {
   // The band moves with pyhf's fit precision (its 0.7.6 reference differs from these
   // regression values by 1e-5); hfx agrees with both to 2e-5.
   for (int k = 0; k < 5; ++k) EXPECT_NEAR(h.cls_expected[k], exp[k], 2e-5 * exp[k]) << k;
+}
+
+// Independent fits run concurrently only where a fit outlasts the thread hand-off; the
+// result is the same either way (the serial path is what every small model's hypotest
+// in the validation tests takes).
+TEST(InferParallelism, OnlyLargeModelsRunFitsConcurrently) {
+  auto calc_for = [](const std::string& dir) {
+    const Workspace ws = Workspace::load(test::data_path("reference/" + dir + "/workspace.json"));
+    auto model = std::make_shared<const Model>(compile(ws));
+    return std::pair{model, observed_data(ws, *model)};
+  };
+  const auto [small, small_data] = calc_for("1Lbb-simplified");
+  const auto [large, large_data] = calc_for("staus-highmass");
+  EXPECT_FALSE(AsymptoticCalculator(*small, small_data).parallel());
+  EXPECT_TRUE(AsymptoticCalculator(*large, large_data).parallel());
+  EXPECT_LT(detail::fit_step_work(*small), detail::kParallelFitWork);
+  EXPECT_GE(detail::fit_step_work(*large), detail::kParallelFitWork);
+  const HypotestResult h = hypotest(1.0, *small, small_data);
+  EXPECT_TRUE(h.all_converged());
 }
 
 INSTANTIATE_TEST_SUITE_P(Reference, InferCase,
