@@ -91,6 +91,9 @@ class Evaluator {
   double nll_from_forward(std::span<const double> pars);
   template <int NB>
   void accumulate_code4p(std::span<const double> pars, std::uint32_t h0, std::uint32_t h1, double* base) const;
+  void histo_slopes(std::span<const double> pars);
+  template <int NB>
+  void accumulate_code4p_packed(std::uint32_t h0, std::uint32_t h1, double* base) const;
   void backward_main(std::span<const double> pars, std::span<double> grad, std::size_t block_begin,
                      std::size_t block_end);
   double main_from_rates() const;
@@ -108,6 +111,8 @@ class Evaluator {
   std::vector<double> bin_factor_;   // per block-bin: product of per-bin factors
   std::vector<double> base_;         // per block-bin: nominal + additive deltas
   std::vector<double> normsys_val_, normsys_grad_;
+  std::vector<double> histo_coef_;   // per parameter: code4p's (c_S, c_A), see ModelData::histo_SA
+  std::vector<double> histo_slope_;  // per parameter: code4p's d delta / d alpha = S + slope A
   std::vector<double> rate_;         // per main bin
   std::vector<double> w_;            // per main bin: d nll / d rate
   std::vector<double> prefix_, scratch_, partial_, grad_tmp_;

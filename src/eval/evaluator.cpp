@@ -36,6 +36,8 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic) : model_(&model)
   base_.assign(d.nominal.size(), 0.0);
   normsys_val_.assign(d.normsys.size(), 1.0);
   normsys_grad_.assign(d.normsys.size(), 0.0);
+  histo_coef_.assign(2 * d.npars, 0.0);
+  histo_slope_.assign(d.npars, 0.0);
   rate_.assign(d.nmain, 0.0);
   w_.assign(d.nmain, 0.0);
   std::size_t max_scalars = 0;
@@ -135,6 +137,46 @@ void Evaluator::accumulate_code4p(std::span<const double> x, std::uint32_t h0, s
   for (int j = 0; j < NB; ++j) base[j] += acc0[j] + acc1[j];
 }
 
+// The fits' code4p kernel: per entry two coefficients of the parameter (computed once
+// per sweep, not per entry and bin) times the entry's interleaved (S, A) per bin; no
+// branch per entry. The rounding differs from pyhf's region-by-region formula by an ulp
+// of S and A, so Arithmetic::pyhf keeps accumulate_code4p.
+template <int NB>
+void Evaluator::accumulate_code4p_packed(std::uint32_t h0, std::uint32_t h1, double* base) const {
+  const auto& d = model_->data();
+  const detail::HistoEntry* histos = d.histos.data();
+  const double* sa = d.histo_SA.data();
+  const double* coef = histo_coef_.data();
+  // Two accumulator sets (even and odd entries): independent add chains.
+  double acc0[NB][2] = {}, acc1[NB][2] = {};
+  auto add = [&](std::uint32_t h, double (*acc)[2]) {
+    const auto& e = histos[h];
+    const double cs = coef[2 * e.par], ca = coef[2 * e.par + 1];
+    const double* p = sa + 2 * static_cast<std::size_t>(e.data);
+    for (int j = 0; j < NB; ++j) {
+      acc[j][0] += cs * p[2 * j];
+      acc[j][1] += ca * p[2 * j + 1];
+    }
+  };
+  std::uint32_t h = h0;
+  for (; h + 1 < h1; h += 2) {
+    add(h, acc0);
+    add(h + 1, acc1);
+  }
+  if (h < h1) add(h, acc0);
+  for (int j = 0; j < NB; ++j) base[j] += (acc0[j][0] + acc1[j][0]) + (acc0[j][1] + acc1[j][1]);
+}
+
+void Evaluator::histo_slopes(std::span<const double> x) {
+  // d delta / d alpha = S + slope A: code4p's dpoly inside, +-8 outside (S +- 8A is the
+  // up / down difference there).
+  if (model_->data().histos.empty()) return;
+  for (std::size_t p = 0; p < x.size(); ++p) {
+    const double alpha = x[p];
+    histo_slope_[p] = alpha > 1 ? 8.0 : alpha < -1 ? -8.0 : detail::code4p_dpoly(alpha);
+  }
+}
+
 void Evaluator::forward(std::span<const double> x, bool grads) {
   const auto& d = model_->data();
   forward_x_.assign(x.begin(), x.end());
@@ -176,10 +218,30 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
     base_[i] = d.nominal[i];
   }
   const bool fast4p = d.histosys_code == InterpCode::code4p;
+  if (grads && fast4p) histo_slopes(x);
+  const bool packed = fast4p && arithmetic_ == Arithmetic::stable && !d.histos.empty();
+  if (packed) {
+    double* coef = histo_coef_.data();
+    for (std::size_t p = 0; p < x.size(); ++p) {
+      const double alpha = x[p];
+      coef[2 * p] = alpha;
+      coef[2 * p + 1] = alpha > 1 ? 8.0 * alpha : alpha < -1 ? -8.0 * alpha : detail::code4p_poly(alpha);
+    }
+  }
   for (std::size_t b = 0; b < nblocks; ++b) {
     const auto& blk = d.blocks[b];
     double* base = base_.data() + blk.bin_begin;
     const std::uint32_t nb = blk.nbins;
+    if (packed && nb <= 4) {
+      const std::uint32_t h0 = d.histo_begin[b], h1 = d.histo_begin[b + 1];
+      switch (nb) {
+        case 1: accumulate_code4p_packed<1>(h0, h1, base); break;
+        case 2: accumulate_code4p_packed<2>(h0, h1, base); break;
+        case 3: accumulate_code4p_packed<3>(h0, h1, base); break;
+        case 4: accumulate_code4p_packed<4>(h0, h1, base); break;
+      }
+      continue;
+    }
     // Small blocks (most published regions have 1-4 bins): the deltas are summed in
     // registers, two independent accumulator sets, instead of a chain of
     // read-modify-writes of base[] through memory.
@@ -368,18 +430,9 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
       const double alpha = x[e.par];
       double g = 0;
       if (fast4p) {
-        if (alpha > 1) {
-          const double* dup = d.histo_dup.data() + e.data;
-          for (std::uint32_t j = 0; j < blk.nbins; ++j) g += dup[j] * pw_[j];
-        } else if (alpha < -1) {
-          const double* ddn = d.histo_ddn.data() + e.data;
-          for (std::uint32_t j = 0; j < blk.nbins; ++j) g += ddn[j] * pw_[j];
-        } else {
-          const double dpoly = detail::code4p_dpoly(alpha);
-          const double* S = d.histo_S.data() + e.data;
-          const double* A = d.histo_A.data() + e.data;
-          for (std::uint32_t j = 0; j < blk.nbins; ++j) g += (dpoly * A[j] + S[j]) * pw_[j];
-        }
+        const double slope = histo_slope_[e.par];
+        const double* sa = d.histo_SA.data() + 2 * static_cast<std::size_t>(e.data);
+        for (std::uint32_t j = 0; j < blk.nbins; ++j) g += (slope * sa[2 * j + 1] + sa[2 * j]) * pw_[j];
       } else {
         for (std::uint32_t j = 0; j < blk.nbins; ++j)
           g += detail::histosys_delta(d, alpha, blk.bin_begin + j, e.data + j).grad * pw_[j];
@@ -483,6 +536,7 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
     for (const auto& f : d.scalars)
       if (f.normsys != detail::kNoEntry)
         normsys_grad_[f.normsys] = detail::normsys_factor(d.normsys_code, x[f.par], d.normsys[f.normsys]).grad;
+    if (d.histosys_code == InterpCode::code4p) histo_slopes(x);
     forward_grads_ = true;
   }
   jac.assign(jac_offset_.back(), 0.0);
@@ -526,9 +580,8 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
           const std::size_t i = blk.bin_begin + j;
           double dd;
           if (fast4p) {
-            if (alpha > 1) dd = d.histo_dup[e.data + j];
-            else if (alpha < -1) dd = d.histo_ddn[e.data + j];
-            else dd = detail::code4p_dpoly(alpha) * d.histo_A[e.data + j] + d.histo_S[e.data + j];
+            const double* sa = d.histo_SA.data() + 2 * static_cast<std::size_t>(e.data + j);
+            dd = histo_slope_[e.par] * sa[1] + sa[0];
           } else {
             dd = detail::histosys_delta(d, alpha, i, e.data + j).grad;
           }
