@@ -1,6 +1,7 @@
 // Times hfx's fit, hypotest (mu = 1, qtilde, asymptotics) and upper limit on a
-// workspace: median wall time of at least N repetitions (more for fast cases), each from scratch (fresh calculator, no
-// reuse of earlier fits). Prints one JSON object per workspace.
+// workspace: median wall time of at least N repetitions (more for fast cases), each from
+// scratch (fresh calculator, no reuse of earlier fits). Prints one JSON object per
+// workspace.
 //
 //   hfx_bench_infer WORKSPACE [N=5] [THREADS=all]
 #include "hfx/infer.hpp"

@@ -424,10 +424,8 @@ class Compiler {
               const double d_up = hs.hi_data[j] - s.data[j], d_dn = s.data[j] - hs.lo_data[j];
               d.histo_dup.push_back(d_up);
               d.histo_ddn.push_back(d_dn);
-              d.histo_S.push_back(0.5 * (d_up + d_dn));
-              d.histo_A.push_back(0.0625 * (d_up - d_dn));
-              d.histo_SA.push_back(d.histo_S.back());
-              d.histo_SA.push_back(d.histo_A.back());
+              d.histo_SA.push_back(0.5 * (d_up + d_dn));
+              d.histo_SA.push_back(0.0625 * (d_up - d_dn));
               if (histo_mult) {
                 const double nom = s.data[j];
                 const double rd = hs.lo_data[j] / nom, ru = hs.hi_data[j] / nom;

@@ -91,11 +91,11 @@ struct ModelData {
   std::vector<double> histo_down, histo_up;      // per entry-bin
   // code4p terms per entry-bin, precomputed exactly as the kernel would compute them:
   // up - nom, nom - down, S = (d_up + d_dn) / 2, A = (d_up - d_dn) / 16.
-  std::vector<double> histo_dup, histo_ddn, histo_S, histo_A;
-  // S and A interleaved (S, A, S, A, ... per entry-bin) for the fits' packed kernel:
-  // code4p is delta = c_S S + c_A A in every region, with per-parameter coefficients
-  // (alpha, poly(alpha)) inside, (alpha, 8 alpha) above +1 and (alpha, -8 alpha) below
-  // -1, since S + 8A = up - nom and S - 8A = nom - down.
+  std::vector<double> histo_dup, histo_ddn;
+  // S and A interleaved (S at 2k, A at 2k + 1 for entry-bin k), read pairwise by the
+  // fits' packed kernel: code4p is delta = c_S S + c_A A in every region, with
+  // per-parameter coefficients (alpha, poly(alpha)) inside, (alpha, 8 alpha) above +1
+  // and (alpha, -8 alpha) below -1, since S + 8A = up - nom and S - 8A = nom - down.
   std::vector<double> histo_SA;
   std::vector<Code4Coefficients> histo_c4;       // per entry-bin, multiplicative code4 only
 

@@ -113,8 +113,7 @@ void Evaluator::accumulate_code4p(std::span<const double> x, std::uint32_t h0, s
   const detail::HistoEntry* histos = d.histos.data();
   const double* dup = d.histo_dup.data();
   const double* ddn = d.histo_ddn.data();
-  const double* S = d.histo_S.data();
-  const double* A = d.histo_A.data();
+  const double* sa = d.histo_SA.data();
   double acc0[NB] = {}, acc1[NB] = {};
   auto add = [&](std::uint32_t h, double* acc) {
     const auto& e = histos[h];
@@ -125,7 +124,8 @@ void Evaluator::accumulate_code4p(std::span<const double> x, std::uint32_t h0, s
       for (int j = 0; j < NB; ++j) acc[j] += ddn[e.data + j] * alpha;
     } else {
       const double poly = detail::code4p_poly(alpha);
-      for (int j = 0; j < NB; ++j) acc[j] += poly * A[e.data + j] + alpha * S[e.data + j];
+      const double* p = sa + 2 * static_cast<std::size_t>(e.data);
+      for (int j = 0; j < NB; ++j) acc[j] += poly * p[2 * j + 1] + alpha * p[2 * j];
     }
   };
   std::uint32_t h = h0;
@@ -269,9 +269,8 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
           for (std::uint32_t j = 0; j < nb; ++j) base[j] += ddn[j] * alpha;
         } else {
           const double poly = detail::code4p_poly(alpha);
-          const double* S = d.histo_S.data() + e.data;
-          const double* A = d.histo_A.data() + e.data;
-          for (std::uint32_t j = 0; j < nb; ++j) base[j] += poly * A[j] + alpha * S[j];
+          const double* sa = d.histo_SA.data() + 2 * static_cast<std::size_t>(e.data);
+          for (std::uint32_t j = 0; j < nb; ++j) base[j] += poly * sa[2 * j + 1] + alpha * sa[2 * j];
         }
       } else {
         for (std::uint32_t j = 0; j < nb; ++j)
