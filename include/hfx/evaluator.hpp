@@ -92,8 +92,6 @@ class Evaluator {
   template <int NB>
   void accumulate_code4p(std::span<const double> pars, std::uint32_t h0, std::uint32_t h1, double* base) const;
   void histo_slopes(std::span<const double> pars);
-  template <int NB>
-  void accumulate_code4p_packed(std::uint32_t h0, std::uint32_t h1, double* base) const;
   void backward_main(std::span<const double> pars, std::span<double> grad, std::size_t block_begin,
                      std::size_t block_end);
   double main_from_rates() const;

@@ -84,6 +84,7 @@ class Compiler {
     build_parameter_sets();
     set_poi();
     build_blocks();
+    index_sweeps();
     index_channel_blocks();
     build_constraints();
     classify_local_parameters();
@@ -395,6 +396,7 @@ class Compiler {
       std::sort(mods.begin(), mods.end(), [](auto* a, auto* b) {
         return std::make_pair(a->name, to_string(a->type())) < std::make_pair(b->name, to_string(b->type()));
       });
+      std::uint32_t histo_position = 0;  // histosys entries of this block so far, null ones included
       for (const ModifierSpec* m : mods) {
         const ParameterSet& p = set(m->name);
         const auto par = static_cast<std::uint32_t>(p.offset);
@@ -417,7 +419,19 @@ class Compiler {
           }
           case ModifierType::histosys: {
             const auto& hs = std::get<modifier::HistoSys>(m->data);
+            // With an additive code (0, 2, 4p), an entry whose up and down templates equal
+            // the nominal in every bin adds an exact 0 to the rates and their derivatives,
+            // so it is not stored. Most histosys entries of published models are such
+            // placeholders (1,227 of staus-highmass's 1,244; 305 of sbottom's 856). Its
+            // parameter and constraint stay. (The multiplicative codes keep every entry:
+            // their validity checks below apply to it.)
+            bool null_entry = !histo_mult;
+            for (std::uint32_t j = 0; j < nb && null_entry; ++j)
+              null_entry = hs.hi_data[j] == s.data[j] && hs.lo_data[j] == s.data[j];
+            const auto lane = static_cast<std::uint8_t>(histo_position++ % 2);
+            if (null_entry) break;
             d.histos.push_back({par, static_cast<std::uint32_t>(d.histo_down.size())});
+            d.histo_lane.push_back(lane);
             for (std::uint32_t j = 0; j < nb; ++j) {
               d.histo_down.push_back(hs.lo_data[j]);
               d.histo_up.push_back(hs.hi_data[j]);
@@ -466,6 +480,46 @@ class Compiler {
       d.scalar_begin.push_back(static_cast<std::uint32_t>(d.scalars.size()));
       d.histo_begin.push_back(static_cast<std::uint32_t>(d.histos.size()));
     });
+  }
+
+  // The fits' view of the tables: each normsys entry's parameter and code4
+  // coefficients as arrays padded to whole vector lanes (see ModelData::normsys), each
+  // block's normsys range and direct factors, and the list of histosys parameters.
+  void index_sweeps() {
+    ModelData& d = *d_;
+    d.normsys_par.assign(d.normsys.size(), 0);
+    for (const auto& f : d.scalars)
+      if (f.normsys != detail::kNoEntry) d.normsys_par[f.normsys] = f.par;
+    const detail::NormSysEntry inert{1.0, 1.0, code4_coefficients(1.0, 1.0)};
+    while (d.normsys.size() % detail::kNormsysLanes != 0) {
+      d.normsys.push_back(inert);
+      d.normsys_par.push_back(0);
+    }
+    if (d.normsys_code == InterpCode::code4) {
+      const std::size_t n = d.normsys.size();
+      d.normsys_poly.assign(6 * n, 0.0);
+      for (std::size_t e = 0; e < n; ++e)
+        for (std::size_t k = 0; k < 6; ++k) d.normsys_poly[k * n + e] = d.normsys[e].c4.a[k];
+    }
+    d.normsys_block_begin.assign(1, 0);
+    d.direct_begin.assign(1, 0);
+    for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+      std::uint32_t next = d.normsys_block_begin.back();
+      for (std::uint32_t k = d.scalar_begin[b]; k < d.scalar_begin[b + 1]; ++k) {
+        const auto& f = d.scalars[k];
+        if (f.normsys == detail::kNoEntry) {
+          d.direct_par.push_back(f.par);
+        } else {
+          if (f.normsys != next) throw std::logic_error("normsys entries are not stored in block order");
+          ++next;
+        }
+      }
+      d.normsys_block_begin.push_back(next);
+      d.direct_begin.push_back(static_cast<std::uint32_t>(d.direct_par.size()));
+    }
+    std::set<std::uint32_t> hp;
+    for (const auto& h : d.histos) hp.insert(h.par);
+    d.histo_pars.assign(hp.begin(), hp.end());
   }
 
   void index_channel_blocks() {

@@ -14,6 +14,7 @@
 namespace hfx::detail {
 
 inline constexpr std::uint32_t kNoEntry = 0xFFFFFFFFu;
+inline constexpr std::uint32_t kNormsysLanes = 4;
 
 struct Block {
   std::uint32_t channel;     // index into channels
@@ -79,7 +80,19 @@ struct ModelData {
   // scalar factors, grouped by block: entries [scalar_begin[b], scalar_begin[b+1])
   std::vector<std::uint32_t> scalar_begin;
   std::vector<ScalarFactor> scalars;
+  // The factors split for the fits' block products: block b's normsys entries are
+  // [normsys_block_begin[b], normsys_block_begin[b + 1]) (contiguous: entries are stored
+  // in block order), its other factors (normfactor, lumi) the parameters
+  // direct_par[direct_begin[b] ... direct_begin[b + 1]).
+  std::vector<std::uint32_t> normsys_block_begin, direct_begin, direct_par;
+  // normsys entries, padded at the end with inert entries (lo = hi = 1, parameter 0,
+  // referenced by no factor) to a multiple of kNormsysLanes, so the fits' code4 sweep
+  // runs whole vector lanes.
   std::vector<NormSysEntry> normsys;
+  std::vector<std::uint32_t> normsys_par;  // per entry: its parameter
+  // code4 only: coefficient k of entry e at normsys_poly[k * normsys.size() + e]
+  // (structure-of-arrays copy of NormSysEntry::c4.a for the sweep).
+  std::vector<double> normsys_poly;
 
   // per-bin factors (shapesys, staterror, shapefactor), grouped by block-bin
   std::vector<std::uint32_t> binfactor_begin;
@@ -88,6 +101,10 @@ struct ModelData {
   // histosys, grouped by block: entries [histo_begin[b], histo_begin[b+1])
   std::vector<std::uint32_t> histo_begin;
   std::vector<HistoEntry> histos;
+  std::vector<std::uint32_t> histo_pars;  // the parameters of histos, sorted, unique
+  // Per entry: the parity of its position among all its block's histosys entries, the
+  // null ones (not stored, see compile) included; picks the pyhf arithmetic's partial sum.
+  std::vector<std::uint8_t> histo_lane;
   std::vector<double> histo_down, histo_up;      // per entry-bin
   // code4p terms per entry-bin, precomputed exactly as the kernel would compute them:
   // up - nom, nom - down, S = (d_up + d_dn) / 2, A = (d_up - d_dn) / 16.

@@ -8,6 +8,8 @@
 
 #include "kernels.hpp"
 #include "log_gamma.hpp"
+#include "normsys_sweep.hpp"
+#include "packed_code4p.hpp"
 #include "vector_log.hpp"
 #include "hfx/errors.hpp"
 
@@ -114,64 +116,35 @@ void Evaluator::accumulate_code4p(std::span<const double> x, std::uint32_t h0, s
   const double* dup = d.histo_dup.data();
   const double* ddn = d.histo_ddn.data();
   const double* sa = d.histo_SA.data();
-  double acc0[NB] = {}, acc1[NB] = {};
-  auto add = [&](std::uint32_t h, double* acc) {
+  // Two partial sums per bin (independent add chains), each entry going to the one given
+  // by the parity of its position among all the block's histosys entries, null ones
+  // included (ModelData::histo_lane): the summation order of this arithmetic, which
+  // --optimizer scipy's reproduction of pyhf's fits depends on to its last bits, does not
+  // change with the dropping of null entries.
+  double acc[2][NB] = {};
+  const std::uint8_t* lane = d.histo_lane.data();
+  auto add = [&](std::uint32_t h) {
     const auto& e = histos[h];
+    double* a = acc[lane[h]];
     const double alpha = x[e.par];
     if (alpha > 1) {
-      for (int j = 0; j < NB; ++j) acc[j] += dup[e.data + j] * alpha;
+      for (int j = 0; j < NB; ++j) a[j] += dup[e.data + j] * alpha;
     } else if (alpha < -1) {
-      for (int j = 0; j < NB; ++j) acc[j] += ddn[e.data + j] * alpha;
+      for (int j = 0; j < NB; ++j) a[j] += ddn[e.data + j] * alpha;
     } else {
       const double poly = detail::code4p_poly(alpha);
       const double* p = sa + 2 * static_cast<std::size_t>(e.data);
-      for (int j = 0; j < NB; ++j) acc[j] += poly * p[2 * j + 1] + alpha * p[2 * j];
+      for (int j = 0; j < NB; ++j) a[j] += poly * p[2 * j + 1] + alpha * p[2 * j];
     }
   };
-  std::uint32_t h = h0;
-  for (; h + 1 < h1; h += 2) {
-    add(h, acc0);
-    add(h + 1, acc1);
-  }
-  if (h < h1) add(h, acc0);
-  for (int j = 0; j < NB; ++j) base[j] += acc0[j] + acc1[j];
-}
-
-// The fits' code4p kernel: per entry two coefficients of the parameter (computed once
-// per sweep, not per entry and bin) times the entry's interleaved (S, A) per bin; no
-// branch per entry. The rounding differs from pyhf's region-by-region formula by an ulp
-// of S and A, so Arithmetic::pyhf keeps accumulate_code4p.
-template <int NB>
-void Evaluator::accumulate_code4p_packed(std::uint32_t h0, std::uint32_t h1, double* base) const {
-  const auto& d = model_->data();
-  const detail::HistoEntry* histos = d.histos.data();
-  const double* sa = d.histo_SA.data();
-  const double* coef = histo_coef_.data();
-  // Two accumulator sets (even and odd entries): independent add chains.
-  double acc0[NB][2] = {}, acc1[NB][2] = {};
-  auto add = [&](std::uint32_t h, double (*acc)[2]) {
-    const auto& e = histos[h];
-    const double cs = coef[2 * e.par], ca = coef[2 * e.par + 1];
-    const double* p = sa + 2 * static_cast<std::size_t>(e.data);
-    for (int j = 0; j < NB; ++j) {
-      acc[j][0] += cs * p[2 * j];
-      acc[j][1] += ca * p[2 * j + 1];
-    }
-  };
-  std::uint32_t h = h0;
-  for (; h + 1 < h1; h += 2) {
-    add(h, acc0);
-    add(h + 1, acc1);
-  }
-  if (h < h1) add(h, acc0);
-  for (int j = 0; j < NB; ++j) base[j] += (acc0[j][0] + acc1[j][0]) + (acc0[j][1] + acc1[j][1]);
+  for (std::uint32_t h = h0; h < h1; ++h) add(h);
+  for (int j = 0; j < NB; ++j) base[j] += acc[0][j] + acc[1][j];
 }
 
 void Evaluator::histo_slopes(std::span<const double> x) {
   // d delta / d alpha = S + slope A: code4p's dpoly inside, +-8 outside (S +- 8A is the
   // up / down difference there).
-  if (model_->data().histos.empty()) return;
-  for (std::size_t p = 0; p < x.size(); ++p) {
+  for (const std::uint32_t p : model_->data().histo_pars) {
     const double alpha = x[p];
     histo_slope_[p] = alpha > 1 ? 8.0 : alpha < -1 ? -8.0 : detail::code4p_dpoly(alpha);
   }
@@ -187,6 +160,13 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   const detail::NormSysEntry* normsys = d.normsys.data();
   double* nval = normsys_val_.data();
   double* ngrad = normsys_grad_.data();
+  // The fits' arithmetic computes every code4 normsys factor up front in one sweep, then
+  // each block's product from those values.
+  const bool swept = arithmetic_ == Arithmetic::stable && ncode == InterpCode::code4;
+  if (swept) {
+    if (!d.normsys.empty()) detail::code4_normsys_sweep(d, x.data(), nval, grads ? ngrad : nullptr);
+    detail::block_products(d, x.data(), nval, block_scale_.data());
+  }
   auto scalar_value = [&](std::uint32_t k) {
     const auto& f = scalars[k];
     if (f.normsys == detail::kNoEntry) return x[f.par];
@@ -197,7 +177,7 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
     ngrad[f.normsys] = vg.grad;
     return vg.value;
   };
-  for (std::size_t b = 0; b < nblocks; ++b) {
+  for (std::size_t b = 0; b < nblocks && !swept; ++b) {
     // Two partial products: a block has tens of factors, and one running product would
     // be a chain of dependent multiplications.
     double s0 = 1.0, s1 = 1.0;
@@ -222,7 +202,7 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   const bool packed = fast4p && arithmetic_ == Arithmetic::stable && !d.histos.empty();
   if (packed) {
     double* coef = histo_coef_.data();
-    for (std::size_t p = 0; p < x.size(); ++p) {
+    for (const std::uint32_t p : d.histo_pars) {
       const double alpha = x[p];
       coef[2 * p] = alpha;
       coef[2 * p + 1] = alpha > 1 ? 8.0 * alpha : alpha < -1 ? -8.0 * alpha : detail::code4p_poly(alpha);
@@ -234,12 +214,7 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
     const std::uint32_t nb = blk.nbins;
     if (packed && nb <= 4) {
       const std::uint32_t h0 = d.histo_begin[b], h1 = d.histo_begin[b + 1];
-      switch (nb) {
-        case 1: accumulate_code4p_packed<1>(h0, h1, base); break;
-        case 2: accumulate_code4p_packed<2>(h0, h1, base); break;
-        case 3: accumulate_code4p_packed<3>(h0, h1, base); break;
-        case 4: accumulate_code4p_packed<4>(h0, h1, base); break;
-      }
+      if (h1 > h0) detail::add_packed_code4p(d.histos.data(), h0, h1, d.histo_SA.data(), histo_coef_.data(), nb, base);
       continue;
     }
     // Small blocks (most published regions have 1-4 bins): the deltas are summed in
@@ -419,10 +394,16 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
       }
     }
     // Histosys: d rate / d alpha = d delta / d alpha * S * P.
+    if (d.histo_begin[b] == d.histo_begin[b + 1]) continue;
     const bool fast4p = d.histosys_code == InterpCode::code4p;
     for (std::uint32_t j = 0; j < blk.nbins; ++j) {
       const std::size_t i = blk.bin_begin + j;
       pw_[j] = bin_factor_[i] * w_[d.bb_main[i]];
+    }
+    if (fast4p && blk.nbins <= 4) {
+      detail::add_packed_code4p_grad(d.histos.data(), d.histo_begin[b], d.histo_begin[b + 1], d.histo_SA.data(),
+                                     histo_slope_.data(), pw_.data(), blk.nbins, s, grad.data());
+      continue;
     }
     for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) {
       const auto& e = d.histos[h];

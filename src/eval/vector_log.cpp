@@ -1,5 +1,7 @@
 #include "vector_log.hpp"
 
+#include "cpu_features.hpp"
+
 #include <immintrin.h>
 
 #include <cmath>
@@ -44,17 +46,15 @@ __attribute__((target("avx2,fma"))) void apply_avx2(const double* x, double* out
 double scalar_log(double v) { return std::log(v); }
 double scalar_log1p(double v) { return std::log1p(v); }
 
-const bool kHasAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-
 }  // namespace
 
 void log_array(const double* x, double* out, std::size_t n) {
-  if (kHasAvx2) apply_avx2<_ZGVdN4v_log, scalar_log>(x, out, n);
+  if (cpu_has_avx2_fma()) apply_avx2<_ZGVdN4v_log, scalar_log>(x, out, n);
   else apply_sse<_ZGVbN2v_log, scalar_log>(x, out, n);
 }
 
 void log1p_array(const double* x, double* out, std::size_t n) {
-  if (kHasAvx2) apply_avx2<_ZGVdN4v_log1p, scalar_log1p>(x, out, n);
+  if (cpu_has_avx2_fma()) apply_avx2<_ZGVdN4v_log1p, scalar_log1p>(x, out, n);
   else apply_sse<_ZGVbN2v_log1p, scalar_log1p>(x, out, n);
 }
 

@@ -119,15 +119,19 @@ TEST_P(GradientCase, AnalyticGradientMatchesFiniteDifferences) {
     for (int k = 0; k < 3; ++k) {
       const auto x = random_point(m, rng);
       check_gradient(m, data, x, "random point " + std::to_string(k));
+      check_gradient(m, data, x, "random point " + std::to_string(k) + ", fit arithmetic",
+                     Evaluator::Arithmetic::stable);
       check_channel_jacobian(m, x, "random point " + std::to_string(k));
       check_fit_rates(m, x, "random point " + std::to_string(k));
     }
     // Beyond the interpolation's polynomial region: every normal-constrained parameter
-    // at +-1.7.
+    // at +-1.7, the sign alternating over the model's parameters (so both exponential
+    // branches of normsys sets, which have one parameter each, are reached).
     auto far = m.suggested_init();
+    std::size_t nfar = 0;
     for (const auto& p : m.parameter_sets())
       if (p.constraint == ConstraintType::normal && p.type != ModifierType::staterror && p.type != ModifierType::lumi)
-        for (std::size_t i = 0; i < p.size; ++i) far[p.offset + i] = (i % 2 ? -1.7 : 1.7);
+        for (std::size_t i = 0; i < p.size; ++i) far[p.offset + i] = (nfar++ % 2 ? -1.7 : 1.7);
     check_channel_jacobian(m, far, "far point");
     check_fit_rates(m, far, "far point");
     // The gradient there (outside +-1 the interpolations are smooth), in both arithmetics,

@@ -1,0 +1,89 @@
+#include "normsys_sweep.hpp"
+
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+
+// The Lanes helpers below are internal and always inlined; GCC's note that passing a
+// 32-byte vector by value depends on AVX (-Wpsabi) concerns only external calls.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace hfx::detail {
+
+namespace {
+
+// Four doubles (GCC/Clang vector extension): one AVX register in the AVX2 clone, two
+// SSE2 registers in the baseline one; lane-wise IEEE arithmetic either way.
+using Lanes = double __attribute__((vector_size(32)));
+static_assert(kNormsysLanes == 4);
+
+inline Lanes load(const double* p) {
+  Lanes v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(double* p, Lanes v) { std::memcpy(p, &v, sizeof v); }
+
+// Entries e..e+3 with some |alpha| >= 1: those get the exponential branch, up^alpha or
+// down^-alpha. Out of line, so the common all-inside path keeps its registers.
+__attribute__((noinline)) void outside_lanes(const ModelData& d, const double* alpha, std::size_t e, double* value,
+                                             double* grad) {
+  for (std::size_t l = 0; l < 4; ++l) {
+    if (std::fabs(alpha[l]) < 1) continue;
+    const auto& c = d.normsys[e + l].c4;
+    const double log_base = alpha[l] >= 1 ? c.log_up : -c.log_down;
+    const double v = std::exp(alpha[l] * log_base);
+    value[e + l] = v;
+    if (grad != nullptr) grad[e + l] = v * log_base;
+  }
+}
+
+}  // namespace
+
+__attribute__((target_clones("avx2", "default")))
+void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad) {
+  const std::size_t n = d.normsys.size();  // a multiple of 4
+  const std::uint32_t* par = d.normsys_par.data();
+  const double* a1 = d.normsys_poly.data();
+  const double* a2 = a1 + n;
+  const double* a3 = a2 + n;
+  const double* a4 = a3 + n;
+  const double* a5 = a4 + n;
+  const double* a6 = a5 + n;
+  for (std::size_t e = 0; e < n; e += 4) {
+    const double alpha[4] = {x[par[e]], x[par[e + 1]], x[par[e + 2]], x[par[e + 3]]};
+    const Lanes p1 = load(alpha);
+    const Lanes p2 = p1 * p1, p3 = p2 * p1, p4 = p2 * p2, p5 = p4 * p1, p6 = p3 * p3;
+    const Lanes v = 1.0 + ((load(a1 + e) * p1 + load(a2 + e) * p2) + (load(a3 + e) * p3 + load(a4 + e) * p4) +
+                           (load(a5 + e) * p5 + load(a6 + e) * p6));
+    store(value + e, v);
+    if (grad != nullptr) {
+      const Lanes g = (load(a1 + e) + load(a2 + e) * (2.0 * p1)) + (load(a3 + e) * (3.0 * p2) + load(a4 + e) * (4.0 * p3)) +
+                      (load(a5 + e) * (5.0 * p4) + load(a6 + e) * (6.0 * p5));
+      store(grad + e, g);
+    }
+    // Not short-circuited: one well-predicted branch per four entries.
+    const bool inside = (std::fabs(alpha[0]) < 1) & (std::fabs(alpha[1]) < 1) & (std::fabs(alpha[2]) < 1) &
+                        (std::fabs(alpha[3]) < 1);
+    if (!inside) outside_lanes(d, alpha, e, value, grad);
+  }
+}
+
+__attribute__((target_clones("avx2", "default")))
+void block_products(const ModelData& d, const double* x, const double* value, double* scale) {
+  const std::size_t nblocks = d.blocks.size();
+  const std::uint32_t* nb = d.normsys_block_begin.data();
+  const std::uint32_t* db = d.direct_begin.data();
+  const std::uint32_t* dp = d.direct_par.data();
+  for (std::size_t b = 0; b < nblocks; ++b) {
+    Lanes acc = {1.0, 1.0, 1.0, 1.0};
+    std::size_t e = nb[b];
+    for (; e + 4 <= nb[b + 1]; e += 4) acc *= load(value + e);
+    double s = (acc[0] * acc[1]) * (acc[2] * acc[3]);
+    for (; e < nb[b + 1]; ++e) s *= value[e];
+    for (std::uint32_t k = db[b]; k < db[b + 1]; ++k) s *= x[dp[k]];
+    scale[b] = s;
+  }
+}
+
+}  // namespace hfx::detail

@@ -1,0 +1,25 @@
+// The fits' block-factor kernels (internal): every code4 normsys factor of the model in
+// one vectorised sweep over the normsys table (see ModelData::normsys), and each block's
+// product of factors from those values.
+#pragma once
+
+#include "../compile/model_data.hpp"
+
+namespace hfx::detail {
+
+// value[e] = the code4 factor of normsys entry e at x (and grad[e] = its derivative when
+// grad is not null) for every entry, padding included. Four entries at a time: their
+// parameters' values gathered, the polynomial 1 + sum_k a_k alpha^k summed from powers
+// of alpha in three independent pairs (no dependent Horner chain); entries outside
+// |alpha| < 1 then get exp(alpha log up) or exp(-alpha log down). The values agree with
+// code4_factor() to rounding (ulps), not bit for bit: the pyhf arithmetic keeps
+// code4_factor(). Requires d.normsys_code == code4; allocation-free.
+void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad);
+
+// scale[b] = product of block b's factors: its direct parameters' values x[p] times its
+// normsys values value[e] (see ModelData::normsys_block_begin), the latter multiplied in
+// four lanes. The same product as the pyhf arithmetic's up to the order of the
+// multiplications (ulps).
+void block_products(const ModelData& d, const double* x, const double* value, double* scale);
+
+}  // namespace hfx::detail
