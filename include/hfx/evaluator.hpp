@@ -115,6 +115,7 @@ class Evaluator {
   std::vector<double> w_;            // per main bin: d nll / d rate
   std::vector<double> prefix_, scratch_, partial_, grad_tmp_;
   std::vector<double> pw_;
+  std::vector<std::size_t> jrow_;  // per bin of one block: its row offset in a channel Jacobian
   std::vector<double> jac_;
   std::vector<double> row_;  // per bin of one block: P * d nll / d rate
   // channel_jacobian: each table entry's column within its channel's parameter list,

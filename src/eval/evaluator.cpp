@@ -52,6 +52,7 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic) : model_(&model)
   std::size_t max_nbins = 0;
   for (const auto& blk : d.blocks) max_nbins = std::max<std::size_t>(max_nbins, blk.nbins);
   pw_.assign(max_nbins, 0.0);
+  jrow_.assign(max_nbins, 0);
   data_.assign(d.nmain + d.auxdata.size(), 0.0);
   forward_x_.reserve(d.npars);
   log_scratch_.assign(std::max(d.nmain, d.poisson.size()), 0.0);
@@ -366,6 +367,7 @@ void Evaluator::scalar_partials(std::span<const double> x, std::uint32_t k0, std
 void Evaluator::backward_main(std::span<const double> x, std::span<double> grad, std::size_t block_begin,
                               std::size_t block_end) {
   const auto& d = model_->data();
+  const bool swept = arithmetic_ == Arithmetic::stable && d.normsys_code == InterpCode::code4;
   for (std::size_t b = block_begin; b < block_end; ++b) {
     const auto& blk = d.blocks[b];
     const double s = block_scale_[b];
@@ -377,8 +379,23 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
         const std::size_t i = blk.bin_begin + j;
         q += base_[i] * bin_factor_[i] * w_[d.bb_main[i]];
       }
-      scalar_partials(x, k0, k1);
-      for (std::uint32_t k = k0; k < k1; ++k) grad[d.scalars[k].par] += partial_[k - k0] * q;
+      if (swept && s != 0 && std::isfinite(s)) {
+        // No factor is 0, so the product of the others is s / f_k: one division per
+        // factor instead of prefix and suffix products (the factors as the fits'
+        // forward sweep split them: direct parameters, then the normsys range).
+        const double qs = q * s;
+        for (std::uint32_t k = d.direct_begin[b]; k < d.direct_begin[b + 1]; ++k) {
+          const std::uint32_t p = d.direct_par[k];
+          grad[p] += qs / x[p];
+        }
+        const double* nval = normsys_val_.data();
+        const double* ngrad = normsys_grad_.data();
+        for (std::uint32_t e = d.normsys_block_begin[b]; e < d.normsys_block_begin[b + 1]; ++e)
+          grad[d.normsys_par[e]] += qs * (ngrad[e] / nval[e]);
+      } else {
+        scalar_partials(x, k0, k1);
+        for (std::uint32_t k = k0; k < k1; ++k) grad[d.scalars[k].par] += partial_[k - k0] * q;
+      }
     }
     // Per-bin factors.
     for (std::uint32_t j = 0; j < blk.nbins; ++j) {
@@ -521,6 +538,7 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
   }
   jac.assign(jac_offset_.back(), 0.0);
   const bool fast4p = d.histosys_code == InterpCode::code4p;
+  const bool swept = arithmetic_ == Arithmetic::stable && d.normsys_code == InterpCode::code4;
   for (std::size_t c = 0; c < d.channels.size(); ++c) {
     const std::size_t m = d.channel_par_begin[c + 1] - d.channel_par_begin[c];
     double* J = jac.data() + jac_offset_[c];
@@ -530,7 +548,17 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
       const double s = block_scale_[b];
       // Block factors: d rate / d f_k = (product of the other block factors) * base * P.
       const std::uint32_t k0 = d.scalar_begin[b], k1 = d.scalar_begin[b + 1];
-      scalar_partials(x, k0, k1);
+      if (swept && s != 0 && std::isfinite(s)) {
+        // No factor is 0: the product of the others is s / f_k (see backward_main).
+        const double* nval = normsys_val_.data();
+        const double* ngrad = normsys_grad_.data();
+        for (std::uint32_t k = k0; k < k1; ++k) {
+          const auto& f = d.scalars[k];
+          partial_[k - k0] = f.normsys == detail::kNoEntry ? s / x[f.par] : ngrad[f.normsys] * (s / nval[f.normsys]);
+        }
+      } else {
+        scalar_partials(x, k0, k1);
+      }
       for (std::uint32_t k = 0; k < k1 - k0; ++k) {
         const double coef = partial_[k];
         const std::uint32_t col = scalar_col_[k0 + k];
@@ -552,7 +580,24 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
         }
       }
       // Histosys: d rate / d alpha = d delta / d alpha * S * P.
-      for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) {
+      const std::uint32_t h0 = d.histo_begin[b], h1 = d.histo_begin[b + 1];
+      if (fast4p && h1 > h0) {
+        // Each bin's Jacobian row and S * P hoisted out of the loop over entries.
+        for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+          const std::size_t i = blk.bin_begin + j;
+          jrow_[j] = (d.bb_main[i] - g0) * m;
+          pw_[j] = s * bin_factor_[i];
+        }
+        for (std::uint32_t h = h0; h < h1; ++h) {
+          const auto& e = d.histos[h];
+          const double slope = histo_slope_[e.par];
+          const double* sa = d.histo_SA.data() + 2 * static_cast<std::size_t>(e.data);
+          double* Jc = J + histo_col_[h];
+          for (std::uint32_t j = 0; j < blk.nbins; ++j) Jc[jrow_[j]] += (slope * sa[2 * j + 1] + sa[2 * j]) * pw_[j];
+        }
+        continue;
+      }
+      for (std::uint32_t h = h0; h < h1; ++h) {
         const auto& e = d.histos[h];
         const double alpha = x[e.par];
         const std::uint32_t col = histo_col_[h];
