@@ -96,7 +96,7 @@ class Evaluator {
                      std::size_t block_end);
   double main_from_rates() const;
   void add_constraint_gradient(std::span<const double> pars, std::span<double> grad) const;
-  void scalar_partials(std::span<const double> pars, std::uint32_t k0, std::uint32_t k1);
+  void scalar_partials(std::span<const double> pars, std::uint32_t k0, std::uint32_t k1, double scale);
 
   const Model* model_;
   std::vector<double> data_;
@@ -104,6 +104,9 @@ class Evaluator {
   std::vector<double> poisson_const_;  // per Poisson constraint: lgamma(a + 1)
   std::vector<double> poisson_stable_const_;  // a log a - a - lgamma(a + 1)
   Arithmetic arithmetic_;
+  // The fits' arithmetic with code4 normsys: forward computes the factors in one sweep
+  // (normsys_sweep.hpp); the reverse sweeps rely on the same choice.
+  bool sweeps_normsys_;
   double normal_const_ = 0;            // sum of log(sigma sqrt(2 pi))
   std::vector<double> block_scale_;  // per block: product of scalar factors
   std::vector<double> bin_factor_;   // per block-bin: product of per-bin factors

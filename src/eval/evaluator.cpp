@@ -31,7 +31,10 @@ double poisson_curvature(double a, double p) { return a / (p * p); }
 
 }  // namespace
 
-Evaluator::Evaluator(const Model& model, Arithmetic arithmetic) : model_(&model), arithmetic_(arithmetic) {
+Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
+    : model_(&model),
+      arithmetic_(arithmetic),
+      sweeps_normsys_(arithmetic == Arithmetic::stable && model.data().normsys_code == InterpCode::code4) {
   const auto& d = model.data();
   block_scale_.assign(d.blocks.size(), 1.0);
   bin_factor_.assign(d.nominal.size(), 1.0);
@@ -163,7 +166,7 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   double* ngrad = normsys_grad_.data();
   // The fits' arithmetic computes every code4 normsys factor up front in one sweep, then
   // each block's product from those values.
-  const bool swept = arithmetic_ == Arithmetic::stable && ncode == InterpCode::code4;
+  const bool swept = sweeps_normsys_;
   if (swept) {
     if (!d.normsys.empty()) detail::code4_normsys_sweep(d, x.data(), nval, grads ? ngrad : nullptr);
     detail::block_products(d, x.data(), nval, block_scale_.data());
@@ -336,14 +339,23 @@ double Evaluator::main_nll(std::span<const double> x) {
 }
 
 // partial_[k - k0] = d(block scale) / d(parameter of factor k) for the block's factors
-// [k0, k1): the product of the other factors (prefix and suffix products, no division:
-// a factor can be exactly 0, e.g. mu = 0) times the factor's own derivative.
-void Evaluator::scalar_partials(std::span<const double> x, std::uint32_t k0, std::uint32_t k1) {
+// [k0, k1), whose product is s: the product of the other factors times the factor's own
+// derivative. The other factors' product is s / f_k in the fits' arithmetic when s is
+// non-zero and finite, else prefix and suffix products (no division: a factor can be
+// exactly 0, e.g. mu = 0).
+void Evaluator::scalar_partials(std::span<const double> x, std::uint32_t k0, std::uint32_t k1, double s) {
   const auto& d = model_->data();
   const std::size_t K = k1 - k0;
   const detail::ScalarFactor* sc = d.scalars.data() + k0;
   const double* nval = normsys_val_.data();
   const double* ngrad = normsys_grad_.data();
+  if (sweeps_normsys_ && s != 0 && std::isfinite(s)) {
+    // In the fits' arithmetic, a non-zero scale has no zero factor, so the product of
+    // the others is s / f_k: one division per factor instead of the two passes below.
+    for (std::size_t k = 0; k < K; ++k)
+      partial_[k] = sc[k].normsys == detail::kNoEntry ? s / x[sc[k].par] : ngrad[sc[k].normsys] * (s / nval[sc[k].normsys]);
+    return;
+  }
   double* pre = prefix_.data();
   double* scr = scratch_.data();
   // The running products stay in registers (not a chain through memory).
@@ -367,7 +379,6 @@ void Evaluator::scalar_partials(std::span<const double> x, std::uint32_t k0, std
 void Evaluator::backward_main(std::span<const double> x, std::span<double> grad, std::size_t block_begin,
                               std::size_t block_end) {
   const auto& d = model_->data();
-  const bool swept = arithmetic_ == Arithmetic::stable && d.normsys_code == InterpCode::code4;
   for (std::size_t b = block_begin; b < block_end; ++b) {
     const auto& blk = d.blocks[b];
     const double s = block_scale_[b];
@@ -379,23 +390,8 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
         const std::size_t i = blk.bin_begin + j;
         q += base_[i] * bin_factor_[i] * w_[d.bb_main[i]];
       }
-      if (swept && s != 0 && std::isfinite(s)) {
-        // No factor is 0, so the product of the others is s / f_k: one division per
-        // factor instead of prefix and suffix products (the factors as the fits'
-        // forward sweep split them: direct parameters, then the normsys range).
-        const double qs = q * s;
-        for (std::uint32_t k = d.direct_begin[b]; k < d.direct_begin[b + 1]; ++k) {
-          const std::uint32_t p = d.direct_par[k];
-          grad[p] += qs / x[p];
-        }
-        const double* nval = normsys_val_.data();
-        const double* ngrad = normsys_grad_.data();
-        for (std::uint32_t e = d.normsys_block_begin[b]; e < d.normsys_block_begin[b + 1]; ++e)
-          grad[d.normsys_par[e]] += qs * (ngrad[e] / nval[e]);
-      } else {
-        scalar_partials(x, k0, k1);
-        for (std::uint32_t k = k0; k < k1; ++k) grad[d.scalars[k].par] += partial_[k - k0] * q;
-      }
+      scalar_partials(x, k0, k1, s);
+      for (std::uint32_t k = k0; k < k1; ++k) grad[d.scalars[k].par] += partial_[k - k0] * q;
     }
     // Per-bin factors.
     for (std::uint32_t j = 0; j < blk.nbins; ++j) {
@@ -538,7 +534,6 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
   }
   jac.assign(jac_offset_.back(), 0.0);
   const bool fast4p = d.histosys_code == InterpCode::code4p;
-  const bool swept = arithmetic_ == Arithmetic::stable && d.normsys_code == InterpCode::code4;
   for (std::size_t c = 0; c < d.channels.size(); ++c) {
     const std::size_t m = d.channel_par_begin[c + 1] - d.channel_par_begin[c];
     double* J = jac.data() + jac_offset_[c];
@@ -548,17 +543,7 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
       const double s = block_scale_[b];
       // Block factors: d rate / d f_k = (product of the other block factors) * base * P.
       const std::uint32_t k0 = d.scalar_begin[b], k1 = d.scalar_begin[b + 1];
-      if (swept && s != 0 && std::isfinite(s)) {
-        // No factor is 0: the product of the others is s / f_k (see backward_main).
-        const double* nval = normsys_val_.data();
-        const double* ngrad = normsys_grad_.data();
-        for (std::uint32_t k = k0; k < k1; ++k) {
-          const auto& f = d.scalars[k];
-          partial_[k - k0] = f.normsys == detail::kNoEntry ? s / x[f.par] : ngrad[f.normsys] * (s / nval[f.normsys]);
-        }
-      } else {
-        scalar_partials(x, k0, k1);
-      }
+      scalar_partials(x, k0, k1, s);
       for (std::uint32_t k = 0; k < k1 - k0; ++k) {
         const double coef = partial_[k];
         const std::uint32_t col = scalar_col_[k0 + k];
@@ -603,13 +588,7 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
         const std::uint32_t col = histo_col_[h];
         for (std::uint32_t j = 0; j < blk.nbins; ++j) {
           const std::size_t i = blk.bin_begin + j;
-          double dd;
-          if (fast4p) {
-            const double* sa = d.histo_SA.data() + 2 * static_cast<std::size_t>(e.data + j);
-            dd = histo_slope_[e.par] * sa[1] + sa[0];
-          } else {
-            dd = detail::histosys_delta(d, alpha, i, e.data + j).grad;
-          }
+          const double dd = detail::histosys_delta(d, alpha, i, e.data + j).grad;
           J[(d.bb_main[i] - g0) * m + col] += dd * s * bin_factor_[i];
         }
       }
