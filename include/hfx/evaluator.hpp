@@ -107,7 +107,14 @@ class Evaluator {
   // The fits' arithmetic with code4 normsys: forward computes the factors in one sweep
   // (normsys_sweep.hpp); the reverse sweeps rely on the same choice.
   bool sweeps_normsys_;
+  // Every block-bin has at most one per-bin factor (staterror or shapesys alone, the
+  // usual case): forward copies it instead of multiplying a list.
+  bool single_binfactor_ = true;
   double normal_const_ = 0;            // sum of log(sigma sqrt(2 pi))
+  // The Gaussian constraints as arrays for the fits' vectorised sum: parameter, auxdata
+  // value (set_data) and 1 / sigma per constraint.
+  std::vector<std::uint32_t> normal_par_;
+  std::vector<double> normal_aux_, normal_inv_sigma_;
   std::vector<double> block_scale_;  // per block: product of scalar factors
   std::vector<double> bin_factor_;   // per block-bin: product of per-bin factors
   std::vector<double> base_;         // per block-bin: nominal + additive deltas

@@ -98,7 +98,9 @@ struct ModelData {
   std::vector<std::uint32_t> binfactor_begin;
   std::vector<std::uint32_t> binfactor_par;
 
-  // histosys, grouped by block: entries [histo_begin[b], histo_begin[b+1])
+  // histosys, grouped by block: entries [histo_begin[b], histo_begin[b+1]). Within a
+  // block the entries' per-bin data are consecutive (entry h + 1's data = entry h's data
+  // + nbins), so the fits' kernels stream through them without reading HistoEntry::data.
   std::vector<std::uint32_t> histo_begin;
   std::vector<HistoEntry> histos;
   std::vector<std::uint32_t> histo_pars;  // the parameters of histos, sorted, unique

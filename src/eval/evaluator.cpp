@@ -6,6 +6,7 @@
 // of the same tables, starting from d nll / d rate = 1 - n / rate.
 #include "hfx/evaluator.hpp"
 
+#include "gauss_constraints.hpp"
 #include "kernels.hpp"
 #include "log_gamma.hpp"
 #include "normsys_sweep.hpp"
@@ -38,6 +39,8 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   const auto& d = model.data();
   block_scale_.assign(d.blocks.size(), 1.0);
   bin_factor_.assign(d.nominal.size(), 1.0);
+  for (std::size_t i = 0; i < d.nominal.size(); ++i)
+    if (d.binfactor_begin[i + 1] - d.binfactor_begin[i] > 1) single_binfactor_ = false;
   base_.assign(d.nominal.size(), 0.0);
   normsys_val_.assign(d.normsys.size(), 1.0);
   normsys_grad_.assign(d.normsys.size(), 0.0);
@@ -57,6 +60,11 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   pw_.assign(max_nbins, 0.0);
   jrow_.assign(max_nbins, 0);
   data_.assign(d.nmain + d.auxdata.size(), 0.0);
+  for (const auto& c : d.normal) {
+    normal_par_.push_back(c.par);
+    normal_inv_sigma_.push_back(1.0 / c.sigma);
+  }
+  normal_aux_.assign(d.normal.size(), 0.0);
   forward_x_.reserve(d.npars);
   log_scratch_.assign(std::max(d.nmain, d.poisson.size()), 0.0);
   log1p_scratch_.assign(d.poisson.size(), 0.0);
@@ -97,6 +105,7 @@ void Evaluator::set_data(std::span<const double> data) {
     if (i < d.nmain && x < 0) throw InvalidPdfData(fmt::format("data[{}] = {} is a negative count", i, x));
   }
   data_.assign(data.begin(), data.end());
+  for (std::size_t k = 0; k < d.normal.size(); ++k) normal_aux_[k] = data_[d.nmain + d.normal[k].aux];
   // Normalisation constants are added term by term, as pyhf does: with stiff Poisson
   // constraints (tau ~ 1e8) each term is a small difference of huge numbers, and summing
   // the huge parts first would lose digits that pyhf keeps.
@@ -195,11 +204,17 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
     block_scale_[b] = s0 * s1;
   }
   const std::size_t nbb = d.nominal.size();
-  for (std::size_t i = 0; i < nbb; ++i) {
-    double p = 1.0;
-    for (std::uint32_t k = d.binfactor_begin[i]; k < d.binfactor_begin[i + 1]; ++k) p *= x[d.binfactor_par[k]];
-    bin_factor_[i] = p;
-    base_[i] = d.nominal[i];
+  std::copy(d.nominal.begin(), d.nominal.end(), base_.begin());
+  const std::uint32_t* bf_begin = d.binfactor_begin.data();
+  const std::uint32_t* bf_par = d.binfactor_par.data();
+  if (single_binfactor_) {
+    for (std::size_t i = 0; i < nbb; ++i) bin_factor_[i] = bf_begin[i + 1] > bf_begin[i] ? x[bf_par[bf_begin[i]]] : 1.0;
+  } else {
+    for (std::size_t i = 0; i < nbb; ++i) {
+      double p = 1.0;
+      for (std::uint32_t k = bf_begin[i]; k < bf_begin[i + 1]; ++k) p *= x[bf_par[k]];
+      bin_factor_[i] = p;
+    }
   }
   const bool fast4p = d.histosys_code == InterpCode::code4p;
   if (grads && fast4p) histo_slopes(x);
@@ -212,15 +227,12 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
       coef[2 * p + 1] = alpha > 1 ? 8.0 * alpha : alpha < -1 ? -8.0 * alpha : detail::code4p_poly(alpha);
     }
   }
+  if (packed) detail::add_packed_code4p(d, histo_coef_.data(), base_.data());
   for (std::size_t b = 0; b < nblocks; ++b) {
     const auto& blk = d.blocks[b];
     double* base = base_.data() + blk.bin_begin;
     const std::uint32_t nb = blk.nbins;
-    if (packed && nb <= 4) {
-      const std::uint32_t h0 = d.histo_begin[b], h1 = d.histo_begin[b + 1];
-      if (h1 > h0) detail::add_packed_code4p(d.histos.data(), h0, h1, d.histo_SA.data(), histo_coef_.data(), nb, base);
-      continue;
-    }
+    if (packed && nb <= 4) continue;  // done above
     // Small blocks (most published regions have 1-4 bins): the deltas are summed in
     // registers, two independent accumulator sets, instead of a chain of
     // read-modify-writes of base[] through memory.
@@ -289,9 +301,14 @@ double Evaluator::main_from_rates() const {
 double Evaluator::constraint_nll(std::span<const double> x) const {
   const auto& d = model_->data();
   double sum = 0;
-  for (const auto& c : d.normal) {
-    const double z = (data_[d.nmain + c.aux] - x[c.par]) / c.sigma;
-    sum += 0.5 * z * z;
+  if (arithmetic_ == Arithmetic::stable) {
+    sum = detail::gauss_constraint_sum(normal_par_.data(), normal_aux_.data(), normal_inv_sigma_.data(),
+                                       normal_par_.size(), x.data());
+  } else {
+    for (const auto& c : d.normal) {
+      const double z = (data_[d.nmain + c.aux] - x[c.par]) / c.sigma;
+      sum += 0.5 * z * z;
+    }
   }
   const std::size_t npois = d.poisson.size();
   if (arithmetic_ == Arithmetic::stable) {
@@ -414,8 +431,7 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
       pw_[j] = bin_factor_[i] * w_[d.bb_main[i]];
     }
     if (fast4p && blk.nbins <= 4) {
-      detail::add_packed_code4p_grad(d.histos.data(), d.histo_begin[b], d.histo_begin[b + 1], d.histo_SA.data(),
-                                     histo_slope_.data(), pw_.data(), blk.nbins, s, grad.data());
+      detail::add_packed_code4p_grad(d, b, histo_slope_.data(), pw_.data(), s, grad.data());
       continue;
     }
     for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) {

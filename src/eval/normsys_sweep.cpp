@@ -1,5 +1,9 @@
 #include "normsys_sweep.hpp"
 
+#include "cpu_features.hpp"
+
+#include <immintrin.h>
+
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -38,10 +42,8 @@ __attribute__((noinline)) void outside_lanes(const ModelData& d, const double* a
   }
 }
 
-}  // namespace
-
-__attribute__((target_clones("avx2", "default")))
-void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad) {
+// Baseline (SSE2): the polynomial from powers of alpha in three independent pairs.
+void sweep_baseline(const ModelData& d, const double* x, double* value, double* grad) {
   const std::size_t n = d.normsys.size();  // a multiple of 4
   const std::uint32_t* par = d.normsys_par.data();
   const double* a1 = d.normsys_poly.data();
@@ -67,6 +69,61 @@ void code4_normsys_sweep(const ModelData& d, const double* x, double* value, dou
                         (std::fabs(alpha[3]) < 1);
     if (!inside) outside_lanes(d, alpha, e, value, grad);
   }
+}
+
+// AVX2+FMA: Horner's rule in fused multiply-adds (six per value, five more for the
+// derivative, which the same recurrence yields: d <- d alpha + p before p <- p alpha +
+// a_k). Each group of four is a dependent chain, but the groups are independent, so the
+// out-of-order core overlaps them; fewer instructions than the powers form, which needs
+// eleven multiplies and six adds.
+template <bool kGrad>
+__attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const double* x, double* value,
+                                                    double* grad) {
+  const std::size_t n = d.normsys.size();  // a multiple of 4
+  const std::uint32_t* par = d.normsys_par.data();
+  const double* a1 = d.normsys_poly.data();
+  const double* a2 = a1 + n;
+  const double* a3 = a2 + n;
+  const double* a4 = a3 + n;
+  const double* a5 = a4 + n;
+  const double* a6 = a5 + n;
+  const __m256d one = _mm256_set1_pd(1.0);
+  const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFLL));
+  for (std::size_t e = 0; e < n; e += 4) {
+    const __m256d a = _mm256_setr_pd(x[par[e]], x[par[e + 1]], x[par[e + 2]], x[par[e + 3]]);
+    __m256d p = _mm256_loadu_pd(a6 + e);
+    __m256d g = p;
+    p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(a5 + e));
+    if constexpr (kGrad) g = _mm256_fmadd_pd(g, a, p);
+    p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(a4 + e));
+    if constexpr (kGrad) g = _mm256_fmadd_pd(g, a, p);
+    p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(a3 + e));
+    if constexpr (kGrad) g = _mm256_fmadd_pd(g, a, p);
+    p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(a2 + e));
+    if constexpr (kGrad) g = _mm256_fmadd_pd(g, a, p);
+    p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(a1 + e));
+    if constexpr (kGrad) {
+      g = _mm256_fmadd_pd(g, a, p);
+      _mm256_storeu_pd(grad + e, g);
+    }
+    _mm256_storeu_pd(value + e, _mm256_fmadd_pd(p, a, one));
+    const __m256d inside = _mm256_cmp_pd(_mm256_and_pd(a, abs_mask), one, _CMP_LT_OQ);
+    if (_mm256_movemask_pd(inside) != 0xF) {
+      double alpha[4];
+      _mm256_storeu_pd(alpha, a);
+      outside_lanes(d, alpha, e, value, grad);
+    }
+  }
+}
+
+}  // namespace
+
+void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad) {
+  if (!cpu_has_avx2_fma()) return sweep_baseline(d, x, value, grad);
+  if (grad != nullptr)
+    sweep_avx2<true>(d, x, value, grad);
+  else
+    sweep_avx2<false>(d, x, value, grad);
 }
 
 __attribute__((target_clones("avx2", "default")))

@@ -4,12 +4,25 @@
 
 #include <immintrin.h>
 
-#include <cstddef>
 #include <cstring>
 
 namespace hfx::detail {
 
 namespace {
+
+// The entries of one block: their parameters (entries[i].par) and their (S, A) pairs,
+// entry i's at sa + 2 NB i (consecutive, see ModelData::histos).
+struct BlockEntries {
+  const HistoEntry* entries;
+  std::uint32_t n;
+  const double* sa;
+};
+
+BlockEntries block_entries(const ModelData& d, std::size_t b) {
+  const std::uint32_t h0 = d.histo_begin[b], h1 = d.histo_begin[b + 1];
+  if (h0 == h1) return {nullptr, 0, nullptr};
+  return {d.histos.data() + h0, h1 - h0, d.histo_SA.data() + 2 * static_cast<std::size_t>(d.histos[h0].data)};
+}
 
 // Two doubles in one SIMD register (GCC/Clang vector extension: SSE2 on x86-64);
 // arithmetic on it is lane-wise IEEE, exactly as on two scalars.
@@ -24,37 +37,34 @@ inline Pair load_pair(const double* p) {
 // compiler does not pair the lanes of the scalar form by itself). Two accumulator sets,
 // even and odd entries, for independent add chains.
 template <int NB>
-void packed_sse(const HistoEntry* histos, std::uint32_t h0, std::uint32_t h1, const double* sa, const double* coef,
-                double* base) {
+void packed_sse(const BlockEntries& be, const double* coef, double* base) {
   Pair acc0[NB] = {}, acc1[NB] = {};
-  auto add = [&](std::uint32_t h, Pair* acc) {
-    const HistoEntry& e = histos[h];
-    const Pair c = load_pair(coef + 2 * e.par);
-    const double* p = sa + 2 * static_cast<std::size_t>(e.data);
+  auto add = [&](std::uint32_t i, Pair* acc) {
+    const Pair c = load_pair(coef + 2 * be.entries[i].par);
+    const double* p = be.sa + 2 * NB * static_cast<std::size_t>(i);
     for (int j = 0; j < NB; ++j) acc[j] += c * load_pair(p + 2 * j);
   };
-  std::uint32_t h = h0;
-  for (; h + 1 < h1; h += 2) {
-    add(h, acc0);
-    add(h + 1, acc1);
+  std::uint32_t i = 0;
+  for (; i + 1 < be.n; i += 2) {
+    add(i, acc0);
+    add(i + 1, acc1);
   }
-  if (h < h1) add(h, acc0);
+  if (i < be.n) add(i, acc0);
   for (int j = 0; j < NB; ++j) base[j] += (acc0[j][0] + acc1[j][0]) + (acc0[j][1] + acc1[j][1]);
 }
 
 // Baseline reverse sweep: per entry the two-lane sum of (S, A) pw over the bins, then
 // S-part + slope A-part.
 template <int NB>
-void packed_grad_sse(const HistoEntry* histos, std::uint32_t h0, std::uint32_t h1, const double* sa,
-                     const double* slope, const double* pw, double s, double* grad) {
+void packed_grad_sse(const BlockEntries& be, const double* slope, const double* pw, double s, double* grad) {
   Pair w[NB];
   for (int j = 0; j < NB; ++j) w[j] = Pair{pw[j], pw[j]};
-  for (std::uint32_t h = h0; h < h1; ++h) {
-    const HistoEntry& e = histos[h];
-    const double* p = sa + 2 * static_cast<std::size_t>(e.data);
+  const double* p = be.sa;
+  for (std::uint32_t i = 0; i < be.n; ++i, p += 2 * NB) {
+    const std::uint32_t par = be.entries[i].par;
     Pair acc = load_pair(p) * w[0];
     for (int j = 1; j < NB; ++j) acc += load_pair(p + 2 * j) * w[j];
-    grad[e.par] += (acc[0] + slope[e.par] * acc[1]) * s;
+    grad[par] += (acc[0] + slope[par] * acc[1]) * s;
   }
 }
 
@@ -70,29 +80,36 @@ struct Acc {
   __m128d one;
 };
 
+// c points at the entry's parameter's (c_S, c_A).
 template <int NB>
-inline void fma_entry(const HistoEntry& e, const double* sa, const double* coef, Acc<NB>& acc) {
-  const double* c = coef + 2 * e.par;
-  const double* p = sa + 2 * static_cast<std::size_t>(e.data);
+inline void fma_entry(const __m128d* c, const double* p, Acc<NB>& acc) {
   if constexpr (NB >= 2) {
-    const __m256d c4 = _mm256_broadcast_pd(reinterpret_cast<const __m128d*>(c));
+    const __m256d c4 = _mm256_broadcast_pd(c);
     for (int k = 0; k < NB / 2; ++k) acc.two[k] = _mm256_fmadd_pd(c4, _mm256_loadu_pd(p + 4 * k), acc.two[k]);
+    if constexpr (NB % 2 == 1)
+      acc.one = _mm_fmadd_pd(_mm256_castpd256_pd128(c4), _mm_loadu_pd(p + 2 * (NB - 1)), acc.one);
+  } else {
+    acc.one = _mm_fmadd_pd(_mm_loadu_pd(reinterpret_cast<const double*>(c)), _mm_loadu_pd(p), acc.one);
   }
-  if constexpr (NB % 2 == 1) acc.one = _mm_fmadd_pd(_mm_loadu_pd(c), _mm_loadu_pd(p + 2 * (NB - 1)), acc.one);
 }
 
 template <int NB>
-void packed_avx2(const HistoEntry* histos, std::uint32_t h0, std::uint32_t h1, const double* sa, const double* coef,
-                 double* base) {
+void packed_avx2(const BlockEntries& be, const double* coef, double* base) {
   Acc<NB> a0{}, a1{}, a2{}, a3{};
-  std::uint32_t h = h0;
-  for (; h + 4 <= h1; h += 4) {
-    fma_entry<NB>(histos[h], sa, coef, a0);
-    fma_entry<NB>(histos[h + 1], sa, coef, a1);
-    fma_entry<NB>(histos[h + 2], sa, coef, a2);
-    fma_entry<NB>(histos[h + 3], sa, coef, a3);
+  // Pointer walks (no 32-bit index to widen per entry); (c_S, c_A) of parameter p is
+  // pairs[p].
+  const auto* pairs = reinterpret_cast<const __m128d*>(coef);
+  const HistoEntry* e = be.entries;
+  const HistoEntry* const end = e + be.n;
+  const HistoEntry* const end4 = e + (be.n & ~3u);
+  const double* p = be.sa;
+  for (; e != end4; e += 4, p += 8 * NB) {
+    fma_entry<NB>(pairs + e[0].par, p, a0);
+    fma_entry<NB>(pairs + e[1].par, p + 2 * NB, a1);
+    fma_entry<NB>(pairs + e[2].par, p + 4 * NB, a2);
+    fma_entry<NB>(pairs + e[3].par, p + 6 * NB, a3);
   }
-  for (; h < h1; ++h) fma_entry<NB>(histos[h], sa, coef, a0);
+  for (; e != end; ++e, p += 2 * NB) fma_entry<NB>(pairs + e->par, p, a0);
   double sum[2 * NB + 2];  // (S part, A part) per bin
   if constexpr (NB >= 2)
     for (int k = 0; k < NB / 2; ++k)
@@ -103,16 +120,30 @@ void packed_avx2(const HistoEntry* histos, std::uint32_t h0, std::uint32_t h1, c
   for (int j = 0; j < NB; ++j) base[j] += sum[2 * j] + sum[2 * j + 1];
 }
 
+void all_blocks_avx2(const ModelData& d, const double* coef, double* base) {
+  for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+    const BlockEntries be = block_entries(d, b);
+    if (be.n == 0) continue;
+    double* out = base + d.blocks[b].bin_begin;
+    switch (d.blocks[b].nbins) {
+      case 1: packed_avx2<1>(be, coef, out); break;
+      case 2: packed_avx2<2>(be, coef, out); break;
+      case 3: packed_avx2<3>(be, coef, out); break;
+      case 4: packed_avx2<4>(be, coef, out); break;
+      default: break;
+    }
+  }
+}
+
 template <int NB>
-void packed_grad_avx2(const HistoEntry* histos, std::uint32_t h0, std::uint32_t h1, const double* sa,
-                      const double* slope, const double* pw, double s, double* grad) {
+void packed_grad_avx2(const BlockEntries& be, const double* slope, const double* pw, double s, double* grad) {
   // Weights laid out as the (S, A) pairs: (pw0, pw0, pw1, pw1), (pw2, pw2, pw3, pw3).
   __m256d w2[NB / 2 > 0 ? NB / 2 : 1];
   for (int k = 0; k < NB / 2; ++k) w2[k] = _mm256_setr_pd(pw[2 * k], pw[2 * k], pw[2 * k + 1], pw[2 * k + 1]);
   const __m128d w1 = _mm_set1_pd(pw[NB - 1]);
-  for (std::uint32_t h = h0; h < h1; ++h) {
-    const HistoEntry& e = histos[h];
-    const double* p = sa + 2 * static_cast<std::size_t>(e.data);
+  const double* p = be.sa;
+  for (std::uint32_t i = 0; i < be.n; ++i, p += 2 * NB) {
+    const std::uint32_t par = be.entries[i].par;
     __m128d acc = _mm_setzero_pd();  // (sum S pw, sum A pw)
     if constexpr (NB >= 2) {
       __m256d v = _mm256_mul_pd(_mm256_loadu_pd(p), w2[0]);
@@ -121,51 +152,55 @@ void packed_grad_avx2(const HistoEntry* histos, std::uint32_t h0, std::uint32_t 
     }
     if constexpr (NB % 2 == 1) acc = _mm_fmadd_pd(_mm_loadu_pd(p + 2 * (NB - 1)), w1, acc);
     const double gs = _mm_cvtsd_f64(acc), ga = _mm_cvtsd_f64(_mm_unpackhi_pd(acc, acc));
-    grad[e.par] += (gs + slope[e.par] * ga) * s;
+    grad[par] += (gs + slope[par] * ga) * s;
   }
 }
 
 #pragma GCC pop_options
 
-}  // namespace
-
-void add_packed_code4p(const HistoEntry* histos, std::uint32_t h0, std::uint32_t h1, const double* sa,
-                       const double* coef, std::uint32_t nb, double* base) {
-  if (h0 == h1) return;
-  if (cpu_has_avx2_fma()) {
-    switch (nb) {
-      case 1: return packed_avx2<1>(histos, h0, h1, sa, coef, base);
-      case 2: return packed_avx2<2>(histos, h0, h1, sa, coef, base);
-      case 3: return packed_avx2<3>(histos, h0, h1, sa, coef, base);
-      case 4: return packed_avx2<4>(histos, h0, h1, sa, coef, base);
+void all_blocks_sse(const ModelData& d, const double* coef, double* base) {
+  for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+    const BlockEntries be = block_entries(d, b);
+    if (be.n == 0) continue;
+    double* out = base + d.blocks[b].bin_begin;
+    switch (d.blocks[b].nbins) {
+      case 1: packed_sse<1>(be, coef, out); break;
+      case 2: packed_sse<2>(be, coef, out); break;
+      case 3: packed_sse<3>(be, coef, out); break;
+      case 4: packed_sse<4>(be, coef, out); break;
+      default: break;
     }
-    return;
-  }
-  switch (nb) {
-    case 1: return packed_sse<1>(histos, h0, h1, sa, coef, base);
-    case 2: return packed_sse<2>(histos, h0, h1, sa, coef, base);
-    case 3: return packed_sse<3>(histos, h0, h1, sa, coef, base);
-    case 4: return packed_sse<4>(histos, h0, h1, sa, coef, base);
   }
 }
 
-void add_packed_code4p_grad(const HistoEntry* histos, std::uint32_t h0, std::uint32_t h1, const double* sa,
-                            const double* slope, const double* pw, std::uint32_t nb, double s, double* grad) {
-  if (h0 == h1) return;
+}  // namespace
+
+void add_packed_code4p(const ModelData& d, const double* coef, double* base) {
+  if (d.histos.empty()) return;
+  if (cpu_has_avx2_fma())
+    all_blocks_avx2(d, coef, base);
+  else
+    all_blocks_sse(d, coef, base);
+}
+
+void add_packed_code4p_grad(const ModelData& d, std::size_t b, const double* slope, const double* pw, double s,
+                            double* grad) {
+  const BlockEntries be = block_entries(d, b);
+  if (be.n == 0) return;
   if (cpu_has_avx2_fma()) {
-    switch (nb) {
-      case 1: return packed_grad_avx2<1>(histos, h0, h1, sa, slope, pw, s, grad);
-      case 2: return packed_grad_avx2<2>(histos, h0, h1, sa, slope, pw, s, grad);
-      case 3: return packed_grad_avx2<3>(histos, h0, h1, sa, slope, pw, s, grad);
-      case 4: return packed_grad_avx2<4>(histos, h0, h1, sa, slope, pw, s, grad);
+    switch (d.blocks[b].nbins) {
+      case 1: return packed_grad_avx2<1>(be, slope, pw, s, grad);
+      case 2: return packed_grad_avx2<2>(be, slope, pw, s, grad);
+      case 3: return packed_grad_avx2<3>(be, slope, pw, s, grad);
+      case 4: return packed_grad_avx2<4>(be, slope, pw, s, grad);
     }
     return;
   }
-  switch (nb) {
-    case 1: return packed_grad_sse<1>(histos, h0, h1, sa, slope, pw, s, grad);
-    case 2: return packed_grad_sse<2>(histos, h0, h1, sa, slope, pw, s, grad);
-    case 3: return packed_grad_sse<3>(histos, h0, h1, sa, slope, pw, s, grad);
-    case 4: return packed_grad_sse<4>(histos, h0, h1, sa, slope, pw, s, grad);
+  switch (d.blocks[b].nbins) {
+    case 1: return packed_grad_sse<1>(be, slope, pw, s, grad);
+    case 2: return packed_grad_sse<2>(be, slope, pw, s, grad);
+    case 3: return packed_grad_sse<3>(be, slope, pw, s, grad);
+    case 4: return packed_grad_sse<4>(be, slope, pw, s, grad);
   }
 }
 
