@@ -117,8 +117,10 @@ class Evaluator {
   std::vector<double> normal_aux_, normal_inv_sigma_;
   std::vector<double> block_scale_;  // per block: product of scalar factors
   std::vector<double> bin_factor_;   // per block-bin: product of per-bin factors
+  std::vector<std::uint32_t> bb_block_;  // per block-bin: its block
   std::vector<double> base_;         // per block-bin: nominal + additive deltas
   std::vector<double> normsys_val_, normsys_grad_;
+  std::vector<double> normsys_dlog_;  // fits' sweep: d log(factor) / d alpha per entry
   std::vector<double> histo_coef_;   // per parameter: code4p's (c_S, c_A), see ModelData::histo_SA
   std::vector<double> histo_slope_;  // per parameter: code4p's d delta / d alpha = S + slope A
   std::vector<double> rate_;         // per main bin

@@ -500,6 +500,11 @@ class Compiler {
       d.normsys_poly.assign(6 * n, 0.0);
       for (std::size_t e = 0; e < n; ++e)
         for (std::size_t k = 0; k < 6; ++k) d.normsys_poly[k * n + e] = d.normsys[e].c4.a[k];
+      d.normsys_logs.assign(2 * n, 0.0);
+      for (std::size_t e = 0; e < n; ++e) {
+        d.normsys_logs[e] = d.normsys[e].c4.log_up;
+        d.normsys_logs[n + e] = d.normsys[e].c4.log_down;
+      }
     }
     d.normsys_block_begin.assign(1, 0);
     d.direct_begin.assign(1, 0);

@@ -74,7 +74,7 @@ struct ModelData {
   // Parameters that act on channel c's rates: channel_pars[channel_par_begin[c] ...
   // channel_par_begin[c+1]), sorted (the non-zero columns of its Jacobian rows).
   std::vector<std::uint32_t> channel_par_begin, channel_pars;
-  std::vector<double> nominal;          // per block-bin
+  std::vector<double> nominal;          // per block-bin (block b's bins consecutive, blocks in order)
   std::vector<std::uint32_t> bb_main;   // block-bin -> main bin
 
   // scalar factors, grouped by block: entries [scalar_begin[b], scalar_begin[b+1])
@@ -93,6 +93,9 @@ struct ModelData {
   // code4 only: coefficient k of entry e at normsys_poly[k * normsys.size() + e]
   // (structure-of-arrays copy of NormSysEntry::c4.a for the sweep).
   std::vector<double> normsys_poly;
+  // code4 only: the exponential branch's logs, log_up at normsys_logs[e] and log_down at
+  // normsys_logs[normsys.size() + e] (structure-of-arrays, for the same sweep).
+  std::vector<double> normsys_logs;
 
   // per-bin factors (shapesys, staterror, shapefactor), grouped by block-bin
   std::vector<std::uint32_t> binfactor_begin;

@@ -39,11 +39,15 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   const auto& d = model.data();
   block_scale_.assign(d.blocks.size(), 1.0);
   bin_factor_.assign(d.nominal.size(), 1.0);
+  bb_block_.assign(d.nominal.size(), 0);
+  for (std::size_t b = 0; b < d.blocks.size(); ++b)
+    for (std::uint32_t j = 0; j < d.blocks[b].nbins; ++j) bb_block_[d.blocks[b].bin_begin + j] = static_cast<std::uint32_t>(b);
   for (std::size_t i = 0; i < d.nominal.size(); ++i)
     if (d.binfactor_begin[i + 1] - d.binfactor_begin[i] > 1) single_binfactor_ = false;
   base_.assign(d.nominal.size(), 0.0);
   normsys_val_.assign(d.normsys.size(), 1.0);
   normsys_grad_.assign(d.normsys.size(), 0.0);
+  normsys_dlog_.assign(d.normsys.size(), 0.0);
   histo_coef_.assign(2 * d.npars, 0.0);
   histo_slope_.assign(d.npars, 0.0);
   rate_.assign(d.nmain, 0.0);
@@ -177,7 +181,8 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   // each block's product from those values.
   const bool swept = sweeps_normsys_;
   if (swept) {
-    if (!d.normsys.empty()) detail::code4_normsys_sweep(d, x.data(), nval, grads ? ngrad : nullptr);
+    if (!d.normsys.empty())
+      detail::code4_normsys_sweep(d, x.data(), nval, grads ? ngrad : nullptr, grads ? normsys_dlog_.data() : nullptr);
     detail::block_products(d, x.data(), nval, block_scale_.data());
   }
   auto scalar_value = [&](std::uint32_t k) {
@@ -207,9 +212,7 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   std::copy(d.nominal.begin(), d.nominal.end(), base_.begin());
   const std::uint32_t* bf_begin = d.binfactor_begin.data();
   const std::uint32_t* bf_par = d.binfactor_par.data();
-  if (single_binfactor_) {
-    for (std::size_t i = 0; i < nbb; ++i) bin_factor_[i] = bf_begin[i + 1] > bf_begin[i] ? x[bf_par[bf_begin[i]]] : 1.0;
-  } else {
+  if (!single_binfactor_) {  // else the rates' pass below copies the single factors
     for (std::size_t i = 0; i < nbb; ++i) {
       double p = 1.0;
       for (std::uint32_t k = bf_begin[i]; k < bf_begin[i + 1]; ++k) p *= x[bf_par[k]];
@@ -270,13 +273,18 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
     }
   }
   std::fill(rate_.begin(), rate_.end(), 0.0);
-  for (std::size_t b = 0; b < nblocks; ++b) {
-    const auto& blk = d.blocks[b];
-    const double s = block_scale_[b];
-    for (std::uint32_t j = 0; j < blk.nbins; ++j) {
-      const std::size_t i = blk.bin_begin + j;
-      rate_[d.bb_main[i]] += base_[i] * s * bin_factor_[i];
+  // One flat pass over the block-bins (blocks store their bins consecutively, in block
+  // order), rather than a loop per block: published blocks have 1-3 bins.
+  const std::uint32_t* bb_main = d.bb_main.data();
+  const std::uint32_t* bb_block = bb_block_.data();
+  if (single_binfactor_) {
+    for (std::size_t i = 0; i < nbb; ++i) {
+      const double bf = bf_begin[i + 1] > bf_begin[i] ? x[bf_par[bf_begin[i]]] : 1.0;
+      bin_factor_[i] = bf;
+      rate_[bb_main[i]] += base_[i] * block_scale_[bb_block[i]] * bf;
     }
+  } else {
+    for (std::size_t i = 0; i < nbb; ++i) rate_[bb_main[i]] += base_[i] * block_scale_[bb_block[i]] * bin_factor_[i];
   }
 }
 
@@ -368,9 +376,11 @@ void Evaluator::scalar_partials(std::span<const double> x, std::uint32_t k0, std
   const double* ngrad = normsys_grad_.data();
   if (sweeps_normsys_ && s != 0 && std::isfinite(s)) {
     // In the fits' arithmetic, a non-zero scale has no zero factor, so the product of
-    // the others is s / f_k: one division per factor instead of the two passes below.
+    // the others is s / f_k, and its product with f_k' is s times the factor's log
+    // derivative, which the sweep computed: no second pass.
+    const double* dlog = normsys_dlog_.data();
     for (std::size_t k = 0; k < K; ++k)
-      partial_[k] = sc[k].normsys == detail::kNoEntry ? s / x[sc[k].par] : ngrad[sc[k].normsys] * (s / nval[sc[k].normsys]);
+      partial_[k] = sc[k].normsys == detail::kNoEntry ? s / x[sc[k].par] : s * dlog[sc[k].normsys];
     return;
   }
   double* pre = prefix_.data();
@@ -407,8 +417,19 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
         const std::size_t i = blk.bin_begin + j;
         q += base_[i] * bin_factor_[i] * w_[d.bb_main[i]];
       }
-      scalar_partials(x, k0, k1, s);
-      for (std::uint32_t k = k0; k < k1; ++k) grad[d.scalars[k].par] += partial_[k - k0] * q;
+      if (sweeps_normsys_ && s != 0 && std::isfinite(s)) {
+        // The fits' arithmetic: d s / d alpha = s dlog for each normsys factor and
+        // s / x for a direct one (see scalar_partials), straight from the tables.
+        const double sq = s * q;
+        const double* dlog = normsys_dlog_.data();
+        const std::uint32_t* npar = d.normsys_par.data();
+        for (std::uint32_t e = d.normsys_block_begin[b]; e < d.normsys_block_begin[b + 1]; ++e)
+          grad[npar[e]] += sq * dlog[e];
+        for (std::uint32_t k = d.direct_begin[b]; k < d.direct_begin[b + 1]; ++k) grad[d.direct_par[k]] += sq / x[d.direct_par[k]];
+      } else {
+        scalar_partials(x, k0, k1, s);
+        for (std::uint32_t k = k0; k < k1; ++k) grad[d.scalars[k].par] += partial_[k - k0] * q;
+      }
     }
     // Per-bin factors.
     for (std::uint32_t j = 0; j < blk.nbins; ++j) {
@@ -541,10 +562,16 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
   if (!std::equal(x.begin(), x.end(), forward_x_.begin(), forward_x_.end())) {
     forward(x, true);
   } else if (!forward_grads_) {
-    // The line search's sweep skipped the normsys derivatives: add just those.
-    for (const auto& f : d.scalars)
-      if (f.normsys != detail::kNoEntry)
-        normsys_grad_[f.normsys] = detail::normsys_factor(d.normsys_code, x[f.par], d.normsys[f.normsys]).grad;
+    // The line search's sweep skipped the normsys derivatives: add just those (the
+    // fits' sweep recomputes the same values along with them).
+    if (sweeps_normsys_) {
+      if (!d.normsys.empty())
+        detail::code4_normsys_sweep(d, x.data(), normsys_val_.data(), normsys_grad_.data(), normsys_dlog_.data());
+    } else {
+      for (const auto& f : d.scalars)
+        if (f.normsys != detail::kNoEntry)
+          normsys_grad_[f.normsys] = detail::normsys_factor(d.normsys_code, x[f.par], d.normsys[f.normsys]).grad;
+    }
     if (d.histosys_code == InterpCode::code4p) histo_slopes(x);
     forward_grads_ = true;
   }

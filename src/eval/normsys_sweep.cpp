@@ -12,12 +12,18 @@
 // 32-byte vector by value depends on AVX (-Wpsabi) concerns only external calls.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
+// libmvec's four-lane exp (vector function ABI name; AVX2).
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+extern "C" __m256d _ZGVdN4v_exp(__m256d);
+#pragma GCC pop_options
+
 namespace hfx::detail {
 
 namespace {
 
-// Four doubles (GCC/Clang vector extension): one AVX register in the AVX2 clone, two
-// SSE2 registers in the baseline one; lane-wise IEEE arithmetic either way.
+// Four doubles (GCC/Clang vector extension) for the baseline (SSE2) variants: two SSE2
+// registers; lane-wise IEEE arithmetic.
 using Lanes = double __attribute__((vector_size(32)));
 static_assert(kNormsysLanes == 4);
 
@@ -31,19 +37,22 @@ inline void store(double* p, Lanes v) { std::memcpy(p, &v, sizeof v); }
 // Entries e..e+3 with some |alpha| >= 1: those get the exponential branch, up^alpha or
 // down^-alpha. Out of line, so the common all-inside path keeps its registers.
 __attribute__((noinline)) void outside_lanes(const ModelData& d, const double* alpha, std::size_t e, double* value,
-                                             double* grad) {
+                                             double* grad, double* dlog) {
   for (std::size_t l = 0; l < 4; ++l) {
     if (std::fabs(alpha[l]) < 1) continue;
     const auto& c = d.normsys[e + l].c4;
     const double log_base = alpha[l] >= 1 ? c.log_up : -c.log_down;
     const double v = std::exp(alpha[l] * log_base);
     value[e + l] = v;
-    if (grad != nullptr) grad[e + l] = v * log_base;
+    if (grad != nullptr) {
+      grad[e + l] = v * log_base;
+      dlog[e + l] = log_base;
+    }
   }
 }
 
 // Baseline (SSE2): the polynomial from powers of alpha in three independent pairs.
-void sweep_baseline(const ModelData& d, const double* x, double* value, double* grad) {
+void sweep_baseline(const ModelData& d, const double* x, double* value, double* grad, double* dlog) {
   const std::size_t n = d.normsys.size();  // a multiple of 4
   const std::uint32_t* par = d.normsys_par.data();
   const double* a1 = d.normsys_poly.data();
@@ -63,11 +72,12 @@ void sweep_baseline(const ModelData& d, const double* x, double* value, double* 
       const Lanes g = (load(a1 + e) + load(a2 + e) * (2.0 * p1)) + (load(a3 + e) * (3.0 * p2) + load(a4 + e) * (4.0 * p3)) +
                       (load(a5 + e) * (5.0 * p4) + load(a6 + e) * (6.0 * p5));
       store(grad + e, g);
+      store(dlog + e, g / v);
     }
     // Not short-circuited: one well-predicted branch per four entries.
     const bool inside = (std::fabs(alpha[0]) < 1) & (std::fabs(alpha[1]) < 1) & (std::fabs(alpha[2]) < 1) &
                         (std::fabs(alpha[3]) < 1);
-    if (!inside) outside_lanes(d, alpha, e, value, grad);
+    if (!inside) outside_lanes(d, alpha, e, value, grad, dlog);
   }
 }
 
@@ -75,10 +85,12 @@ void sweep_baseline(const ModelData& d, const double* x, double* value, double* 
 // derivative, which the same recurrence yields: d <- d alpha + p before p <- p alpha +
 // a_k). Each group of four is a dependent chain, but the groups are independent, so the
 // out-of-order core overlaps them; fewer instructions than the powers form, which needs
-// eleven multiplies and six adds.
+// eleven multiplies and six adds. Lanes with |alpha| >= 1 take exp(alpha log base) from
+// libmvec's four-lane exp, blended in: fits meet many such lanes (pulled nuisance
+// parameters), and four scalar exp calls cost several times the polynomial.
 template <bool kGrad>
-__attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const double* x, double* value,
-                                                    double* grad) {
+__attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const double* x, double* value, double* grad,
+                                                    double* dlog) {
   const std::size_t n = d.normsys.size();  // a multiple of 4
   const std::uint32_t* par = d.normsys_par.data();
   const double* a1 = d.normsys_poly.data();
@@ -87,6 +99,8 @@ __attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const do
   const double* a4 = a3 + n;
   const double* a5 = a4 + n;
   const double* a6 = a5 + n;
+  const double* log_up = d.normsys_logs.data();
+  const double* log_down = log_up + n;
   const __m256d one = _mm256_set1_pd(1.0);
   const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFLL));
   for (std::size_t e = 0; e < n; e += 4) {
@@ -102,32 +116,44 @@ __attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const do
     p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(a2 + e));
     if constexpr (kGrad) g = _mm256_fmadd_pd(g, a, p);
     p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(a1 + e));
-    if constexpr (kGrad) {
-      g = _mm256_fmadd_pd(g, a, p);
-      _mm256_storeu_pd(grad + e, g);
-    }
-    _mm256_storeu_pd(value + e, _mm256_fmadd_pd(p, a, one));
+    if constexpr (kGrad) g = _mm256_fmadd_pd(g, a, p);
+    __m256d v = _mm256_fmadd_pd(p, a, one);
+    __m256d dl;
+    if constexpr (kGrad) dl = _mm256_div_pd(g, v);
     const __m256d inside = _mm256_cmp_pd(_mm256_and_pd(a, abs_mask), one, _CMP_LT_OQ);
     if (_mm256_movemask_pd(inside) != 0xF) {
-      double alpha[4];
-      _mm256_storeu_pd(alpha, a);
-      outside_lanes(d, alpha, e, value, grad);
+      // up^alpha above +1, down^-alpha below -1 (and NaN alpha: a NaN either way).
+      const __m256d above = _mm256_cmp_pd(a, one, _CMP_GE_OQ);
+      const __m256d log_base = _mm256_blendv_pd(_mm256_sub_pd(_mm256_setzero_pd(), _mm256_loadu_pd(log_down + e)),
+                                                _mm256_loadu_pd(log_up + e), above);
+      const __m256d ex = _ZGVdN4v_exp(_mm256_mul_pd(a, log_base));
+      v = _mm256_blendv_pd(ex, v, inside);
+      if constexpr (kGrad) {
+        g = _mm256_blendv_pd(_mm256_mul_pd(ex, log_base), g, inside);
+        dl = _mm256_blendv_pd(log_base, dl, inside);
+      }
+    }
+    _mm256_storeu_pd(value + e, v);
+    if constexpr (kGrad) {
+      _mm256_storeu_pd(grad + e, g);
+      _mm256_storeu_pd(dlog + e, dl);
     }
   }
 }
 
 }  // namespace
 
-void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad) {
-  if (!cpu_has_avx2_fma()) return sweep_baseline(d, x, value, grad);
+void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad, double* dlog) {
+  if (!cpu_has_avx2_fma()) return sweep_baseline(d, x, value, grad, dlog);
   if (grad != nullptr)
-    sweep_avx2<true>(d, x, value, grad);
+    sweep_avx2<true>(d, x, value, grad, dlog);
   else
-    sweep_avx2<false>(d, x, value, grad);
+    sweep_avx2<false>(d, x, value, nullptr, nullptr);
 }
 
-__attribute__((target_clones("avx2", "default")))
-void block_products(const ModelData& d, const double* x, const double* value, double* scale) {
+namespace {
+
+void products_baseline(const ModelData& d, const double* x, const double* value, double* scale) {
   const std::size_t nblocks = d.blocks.size();
   const std::uint32_t* nb = d.normsys_block_begin.data();
   const std::uint32_t* db = d.direct_begin.data();
@@ -141,6 +167,48 @@ void block_products(const ModelData& d, const double* x, const double* value, do
     for (std::uint32_t k = db[b]; k < db[b + 1]; ++k) s *= x[dp[k]];
     scale[b] = s;
   }
+}
+
+// AVX2: two four-lane partial products per block (published blocks carry tens of
+// normsys factors), pointer walks with the block's end hoisted.
+__attribute__((target("avx2,fma"))) void products_avx2(const ModelData& d, const double* x, const double* value,
+                                                       double* scale) {
+  const std::size_t nblocks = d.blocks.size();
+  const std::uint32_t* nb = d.normsys_block_begin.data();
+  const std::uint32_t* db = d.direct_begin.data();
+  const std::uint32_t* dp = d.direct_par.data();
+  const __m256d one = _mm256_set1_pd(1.0);
+  for (std::size_t b = 0; b < nblocks; ++b) {
+    const double* v = value + nb[b];
+    const double* const end = value + nb[b + 1];
+    double s = 1.0;
+    if (end - v >= 4) {  // blocks with a few factors skip the lanes
+      __m256d p0 = _mm256_loadu_pd(v), p1 = one;
+      for (v += 4; end - v >= 8; v += 8) {
+        p0 = _mm256_mul_pd(p0, _mm256_loadu_pd(v));
+        p1 = _mm256_mul_pd(p1, _mm256_loadu_pd(v + 4));
+      }
+      if (end - v >= 4) {
+        p0 = _mm256_mul_pd(p0, _mm256_loadu_pd(v));
+        v += 4;
+      }
+      p0 = _mm256_mul_pd(p0, p1);
+      const __m128d h = _mm_mul_pd(_mm256_castpd256_pd128(p0), _mm256_extractf128_pd(p0, 1));
+      s = _mm_cvtsd_f64(_mm_mul_sd(h, _mm_unpackhi_pd(h, h)));
+    }
+    for (; v != end; ++v) s *= *v;
+    for (std::uint32_t k = db[b], k1 = db[b + 1]; k < k1; ++k) s *= x[dp[k]];
+    scale[b] = s;
+  }
+}
+
+}  // namespace
+
+void block_products(const ModelData& d, const double* x, const double* value, double* scale) {
+  if (cpu_has_avx2_fma())
+    products_avx2(d, x, value, scale);
+  else
+    products_baseline(d, x, value, scale);
 }
 
 }  // namespace hfx::detail

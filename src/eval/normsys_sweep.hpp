@@ -7,14 +7,16 @@
 
 namespace hfx::detail {
 
-// value[e] = the code4 factor of normsys entry e at x (and grad[e] = its derivative when
-// grad is not null) for every entry, padding included. Four entries at a time: their
-// parameters' values gathered, the polynomial 1 + sum_k a_k alpha^k summed from powers
-// of alpha in three independent pairs (no dependent Horner chain); entries outside
-// |alpha| < 1 then get exp(alpha log up) or exp(-alpha log down). The values agree with
-// code4_factor() to rounding (ulps), not bit for bit: the pyhf arithmetic keeps
-// code4_factor(). Requires d.normsys_code == code4; allocation-free.
-void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad);
+// value[e] = the code4 factor of normsys entry e at x for every entry, padding included;
+// when grad is not null also grad[e] = its derivative and dlog[e] = grad[e] / value[e]
+// (the derivative of its log, which the reverse sweeps multiply by a block's scale: for
+// the exponential branch exactly log up or -log down). Four entries at a time: their
+// parameters' values gathered, the polynomial 1 + sum_k a_k alpha^k evaluated for all
+// four, and lanes outside |alpha| < 1 given exp(alpha log up) or exp(-alpha log down)
+// instead. The values agree with code4_factor() to rounding (ulps), not bit for bit:
+// the pyhf arithmetic keeps code4_factor(). Requires d.normsys_code == code4;
+// allocation-free.
+void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad, double* dlog);
 
 // scale[b] = product of block b's factors: its direct parameters' values x[p] times its
 // normsys values value[e] (see ModelData::normsys_block_begin), the latter multiplied in

@@ -35,11 +35,19 @@ void apply_sse(const double* x, double* out, std::size_t n) {
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 using Fn4 = __m256d (*)(__m256d);
-template <Fn4 f4, double (*scalar)(double)>
-__attribute__((target("avx2,fma"))) void apply_avx2(const double* x, double* out, std::size_t n) {
+// The last 1-3 values go through the vector function too, with the unused lanes filled
+// by `fill` (a value inside the function's domain: a lane with a special input would
+// send libmvec to its slow per-lane path): a model's few main bins or constraints would
+// otherwise be mostly scalar libm calls.
+template <Fn4 f4>
+__attribute__((target("avx2,fma"))) void apply_avx2(const double* x, double* out, std::size_t n, double fill) {
   std::size_t i = 0;
   for (; i + 4 <= n; i += 4) _mm256_storeu_pd(out + i, f4(_mm256_loadu_pd(x + i)));
-  for (; i < n; ++i) out[i] = scalar(x[i]);
+  if (i == n) return;
+  double in[4] = {fill, fill, fill, fill}, res[4];
+  for (std::size_t l = 0; i + l < n; ++l) in[l] = x[i + l];
+  _mm256_storeu_pd(res, f4(_mm256_loadu_pd(in)));
+  for (std::size_t l = 0; i + l < n; ++l) out[i + l] = res[l];
 }
 #pragma GCC pop_options
 
@@ -49,12 +57,12 @@ double scalar_log1p(double v) { return std::log1p(v); }
 }  // namespace
 
 void log_array(const double* x, double* out, std::size_t n) {
-  if (cpu_has_avx2_fma()) apply_avx2<_ZGVdN4v_log, scalar_log>(x, out, n);
+  if (cpu_has_avx2_fma()) apply_avx2<_ZGVdN4v_log>(x, out, n, 1.0);
   else apply_sse<_ZGVbN2v_log, scalar_log>(x, out, n);
 }
 
 void log1p_array(const double* x, double* out, std::size_t n) {
-  if (cpu_has_avx2_fma()) apply_avx2<_ZGVdN4v_log1p, scalar_log1p>(x, out, n);
+  if (cpu_has_avx2_fma()) apply_avx2<_ZGVdN4v_log1p>(x, out, n, 0.0);
   else apply_sse<_ZGVbN2v_log1p, scalar_log1p>(x, out, n);
 }
 
