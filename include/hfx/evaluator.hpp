@@ -97,6 +97,8 @@ class Evaluator {
   double main_from_rates() const;
   void add_constraint_gradient(std::span<const double> pars, std::span<double> grad) const;
   void scalar_partials(std::span<const double> pars, std::uint32_t k0, std::uint32_t k1, double scale);
+  template <int NB>
+  void add_histo_jacobian(std::uint32_t h0, std::uint32_t h1, double* jac, std::uint32_t nb = NB) const;
 
   const Model* model_;
   std::vector<double> data_;

@@ -1,12 +1,18 @@
 // Which vector instructions this CPU runs, asked once (internal). The Evaluator's
 // vectorised kernels pick their AVX2+FMA variant when it is present and a baseline
-// (SSE2) variant otherwise, so one binary runs on every x86-64 machine.
+// (SSE2) variant otherwise, so one binary runs on every x86-64 machine. Setting the
+// environment variable HFX_NO_AVX2 (to anything) forces the baseline variants: the test
+// suite runs its kernel checks once that way, so both variants are tested on an AVX2
+// machine.
 #pragma once
+
+#include <cstdlib>
 
 namespace hfx::detail {
 
 inline bool cpu_has_avx2_fma() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool has =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && std::getenv("HFX_NO_AVX2") == nullptr;
   return has;
 }
 

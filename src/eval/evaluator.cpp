@@ -431,10 +431,15 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
         for (std::uint32_t k = k0; k < k1; ++k) grad[d.scalars[k].par] += partial_[k - k0] * q;
       }
     }
-    // Per-bin factors.
-    for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+    // Per-bin factors: a lone factor's derivative is base * s * w itself.
+    const std::uint32_t* bf_begin = d.binfactor_begin.data();
+    for (std::uint32_t j = 0; j < blk.nbins && single_binfactor_; ++j) {
       const std::size_t i = blk.bin_begin + j;
-      const std::uint32_t p0 = d.binfactor_begin[i], p1 = d.binfactor_begin[i + 1];
+      if (bf_begin[i + 1] > bf_begin[i]) grad[d.binfactor_par[bf_begin[i]]] += base_[i] * s * w_[d.bb_main[i]];
+    }
+    for (std::uint32_t j = 0; j < blk.nbins && !single_binfactor_; ++j) {
+      const std::size_t i = blk.bin_begin + j;
+      const std::uint32_t p0 = bf_begin[i], p1 = bf_begin[i + 1];
       if (p1 == p0) continue;
       const double common = base_[i] * s * w_[d.bb_main[i]];
       for (std::uint32_t k = p0; k < p1; ++k) {
@@ -554,6 +559,21 @@ void Evaluator::add_constraint_gradient(std::span<const double> x, std::span<dou
   }
 }
 
+// The code4p histosys entries [h0, h1) of one block added to its channel's Jacobian J:
+// column histo_col_[h], row jrow_[j] for bin j, d rate / d alpha = (S + slope A) * pw_[j].
+// NB > 0 fixes the bin count at compile time (NB = 0: nb bins).
+template <int NB>
+void Evaluator::add_histo_jacobian(std::uint32_t h0, std::uint32_t h1, double* J, std::uint32_t nb) const {
+  const auto& d = model_->data();
+  const std::uint32_t n = NB > 0 ? NB : nb;
+  const double* sa = d.histo_SA.data() + 2 * static_cast<std::size_t>(d.histos[h0].data);
+  for (std::uint32_t h = h0; h < h1; ++h, sa += 2 * n) {
+    const double slope = histo_slope_[d.histos[h].par];
+    double* Jc = J + histo_col_[h];
+    for (std::uint32_t j = 0; j < n; ++j) Jc[jrow_[j]] += (slope * sa[2 * j + 1] + sa[2 * j]) * pw_[j];
+  }
+}
+
 std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, std::vector<double>& jac,
                                                     std::span<double> grad) {
   const auto& d = model_->data();
@@ -616,12 +636,12 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
           jrow_[j] = (d.bb_main[i] - g0) * m;
           pw_[j] = s * bin_factor_[i];
         }
-        for (std::uint32_t h = h0; h < h1; ++h) {
-          const auto& e = d.histos[h];
-          const double slope = histo_slope_[e.par];
-          const double* sa = d.histo_SA.data() + 2 * static_cast<std::size_t>(e.data);
-          double* Jc = J + histo_col_[h];
-          for (std::uint32_t j = 0; j < blk.nbins; ++j) Jc[jrow_[j]] += (slope * sa[2 * j + 1] + sa[2 * j]) * pw_[j];
+        switch (blk.nbins) {  // the published blocks' bin counts unrolled
+          case 1: add_histo_jacobian<1>(h0, h1, J); break;
+          case 2: add_histo_jacobian<2>(h0, h1, J); break;
+          case 3: add_histo_jacobian<3>(h0, h1, J); break;
+          case 4: add_histo_jacobian<4>(h0, h1, J); break;
+          default: add_histo_jacobian<0>(h0, h1, J, blk.nbins); break;
         }
         continue;
       }

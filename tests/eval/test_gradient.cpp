@@ -81,12 +81,19 @@ void check_fit_rates(const Model& m, const std::vector<double>& x, const std::st
 }
 
 // channel_jacobian (one sweep, used by the Newton fits) against jacobian (one reverse
-// sweep per bin, whose rows are the gradient code checked above).
-void check_channel_jacobian(const Model& m, const std::vector<double>& x, const std::string& what) {
-  Evaluator ev(m);
+// sweep per bin, whose rows are the gradient code checked above), in both arithmetics.
+// With after_nll, the Jacobian follows an NLL at the same point (a line search's last
+// trial), whose sweep skipped the derivatives that channel_jacobian then adds.
+void check_channel_jacobian(const Model& m, const std::vector<double>& x, const std::string& what,
+                            Evaluator::Arithmetic arithmetic = Evaluator::Arithmetic::pyhf, bool after_nll = false) {
+  Evaluator ev(m, arithmetic);
   const std::size_t n = m.npars(), nmain = m.nmaindata();
   std::vector<double> full(nmain * n), blocks;
   ev.jacobian(x, full);
+  if (after_nll) {
+    ev.set_data(m.expected_data(x));
+    (void)ev.nll(x);
+  }
   const auto rates = ev.channel_jacobian(x, blocks);
   const auto& d = m.data();
   const auto expected = m.expected_actualdata(x);
@@ -122,6 +129,10 @@ TEST_P(GradientCase, AnalyticGradientMatchesFiniteDifferences) {
       check_gradient(m, data, x, "random point " + std::to_string(k) + ", fit arithmetic",
                      Evaluator::Arithmetic::stable);
       check_channel_jacobian(m, x, "random point " + std::to_string(k));
+      check_channel_jacobian(m, x, "random point " + std::to_string(k) + ", fit arithmetic",
+                             Evaluator::Arithmetic::stable);
+      check_channel_jacobian(m, x, "random point " + std::to_string(k) + ", fit arithmetic, after an NLL",
+                             Evaluator::Arithmetic::stable, true);
       check_fit_rates(m, x, "random point " + std::to_string(k));
     }
     // Beyond the interpolation's polynomial region: every normal-constrained parameter
@@ -133,6 +144,8 @@ TEST_P(GradientCase, AnalyticGradientMatchesFiniteDifferences) {
       if (p.constraint == ConstraintType::normal && p.type != ModifierType::staterror && p.type != ModifierType::lumi)
         for (std::size_t i = 0; i < p.size; ++i) far[p.offset + i] = (nfar++ % 2 ? -1.7 : 1.7);
     check_channel_jacobian(m, far, "far point");
+    check_channel_jacobian(m, far, "far point, fit arithmetic", Evaluator::Arithmetic::stable);
+    check_channel_jacobian(m, far, "far point, fit arithmetic, after an NLL", Evaluator::Arithmetic::stable, true);
     check_fit_rates(m, far, "far point");
     // The gradient there (outside +-1 the interpolations are smooth), in both arithmetics,
     // where the rates stay positive.
