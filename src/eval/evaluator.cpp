@@ -161,10 +161,7 @@ void Evaluator::accumulate_code4p(std::span<const double> x, std::uint32_t h0, s
 void Evaluator::histo_slopes(std::span<const double> x) {
   // d delta / d alpha = S + slope A: code4p's dpoly inside, +-8 outside (S +- 8A is the
   // up / down difference there).
-  for (const std::uint32_t p : model_->data().histo_pars) {
-    const double alpha = x[p];
-    histo_slope_[p] = alpha > 1 ? 8.0 : alpha < -1 ? -8.0 : detail::code4p_dpoly(alpha);
-  }
+  detail::histo_coefficients(model_->data(), x.data(), nullptr, histo_slope_.data());
 }
 
 void Evaluator::forward(std::span<const double> x, bool grads) {
@@ -220,16 +217,11 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
     }
   }
   const bool fast4p = d.histosys_code == InterpCode::code4p;
-  if (grads && fast4p) histo_slopes(x);
   const bool packed = fast4p && arithmetic_ == Arithmetic::stable && !d.histos.empty();
-  if (packed) {
-    double* coef = histo_coef_.data();
-    for (const std::uint32_t p : d.histo_pars) {
-      const double alpha = x[p];
-      coef[2 * p] = alpha;
-      coef[2 * p + 1] = alpha > 1 ? 8.0 * alpha : alpha < -1 ? -8.0 * alpha : detail::code4p_poly(alpha);
-    }
-  }
+  // The packed kernel's coefficients and, for a gradient, the slopes: one pass.
+  if (packed || (grads && fast4p))
+    detail::histo_coefficients(d, x.data(), packed ? histo_coef_.data() : nullptr,
+                               grads && fast4p ? histo_slope_.data() : nullptr);
   if (packed) detail::add_packed_code4p(d, histo_coef_.data(), base_.data());
   for (std::size_t b = 0; b < nblocks; ++b) {
     const auto& blk = d.blocks[b];

@@ -1,6 +1,7 @@
 #include "packed_code4p.hpp"
 
 #include "cpu_features.hpp"
+#include "kernels.hpp"
 
 #include <immintrin.h>
 
@@ -173,7 +174,68 @@ void all_blocks_sse(const ModelData& d, const double* coef, double* base) {
   }
 }
 
+// Without "fma": no contraction of the multiplies and adds below, whose order is
+// code4p_poly's and code4p_dpoly's.
+__attribute__((target("avx2"))) void coefficients_avx2(const ModelData& d, const double* x, double* coef,
+                                                       double* slope) {
+  const std::uint32_t* par = d.histo_pars.data();
+  const std::size_t n = d.histo_pars.size();
+  const __m256d one = _mm256_set1_pd(1.0), minus_one = _mm256_set1_pd(-1.0), eight = _mm256_set1_pd(8.0);
+  const __m256d c3 = _mm256_set1_pd(3.0), c10 = _mm256_set1_pd(10.0), c15 = _mm256_set1_pd(15.0);
+  const __m256d c18 = _mm256_set1_pd(18.0), c40 = _mm256_set1_pd(40.0), c30 = _mm256_set1_pd(30.0);
+  std::size_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const __m256d a = _mm256_setr_pd(x[par[k]], x[par[k + 1]], x[par[k + 2]], x[par[k + 3]]);
+    const __m256d a2 = _mm256_mul_pd(a, a);
+    const __m256d above = _mm256_cmp_pd(a, one, _CMP_GT_OQ), below = _mm256_cmp_pd(a, minus_one, _CMP_LT_OQ);
+    const __m256d outside = _mm256_or_pd(above, below);
+    // +-8 by the side: 8 above, -8 below.
+    const __m256d side = _mm256_blendv_pd(eight, _mm256_sub_pd(_mm256_setzero_pd(), eight), below);
+    alignas(32) double ca[4], sl[4], av[4];
+    if (coef != nullptr) {
+      const __m256d poly = _mm256_mul_pd(a2, _mm256_add_pd(_mm256_mul_pd(a2, _mm256_sub_pd(_mm256_mul_pd(a2, c3), c10)), c15));
+      _mm256_store_pd(ca, _mm256_blendv_pd(poly, _mm256_mul_pd(side, a), outside));
+      _mm256_store_pd(av, a);
+      for (int l = 0; l < 4; ++l) {
+        coef[2 * par[k + l]] = av[l];
+        coef[2 * par[k + l] + 1] = ca[l];
+      }
+    }
+    if (slope != nullptr) {
+      const __m256d dpoly = _mm256_mul_pd(a, _mm256_add_pd(_mm256_mul_pd(a2, _mm256_sub_pd(_mm256_mul_pd(a2, c18), c40)), c30));
+      _mm256_store_pd(sl, _mm256_blendv_pd(dpoly, side, outside));
+      for (int l = 0; l < 4; ++l) slope[par[k + l]] = sl[l];
+    }
+  }
+  for (; k < n; ++k) {
+    const double alpha = x[par[k]];
+    if (coef != nullptr) {
+      coef[2 * par[k]] = alpha;
+      coef[2 * par[k] + 1] = alpha > 1 ? 8.0 * alpha : alpha < -1 ? -8.0 * alpha : code4p_poly(alpha);
+    }
+    if (slope != nullptr) slope[par[k]] = alpha > 1 ? 8.0 : alpha < -1 ? -8.0 : code4p_dpoly(alpha);
+  }
+}
+
+void coefficients_scalar(const ModelData& d, const double* x, double* coef, double* slope) {
+  for (const std::uint32_t p : d.histo_pars) {
+    const double alpha = x[p];
+    if (coef != nullptr) {
+      coef[2 * p] = alpha;
+      coef[2 * p + 1] = alpha > 1 ? 8.0 * alpha : alpha < -1 ? -8.0 * alpha : code4p_poly(alpha);
+    }
+    if (slope != nullptr) slope[p] = alpha > 1 ? 8.0 : alpha < -1 ? -8.0 : code4p_dpoly(alpha);
+  }
+}
+
 }  // namespace
+
+void histo_coefficients(const ModelData& d, const double* x, double* coef, double* slope) {
+  if (cpu_has_avx2_fma())
+    coefficients_avx2(d, x, coef, slope);
+  else
+    coefficients_scalar(d, x, coef, slope);
+}
 
 void add_packed_code4p(const ModelData& d, const double* coef, double* base) {
   if (d.histos.empty()) return;

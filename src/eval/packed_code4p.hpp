@@ -20,6 +20,14 @@ namespace hfx::detail {
 // by ulps, from the baseline variant's); allocation-free.
 void add_packed_code4p(const ModelData& d, const double* coef, double* base);
 
+// For every histosys parameter p (d.histo_pars): when coef is not null, coef[2 p] =
+// alpha and coef[2 p + 1] = code4p's c_A (poly(alpha) inside |alpha| <= 1, +-8 alpha
+// outside); when slope is not null, slope[p] = d c_A / d alpha (dpoly inside, +-8
+// outside), alpha = x[p]. Four parameters at a time with AVX2, in the scalar form's
+// operation order without fused multiply-adds, so the values are bit for bit those of
+// code4p_poly and code4p_dpoly (the pyhf arithmetic's gradient uses the slopes too).
+void histo_coefficients(const ModelData& d, const double* x, double* coef, double* slope);
+
 // The reverse sweep of block b's entries (1 <= nbins <= 4): grad[p] += s * sum_j (S_hj +
 // slope[p] A_hj) pw[j] for each entry h (p = histos[h].par), with pw[j] = d nll / d(block-
 // bin j's delta) / s. Same dispatch and rounding remarks as above.
