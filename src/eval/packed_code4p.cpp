@@ -231,7 +231,7 @@ void coefficients_scalar(const ModelData& d, const double* x, double* coef, doub
 }  // namespace
 
 void histo_coefficients(const ModelData& d, const double* x, double* coef, double* slope) {
-  if (cpu_has_avx2_fma())
+  if (d.histo_pars.size() >= 4 && cpu_has_avx2_fma())
     coefficients_avx2(d, x, coef, slope);
   else
     coefficients_scalar(d, x, coef, slope);
