@@ -174,6 +174,16 @@ void all_blocks_sse(const ModelData& d, const double* coef, double* base) {
   }
 }
 
+// One parameter's coefficients (the pair in one 16-byte store, see below) and slope.
+inline void coefficients_one(std::uint32_t p, const double* x, double* coef, double* slope) {
+  const double alpha = x[p];
+  if (coef != nullptr) {
+    const Pair c = {alpha, alpha > 1 ? 8.0 * alpha : alpha < -1 ? -8.0 * alpha : code4p_poly(alpha)};
+    std::memcpy(coef + 2 * p, &c, sizeof c);
+  }
+  if (slope != nullptr) slope[p] = alpha > 1 ? 8.0 : alpha < -1 ? -8.0 : code4p_dpoly(alpha);
+}
+
 // Without "fma": no contraction of the multiplies and adds below, whose order is
 // code4p_poly's and code4p_dpoly's.
 __attribute__((target("avx2"))) void coefficients_avx2(const ModelData& d, const double* x, double* coef,
@@ -191,15 +201,18 @@ __attribute__((target("avx2"))) void coefficients_avx2(const ModelData& d, const
     const __m256d outside = _mm256_or_pd(above, below);
     // +-8 by the side: 8 above, -8 below.
     const __m256d side = _mm256_blendv_pd(eight, _mm256_sub_pd(_mm256_setzero_pd(), eight), below);
-    alignas(32) double ca[4], sl[4], av[4];
+    alignas(32) double sl[4];
     if (coef != nullptr) {
       const __m256d poly = _mm256_mul_pd(a2, _mm256_add_pd(_mm256_mul_pd(a2, _mm256_sub_pd(_mm256_mul_pd(a2, c3), c10)), c15));
-      _mm256_store_pd(ca, _mm256_blendv_pd(poly, _mm256_mul_pd(side, a), outside));
-      _mm256_store_pd(av, a);
-      for (int l = 0; l < 4; ++l) {
-        coef[2 * par[k + l]] = av[l];
-        coef[2 * par[k + l] + 1] = ca[l];
-      }
+      const __m256d ca = _mm256_blendv_pd(poly, _mm256_mul_pd(side, a), outside);
+      // Each (c_S, c_A) pair in one 16-byte store: the packed kernel reads it back with
+      // one 16-byte load soon after, which a store buffer forwards only from a store
+      // that covers it.
+      const __m256d lo = _mm256_unpacklo_pd(a, ca), hi = _mm256_unpackhi_pd(a, ca);  // lanes 0, 2 and 1, 3
+      _mm_storeu_pd(coef + 2 * par[k], _mm256_castpd256_pd128(lo));
+      _mm_storeu_pd(coef + 2 * par[k + 1], _mm256_castpd256_pd128(hi));
+      _mm_storeu_pd(coef + 2 * par[k + 2], _mm256_extractf128_pd(lo, 1));
+      _mm_storeu_pd(coef + 2 * par[k + 3], _mm256_extractf128_pd(hi, 1));
     }
     if (slope != nullptr) {
       const __m256d dpoly = _mm256_mul_pd(a, _mm256_add_pd(_mm256_mul_pd(a2, _mm256_sub_pd(_mm256_mul_pd(a2, c18), c40)), c30));
@@ -207,25 +220,11 @@ __attribute__((target("avx2"))) void coefficients_avx2(const ModelData& d, const
       for (int l = 0; l < 4; ++l) slope[par[k + l]] = sl[l];
     }
   }
-  for (; k < n; ++k) {
-    const double alpha = x[par[k]];
-    if (coef != nullptr) {
-      coef[2 * par[k]] = alpha;
-      coef[2 * par[k] + 1] = alpha > 1 ? 8.0 * alpha : alpha < -1 ? -8.0 * alpha : code4p_poly(alpha);
-    }
-    if (slope != nullptr) slope[par[k]] = alpha > 1 ? 8.0 : alpha < -1 ? -8.0 : code4p_dpoly(alpha);
-  }
+  for (; k < n; ++k) coefficients_one(par[k], x, coef, slope);
 }
 
 void coefficients_scalar(const ModelData& d, const double* x, double* coef, double* slope) {
-  for (const std::uint32_t p : d.histo_pars) {
-    const double alpha = x[p];
-    if (coef != nullptr) {
-      coef[2 * p] = alpha;
-      coef[2 * p + 1] = alpha > 1 ? 8.0 * alpha : alpha < -1 ? -8.0 * alpha : code4p_poly(alpha);
-    }
-    if (slope != nullptr) slope[p] = alpha > 1 ? 8.0 : alpha < -1 ? -8.0 : code4p_dpoly(alpha);
-  }
+  for (const std::uint32_t p : d.histo_pars) coefficients_one(p, x, coef, slope);
 }
 
 }  // namespace
