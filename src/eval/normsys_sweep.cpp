@@ -51,17 +51,29 @@ __attribute__((noinline)) void outside_lanes(const ModelData& d, const double* a
   }
 }
 
+// The sweep's structure-of-arrays view of the code4 table (ModelData::normsys_poly and
+// normsys_logs): n entries (a multiple of 4), their parameters, coefficient rows a[k] of
+// alpha^(k + 1), and the exponential branch's logs.
+struct Code4Rows {
+  std::size_t n;
+  const std::uint32_t* par;
+  const double* a[6];
+  const double* log_up;
+  const double* log_down;
+};
+
+Code4Rows code4_rows(const ModelData& d) {
+  Code4Rows r{d.normsys.size(), d.normsys_par.data(), {}, d.normsys_logs.data(), d.normsys_logs.data() + d.normsys.size()};
+  for (std::size_t k = 0; k < 6; ++k) r.a[k] = d.normsys_poly.data() + k * r.n;
+  return r;
+}
+
 // Baseline (SSE2): the polynomial from powers of alpha in three independent pairs.
 void sweep_baseline(const ModelData& d, const double* x, double* value, double* grad, double* dlog) {
-  const std::size_t n = d.normsys.size();  // a multiple of 4
-  const std::uint32_t* par = d.normsys_par.data();
-  const double* a1 = d.normsys_poly.data();
-  const double* a2 = a1 + n;
-  const double* a3 = a2 + n;
-  const double* a4 = a3 + n;
-  const double* a5 = a4 + n;
-  const double* a6 = a5 + n;
-  for (std::size_t e = 0; e < n; e += 4) {
+  const Code4Rows r = code4_rows(d);
+  const std::uint32_t* par = r.par;
+  const double *a1 = r.a[0], *a2 = r.a[1], *a3 = r.a[2], *a4 = r.a[3], *a5 = r.a[4], *a6 = r.a[5];
+  for (std::size_t e = 0; e < r.n; e += 4) {
     const double alpha[4] = {x[par[e]], x[par[e + 1]], x[par[e + 2]], x[par[e + 3]]};
     const Lanes p1 = load(alpha);
     const Lanes p2 = p1 * p1, p3 = p2 * p1, p4 = p2 * p2, p5 = p4 * p1, p6 = p3 * p3;
@@ -91,16 +103,12 @@ void sweep_baseline(const ModelData& d, const double* x, double* value, double* 
 template <bool kGrad>
 __attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const double* x, double* value, double* grad,
                                                     double* dlog) {
-  const std::size_t n = d.normsys.size();  // a multiple of 4
-  const std::uint32_t* par = d.normsys_par.data();
-  const double* a1 = d.normsys_poly.data();
-  const double* a2 = a1 + n;
-  const double* a3 = a2 + n;
-  const double* a4 = a3 + n;
-  const double* a5 = a4 + n;
-  const double* a6 = a5 + n;
-  const double* log_up = d.normsys_logs.data();
-  const double* log_down = log_up + n;
+  const Code4Rows r = code4_rows(d);
+  const std::uint32_t* par = r.par;
+  const double *a1 = r.a[0], *a2 = r.a[1], *a3 = r.a[2], *a4 = r.a[3], *a5 = r.a[4], *a6 = r.a[5];
+  const double* log_up = r.log_up;
+  const double* log_down = r.log_down;
+  const std::size_t n = r.n;
   const __m256d one = _mm256_set1_pd(1.0);
   const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFLL));
   for (std::size_t e = 0; e < n; e += 4) {
