@@ -423,22 +423,26 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
         for (std::uint32_t k = k0; k < k1; ++k) grad[d.scalars[k].par] += partial_[k - k0] * q;
       }
     }
-    // Per-bin factors: a lone factor's derivative is base * s * w itself.
+    // Per-bin factors: d rate / d f = base * s * (product of the bin's other factors);
+    // a lone factor has none.
     const std::uint32_t* bf_begin = d.binfactor_begin.data();
-    for (std::uint32_t j = 0; j < blk.nbins && single_binfactor_; ++j) {
-      const std::size_t i = blk.bin_begin + j;
-      if (bf_begin[i + 1] > bf_begin[i]) grad[d.binfactor_par[bf_begin[i]]] += base_[i] * s * w_[d.bb_main[i]];
-    }
-    for (std::uint32_t j = 0; j < blk.nbins && !single_binfactor_; ++j) {
-      const std::size_t i = blk.bin_begin + j;
-      const std::uint32_t p0 = bf_begin[i], p1 = bf_begin[i + 1];
-      if (p1 == p0) continue;
-      const double common = base_[i] * s * w_[d.bb_main[i]];
-      for (std::uint32_t k = p0; k < p1; ++k) {
-        double other = 1.0;
-        for (std::uint32_t l = p0; l < p1; ++l)
-          if (l != k) other *= x[d.binfactor_par[l]];
-        grad[d.binfactor_par[k]] += common * other;
+    if (single_binfactor_) {
+      for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+        const std::size_t i = blk.bin_begin + j;
+        if (bf_begin[i + 1] > bf_begin[i]) grad[d.binfactor_par[bf_begin[i]]] += base_[i] * s * w_[d.bb_main[i]];
+      }
+    } else {
+      for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+        const std::size_t i = blk.bin_begin + j;
+        const std::uint32_t p0 = bf_begin[i], p1 = bf_begin[i + 1];
+        if (p1 == p0) continue;
+        const double common = base_[i] * s * w_[d.bb_main[i]];
+        for (std::uint32_t k = p0; k < p1; ++k) {
+          double other = 1.0;
+          for (std::uint32_t l = p0; l < p1; ++l)
+            if (l != k) other *= x[d.binfactor_par[l]];
+          grad[d.binfactor_par[k]] += common * other;
+        }
       }
     }
     // Histosys: d rate / d alpha = d delta / d alpha * S * P.
