@@ -92,8 +92,10 @@ class Evaluator {
   template <int NB>
   void accumulate_code4p(std::span<const double> pars, std::uint32_t h0, std::uint32_t h1, double* base) const;
   void histo_slopes(std::span<const double> pars);
+  // histosys = false leaves out the histosys entries (nll_and_grad then adds them from
+  // the panels).
   void backward_main(std::span<const double> pars, std::span<double> grad, std::size_t block_begin,
-                     std::size_t block_end);
+                     std::size_t block_end, bool histosys = true);
   double main_from_rates() const;
   void add_constraint_gradient(std::span<const double> pars, std::span<double> grad) const;
   void scalar_partials(std::span<const double> pars, std::uint32_t k0, std::uint32_t k1, double scale);
@@ -109,6 +111,12 @@ class Evaluator {
   // The fits' arithmetic with code4 normsys: forward computes the factors in one sweep
   // (normsys_sweep.hpp); the reverse sweeps rely on the same choice.
   bool sweeps_normsys_;
+  // The fits' arithmetic on an AVX2 machine with histosys panels (ModelData::
+  // histo_panels): forward and nll_and_grad's reverse sweep use them for every histosys
+  // entry. (The Jacobians keep the per-block kernels: they sweep channel by channel.)
+  bool panels_;
+  std::vector<double> panel_g_;    // the panels' weights, padding lanes zero
+  std::vector<double> bb_weight_;  // per block-bin: d nll / d delta
   // Every block-bin has at most one per-bin factor (staterror or shapesys alone, the
   // usual case): forward copies it instead of multiplying a list.
   bool single_binfactor_ = true;

@@ -13,6 +13,7 @@
 //    uncertainty fixed.
 #include "hfx/errors.hpp"
 #include "hfx/model.hpp"
+#include "histo_panels.hpp"
 #include "model_data.hpp"
 
 #include <fmt/format.h>
@@ -85,6 +86,7 @@ class Compiler {
     set_poi();
     build_blocks();
     index_sweeps();
+    detail::build_histo_panels(*d_);
     index_channel_blocks();
     build_constraints();
     classify_local_parameters();

@@ -6,6 +6,7 @@
 #include "hfx/interpolation.hpp"
 #include "hfx/model.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,6 +40,20 @@ struct NormSysEntry {
 struct HistoEntry {
   std::uint32_t par;
   std::uint32_t data;
+};
+
+// A run of at most kPanelBins consecutive block-bins and every histosys parameter that
+// moves one of them, stored densely: parameter i of the panel (panel_par[par_begin + i])
+// owns 8 G doubles at panel_SA[data + 8 G i], G = ceil(nbins / 4) lane groups, group g
+// holding the S of bins 4g..4g+3 then their A (ModelData::histo_SA's terms; zero for a
+// bin the parameter does not move and for the padding lanes). delta over the panel is
+// then sum_i c_S S_i + c_A A_i: a dense product with no per-entry indexing.
+inline constexpr std::uint32_t kPanelBins = 24;
+struct HistoPanel {
+  std::uint32_t bin_begin;  // first block-bin
+  std::uint32_t nbins;      // 1 .. kPanelBins
+  std::uint32_t par_begin, par_end;
+  std::size_t data;
 };
 
 struct NormalConstraint {
@@ -120,6 +135,11 @@ struct ModelData {
   // and (alpha, -8 alpha) below -1, since S + 8A = up - nom and S - 8A = nom - down.
   std::vector<double> histo_SA;
   std::vector<Code4Coefficients> histo_c4;       // per entry-bin, multiplicative code4 only
+  // The fits' dense view of the code4p histosys entries (histo_panels.hpp), when it is
+  // cheaper than the per-entry one; empty otherwise.
+  std::vector<HistoPanel> histo_panels;
+  std::vector<std::uint32_t> panel_par;  // panel q's parameters: [par_begin, par_end) of q
+  std::vector<double> panel_SA;          // their columns, see HistoPanel
 
   // constraints, in auxdata order
   std::vector<NormalConstraint> normal;

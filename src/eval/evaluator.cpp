@@ -9,8 +9,10 @@
 #include "gauss_constraints.hpp"
 #include "kernels.hpp"
 #include "log_gamma.hpp"
+#include "cpu_features.hpp"
 #include "normsys_sweep.hpp"
 #include "packed_code4p.hpp"
+#include "panel_code4p.hpp"
 #include "vector_log.hpp"
 #include "hfx/errors.hpp"
 
@@ -35,7 +37,8 @@ double poisson_curvature(double a, double p) { return a / (p * p); }
 Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
     : model_(&model),
       arithmetic_(arithmetic),
-      sweeps_normsys_(arithmetic == Arithmetic::stable && model.data().normsys_code == InterpCode::code4) {
+      sweeps_normsys_(arithmetic == Arithmetic::stable && model.data().normsys_code == InterpCode::code4),
+      panels_(arithmetic == Arithmetic::stable && !model.data().histo_panels.empty() && detail::cpu_has_avx2_fma()) {
   const auto& d = model.data();
   block_scale_.assign(d.blocks.size(), 1.0);
   bin_factor_.assign(d.nominal.size(), 1.0);
@@ -50,6 +53,10 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   normsys_dlog_.assign(d.normsys.size(), 0.0);
   histo_coef_.assign(2 * d.npars, 0.0);
   histo_slope_.assign(d.npars, 0.0);
+  if (panels_) {
+    panel_g_.assign(detail::panel_grad_size(d), 0.0);
+    bb_weight_.assign(d.nominal.size(), 0.0);
+  }
   rate_.assign(d.nmain, 0.0);
   w_.assign(d.nmain, 0.0);
   std::size_t max_scalars = 0;
@@ -222,8 +229,12 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   if (packed || (grads && fast4p))
     detail::histo_coefficients(d, x.data(), packed ? histo_coef_.data() : nullptr,
                                grads && fast4p ? histo_slope_.data() : nullptr);
-  if (packed) detail::add_packed_code4p(d, histo_coef_.data(), base_.data());
-  for (std::size_t b = 0; b < nblocks; ++b) {
+  // The panels cover every entry; else the per-entry kernel those of blocks up to 4 bins.
+  if (panels_)
+    detail::add_panel_code4p(d, histo_coef_.data(), base_.data());
+  else if (packed)
+    detail::add_packed_code4p(d, histo_coef_.data(), base_.data());
+  for (std::size_t b = 0; b < nblocks && !panels_; ++b) {
     const auto& blk = d.blocks[b];
     double* base = base_.data() + blk.bin_begin;
     const std::uint32_t nb = blk.nbins;
@@ -396,7 +407,7 @@ void Evaluator::scalar_partials(std::span<const double> x, std::uint32_t k0, std
 // Accumulates into grad the derivative of sum_g w_[g] * rate_g with respect to the
 // parameters, for the rates of the last forward(x): one reverse sweep of the tables.
 void Evaluator::backward_main(std::span<const double> x, std::span<double> grad, std::size_t block_begin,
-                              std::size_t block_end) {
+                              std::size_t block_end, bool histosys) {
   const auto& d = model_->data();
   for (std::size_t b = block_begin; b < block_end; ++b) {
     const auto& blk = d.blocks[b];
@@ -446,7 +457,7 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
       }
     }
     // Histosys: d rate / d alpha = d delta / d alpha * S * P.
-    if (d.histo_begin[b] == d.histo_begin[b + 1]) continue;
+    if (!histosys || d.histo_begin[b] == d.histo_begin[b + 1]) continue;
     const bool fast4p = d.histosys_code == InterpCode::code4p;
     for (std::uint32_t j = 0; j < blk.nbins; ++j) {
       const std::size_t i = blk.bin_begin + j;
@@ -483,7 +494,16 @@ double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad
     return value;
   }
   for (std::size_t g = 0; g < d.nmain; ++g) w_[g] = 1.0 - (data_[g] > 0 ? data_[g] / rate_[g] : 0.0);
-  backward_main(x, grad, 0, d.blocks.size());
+  backward_main(x, grad, 0, d.blocks.size(), !panels_);
+  if (panels_) {
+    // d nll / d delta per block-bin, gathered into the panels' lanes.
+    const std::uint32_t* bb_main = d.bb_main.data();
+    const std::uint32_t* bb_block = bb_block_.data();
+    for (std::size_t i = 0; i < bb_weight_.size(); ++i)
+      bb_weight_[i] = bin_factor_[i] * w_[bb_main[i]] * block_scale_[bb_block[i]];
+    detail::gather_panel_weights(d, bb_weight_.data(), panel_g_.data());
+    detail::add_panel_code4p_grad(d, histo_slope_.data(), panel_g_.data(), grad.data());
+  }
   add_constraint_gradient(x, grad);
   return value;
 }

@@ -1,0 +1,26 @@
+// The fits' dense view of the code4p histosys entries (internal): ModelData::histo_panels.
+#pragma once
+
+#include "model_data.hpp"
+
+namespace hfx::detail {
+
+enum class PanelChoice {
+  automatic,  // panels when their estimated cost per sweep is below the per-entry kernel's
+  always,     // panels whenever there are code4p entries (the kernel tests)
+  never,
+};
+
+// (Re)builds d.histo_panels, d.panel_par and d.panel_SA from d's histosys tables: each
+// maximal run of consecutive block-bins whose blocks carry entries is cut, at block
+// boundaries where it can be, into panels of at most kPanelBins bins. Only for code4p
+// (other codes leave the tables empty).
+//
+// The cost estimate counts vector instructions per forward sweep: a panel costs two
+// broadcasts and 2 G multiply-adds per parameter, the per-entry kernel ~3 + nbins per
+// entry and block overhead. Panels win where a block's entries are many and its
+// parameters are shared by neighbouring blocks (sbottom: 551 three-bin entries of 44
+// parameters on 18 blocks), not where entries are few (staus: 17 on 20 one-bin blocks).
+void build_histo_panels(ModelData& d, PanelChoice choice = PanelChoice::automatic);
+
+}  // namespace hfx::detail

@@ -1,0 +1,114 @@
+#include "panel_code4p.hpp"
+
+#include <immintrin.h>
+
+namespace hfx::detail {
+
+namespace {
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+
+// One panel of G lane groups: the S and A parts in separate accumulators (2 G chains of
+// one multiply-add per parameter each: at G >= 2 the FMA units, not their latency, set
+// the pace).
+template <int G>
+void panel_forward(const double* coef, const std::uint32_t* par, const std::uint32_t* end, const double* col,
+                   double* base, std::uint32_t nbins) {
+  __m256d s[G], a[G];
+#pragma GCC unroll 8
+  for (int g = 0; g < G; ++g) s[g] = a[g] = _mm256_setzero_pd();
+  for (; par != end; ++par, col += 8 * G) {
+    const __m256d cs = _mm256_broadcast_sd(coef + 2 * static_cast<std::size_t>(*par));
+    const __m256d ca = _mm256_broadcast_sd(coef + 2 * static_cast<std::size_t>(*par) + 1);
+#pragma GCC unroll 8
+    for (int g = 0; g < G; ++g) {
+      s[g] = _mm256_fmadd_pd(cs, _mm256_loadu_pd(col + 8 * g), s[g]);
+      a[g] = _mm256_fmadd_pd(ca, _mm256_loadu_pd(col + 8 * g + 4), a[g]);
+    }
+  }
+  alignas(32) double out[4 * G];
+#pragma GCC unroll 8
+  for (int g = 0; g < G; ++g) _mm256_store_pd(out + 4 * g, _mm256_add_pd(s[g], a[g]));
+  for (std::uint32_t j = 0; j < nbins; ++j) base[j] += out[j];
+}
+
+// Per parameter: the dot products of its S and A columns with the panel's weights (held
+// in registers across the parameters), reduced to (sum S g, sum A g).
+template <int G>
+void panel_backward(const double* slope, const std::uint32_t* par, const std::uint32_t* end, const double* col,
+                    const double* gw, double* grad) {
+  __m256d w[G];
+#pragma GCC unroll 8
+  for (int g = 0; g < G; ++g) w[g] = _mm256_loadu_pd(gw + 4 * g);
+  for (; par != end; ++par, col += 8 * G) {
+    __m256d s = _mm256_mul_pd(_mm256_loadu_pd(col), w[0]);
+    __m256d a = _mm256_mul_pd(_mm256_loadu_pd(col + 4), w[0]);
+#pragma GCC unroll 8
+    for (int g = 1; g < G; ++g) {
+      s = _mm256_fmadd_pd(_mm256_loadu_pd(col + 8 * g), w[g], s);
+      a = _mm256_fmadd_pd(_mm256_loadu_pd(col + 8 * g + 4), w[g], a);
+    }
+    const __m256d h = _mm256_hadd_pd(s, a);  // (s0 + s1, a0 + a1, s2 + s3, a2 + a3)
+    const __m128d r = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
+    grad[*par] += _mm_cvtsd_f64(r) + slope[*par] * _mm_cvtsd_f64(_mm_unpackhi_pd(r, r));
+  }
+}
+
+#pragma GCC pop_options
+
+}  // namespace
+
+void add_panel_code4p(const ModelData& d, const double* coef, double* base) {
+  const std::uint32_t* pars = d.panel_par.data();
+  for (const HistoPanel& q : d.histo_panels) {
+    const double* col = d.panel_SA.data() + q.data;
+    double* out = base + q.bin_begin;
+    const std::uint32_t* p0 = pars + q.par_begin;
+    const std::uint32_t* p1 = pars + q.par_end;
+    switch ((q.nbins + 3) / 4) {
+      case 1: panel_forward<1>(coef, p0, p1, col, out, q.nbins); break;
+      case 2: panel_forward<2>(coef, p0, p1, col, out, q.nbins); break;
+      case 3: panel_forward<3>(coef, p0, p1, col, out, q.nbins); break;
+      case 4: panel_forward<4>(coef, p0, p1, col, out, q.nbins); break;
+      case 5: panel_forward<5>(coef, p0, p1, col, out, q.nbins); break;
+      case 6: panel_forward<6>(coef, p0, p1, col, out, q.nbins); break;
+      default: break;  // kPanelBins = 24
+    }
+  }
+}
+
+std::size_t panel_grad_size(const ModelData& d) {
+  std::size_t n = 0;
+  for (const HistoPanel& q : d.histo_panels) n += 4 * ((q.nbins + 3) / 4);
+  return n;
+}
+
+void gather_panel_weights(const ModelData& d, const double* weight, double* g) {
+  for (const HistoPanel& q : d.histo_panels) {
+    for (std::uint32_t j = 0; j < q.nbins; ++j) g[j] = weight[q.bin_begin + j];
+    g += 4 * ((q.nbins + 3) / 4);
+  }
+}
+
+void add_panel_code4p_grad(const ModelData& d, const double* slope, const double* g, double* grad) {
+  const std::uint32_t* pars = d.panel_par.data();
+  for (const HistoPanel& q : d.histo_panels) {
+    const double* col = d.panel_SA.data() + q.data;
+    const std::uint32_t* p0 = pars + q.par_begin;
+    const std::uint32_t* p1 = pars + q.par_end;
+    const int G = static_cast<int>((q.nbins + 3) / 4);
+    switch (G) {
+      case 1: panel_backward<1>(slope, p0, p1, col, g, grad); break;
+      case 2: panel_backward<2>(slope, p0, p1, col, g, grad); break;
+      case 3: panel_backward<3>(slope, p0, p1, col, g, grad); break;
+      case 4: panel_backward<4>(slope, p0, p1, col, g, grad); break;
+      case 5: panel_backward<5>(slope, p0, p1, col, g, grad); break;
+      case 6: panel_backward<6>(slope, p0, p1, col, g, grad); break;
+      default: break;
+    }
+    g += 4 * G;
+  }
+}
+
+}  // namespace hfx::detail
