@@ -120,11 +120,18 @@ class Evaluator {
   // Every block-bin has at most one per-bin factor (staterror or shapesys alone, the
   // usual case): forward copies it instead of multiplying a list.
   bool single_binfactor_ = true;
+  std::vector<std::int32_t> single_bf_par_;  // then per block-bin: its factor's parameter, or -1
   double normal_const_ = 0;            // sum of log(sigma sqrt(2 pi))
   // The Gaussian constraints as arrays for the fits' vectorised sum: parameter, auxdata
   // value (set_data) and 1 / sigma per constraint.
   std::vector<std::uint32_t> normal_par_;
   std::vector<double> normal_aux_, normal_inv_sigma_;
+  // The Poisson constraints with aux count a > 0 as arrays for the fits' vectorised sum
+  // (set_data): parameter, tau / a and a per term, and the sum of their constants; the
+  // other terms by index into ModelData::poisson.
+  std::vector<std::uint32_t> pois_par_, pois_other_;
+  std::vector<double> pois_r_, pois_a_;
+  double pois_const_sum_ = 0;
   std::vector<double> block_scale_;  // per block: product of scalar factors
   std::vector<double> bin_factor_;   // per block-bin: product of per-bin factors
   std::vector<std::uint32_t> bb_block_;  // per block-bin: its block
@@ -147,7 +154,7 @@ class Evaluator {
   std::vector<double> forward_x_;  // the point of the last forward sweep
   bool forward_grads_ = false;     // whether it computed the normsys derivatives
   // Vectorised-log scratch of the const term evaluations (an Evaluator is per thread).
-  mutable std::vector<double> log_scratch_, log1p_scratch_;
+  mutable std::vector<double> log_scratch_;
   long bad_bin_ = -1;
   double bad_rate_ = 0;
 };

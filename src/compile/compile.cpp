@@ -516,6 +516,7 @@ class Compiler {
         const auto& f = d.scalars[k];
         if (f.normsys == detail::kNoEntry) {
           d.direct_par.push_back(f.par);
+          d.direct_block.push_back(static_cast<std::uint32_t>(b));
         } else {
           if (f.normsys != next) throw std::logic_error("normsys entries are not stored in block order");
           ++next;

@@ -98,8 +98,9 @@ struct ModelData {
   // The factors split for the fits' block products: block b's normsys entries are
   // [normsys_block_begin[b], normsys_block_begin[b + 1]) (contiguous: entries are stored
   // in block order), its other factors (normfactor, lumi) the parameters
-  // direct_par[direct_begin[b] ... direct_begin[b + 1]).
-  std::vector<std::uint32_t> normsys_block_begin, direct_begin, direct_par;
+  // direct_par[direct_begin[b] ... direct_begin[b + 1]); direct_block[k] is the block of
+  // direct factor k.
+  std::vector<std::uint32_t> normsys_block_begin, direct_begin, direct_par, direct_block;
   // normsys entries, padded at the end with inert entries (lo = hi = 1, parameter 0,
   // referenced by no factor) to a multiple of kNormsysLanes, so the fits' code4 sweep
   // runs whole vector lanes.

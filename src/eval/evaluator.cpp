@@ -13,6 +13,7 @@
 #include "normsys_sweep.hpp"
 #include "packed_code4p.hpp"
 #include "panel_code4p.hpp"
+#include "poisson_constraints.hpp"
 #include "vector_log.hpp"
 #include "hfx/errors.hpp"
 
@@ -47,6 +48,12 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
     for (std::uint32_t j = 0; j < d.blocks[b].nbins; ++j) bb_block_[d.blocks[b].bin_begin + j] = static_cast<std::uint32_t>(b);
   for (std::size_t i = 0; i < d.nominal.size(); ++i)
     if (d.binfactor_begin[i + 1] - d.binfactor_begin[i] > 1) single_binfactor_ = false;
+  if (single_binfactor_) {
+    single_bf_par_.assign(d.nominal.size(), -1);
+    for (std::size_t i = 0; i < d.nominal.size(); ++i)
+      if (d.binfactor_begin[i + 1] > d.binfactor_begin[i])
+        single_bf_par_[i] = static_cast<std::int32_t>(d.binfactor_par[d.binfactor_begin[i]]);
+  }
   base_.assign(d.nominal.size(), 0.0);
   normsys_val_.assign(d.normsys.size(), 1.0);
   normsys_grad_.assign(d.normsys.size(), 0.0);
@@ -77,8 +84,7 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   }
   normal_aux_.assign(d.normal.size(), 0.0);
   forward_x_.reserve(d.npars);
-  log_scratch_.assign(std::max(d.nmain, d.poisson.size()), 0.0);
-  log1p_scratch_.assign(d.poisson.size(), 0.0);
+  log_scratch_.assign(d.nmain, 0.0);
   main_const_.assign(d.nmain, 0.0);
   poisson_const_.assign(d.poisson.size(), 0.0);
   poisson_stable_const_.assign(d.poisson.size(), 0.0);
@@ -125,6 +131,25 @@ void Evaluator::set_data(std::span<const double> data) {
     const double a = data_[d.nmain + d.poisson[k].aux];
     poisson_const_[k] = detail::log_gamma(a + 1.0);
     poisson_stable_const_[k] = a > 0 ? (a * std::log(a) - a) - poisson_const_[k] : 0.0;
+  }
+  // The fits' arithmetic: the terms with a > 0 as arrays for the vectorised sum, their
+  // constants summed once (each is ~ -log sqrt(2 pi a): no large cancellations); the
+  // others (a = 0, e.g. a toy's aux count) term by term.
+  pois_par_.clear();
+  pois_r_.clear();
+  pois_a_.clear();
+  pois_other_.clear();
+  pois_const_sum_ = 0;
+  for (std::size_t k = 0; k < d.poisson.size(); ++k) {
+    const double a = data_[d.nmain + d.poisson[k].aux];
+    if (a > 0) {
+      pois_par_.push_back(d.poisson[k].par);
+      pois_r_.push_back(d.poisson[k].tau / a);
+      pois_a_.push_back(a);
+      pois_const_sum_ += poisson_stable_const_[k];
+    } else {
+      pois_other_.push_back(static_cast<std::uint32_t>(k));
+    }
   }
   double c = 0;
   for (const auto& nc : d.normal) c += std::log(nc.sigma) + kLogSqrt2Pi;
@@ -281,8 +306,9 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   const std::uint32_t* bb_main = d.bb_main.data();
   const std::uint32_t* bb_block = bb_block_.data();
   if (single_binfactor_) {
+    const std::int32_t* bf_single = single_bf_par_.data();
     for (std::size_t i = 0; i < nbb; ++i) {
-      const double bf = bf_begin[i + 1] > bf_begin[i] ? x[bf_par[bf_begin[i]]] : 1.0;
+      const double bf = bf_single[i] >= 0 ? x[bf_single[i]] : 1.0;
       bin_factor_[i] = bf;
       rate_[bb_main[i]] += base_[i] * block_scale_[bb_block[i]] * bf;
     }
@@ -321,32 +347,27 @@ double Evaluator::constraint_nll(std::span<const double> x) const {
       sum += 0.5 * z * z;
     }
   }
-  const std::size_t npois = d.poisson.size();
-  if (arithmetic_ == Arithmetic::stable) {
-    // u = lam / a - 1 for every term, then all log1p(u) in one vectorised call.
-    for (std::size_t k = 0; k < npois; ++k) {
-      const auto& c = d.poisson[k];
-      const double a = data_[d.nmain + c.aux];
-      log_scratch_[k] = a > 0 ? x[c.par] * c.tau / a - 1.0 : 0.0;
-    }
-    detail::log1p_array(log_scratch_.data(), log1p_scratch_.data(), npois);
-  }
-  for (std::size_t k = 0; k < npois; ++k) {
+  // -log Pois(a | lam) term by term in pyhf's operation order (xlogy(a, lam) - lam -
+  // lgamma(a + 1)): with tau ~ 1e11 the intermediate values are ~1e12 and the rounding
+  // of each step shows (~1e-3).
+  auto pyhf_term = [&](std::size_t k) {
     const auto& c = d.poisson[k];
     const double lam = x[c.par] * c.tau, a = data_[d.nmain + c.aux];
     if (!(lam > 0)) return std::numeric_limits<double>::infinity();
-    if (arithmetic_ == Arithmetic::pyhf || a <= 0) {
-      // Same operation order as pyhf (xlogy(a, lam) - lam - lgamma(a + 1)): with tau ~ 1e11
-      // the intermediate values are ~1e12 and the rounding of each step shows (~1e-3).
-      sum -= ((a > 0 ? a * std::log(lam) : 0.0) - lam) - poisson_const_[k];
-    } else {
-      // The same value written as C + a (log r - r + 1), r = lam / a, C = a log a - a -
-      // lgamma(a + 1): no cancellation between huge terms, so the minimiser sees a smooth
-      // function even for tau ~ 1e11.
-      const double u = log_scratch_[k];
-      sum -= poisson_stable_const_[k] + a * (log1p_scratch_[k] - u);
-    }
+    return -(((a > 0 ? a * std::log(lam) : 0.0) - lam) - poisson_const_[k]);
+  };
+  if (arithmetic_ == Arithmetic::stable) {
+    // The same value written as C + a (u - log1p(u)), u = lam / a - 1, C = lgamma(a + 1)
+    // - a log a + a: no cancellation between huge terms, so the minimiser sees a smooth
+    // function even for tau ~ 1e11.
+    sum += detail::poisson_constraint_sum(pois_par_.data(), pois_r_.data(), pois_a_.data(), pois_par_.size(),
+                                          x.data()) -
+           pois_const_sum_;
+    for (const std::uint32_t k : pois_other_) sum += pyhf_term(k);
+  } else {
+    for (std::size_t k = 0; k < d.poisson.size(); ++k) sum += pyhf_term(k);
   }
+  if (!(sum < std::numeric_limits<double>::infinity())) return std::numeric_limits<double>::infinity();
   return sum + normal_const_;
 }
 

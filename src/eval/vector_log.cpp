@@ -9,13 +9,11 @@
 // libmvec's entry points (vector function ABI names: 'b' = SSE 2 lanes, 'd' = AVX2 4 lanes).
 extern "C" {
 __m128d _ZGVbN2v_log(__m128d);
-__m128d _ZGVbN2v_log1p(__m128d);
 }
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 extern "C" {
 __m256d _ZGVdN4v_log(__m256d);
-__m256d _ZGVdN4v_log1p(__m256d);
 }
 #pragma GCC pop_options
 
@@ -24,7 +22,6 @@ namespace hfx::detail {
 namespace {
 
 double scalar_log(double v) { return std::log(v); }
-double scalar_log1p(double v) { return std::log1p(v); }
 
 using Fn2 = __m128d (*)(__m128d);
 
@@ -42,7 +39,7 @@ using Fn4 = __m256d (*)(__m256d);
 // too, with the unused lanes filled by `fill` (a value inside the function's domain: a
 // lane with a special input would send libmvec to its slow per-lane path); shorter tails
 // are scalar calls. Measured (callgrind): one four-lane log costs about as much as 1.5
-// scalar logs, one four-lane log1p about 3 scalar log1p calls.
+// scalar logs.
 template <Fn4 f4, double (*scalar)(double), std::size_t min_tail>
 __attribute__((target("avx2,fma"))) void apply_avx2(const double* x, double* out, std::size_t n, double fill) {
   std::size_t i = 0;
@@ -63,11 +60,6 @@ __attribute__((target("avx2,fma"))) void apply_avx2(const double* x, double* out
 void log_array(const double* x, double* out, std::size_t n) {
   if (cpu_has_avx2_fma()) apply_avx2<_ZGVdN4v_log, scalar_log, 2>(x, out, n, 1.0);
   else apply_sse<_ZGVbN2v_log, scalar_log>(x, out, n);
-}
-
-void log1p_array(const double* x, double* out, std::size_t n) {
-  if (cpu_has_avx2_fma()) apply_avx2<_ZGVdN4v_log1p, scalar_log1p, 4>(x, out, n, 0.0);
-  else apply_sse<_ZGVbN2v_log1p, scalar_log1p>(x, out, n);
 }
 
 }  // namespace hfx::detail

@@ -1,4 +1,4 @@
-// Element-wise log and log1p of arrays through glibc's vector math library (libmvec):
+// Element-wise log of arrays through glibc's vector math library (libmvec):
 // four lanes with AVX2 when the CPU has it, two lanes (SSE) otherwise. libmvec's
 // results are within 4 ulp of the correctly rounded value (glibc's documented bound) --
 // the Evaluator uses them for the `stable` arithmetic that fits run on, and keeps the
@@ -12,7 +12,5 @@ namespace hfx::detail {
 // out[i] = log(x[i]) for i < n. x and out may alias exactly (in place). Non-positive or
 // non-finite inputs give what std::log gives (-inf, NaN, inf).
 void log_array(const double* x, double* out, std::size_t n);
-// out[i] = log1p(x[i]), same contract.
-void log1p_array(const double* x, double* out, std::size_t n);
 
 }  // namespace hfx::detail
