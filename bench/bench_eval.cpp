@@ -63,8 +63,9 @@ void bench_nll(benchmark::State& state, const std::shared_ptr<const Case>& c,
   state.counters["nbins"] = static_cast<double>(c->model.nmaindata());
 }
 
-void bench_nll_grad(benchmark::State& state, const std::shared_ptr<const Case>& c) {
-  hfx::Evaluator ev(c->model);
+void bench_nll_grad(benchmark::State& state, const std::shared_ptr<const Case>& c,
+                    hfx::Evaluator::Arithmetic arithmetic = hfx::Evaluator::Arithmetic::pyhf) {
+  hfx::Evaluator ev(c->model, arithmetic);
   ev.set_data(c->data);
   std::vector<double> grad(c->model.npars());
   for (auto _ : state) {
@@ -93,6 +94,9 @@ int main(int argc, char** argv) {
     // The arithmetic fits use (vectorised logs, cancellation-free Poisson constraints).
     benchmark::RegisterBenchmark(("nll_fit/" + name).c_str(),
                                  [c](benchmark::State& s) { bench_nll(s, c, hfx::Evaluator::Arithmetic::stable); });
+    benchmark::RegisterBenchmark(("nll_grad_fit/" + name).c_str(), [c](benchmark::State& s) {
+      bench_nll_grad(s, c, hfx::Evaluator::Arithmetic::stable);
+    });
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -9,7 +9,8 @@
 # numpy backend: the median over 15 batches of calls, each batch ~50 ms. Both sides count
 # CPU time of one thread (BLAS threads pinned to 1). Prints a Markdown table:
 # workspace, hfx NLL/s (pyhf-parity arithmetic, scalar libm), hfx NLL/s with the fit
-# arithmetic (vectorised logs), hfx NLL+grad/s, pyhf logpdf/s, and the ratios.
+# arithmetic (vectorised kernels), hfx NLL+grad/s in both arithmetics, pyhf logpdf/s,
+# and the ratios.
 #
 # Environment: PYHF_REF (pyhf checkout with src/), PYTHON (default /usr/bin/python3),
 # MIN_TIME (Google Benchmark min time per benchmark in seconds, default 0.5).
@@ -99,12 +100,13 @@ def fmt(x):
 ctx = hfx.get("context", {})
 print(f"hfx_bench_eval on {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, {ctx.get('date', '')}")
 print()
-print("| workspace | hfx NLL/s | hfx NLL/s (fit arithmetic) | hfx NLL+grad/s | pyhf logpdf/s | ratio | ratio (fit arithmetic) |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+print("| workspace | hfx NLL/s | hfx NLL/s (fit arithmetic) | hfx NLL+grad/s | hfx NLL+grad/s (fit arithmetic) | pyhf logpdf/s | ratio | ratio (fit arithmetic) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for name in sorted(rates):
     r = rates[name]
     p = pyhf.get(name)
     ratio = f"{r['nll'] / p:.0f}×" if p else "—"
     ratio_fit = f"{r['nll_fit'] / p:.0f}×" if p and 'nll_fit' in r else "—"
-    print(f"| {name} | {fmt(r.get('nll'))} | {fmt(r.get('nll_fit'))} | {fmt(r.get('nll_grad'))} | {fmt(p)} | {ratio} | {ratio_fit} |")
+    print(f"| {name} | {fmt(r.get('nll'))} | {fmt(r.get('nll_fit'))} | {fmt(r.get('nll_grad'))} "
+          f"| {fmt(r.get('nll_grad_fit'))} | {fmt(p)} | {ratio} | {ratio_fit} |")
 PY
