@@ -48,7 +48,7 @@ struct HistoEntry {
 // holding the S of bins 4g..4g+3 then their A (ModelData::histo_SA's terms; zero for a
 // bin the parameter does not move and for the padding lanes). delta over the panel is
 // then sum_i c_S S_i + c_A A_i: a dense product with no per-entry indexing.
-inline constexpr std::uint32_t kPanelBins = 24;
+inline constexpr std::uint32_t kPanelBins = 48;
 struct HistoPanel {
   std::uint32_t bin_begin;  // first block-bin
   std::uint32_t nbins;      // 1 .. kPanelBins

@@ -9,27 +9,40 @@ namespace {
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 
-// One panel of G lane groups: the S and A parts in separate accumulators (2 G chains of
-// one multiply-add per parameter each: at G >= 2 the FMA units, not their latency, set
-// the pace).
+// One panel of G lane groups. Up to 6 groups the S and A parts have separate
+// accumulators (2 G chains of one multiply-add per parameter each), beyond that one per
+// group (G chains of two, the 16 vector registers' limit): either way the FMA units, not
+// their latency, set the pace from G = 2 on.
 template <int G>
 void panel_forward(const double* coef, const std::uint32_t* par, const std::uint32_t* end, const double* col,
                    double* base, std::uint32_t nbins) {
-  __m256d s[G], a[G];
-#pragma GCC unroll 8
-  for (int g = 0; g < G; ++g) s[g] = a[g] = _mm256_setzero_pd();
+  constexpr bool split = G <= 6;
+  constexpr int NA = split ? G : 1;
+  __m256d s[G], a[NA];
+#pragma GCC unroll 16
+  for (int g = 0; g < G; ++g) s[g] = _mm256_setzero_pd();
+#pragma GCC unroll 16
+  for (int g = 0; g < NA; ++g) a[g] = _mm256_setzero_pd();
   for (; par != end; ++par, col += 8 * G) {
     const __m256d cs = _mm256_broadcast_sd(coef + 2 * static_cast<std::size_t>(*par));
     const __m256d ca = _mm256_broadcast_sd(coef + 2 * static_cast<std::size_t>(*par) + 1);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int g = 0; g < G; ++g) {
       s[g] = _mm256_fmadd_pd(cs, _mm256_loadu_pd(col + 8 * g), s[g]);
-      a[g] = _mm256_fmadd_pd(ca, _mm256_loadu_pd(col + 8 * g + 4), a[g]);
+      if constexpr (split)
+        a[g] = _mm256_fmadd_pd(ca, _mm256_loadu_pd(col + 8 * g + 4), a[g]);
+      else
+        s[g] = _mm256_fmadd_pd(ca, _mm256_loadu_pd(col + 8 * g + 4), s[g]);
     }
   }
   alignas(32) double out[4 * G];
-#pragma GCC unroll 8
-  for (int g = 0; g < G; ++g) _mm256_store_pd(out + 4 * g, _mm256_add_pd(s[g], a[g]));
+#pragma GCC unroll 16
+  for (int g = 0; g < G; ++g) {
+    if constexpr (split)
+      _mm256_store_pd(out + 4 * g, _mm256_add_pd(s[g], a[g]));
+    else
+      _mm256_store_pd(out + 4 * g, s[g]);
+  }
   for (std::uint32_t j = 0; j < nbins; ++j) base[j] += out[j];
 }
 
@@ -39,12 +52,12 @@ template <int G>
 void panel_backward(const double* slope, const std::uint32_t* par, const std::uint32_t* end, const double* col,
                     const double* gw, double* grad) {
   __m256d w[G];
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int g = 0; g < G; ++g) w[g] = _mm256_loadu_pd(gw + 4 * g);
   for (; par != end; ++par, col += 8 * G) {
     __m256d s = _mm256_mul_pd(_mm256_loadu_pd(col), w[0]);
     __m256d a = _mm256_mul_pd(_mm256_loadu_pd(col + 4), w[0]);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int g = 1; g < G; ++g) {
       s = _mm256_fmadd_pd(_mm256_loadu_pd(col + 8 * g), w[g], s);
       a = _mm256_fmadd_pd(_mm256_loadu_pd(col + 8 * g + 4), w[g], a);
@@ -73,7 +86,13 @@ void add_panel_code4p(const ModelData& d, const double* coef, double* base) {
       case 4: panel_forward<4>(coef, p0, p1, col, out, q.nbins); break;
       case 5: panel_forward<5>(coef, p0, p1, col, out, q.nbins); break;
       case 6: panel_forward<6>(coef, p0, p1, col, out, q.nbins); break;
-      default: break;  // kPanelBins = 24
+      case 7: panel_forward<7>(coef, p0, p1, col, out, q.nbins); break;
+      case 8: panel_forward<8>(coef, p0, p1, col, out, q.nbins); break;
+      case 9: panel_forward<9>(coef, p0, p1, col, out, q.nbins); break;
+      case 10: panel_forward<10>(coef, p0, p1, col, out, q.nbins); break;
+      case 11: panel_forward<11>(coef, p0, p1, col, out, q.nbins); break;
+      case 12: panel_forward<12>(coef, p0, p1, col, out, q.nbins); break;
+      default: break;  // kPanelBins = 48
     }
   }
 }
@@ -105,6 +124,12 @@ void add_panel_code4p_grad(const ModelData& d, const double* slope, const double
       case 4: panel_backward<4>(slope, p0, p1, col, g, grad); break;
       case 5: panel_backward<5>(slope, p0, p1, col, g, grad); break;
       case 6: panel_backward<6>(slope, p0, p1, col, g, grad); break;
+      case 7: panel_backward<7>(slope, p0, p1, col, g, grad); break;
+      case 8: panel_backward<8>(slope, p0, p1, col, g, grad); break;
+      case 9: panel_backward<9>(slope, p0, p1, col, g, grad); break;
+      case 10: panel_backward<10>(slope, p0, p1, col, g, grad); break;
+      case 11: panel_backward<11>(slope, p0, p1, col, g, grad); break;
+      case 12: panel_backward<12>(slope, p0, p1, col, g, grad); break;
       default: break;
     }
     g += 4 * G;

@@ -1,5 +1,5 @@
 // The dense histosys panels (ModelData::histo_panels) on a model built to exercise their
-// layout: a 30-bin block (cut into panels of 24 and 6 bins), blocks without histosys
+// layout: a 60-bin block (cut into panels of 48 and 12 bins), blocks without histosys
 // between blocks with it (runs broken), and parameters shared across blocks and
 // channels. The published models use panels too;
 // their rates and gradients are checked in test_gradient.cpp.
@@ -35,9 +35,9 @@ Json sample(const std::string& name, const std::vector<double>& nom, Json modifi
 }
 
 Workspace panel_workspace() {
-  std::vector<double> wide(30), narrow = {20, 15, 9}, one = {40};
+  std::vector<double> wide(60), narrow = {20, 15, 9}, one = {40};
   for (std::size_t j = 0; j < wide.size(); ++j) wide[j] = 50.0 + 3.0 * static_cast<double>(j);
-  std::vector<double> sig(30, 2.0);
+  std::vector<double> sig(60, 2.0);
   Json mu = {{"name", "mu"}, {"type", "normfactor"}, {"data", nullptr}};
   Json channels = Json::array();
   channels.push_back({{"name", "wide"},
@@ -53,8 +53,8 @@ Workspace panel_workspace() {
                         sample("other", narrow, Json::array()),
                         sample("sig", {1, 1, 1}, {mu, histosys("h2", {1, 1, 1}, 0.5, 1.6, 0.05)})}}});
   channels.push_back({{"name", "y_one"}, {"samples", {sample("bkg", one, {histosys("h2", one, 0.9, 1.1, 0.0)})}}});
-  std::vector<double> obs_wide(30);
-  for (std::size_t j = 0; j < 30; ++j) obs_wide[j] = std::round(wide[j] * 2.05);
+  std::vector<double> obs_wide(60);
+  for (std::size_t j = 0; j < 60; ++j) obs_wide[j] = std::round(wide[j] * 2.05);
   Json doc = {{"channels", channels},
               {"observations",
                {{{"name", "wide"}, {"data", obs_wide}}, {{"name", "x_narrow"}, {"data", {45, 31, 20}}},
@@ -77,7 +77,7 @@ TEST(HistoPanels, LayoutCoversEveryEntryBin) {
     cut = cut || q.nbins == detail::kPanelBins;
     for (std::uint32_t j = 0; j < q.nbins; ++j) ++covered[q.bin_begin + j];
   }
-  EXPECT_TRUE(cut) << "the 30-bin block should fill a whole panel";
+  EXPECT_TRUE(cut) << "the 60-bin block should fill a whole panel";
   for (std::size_t b = 0; b < d.blocks.size(); ++b) {
     const int want = d.histo_begin[b + 1] > d.histo_begin[b] ? 1 : 0;
     for (std::uint32_t j = 0; j < d.blocks[b].nbins; ++j)
