@@ -27,7 +27,11 @@ void build_histo_panels(ModelData& d, PanelChoice choice) {
   if (choice == PanelChoice::never || d.histosys_code != InterpCode::code4p || d.histos.empty()) return;
 
   // The panels' bin ranges: runs of consecutive block-bins of blocks with entries, cut
-  // before a block that would overflow the panel, and within a block wider than one.
+  // before a block that would overflow the panel, and within a block wider than one. A
+  // gap of at most kPanelGap bins (blocks without entries, e.g. a channel's other
+  // samples) is taken into the open panel as zero lanes, which costs less than a
+  // panel's fixed overhead (1Lbb-simplified: one histosys parameter on 8 of 16 blocks).
+  constexpr std::uint32_t kPanelGap = 8;
   struct Range {
     std::uint32_t begin, nbins;
   };
@@ -39,6 +43,12 @@ void build_histo_panels(ModelData& d, PanelChoice choice) {
     const Block& blk = d.blocks[b];
     old_cost += packed_cost(blk.nbins, entries);
     std::uint32_t bin = blk.bin_begin, left = blk.nbins;
+    if (!ranges.empty()) {
+      Range& open = ranges.back();
+      const std::uint32_t end = open.begin + open.nbins;
+      if (bin > end && bin - end <= kPanelGap && open.nbins + (bin - end) + std::min(left, kPanelBins) <= kPanelBins)
+        open.nbins = bin - open.begin;
+    }
     while (left > 0) {
       const bool extends = !ranges.empty() && ranges.back().begin + ranges.back().nbins == bin;
       const std::uint32_t room = extends ? kPanelBins - ranges.back().nbins : 0;

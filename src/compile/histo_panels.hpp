@@ -12,9 +12,10 @@ enum class PanelChoice {
 };
 
 // (Re)builds d.histo_panels, d.panel_par and d.panel_SA from d's histosys tables: each
-// maximal run of consecutive block-bins whose blocks carry entries is cut, at block
-// boundaries where it can be, into panels of at most kPanelBins bins. Only for code4p
-// (other codes leave the tables empty).
+// maximal run of consecutive block-bins whose blocks carry entries -- short gaps of
+// blocks without entries bridged with zero lanes -- is cut, at block boundaries where it
+// can be, into panels of at most kPanelBins bins. Only for code4p (other codes leave the
+// tables empty).
 //
 // The cost estimate counts vector instructions per forward sweep: a panel costs two
 // broadcasts and 2 G multiply-adds per parameter, the per-entry kernel ~3 + nbins per
