@@ -2,6 +2,9 @@
 
 #include <immintrin.h>
 
+#include <type_traits>
+#include <utility>
+
 namespace hfx::detail {
 
 namespace {
@@ -70,30 +73,25 @@ void panel_backward(const double* slope, const std::uint32_t* par, const std::ui
 
 #pragma GCC pop_options
 
+// Calls f(std::integral_constant<int, G>) for a panel of G = ceil(nbins / 4) lane
+// groups (1 <= G <= 12, kPanelBins = 48): each G is its own kernel, unrolled.
+template <class F>
+void with_groups(std::uint32_t nbins, F&& f) {
+  [&]<int... I>(std::integer_sequence<int, I...>) {
+    const int G = static_cast<int>((nbins + 3) / 4);
+    ((G == I + 1 ? (f(std::integral_constant<int, I + 1>{}), true) : false) || ...);
+  }(std::make_integer_sequence<int, 12>{});
+}
+
 }  // namespace
 
 void add_panel_code4p(const ModelData& d, const double* coef, double* base) {
   const std::uint32_t* pars = d.panel_par.data();
   for (const HistoPanel& q : d.histo_panels) {
     const double* col = d.panel_SA.data() + q.data;
-    double* out = base + q.bin_begin;
     const std::uint32_t* p0 = pars + q.par_begin;
     const std::uint32_t* p1 = pars + q.par_end;
-    switch ((q.nbins + 3) / 4) {
-      case 1: panel_forward<1>(coef, p0, p1, col, out, q.nbins); break;
-      case 2: panel_forward<2>(coef, p0, p1, col, out, q.nbins); break;
-      case 3: panel_forward<3>(coef, p0, p1, col, out, q.nbins); break;
-      case 4: panel_forward<4>(coef, p0, p1, col, out, q.nbins); break;
-      case 5: panel_forward<5>(coef, p0, p1, col, out, q.nbins); break;
-      case 6: panel_forward<6>(coef, p0, p1, col, out, q.nbins); break;
-      case 7: panel_forward<7>(coef, p0, p1, col, out, q.nbins); break;
-      case 8: panel_forward<8>(coef, p0, p1, col, out, q.nbins); break;
-      case 9: panel_forward<9>(coef, p0, p1, col, out, q.nbins); break;
-      case 10: panel_forward<10>(coef, p0, p1, col, out, q.nbins); break;
-      case 11: panel_forward<11>(coef, p0, p1, col, out, q.nbins); break;
-      case 12: panel_forward<12>(coef, p0, p1, col, out, q.nbins); break;
-      default: break;  // kPanelBins = 48
-    }
+    with_groups(q.nbins, [&](auto G) { panel_forward<G()>(coef, p0, p1, col, base + q.bin_begin, q.nbins); });
   }
 }
 
@@ -116,23 +114,8 @@ void add_panel_code4p_grad(const ModelData& d, const double* slope, const double
     const double* col = d.panel_SA.data() + q.data;
     const std::uint32_t* p0 = pars + q.par_begin;
     const std::uint32_t* p1 = pars + q.par_end;
-    const int G = static_cast<int>((q.nbins + 3) / 4);
-    switch (G) {
-      case 1: panel_backward<1>(slope, p0, p1, col, g, grad); break;
-      case 2: panel_backward<2>(slope, p0, p1, col, g, grad); break;
-      case 3: panel_backward<3>(slope, p0, p1, col, g, grad); break;
-      case 4: panel_backward<4>(slope, p0, p1, col, g, grad); break;
-      case 5: panel_backward<5>(slope, p0, p1, col, g, grad); break;
-      case 6: panel_backward<6>(slope, p0, p1, col, g, grad); break;
-      case 7: panel_backward<7>(slope, p0, p1, col, g, grad); break;
-      case 8: panel_backward<8>(slope, p0, p1, col, g, grad); break;
-      case 9: panel_backward<9>(slope, p0, p1, col, g, grad); break;
-      case 10: panel_backward<10>(slope, p0, p1, col, g, grad); break;
-      case 11: panel_backward<11>(slope, p0, p1, col, g, grad); break;
-      case 12: panel_backward<12>(slope, p0, p1, col, g, grad); break;
-      default: break;
-    }
-    g += 4 * G;
+    with_groups(q.nbins, [&](auto G) { panel_backward<G()>(slope, p0, p1, col, g, grad); });
+    g += 4 * ((q.nbins + 3) / 4);
   }
 }
 
