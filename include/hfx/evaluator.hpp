@@ -106,7 +106,6 @@ class Evaluator {
   std::vector<double> data_;
   std::vector<double> main_const_;     // per main bin: lgamma(n + 1)
   std::vector<double> poisson_const_;  // per Poisson constraint: lgamma(a + 1)
-  std::vector<double> poisson_stable_const_;  // a log a - a - lgamma(a + 1)
   Arithmetic arithmetic_;
   // The fits' arithmetic with code4 normsys: forward computes the factors in one sweep
   // (normsys_sweep.hpp); the reverse sweeps rely on the same choice.

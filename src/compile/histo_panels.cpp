@@ -7,8 +7,6 @@ namespace hfx::detail {
 
 namespace {
 
-std::uint32_t lane_groups(std::uint32_t nbins) { return (nbins + 3) / 4; }
-
 // The per-entry kernel's estimated vector instructions for one block's entries (see
 // packed_code4p.cpp: one broadcast and ceil(nbins / 2) multiply-adds per entry up to 4
 // bins, a scalar loop beyond).
@@ -75,7 +73,7 @@ void build_histo_panels(ModelData& d, PanelChoice choice) {
   double new_cost = 0;
   std::size_t b = 0;
   for (const Range& r : ranges) {
-    const std::uint32_t G = lane_groups(r.nbins);
+    const std::uint32_t G = panel_lane_groups(r.nbins);
     while (d.blocks[b].bin_begin + d.blocks[b].nbins <= r.begin) ++b;
     std::map<std::uint32_t, std::vector<double>> cols;  // parameter -> 8 G doubles
     for (std::size_t c = b; c < d.blocks.size() && d.blocks[c].bin_begin < r.begin + r.nbins; ++c) {

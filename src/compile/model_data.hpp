@@ -55,6 +55,8 @@ struct HistoPanel {
   std::uint32_t par_begin, par_end;
   std::size_t data;
 };
+// A panel of nbins block-bins spans G = ceil(nbins / 4) lane groups.
+inline constexpr std::uint32_t panel_lane_groups(std::uint32_t nbins) { return (nbins + 3) / 4; }
 
 struct NormalConstraint {
   std::uint32_t par, aux;

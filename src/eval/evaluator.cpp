@@ -87,7 +87,6 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   log_scratch_.assign(d.nmain, 0.0);
   main_const_.assign(d.nmain, 0.0);
   poisson_const_.assign(d.poisson.size(), 0.0);
-  poisson_stable_const_.assign(d.poisson.size(), 0.0);
   for (std::size_t i = 0; i < d.auxdata.size(); ++i) data_[d.nmain + i] = d.auxdata[i];
 
   scalar_col_.assign(d.scalars.size(), 0);
@@ -130,11 +129,10 @@ void Evaluator::set_data(std::span<const double> data) {
   for (std::size_t k = 0; k < d.poisson.size(); ++k) {
     const double a = data_[d.nmain + d.poisson[k].aux];
     poisson_const_[k] = detail::log_gamma(a + 1.0);
-    poisson_stable_const_[k] = a > 0 ? (a * std::log(a) - a) - poisson_const_[k] : 0.0;
   }
   // The fits' arithmetic: the terms with a > 0 as arrays for the vectorised sum, their
-  // constants summed once (each is ~ -log sqrt(2 pi a): no large cancellations); the
-  // others (a = 0, e.g. a toy's aux count) term by term.
+  // constants a log a - a - lgamma(a + 1) summed once (each is ~ -log sqrt(2 pi a): no
+  // large cancellations); the others (a = 0, e.g. a toy's aux count) term by term.
   pois_par_.clear();
   pois_r_.clear();
   pois_a_.clear();
@@ -146,7 +144,7 @@ void Evaluator::set_data(std::span<const double> data) {
       pois_par_.push_back(d.poisson[k].par);
       pois_r_.push_back(d.poisson[k].tau / a);
       pois_a_.push_back(a);
-      pois_const_sum_ += poisson_stable_const_[k];
+      pois_const_sum_ += (a * std::log(a) - a) - poisson_const_[k];
     } else {
       pois_other_.push_back(static_cast<std::uint32_t>(k));
     }
@@ -367,7 +365,6 @@ double Evaluator::constraint_nll(std::span<const double> x) const {
   } else {
     for (std::size_t k = 0; k < d.poisson.size(); ++k) sum += pyhf_term(k);
   }
-  if (!(sum < std::numeric_limits<double>::infinity())) return std::numeric_limits<double>::infinity();
   return sum + normal_const_;
 }
 

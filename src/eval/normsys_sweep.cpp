@@ -162,20 +162,27 @@ void code4_normsys_sweep(const ModelData& d, const double* x, double* value, dou
 
 namespace {
 
+// scale[b] *= x[p] for every direct factor (normfactor, lumi) p of block b, after its
+// normsys product, in table order: one flat pass (a block has one or two, and a loop
+// per block cost more than its multiplies).
+void multiply_direct_factors(const ModelData& d, const double* x, double* scale) {
+  const std::uint32_t* dp = d.direct_par.data();
+  const std::uint32_t* dblock = d.direct_block.data();
+  for (std::size_t k = 0, n = d.direct_par.size(); k < n; ++k) scale[dblock[k]] *= x[dp[k]];
+}
+
 void products_baseline(const ModelData& d, const double* x, const double* value, double* scale) {
   const std::size_t nblocks = d.blocks.size();
   const std::uint32_t* nb = d.normsys_block_begin.data();
-  const std::uint32_t* db = d.direct_begin.data();
-  const std::uint32_t* dp = d.direct_par.data();
   for (std::size_t b = 0; b < nblocks; ++b) {
     Lanes acc = {1.0, 1.0, 1.0, 1.0};
     std::size_t e = nb[b];
     for (; e + 4 <= nb[b + 1]; e += 4) acc *= load(value + e);
     double s = (acc[0] * acc[1]) * (acc[2] * acc[3]);
     for (; e < nb[b + 1]; ++e) s *= value[e];
-    for (std::uint32_t k = db[b]; k < db[b + 1]; ++k) s *= x[dp[k]];
     scale[b] = s;
   }
+  multiply_direct_factors(d, x, scale);
 }
 
 // AVX2: two four-lane partial products per block (published blocks carry tens of
@@ -206,11 +213,7 @@ __attribute__((target("avx2,fma"))) void products_avx2(const ModelData& d, const
     for (; v != end; ++v) s *= *v;
     scale[b] = s;
   }
-  // The direct factors in one flat pass (a block has one or two: a loop per block cost
-  // more than its multiplies), in the same order as the baseline's.
-  const std::uint32_t* dp = d.direct_par.data();
-  const std::uint32_t* dblock = d.direct_block.data();
-  for (std::size_t k = 0, n = d.direct_par.size(); k < n; ++k) scale[dblock[k]] *= x[dp[k]];
+  multiply_direct_factors(d, x, scale);
 }
 
 }  // namespace
@@ -220,9 +223,7 @@ void block_products(const ModelData& d, const double* x, const double* value, do
     // No normsys factors (e.g. simplified likelihoods): the direct factors alone, without
     // the per-block loop's overhead (same products, same order).
     std::fill(scale, scale + d.blocks.size(), 1.0);
-    const std::uint32_t* dp = d.direct_par.data();
-    const std::uint32_t* dblock = d.direct_block.data();
-    for (std::size_t k = 0, n = d.direct_par.size(); k < n; ++k) scale[dblock[k]] *= x[dp[k]];
+    multiply_direct_factors(d, x, scale);
     return;
   }
   if (cpu_has_avx2_fma())

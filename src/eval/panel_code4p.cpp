@@ -73,14 +73,15 @@ void panel_backward(const double* slope, const std::uint32_t* par, const std::ui
 
 #pragma GCC pop_options
 
-// Calls f(std::integral_constant<int, G>) for a panel of G = ceil(nbins / 4) lane
-// groups (1 <= G <= 12, kPanelBins = 48): each G is its own kernel, unrolled.
+// Calls f(std::integral_constant<int, G>) for a panel of G lane groups (1 <= G <=
+// kMaxGroups): each G is its own kernel, unrolled.
+constexpr int kMaxGroups = static_cast<int>(panel_lane_groups(kPanelBins));
 template <class F>
 void with_groups(std::uint32_t nbins, F&& f) {
   [&]<int... I>(std::integer_sequence<int, I...>) {
-    const int G = static_cast<int>((nbins + 3) / 4);
+    const int G = static_cast<int>(panel_lane_groups(nbins));
     ((G == I + 1 ? (f(std::integral_constant<int, I + 1>{}), true) : false) || ...);
-  }(std::make_integer_sequence<int, 12>{});
+  }(std::make_integer_sequence<int, kMaxGroups>{});
 }
 
 }  // namespace
@@ -97,14 +98,14 @@ void add_panel_code4p(const ModelData& d, const double* coef, double* base) {
 
 std::size_t panel_grad_size(const ModelData& d) {
   std::size_t n = 0;
-  for (const HistoPanel& q : d.histo_panels) n += 4 * ((q.nbins + 3) / 4);
+  for (const HistoPanel& q : d.histo_panels) n += 4 * panel_lane_groups(q.nbins);
   return n;
 }
 
 void gather_panel_weights(const ModelData& d, const double* weight, double* g) {
   for (const HistoPanel& q : d.histo_panels) {
     for (std::uint32_t j = 0; j < q.nbins; ++j) g[j] = weight[q.bin_begin + j];
-    g += 4 * ((q.nbins + 3) / 4);
+    g += 4 * panel_lane_groups(q.nbins);
   }
 }
 
@@ -115,7 +116,7 @@ void add_panel_code4p_grad(const ModelData& d, const double* slope, const double
     const std::uint32_t* p0 = pars + q.par_begin;
     const std::uint32_t* p1 = pars + q.par_end;
     with_groups(q.nbins, [&](auto G) { panel_backward<G()>(slope, p0, p1, col, g, grad); });
-    g += 4 * ((q.nbins + 3) / 4);
+    g += 4 * panel_lane_groups(q.nbins);
   }
 }
 
