@@ -119,12 +119,19 @@ class Evaluator {
   // Every block-bin has at most one per-bin factor (staterror or shapesys alone, the
   // usual case): forward copies it instead of multiplying a list.
   bool single_binfactor_ = true;
-  std::vector<std::int32_t> single_bf_par_;  // then per block-bin: its factor's parameter, or -1
+  // Per block-bin, for forward's rates pass: its main bin, its block and, with
+  // single_binfactor_, its factor's parameter (npars if it has none: forward_x_[npars]
+  // holds 1).
+  struct BinIndex {
+    std::uint32_t main, block, factor;
+  };
+  std::vector<BinIndex> bin_index_;
   double normal_const_ = 0;            // sum of log(sigma sqrt(2 pi))
-  // The Gaussian constraints as arrays for the fits' vectorised sum: parameter, auxdata
-  // value (set_data) and 1 / sigma per constraint.
-  std::vector<std::uint32_t> normal_par_;
-  std::vector<double> normal_aux_, normal_inv_sigma_;
+  // The Gaussian constraints as arrays for the fits' vectorised sum: their parameters as
+  // (first term, end term, first parameter) triples of consecutive runs, and per
+  // constraint the auxdata value (set_data), 1 / sigma and 1 / sigma^2.
+  std::vector<std::uint32_t> normal_runs_;
+  std::vector<double> normal_aux_, normal_inv_sigma_, normal_inv_var_;
   // The Poisson constraints with aux count a > 0 as arrays for the fits' vectorised sum
   // (set_data): parameter, tau / a and a per term, and the sum of their constants; the
   // other terms by index into ModelData::poisson.
@@ -150,7 +157,7 @@ class Evaluator {
   // and each channel's offset in the output.
   std::vector<std::uint32_t> scalar_col_, histo_col_, binfactor_col_;
   std::vector<std::size_t> jac_offset_;
-  std::vector<double> forward_x_;  // the point of the last forward sweep
+  std::vector<double> forward_x_;  // the point of the last forward sweep, then 1.0
   bool forward_grads_ = false;     // whether it computed the normsys derivatives
   // Vectorised-log scratch of the const term evaluations (an Evaluator is per thread).
   mutable std::vector<double> log_scratch_;

@@ -484,46 +484,51 @@ class Compiler {
     });
   }
 
-  // The fits' view of the tables: each normsys entry's parameter and code4
-  // coefficients as arrays padded to whole vector lanes (see ModelData::normsys), each
-  // block's normsys range and direct factors, and the list of histosys parameters.
+  // The fits' view of the tables: the normsys entries regrouped so that each block's run
+  // fills whole vector lanes (see ModelData::normsys), each entry's parameter and code4
+  // coefficients as arrays, each block's normsys range and direct factors, and the list
+  // of histosys parameters.
   void index_sweeps() {
     ModelData& d = *d_;
-    d.normsys_par.assign(d.normsys.size(), 0);
-    for (const auto& f : d.scalars)
-      if (f.normsys != detail::kNoEntry) d.normsys_par[f.normsys] = f.par;
     const detail::NormSysEntry inert{1.0, 1.0, code4_coefficients(1.0, 1.0)};
-    while (d.normsys.size() % detail::kNormsysLanes != 0) {
-      d.normsys.push_back(inert);
-      d.normsys_par.push_back(0);
+    std::vector<detail::NormSysEntry> padded;
+    d.normsys_par.clear();
+    d.normsys_block_begin.assign(1, 0);
+    d.direct_begin.assign(1, 0);
+    for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+      std::uint32_t last_par = 0;
+      for (std::uint32_t k = d.scalar_begin[b]; k < d.scalar_begin[b + 1]; ++k) {
+        auto& f = d.scalars[k];
+        if (f.normsys == detail::kNoEntry) {
+          d.direct_par.push_back(f.par);
+          d.direct_block.push_back(static_cast<std::uint32_t>(b));
+          continue;
+        }
+        padded.push_back(d.normsys[f.normsys]);
+        f.normsys = static_cast<std::uint32_t>(padded.size() - 1);
+        d.normsys_par.push_back(f.par);
+        last_par = f.par;
+      }
+      // The padding lanes read a parameter of the same block, so they leave the
+      // polynomial range exactly when a real lane of theirs does.
+      while (padded.size() % detail::kNormsysLanes != 0) {
+        padded.push_back(inert);
+        d.normsys_par.push_back(last_par);
+      }
+      d.normsys_block_begin.push_back(static_cast<std::uint32_t>(padded.size()));
+      d.direct_begin.push_back(static_cast<std::uint32_t>(d.direct_par.size()));
     }
+    d.normsys = std::move(padded);
     if (d.normsys_code == InterpCode::code4) {
       const std::size_t n = d.normsys.size();
       d.normsys_poly.assign(6 * n, 0.0);
       for (std::size_t e = 0; e < n; ++e)
-        for (std::size_t k = 0; k < 6; ++k) d.normsys_poly[k * n + e] = d.normsys[e].c4.a[k];
+        for (std::size_t k = 0; k < 6; ++k) d.normsys_poly[6 * (e - e % 4) + 4 * k + e % 4] = d.normsys[e].c4.a[k];
       d.normsys_logs.assign(2 * n, 0.0);
       for (std::size_t e = 0; e < n; ++e) {
         d.normsys_logs[e] = d.normsys[e].c4.log_up;
         d.normsys_logs[n + e] = d.normsys[e].c4.log_down;
       }
-    }
-    d.normsys_block_begin.assign(1, 0);
-    d.direct_begin.assign(1, 0);
-    for (std::size_t b = 0; b < d.blocks.size(); ++b) {
-      std::uint32_t next = d.normsys_block_begin.back();
-      for (std::uint32_t k = d.scalar_begin[b]; k < d.scalar_begin[b + 1]; ++k) {
-        const auto& f = d.scalars[k];
-        if (f.normsys == detail::kNoEntry) {
-          d.direct_par.push_back(f.par);
-          d.direct_block.push_back(static_cast<std::uint32_t>(b));
-        } else {
-          if (f.normsys != next) throw std::logic_error("normsys entries are not stored in block order");
-          ++next;
-        }
-      }
-      d.normsys_block_begin.push_back(next);
-      d.direct_begin.push_back(static_cast<std::uint32_t>(d.direct_par.size()));
     }
     std::set<std::uint32_t> hp;
     for (const auto& h : d.histos) hp.insert(h.par);

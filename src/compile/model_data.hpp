@@ -98,18 +98,19 @@ struct ModelData {
   std::vector<std::uint32_t> scalar_begin;
   std::vector<ScalarFactor> scalars;
   // The factors split for the fits' block products: block b's normsys entries are
-  // [normsys_block_begin[b], normsys_block_begin[b + 1]) (contiguous: entries are stored
-  // in block order), its other factors (normfactor, lumi) the parameters
+  // [normsys_block_begin[b], normsys_block_begin[b + 1]) (contiguous, whole lanes,
+  // padding included), its other factors (normfactor, lumi) the parameters
   // direct_par[direct_begin[b] ... direct_begin[b + 1]); direct_block[k] is the block of
   // direct factor k.
   std::vector<std::uint32_t> normsys_block_begin, direct_begin, direct_par, direct_block;
-  // normsys entries, padded at the end with inert entries (lo = hi = 1, parameter 0,
-  // referenced by no factor) to a multiple of kNormsysLanes, so the fits' code4 sweep
-  // runs whole vector lanes.
+  // normsys entries in block order, each block's run padded with inert entries (lo = hi
+  // = 1, factor exactly 1, referenced by no factor; their parameter one of the block's)
+  // to a multiple of kNormsysLanes, so the fits' code4 sweep runs whole vector lanes and
+  // multiplies each block's lanes together as it goes.
   std::vector<NormSysEntry> normsys;
   std::vector<std::uint32_t> normsys_par;  // per entry: its parameter
-  // code4 only: coefficient k of entry e at normsys_poly[k * normsys.size() + e]
-  // (structure-of-arrays copy of NormSysEntry::c4.a for the sweep).
+  // code4 only: NormSysEntry::c4.a for the sweep, four entries at a time: coefficient k
+  // of entry e at normsys_poly[6 (e - e % 4) + 4 k + e % 4].
   std::vector<double> normsys_poly;
   // code4 only: the exponential branch's logs, log_up at normsys_logs[e] and log_down at
   // normsys_logs[normsys.size() + e] (structure-of-arrays, for the same sweep).

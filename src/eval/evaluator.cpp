@@ -14,6 +14,7 @@
 #include "packed_code4p.hpp"
 #include "panel_code4p.hpp"
 #include "poisson_constraints.hpp"
+#include "main_poisson.hpp"
 #include "vector_log.hpp"
 #include "hfx/errors.hpp"
 
@@ -48,11 +49,14 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
     for (std::uint32_t j = 0; j < d.blocks[b].nbins; ++j) bb_block_[d.blocks[b].bin_begin + j] = static_cast<std::uint32_t>(b);
   for (std::size_t i = 0; i < d.nominal.size(); ++i)
     if (d.binfactor_begin[i + 1] - d.binfactor_begin[i] > 1) single_binfactor_ = false;
-  if (single_binfactor_) {
-    single_bf_par_.assign(d.nominal.size(), -1);
-    for (std::size_t i = 0; i < d.nominal.size(); ++i)
-      if (d.binfactor_begin[i + 1] > d.binfactor_begin[i])
-        single_bf_par_[i] = static_cast<std::int32_t>(d.binfactor_par[d.binfactor_begin[i]]);
+  bin_index_.resize(d.nominal.size());
+  for (std::size_t i = 0; i < d.nominal.size(); ++i) {
+    auto& bi = bin_index_[i];
+    bi.main = d.bb_main[i];
+    bi.block = bb_block_[i];
+    bi.factor = static_cast<std::uint32_t>(d.npars);
+    if (single_binfactor_ && d.binfactor_begin[i + 1] > d.binfactor_begin[i])
+      bi.factor = d.binfactor_par[d.binfactor_begin[i]];
   }
   base_.assign(d.nominal.size(), 0.0);
   normsys_val_.assign(d.normsys.size(), 1.0);
@@ -78,12 +82,15 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   pw_.assign(max_nbins, 0.0);
   jrow_.assign(max_nbins, 0);
   data_.assign(d.nmain + d.auxdata.size(), 0.0);
+  std::vector<std::uint32_t> normal_par;
   for (const auto& c : d.normal) {
-    normal_par_.push_back(c.par);
+    normal_par.push_back(c.par);
     normal_inv_sigma_.push_back(1.0 / c.sigma);
+    normal_inv_var_.push_back(1.0 / (c.sigma * c.sigma));
   }
+  detail::append_param_runs(normal_par.data(), normal_par.size(), normal_runs_);
   normal_aux_.assign(d.normal.size(), 0.0);
-  forward_x_.reserve(d.npars);
+  forward_x_.reserve(d.npars + 1);
   log_scratch_.assign(d.nmain, 0.0);
   main_const_.assign(d.nmain, 0.0);
   poisson_const_.assign(d.poisson.size(), 0.0);
@@ -197,6 +204,7 @@ void Evaluator::histo_slopes(std::span<const double> x) {
 void Evaluator::forward(std::span<const double> x, bool grads) {
   const auto& d = model_->data();
   forward_x_.assign(x.begin(), x.end());
+  forward_x_.push_back(1.0);  // the value bin_index_ reads for "no per-bin factor"
   forward_grads_ = grads;
   const InterpCode ncode = d.normsys_code;
   const std::size_t nblocks = d.blocks.size();
@@ -207,11 +215,9 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   // The fits' arithmetic computes every code4 normsys factor up front in one sweep, then
   // each block's product from those values.
   const bool swept = sweeps_normsys_;
-  if (swept) {
-    if (!d.normsys.empty())
-      detail::code4_normsys_sweep(d, x.data(), nval, grads ? ngrad : nullptr, grads ? normsys_dlog_.data() : nullptr);
-    detail::block_products(d, x.data(), nval, block_scale_.data());
-  }
+  if (swept)
+    detail::code4_normsys_sweep(d, x.data(), nval, grads ? ngrad : nullptr, grads ? normsys_dlog_.data() : nullptr,
+                                block_scale_.data());
   auto scalar_value = [&](std::uint32_t k) {
     const auto& f = scalars[k];
     if (f.normsys == detail::kNoEntry) return x[f.par];
@@ -301,24 +307,31 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   std::fill(rate_.begin(), rate_.end(), 0.0);
   // One flat pass over the block-bins (blocks store their bins consecutively, in block
   // order), rather than a loop per block: published blocks have 1-3 bins.
-  const std::uint32_t* bb_main = d.bb_main.data();
-  const std::uint32_t* bb_block = bb_block_.data();
+  const BinIndex* bin_index = bin_index_.data();
   if (single_binfactor_) {
-    const std::int32_t* bf_single = single_bf_par_.data();
+    const double* xe = forward_x_.data();  // x, then 1.0 for bins without a factor
     for (std::size_t i = 0; i < nbb; ++i) {
-      const double bf = bf_single[i] >= 0 ? x[bf_single[i]] : 1.0;
+      const BinIndex bi = bin_index[i];
+      const double bf = xe[bi.factor];
       bin_factor_[i] = bf;
-      rate_[bb_main[i]] += base_[i] * block_scale_[bb_block[i]] * bf;
+      rate_[bi.main] += base_[i] * block_scale_[bi.block] * bf;
     }
   } else {
-    for (std::size_t i = 0; i < nbb; ++i) rate_[bb_main[i]] += base_[i] * block_scale_[bb_block[i]] * bin_factor_[i];
+    for (std::size_t i = 0; i < nbb; ++i) {
+      const BinIndex bi = bin_index[i];
+      rate_[bi.main] += base_[i] * block_scale_[bi.block] * bin_factor_[i];
+    }
   }
 }
 
 double Evaluator::main_from_rates() const {
   const std::size_t nmain = rate_.size();
-  // The stable arithmetic takes all logs in one vectorised call.
+  // The stable arithmetic sums four bins at a time when every rate is positive, else
+  // takes all logs in one vectorised call.
   const bool vector_log = arithmetic_ == Arithmetic::stable;
+  double vector_sum;
+  if (vector_log && detail::main_poisson_sum(rate_.data(), data_.data(), main_const_.data(), nmain, &vector_sum))
+    return vector_sum;
   if (vector_log) detail::log_array(rate_.data(), log_scratch_.data(), nmain);
   double sum = 0;
   for (std::size_t g = 0; g < nmain; ++g) {
@@ -337,8 +350,8 @@ double Evaluator::constraint_nll(std::span<const double> x) const {
   const auto& d = model_->data();
   double sum = 0;
   if (arithmetic_ == Arithmetic::stable) {
-    sum = detail::gauss_constraint_sum(normal_par_.data(), normal_aux_.data(), normal_inv_sigma_.data(),
-                                       normal_par_.size(), x.data());
+    sum = detail::gauss_constraint_sum(normal_runs_.data(), normal_runs_.size() / 3, normal_aux_.data(),
+                                       normal_inv_sigma_.data(), x.data());
   } else {
     for (const auto& c : d.normal) {
       const double z = (data_[d.nmain + c.aux] - x[c.par]) / c.sigma;
@@ -586,7 +599,11 @@ void Evaluator::constraint_curvature(std::span<const double> x, std::span<double
 
 void Evaluator::add_constraint_gradient(std::span<const double> x, std::span<double> grad) const {
   const auto& d = model_->data();
-  for (const auto& c : d.normal) grad[c.par] += (x[c.par] - data_[d.nmain + c.aux]) / (c.sigma * c.sigma);
+  if (arithmetic_ == Arithmetic::stable)
+    detail::add_gauss_constraint_grad(normal_runs_.data(), normal_runs_.size() / 3, normal_aux_.data(),
+                                      normal_inv_var_.data(), x.data(), grad.data());
+  else
+    for (const auto& c : d.normal) grad[c.par] += (x[c.par] - data_[d.nmain + c.aux]) / (c.sigma * c.sigma);
   for (const auto& c : d.poisson) {
     const double a = data_[d.nmain + c.aux];
     grad[c.par] += c.tau - (a > 0 ? a / x[c.par] : 0.0);
@@ -613,14 +630,15 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
   const auto& d = model_->data();
   // A Newton step asks for the Jacobian where the line search just evaluated the NLL:
   // the tables already hold that point.
-  if (!std::equal(x.begin(), x.end(), forward_x_.begin(), forward_x_.end())) {
+  if (forward_x_.size() != x.size() + 1 || !std::equal(x.begin(), x.end(), forward_x_.begin())) {
     forward(x, true);
   } else if (!forward_grads_) {
     // The line search's sweep skipped the normsys derivatives: add just those (the
     // fits' sweep recomputes the same values along with them).
     if (sweeps_normsys_) {
       if (!d.normsys.empty())
-        detail::code4_normsys_sweep(d, x.data(), normsys_val_.data(), normsys_grad_.data(), normsys_dlog_.data());
+        detail::code4_normsys_sweep(d, x.data(), normsys_val_.data(), normsys_grad_.data(), normsys_dlog_.data(),
+                                    nullptr);
     } else {
       for (const auto& f : d.scalars)
         if (f.normsys != detail::kNoEntry)

@@ -1,6 +1,6 @@
-// The fits' block-factor kernels (internal): every code4 normsys factor of the model in
+// The fits' block-factor kernel (internal): every code4 normsys factor of the model in
 // one vectorised sweep over the normsys table (see ModelData::normsys), and each block's
-// product of factors from those values.
+// product of factors along with it.
 #pragma once
 
 #include "../compile/model_data.hpp"
@@ -14,14 +14,15 @@ namespace hfx::detail {
 // parameters' values gathered, the polynomial 1 + sum_k a_k alpha^k evaluated for all
 // four, and lanes outside |alpha| < 1 given exp(alpha log up) or exp(-alpha log down)
 // instead. The values agree with code4_factor() to rounding (ulps), not bit for bit:
-// the pyhf arithmetic keeps code4_factor(). Requires d.normsys_code == code4;
+// the pyhf arithmetic keeps code4_factor().
+//
+// When scale is not null, also scale[b] = the product of block b's factors: its normsys
+// values (see ModelData::normsys_block_begin), multiplied four lanes at a time as they
+// are computed, times its direct parameters' values x[p]. The same product as the pyhf
+// arithmetic's up to the order of the multiplications (ulps). grad and scale are not
+// both null. Requires d.normsys_code == code4 when d has normsys entries;
 // allocation-free.
-void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad, double* dlog);
-
-// scale[b] = product of block b's factors: its direct parameters' values x[p] times its
-// normsys values value[e] (see ModelData::normsys_block_begin), the latter multiplied in
-// four lanes. The same product as the pyhf arithmetic's up to the order of the
-// multiplications (ulps).
-void block_products(const ModelData& d, const double* x, const double* value, double* scale);
+void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad, double* dlog,
+                         double* scale);
 
 }  // namespace hfx::detail

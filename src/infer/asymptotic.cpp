@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <tbb/task_group.h>
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -47,8 +48,10 @@ std::size_t detail::fit_step_work(const Model& model) {
   // where waking a sleeping worker thread costs as much as it saves.
   const auto& d = model.data();
   const std::size_t npars = model.npars();
-  return d.nominal.size() + d.scalars.size() + d.normsys.size() + d.binfactor_par.size() + d.histo_down.size() +
-         npars * npars;
+  // The normsys entries the model has, not the sweep's padded table.
+  const auto normsys = static_cast<std::size_t>(std::count_if(
+      d.scalars.begin(), d.scalars.end(), [](const detail::ScalarFactor& f) { return f.normsys != detail::kNoEntry; }));
+  return d.nominal.size() + d.scalars.size() + normsys + d.binfactor_par.size() + d.histo_down.size() + npars * npars;
 }
 
 bool HypotestResult::all_converged() const {

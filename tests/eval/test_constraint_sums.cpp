@@ -1,9 +1,13 @@
-// The fits' vectorised constraint sums against term-by-term formulas, for every length
-// up to a few lane groups (full groups, tails, the scalar path below four terms).
+// The fits' vectorised constraint and main-term sums against term-by-term formulas, for
+// every length up to a few lane groups (full groups, tails, the scalar paths for a few
+// terms).
 #include "hfx/evaluator.hpp"
 #include "hfx/model.hpp"
 #include "hfx/workspace.hpp"
 #include "compile/model_data.hpp"
+#include "eval/cpu_features.hpp"
+#include "eval/gauss_constraints.hpp"
+#include "eval/main_poisson.hpp"
 #include "eval/poisson_constraints.hpp"
 #include "test_util.hpp"
 
@@ -76,6 +80,81 @@ TEST(PoissonConstraintSum, FitNllWithZeroAuxCountsMatchesPyhfArithmetic) {
   // A zero parameter under a zero-count term is still outside the Poisson's support.
   x[d.poisson[0].par] = 0.0;
   EXPECT_EQ(fit.nll(x), std::numeric_limits<double>::infinity());
+}
+
+// Gaussian terms whose parameters come in runs of consecutive parameters (lengths 0-13
+// in one run, and split at every point into two runs with a gap and out of order): the
+// sum and its gradient against the term-by-term formulas.
+TEST(GaussConstraintSum, RunsMatchTermByTerm) {
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(-2.0, 2.0), s(0.1, 3.0);
+  for (std::size_t n = 0; n <= 13; ++n) {
+    for (std::size_t cut = 0; cut <= n; ++cut) {
+      // Terms [0, cut) constrain parameters 20.. and terms [cut, n) parameters 3..: two
+      // runs (one when cut is 0 or n), the second before the first in x.
+      std::vector<std::uint32_t> par(n);
+      for (std::size_t k = 0; k < n; ++k)
+        par[k] = static_cast<std::uint32_t>(k < cut ? 20 + k : 3 + (k - cut));
+      std::vector<std::uint32_t> runs;
+      detail::append_param_runs(par.data(), n, runs);
+      ASSERT_EQ(runs.size() / 3, static_cast<std::size_t>((cut > 0) + (cut < n)));
+      std::vector<double> x(40), aux(n), inv_sigma(n), inv_var(n);
+      for (auto& v : x) v = u(rng);
+      double want = 0;
+      std::vector<double> want_grad(x.size(), 0.5), grad(x.size(), 0.5);
+      for (std::size_t k = 0; k < n; ++k) {
+        aux[k] = u(rng);
+        const double sigma = s(rng);
+        inv_sigma[k] = 1.0 / sigma;
+        inv_var[k] = 1.0 / (sigma * sigma);
+        const double z = (aux[k] - x[par[k]]) / sigma;
+        want += 0.5 * z * z;
+        want_grad[par[k]] += (x[par[k]] - aux[k]) / (sigma * sigma);
+      }
+      const double got = detail::gauss_constraint_sum(runs.data(), runs.size() / 3, aux.data(), inv_sigma.data(), x.data());
+      EXPECT_NEAR(got, want, 1e-13 * std::max(1.0, want)) << "n = " << n << " cut = " << cut;
+      detail::add_gauss_constraint_grad(runs.data(), runs.size() / 3, aux.data(), inv_var.data(), x.data(), grad.data());
+      for (std::size_t i = 0; i < x.size(); ++i)
+        EXPECT_NEAR(grad[i], want_grad[i], 1e-13 * std::max(1.0, std::abs(want_grad[i])))
+            << "n = " << n << " cut = " << cut << " parameter " << i;
+    }
+  }
+}
+
+// The main bins' Poisson terms, four bins at a time with a masked tail: every length
+// 0-13 against -log Pois term by term (zero counts included); a rate that is zero,
+// negative, infinite or NaN in any lane hands the sum back to the caller.
+TEST(MainPoissonSum, MatchesTermByTermForEveryLength) {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(0.5, 50.0);
+  for (std::size_t n = 0; n <= 13; ++n) {
+    std::vector<double> rate(n), count(n), c(n);
+    double want = 0;
+    for (std::size_t g = 0; g < n; ++g) {
+      rate[g] = u(rng);
+      count[g] = g % 4 == 1 ? 0.0 : std::round(u(rng));
+      c[g] = std::lgamma(count[g] + 1.0);
+      want += rate[g] - (count[g] > 0 ? count[g] * std::log(rate[g]) : 0.0) + c[g];
+    }
+    double got = -1.0;
+    const bool vector = detail::main_poisson_sum(rate.data(), count.data(), c.data(), n, &got);
+    if (!detail::cpu_has_avx2_fma()) {
+      EXPECT_FALSE(vector);
+      continue;
+    }
+    ASSERT_TRUE(vector) << "n = " << n;
+    EXPECT_NEAR(got, want, 1e-13 * std::max(1.0, std::abs(want))) << "n = " << n;
+    for (std::size_t g = 0; g < n; ++g) {
+      for (const double bad : {0.0, -1.0, std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()}) {
+        std::vector<double> r = rate;
+        r[g] = bad;
+        double untouched = 7.0;
+        EXPECT_FALSE(detail::main_poisson_sum(r.data(), count.data(), c.data(), n, &untouched))
+            << "n = " << n << " bin " << g << " rate = " << bad;
+        EXPECT_EQ(untouched, 7.0);
+      }
+    }
+  }
 }
 
 }  // namespace
