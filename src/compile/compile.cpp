@@ -523,7 +523,7 @@ class Compiler {
       const std::size_t n = d.normsys.size();
       d.normsys_poly.assign(6 * n, 0.0);
       for (std::size_t e = 0; e < n; ++e)
-        for (std::size_t k = 0; k < 6; ++k) d.normsys_poly[6 * (e - e % 4) + 4 * k + e % 4] = d.normsys[e].c4.a[k];
+        for (std::size_t k = 0; k < 6; ++k) d.normsys_poly[k * n + e] = d.normsys[e].c4.a[k];
       d.normsys_logs.assign(2 * n, 0.0);
       for (std::size_t e = 0; e < n; ++e) {
         d.normsys_logs[e] = d.normsys[e].c4.log_up;

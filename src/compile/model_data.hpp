@@ -109,8 +109,8 @@ struct ModelData {
   // multiplies each block's lanes together as it goes.
   std::vector<NormSysEntry> normsys;
   std::vector<std::uint32_t> normsys_par;  // per entry: its parameter
-  // code4 only: NormSysEntry::c4.a for the sweep, four entries at a time: coefficient k
-  // of entry e at normsys_poly[6 (e - e % 4) + 4 k + e % 4].
+  // code4 only: coefficient k of entry e at normsys_poly[k * normsys.size() + e]
+  // (structure-of-arrays copy of NormSysEntry::c4.a for the sweep).
   std::vector<double> normsys_poly;
   // code4 only: the exponential branch's logs, log_up at normsys_logs[e] and log_down at
   // normsys_logs[normsys.size() + e] (structure-of-arrays, for the same sweep).

@@ -52,38 +52,38 @@ __attribute__((noinline)) void outside_lanes(const ModelData& d, const double* a
   }
 }
 
-// The sweep's view of the code4 table (ModelData::normsys_poly and normsys_logs): n
-// entries (a multiple of 4), their parameters, the coefficients of alpha^1 .. alpha^6
-// four entries at a time (group e / 4 at poly + 6 e: a_1 of its four entries, then a_2,
-// ..., a_6), and the exponential branch's logs.
+// The sweep's structure-of-arrays view of the code4 table (ModelData::normsys_poly and
+// normsys_logs): n entries (a multiple of 4), their parameters, coefficient rows a[k] of
+// alpha^(k + 1), and the exponential branch's logs.
 struct Code4Rows {
   std::size_t n;
   const std::uint32_t* par;
-  const double* poly;
+  const double* a[6];
   const double* log_up;
   const double* log_down;
 };
 
 Code4Rows code4_rows(const ModelData& d) {
-  return {d.normsys.size(), d.normsys_par.data(), d.normsys_poly.data(), d.normsys_logs.data(),
-          d.normsys_logs.data() + d.normsys.size()};
+  Code4Rows r{d.normsys.size(), d.normsys_par.data(), {}, d.normsys_logs.data(), d.normsys_logs.data() + d.normsys.size()};
+  for (std::size_t k = 0; k < 6; ++k) r.a[k] = d.normsys_poly.data() + k * r.n;
+  return r;
 }
 
 // Baseline (SSE2): the polynomial from powers of alpha in three independent pairs.
 void sweep_baseline(const ModelData& d, const double* x, double* value, double* grad, double* dlog) {
   const Code4Rows r = code4_rows(d);
   const std::uint32_t* par = r.par;
+  const double *a1 = r.a[0], *a2 = r.a[1], *a3 = r.a[2], *a4 = r.a[3], *a5 = r.a[4], *a6 = r.a[5];
   for (std::size_t e = 0; e < r.n; e += 4) {
-    const double* c = r.poly + 6 * e;
-    const Lanes a1 = load(c), a2 = load(c + 4), a3 = load(c + 8), a4 = load(c + 12), a5 = load(c + 16),
-                a6 = load(c + 20);
     const double alpha[4] = {x[par[e]], x[par[e + 1]], x[par[e + 2]], x[par[e + 3]]};
     const Lanes p1 = load(alpha);
     const Lanes p2 = p1 * p1, p3 = p2 * p1, p4 = p2 * p2, p5 = p4 * p1, p6 = p3 * p3;
-    const Lanes v = 1.0 + ((a1 * p1 + a2 * p2) + (a3 * p3 + a4 * p4) + (a5 * p5 + a6 * p6));
+    const Lanes v = 1.0 + ((load(a1 + e) * p1 + load(a2 + e) * p2) + (load(a3 + e) * p3 + load(a4 + e) * p4) +
+                           (load(a5 + e) * p5 + load(a6 + e) * p6));
     store(value + e, v);
     if (grad != nullptr) {
-      const Lanes g = (a1 + a2 * (2.0 * p1)) + (a3 * (3.0 * p2) + a4 * (4.0 * p3)) + (a5 * (5.0 * p4) + a6 * (6.0 * p5));
+      const Lanes g = (load(a1 + e) + load(a2 + e) * (2.0 * p1)) + (load(a3 + e) * (3.0 * p2) + load(a4 + e) * (4.0 * p3)) +
+                      (load(a5 + e) * (5.0 * p4) + load(a6 + e) * (6.0 * p5));
       store(grad + e, g);
       store(dlog + e, g / v);
     }
@@ -92,43 +92,6 @@ void sweep_baseline(const ModelData& d, const double* x, double* value, double* 
                         (std::fabs(alpha[3]) < 1);
     if (!inside) outside_lanes(d, alpha, e, value, grad, dlog);
   }
-}
-
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-
-// The AVX2 sweep's lanes of alpha outside |alpha| < 1 (or NaN): up^alpha above +1,
-// down^-alpha below -1 (a NaN alpha gives a NaN either way), blended into the
-// polynomial's value v and, for the gradient variant, its derivative g and log
-// derivative dl. Out of line: the hot loop keeps its registers; the call's saves and
-// restores stay on this path.
-struct OutsideLanes {
-  __m256d inside, log_base, ex;
-};
-__attribute__((target("avx2,fma"), always_inline)) inline OutsideLanes outside_lanes(__m256d a, const double* log_up,
-                                                                                     const double* log_down) {
-  const __m256d one = _mm256_set1_pd(1.0);
-  const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFLL));
-  const __m256d above = _mm256_cmp_pd(a, one, _CMP_GE_OQ);
-  const __m256d log_base = _mm256_blendv_pd(_mm256_sub_pd(_mm256_setzero_pd(), _mm256_loadu_pd(log_down)),
-                                            _mm256_loadu_pd(log_up), above);
-  return {_mm256_cmp_pd(_mm256_and_pd(a, abs_mask), one, _CMP_LT_OQ), log_base,
-          _ZGVdN4v_exp(_mm256_mul_pd(a, log_base))};
-}
-__attribute__((noinline, target("avx2,fma"))) __m256d outside_value(__m256d a, __m256d v, const double* log_up,
-                                                                    const double* log_down) {
-  const OutsideLanes o = outside_lanes(a, log_up, log_down);
-  return _mm256_blendv_pd(o.ex, v, o.inside);
-}
-struct ValueGradLanes {
-  __m256d v, g, dl;
-};
-__attribute__((noinline, target("avx2,fma"))) ValueGradLanes outside_value_grad(__m256d a, ValueGradLanes in,
-                                                                                const double* log_up,
-                                                                                const double* log_down) {
-  const OutsideLanes o = outside_lanes(a, log_up, log_down);
-  return {_mm256_blendv_pd(o.ex, in.v, o.inside), _mm256_blendv_pd(_mm256_mul_pd(o.ex, o.log_base), in.g, o.inside),
-          _mm256_blendv_pd(o.log_base, in.dl, o.inside)};
 }
 
 // AVX2+FMA: Horner's rule in fused multiply-adds (six per value, five more for the
@@ -145,6 +108,9 @@ __attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const do
                                                     double* dlog, double* scale) {
   const Code4Rows r = code4_rows(d);
   const std::uint32_t* par = r.par;
+  const double *a1 = r.a[0], *a2 = r.a[1], *a3 = r.a[2], *a4 = r.a[3], *a5 = r.a[4], *a6 = r.a[5];
+  const double* log_up = r.log_up;
+  const double* log_down = r.log_down;
   const std::uint32_t* block_begin = d.normsys_block_begin.data();
   const std::size_t nblocks = d.blocks.size();
   const __m256d one = _mm256_set1_pd(1.0);
@@ -152,32 +118,33 @@ __attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const do
   for (std::size_t b = 0; b < nblocks; ++b) {
     __m256d product = one;
     for (std::size_t e = block_begin[b], end = block_begin[b + 1]; e < end; e += 4) {
-      const double* c = r.poly + 6 * e;
       const __m256d a = _mm256_setr_pd(x[par[e]], x[par[e + 1]], x[par[e + 2]], x[par[e + 3]]);
-      __m256d p = _mm256_loadu_pd(c + 20);
+      __m256d p = _mm256_loadu_pd(a6 + e);
       __m256d g = p;
-      p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(c + 16));
+      p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(a5 + e));
       if constexpr (kGrad) g = _mm256_fmadd_pd(g, a, p);
-      p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(c + 12));
+      p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(a4 + e));
       if constexpr (kGrad) g = _mm256_fmadd_pd(g, a, p);
-      p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(c + 8));
+      p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(a3 + e));
       if constexpr (kGrad) g = _mm256_fmadd_pd(g, a, p);
-      p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(c + 4));
+      p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(a2 + e));
       if constexpr (kGrad) g = _mm256_fmadd_pd(g, a, p);
-      p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(c));
+      p = _mm256_fmadd_pd(p, a, _mm256_loadu_pd(a1 + e));
       if constexpr (kGrad) g = _mm256_fmadd_pd(g, a, p);
       __m256d v = _mm256_fmadd_pd(p, a, one);
       __m256d dl;
       if constexpr (kGrad) dl = _mm256_div_pd(g, v);
       const __m256d inside = _mm256_cmp_pd(_mm256_and_pd(a, abs_mask), one, _CMP_LT_OQ);
       if (_mm256_movemask_pd(inside) != 0xF) {
+        // up^alpha above +1, down^-alpha below -1 (and NaN alpha: a NaN either way).
+        const __m256d above = _mm256_cmp_pd(a, one, _CMP_GE_OQ);
+        const __m256d log_base = _mm256_blendv_pd(_mm256_sub_pd(_mm256_setzero_pd(), _mm256_loadu_pd(log_down + e)),
+                                                  _mm256_loadu_pd(log_up + e), above);
+        const __m256d ex = _ZGVdN4v_exp(_mm256_mul_pd(a, log_base));
+        v = _mm256_blendv_pd(ex, v, inside);
         if constexpr (kGrad) {
-          const ValueGradLanes o = outside_value_grad(a, {v, g, dl}, r.log_up + e, r.log_down + e);
-          v = o.v;
-          g = o.g;
-          dl = o.dl;
-        } else {
-          v = outside_value(a, v, r.log_up + e, r.log_down + e);
+          g = _mm256_blendv_pd(_mm256_mul_pd(ex, log_base), g, inside);
+          dl = _mm256_blendv_pd(log_base, dl, inside);
         }
       }
       _mm256_storeu_pd(value + e, v);
@@ -193,8 +160,6 @@ __attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const do
     }
   }
 }
-
-#pragma GCC pop_options
 
 // scale[b] *= x[p] for every direct factor (normfactor, lumi) p of block b, after its
 // normsys product, in table order: one flat pass (a block has one or two, and a loop
