@@ -31,6 +31,8 @@ class Evaluator {
   void set_data(std::span<const double> data);
   std::span<const double> data() const { return data_; }
 
+  // Every pars below has npars values, in the model's parameter order.
+  //
   // -log L(pars | data) with every normalisation constant (== -model.logpdf). Returns
   // +infinity when some main bin's expected rate is not positive while data > 0 (see
   // nonfinite_reason()).

@@ -10,9 +10,9 @@ void append_param_runs(const std::uint32_t* par, std::size_t n, std::vector<std:
   const std::size_t first = runs.size();
   for (std::size_t k = 0; k < n; ++k) {
     const auto kk = static_cast<std::uint32_t>(k);
-    const std::size_t last = runs.size() - 3;
-    if (runs.size() > first && par[k] == runs[last + 2] + (kk - runs[last])) {
-      runs[last + 1] = kk + 1;
+    std::uint32_t* last = runs.size() > first ? runs.data() + runs.size() - 3 : nullptr;  // the current run
+    if (last != nullptr && par[k] == last[2] + (kk - last[0])) {
+      last[1] = kk + 1;
     } else {
       runs.insert(runs.end(), {kk, kk + 1, par[k]});
     }

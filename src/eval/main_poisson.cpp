@@ -6,6 +6,12 @@
 
 #include <limits>
 
+// libmvec's four-lane log (vector function ABI name; AVX2).
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+extern "C" __m256d _ZGVdN4v_log(__m256d);
+#pragma GCC pop_options
+
 namespace hfx::detail {
 
 namespace {
@@ -13,10 +19,7 @@ namespace {
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 
-extern "C" __m256d _ZGVdN4v_log(__m256d);  // libmvec's four-lane log (vector function ABI name)
-
-bool sum_avx2(const double* rate, const double* count, const double* c,
-                                                  std::size_t n, double* sum) {
+bool sum_avx2(const double* rate, const double* count, const double* c, std::size_t n, double* sum) {
   const __m256d zero = _mm256_setzero_pd();
   const __m256d one = _mm256_set1_pd(1.0);
   const __m256d inf = _mm256_set1_pd(std::numeric_limits<double>::infinity());
