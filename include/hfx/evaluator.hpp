@@ -142,7 +142,6 @@ class Evaluator {
   double pois_const_sum_ = 0;
   std::vector<double> block_scale_;  // per block: product of scalar factors
   std::vector<double> bin_factor_;   // per block-bin: product of per-bin factors
-  std::vector<std::uint32_t> bb_block_;  // per block-bin: its block
   std::vector<double> base_;         // per block-bin: nominal + additive deltas
   std::vector<double> normsys_val_, normsys_grad_;
   std::vector<double> normsys_dlog_;  // fits' sweep: d log(factor) / d alpha per entry

@@ -44,16 +44,14 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   const auto& d = model.data();
   block_scale_.assign(d.blocks.size(), 1.0);
   bin_factor_.assign(d.nominal.size(), 1.0);
-  bb_block_.assign(d.nominal.size(), 0);
-  for (std::size_t b = 0; b < d.blocks.size(); ++b)
-    for (std::uint32_t j = 0; j < d.blocks[b].nbins; ++j) bb_block_[d.blocks[b].bin_begin + j] = static_cast<std::uint32_t>(b);
   for (std::size_t i = 0; i < d.nominal.size(); ++i)
     if (d.binfactor_begin[i + 1] - d.binfactor_begin[i] > 1) single_binfactor_ = false;
   bin_index_.resize(d.nominal.size());
+  for (std::size_t b = 0; b < d.blocks.size(); ++b)
+    for (std::uint32_t j = 0; j < d.blocks[b].nbins; ++j) bin_index_[d.blocks[b].bin_begin + j].block = static_cast<std::uint32_t>(b);
   for (std::size_t i = 0; i < d.nominal.size(); ++i) {
     auto& bi = bin_index_[i];
     bi.main = d.bb_main[i];
-    bi.block = bb_block_[i];
     bi.factor = static_cast<std::uint32_t>(d.npars);
     if (single_binfactor_ && d.binfactor_begin[i + 1] > d.binfactor_begin[i])
       bi.factor = d.binfactor_par[d.binfactor_begin[i]];
@@ -212,8 +210,8 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   const detail::NormSysEntry* normsys = d.normsys.data();
   double* nval = normsys_val_.data();
   double* ngrad = normsys_grad_.data();
-  // The fits' arithmetic computes every code4 normsys factor up front in one sweep, then
-  // each block's product from those values.
+  // The fits' arithmetic computes every code4 normsys factor up front in one sweep, which
+  // also multiplies each block's factors into its scale.
   const bool swept = sweeps_normsys_;
   if (swept)
     detail::code4_normsys_sweep(d, x.data(), nval, grads ? ngrad : nullptr, grads ? normsys_dlog_.data() : nullptr,
@@ -528,10 +526,10 @@ double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad
   backward_main(x, grad, 0, d.blocks.size(), !panels_);
   if (panels_) {
     // d nll / d delta per block-bin, gathered into the panels' lanes.
-    const std::uint32_t* bb_main = d.bb_main.data();
-    const std::uint32_t* bb_block = bb_block_.data();
-    for (std::size_t i = 0; i < bb_weight_.size(); ++i)
-      bb_weight_[i] = bin_factor_[i] * w_[bb_main[i]] * block_scale_[bb_block[i]];
+    for (std::size_t i = 0; i < bb_weight_.size(); ++i) {
+      const BinIndex bi = bin_index_[i];
+      bb_weight_[i] = bin_factor_[i] * w_[bi.main] * block_scale_[bi.block];
+    }
     detail::gather_panel_weights(d, bb_weight_.data(), panel_g_.data());
     detail::add_panel_code4p_grad(d, histo_slope_.data(), panel_g_.data(), grad.data());
   }

@@ -19,17 +19,17 @@ void append_param_runs(const std::uint32_t* par, std::size_t n, std::vector<std:
   }
 }
 
+namespace {
+
 // One run's view: terms [begin, end), term k's parameter value at xr[k - begin].
 struct Run {
   std::uint32_t begin, end;
   const double* xr;
 };
-inline Run run_at(const std::uint32_t* runs, std::size_t r, const double* x) {
+Run run_at(const std::uint32_t* runs, std::size_t r, const double* x) {
   const std::uint32_t* t = runs + 3 * r;
   return {t[0], t[1], x + t[2]};
 }
-
-namespace {
 
 double sum_scalar(const std::uint32_t* runs, std::size_t nruns, const double* aux, const double* inv_sigma,
                   const double* x) {
