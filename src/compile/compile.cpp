@@ -519,6 +519,13 @@ class Compiler {
       d.direct_begin.push_back(static_cast<std::uint32_t>(d.direct_par.size()));
     }
     d.normsys = std::move(padded);
+    d.normsys_par_mask.clear();
+    if (!d.normsys_par.empty()) {
+      const auto [lo, hi] = std::minmax_element(d.normsys_par.begin(), d.normsys_par.end());
+      d.normsys_par_lo = *lo;
+      d.normsys_par_mask.assign(*hi + 1 - *lo, 0);
+      for (const std::uint32_t p : d.normsys_par) d.normsys_par_mask[p - *lo] = 0x7FFFFFFFFFFFFFFFull;
+    }
     if (d.normsys_code == InterpCode::code4) {
       const std::size_t n = d.normsys.size();
       d.normsys_poly.assign(6 * n, 0.0);

@@ -109,6 +109,13 @@ struct ModelData {
   // multiplies each block's lanes together as it goes.
   std::vector<NormSysEntry> normsys;
   std::vector<std::uint32_t> normsys_par;  // per entry: its parameter
+  // The normsys entries' parameters lie in [normsys_par_lo, normsys_par_lo + n) for n =
+  // normsys_par_mask.size(); mask k is the bit pattern that keeps |x| of parameter
+  // normsys_par_lo + k (all bits but the sign) if it is a normsys entry's parameter and 0
+  // otherwise. The sweep checks |alpha| < 1 with it once per call, four parameters at a
+  // time, instead of once per four entries.
+  std::uint32_t normsys_par_lo = 0;
+  std::vector<std::uint64_t> normsys_par_mask;
   // code4 only: coefficient k of entry e at normsys_poly[k * normsys.size() + e]
   // (structure-of-arrays copy of NormSysEntry::c4.a for the sweep).
   std::vector<double> normsys_poly;

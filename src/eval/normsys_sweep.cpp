@@ -94,6 +94,24 @@ void sweep_baseline(const ModelData& d, const double* x, double* value, double* 
   }
 }
 
+// AVX2+FMA: whether every normsys parameter has |alpha| < 1 (false for a NaN), through
+// ModelData::normsys_par_mask: the other parameters in the span read as 0.
+__attribute__((target("avx2,fma"))) bool all_inside_avx2(const ModelData& d, const double* x) {
+  const __m256d one = _mm256_set1_pd(1.0);
+  const double* xs = x + d.normsys_par_lo;
+  const std::uint64_t* mask = d.normsys_par_mask.data();
+  const std::size_t n = d.normsys_par_mask.size();
+  __m256d inside = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
+  std::size_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const __m256d abs = _mm256_and_pd(_mm256_loadu_pd(xs + k), _mm256_loadu_pd(reinterpret_cast<const double*>(mask + k)));
+    inside = _mm256_and_pd(inside, _mm256_cmp_pd(abs, one, _CMP_LT_OQ));
+  }
+  bool all = _mm256_movemask_pd(inside) == 0xF;
+  for (; k < n; ++k) all &= mask[k] == 0 || std::fabs(xs[k]) < 1;
+  return all;
+}
+
 // AVX2+FMA: Horner's rule in fused multiply-adds (six per value, five more for the
 // derivative, which the same recurrence yields: d <- d alpha + p before p <- p alpha +
 // a_k). Each group of four is a dependent chain, but the groups are independent, so the
@@ -103,7 +121,9 @@ void sweep_baseline(const ModelData& d, const double* x, double* value, double* 
 // parameters), and four scalar exp calls cost several times the polynomial. Block by
 // block (each block's run is whole lanes), the values are multiplied lane-wise into the
 // block's product while they are in registers (kScale): no second pass over them.
-template <bool kGrad, bool kScale>
+// kChecked = false when every alpha is known to lie inside (-1, 1) (all_inside_avx2):
+// the polynomial alone, no per-group range test. kGrad = false: value may be null.
+template <bool kGrad, bool kScale, bool kChecked>
 __attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const double* x, double* value, double* grad,
                                                     double* dlog, double* scale) {
   const Code4Rows r = code4_rows(d);
@@ -134,21 +154,23 @@ __attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const do
       __m256d v = _mm256_fmadd_pd(p, a, one);
       __m256d dl;
       if constexpr (kGrad) dl = _mm256_div_pd(g, v);
-      const __m256d inside = _mm256_cmp_pd(_mm256_and_pd(a, abs_mask), one, _CMP_LT_OQ);
-      if (_mm256_movemask_pd(inside) != 0xF) {
+      if constexpr (kChecked) {
+        const __m256d inside = _mm256_cmp_pd(_mm256_and_pd(a, abs_mask), one, _CMP_LT_OQ);
+        if (_mm256_movemask_pd(inside) != 0xF) {
         // up^alpha above +1, down^-alpha below -1 (and NaN alpha: a NaN either way).
-        const __m256d above = _mm256_cmp_pd(a, one, _CMP_GE_OQ);
-        const __m256d log_base = _mm256_blendv_pd(_mm256_sub_pd(_mm256_setzero_pd(), _mm256_loadu_pd(log_down + e)),
-                                                  _mm256_loadu_pd(log_up + e), above);
-        const __m256d ex = _ZGVdN4v_exp(_mm256_mul_pd(a, log_base));
-        v = _mm256_blendv_pd(ex, v, inside);
-        if constexpr (kGrad) {
-          g = _mm256_blendv_pd(_mm256_mul_pd(ex, log_base), g, inside);
-          dl = _mm256_blendv_pd(log_base, dl, inside);
+          const __m256d above = _mm256_cmp_pd(a, one, _CMP_GE_OQ);
+          const __m256d log_base = _mm256_blendv_pd(
+              _mm256_sub_pd(_mm256_setzero_pd(), _mm256_loadu_pd(log_down + e)), _mm256_loadu_pd(log_up + e), above);
+          const __m256d ex = _ZGVdN4v_exp(_mm256_mul_pd(a, log_base));
+          v = _mm256_blendv_pd(ex, v, inside);
+          if constexpr (kGrad) {
+            g = _mm256_blendv_pd(_mm256_mul_pd(ex, log_base), g, inside);
+            dl = _mm256_blendv_pd(log_base, dl, inside);
+          }
         }
       }
-      _mm256_storeu_pd(value + e, v);
       if constexpr (kGrad) {
+        _mm256_storeu_pd(value + e, v);
         _mm256_storeu_pd(grad + e, g);
         _mm256_storeu_pd(dlog + e, dl);
       }
@@ -196,13 +218,26 @@ void code4_normsys_sweep(const ModelData& d, const double* x, double* value, dou
   if (!cpu_has_avx2_fma()) {
     sweep_baseline(d, x, value, grad, dlog);
     if (scale != nullptr) products_baseline(d, value, scale);
-  } else if (grad != nullptr) {
-    if (scale != nullptr)
-      sweep_avx2<true, true>(d, x, value, grad, dlog, scale);
-    else
-      sweep_avx2<true, false>(d, x, value, grad, dlog, nullptr);
   } else {
-    sweep_avx2<false, true>(d, x, value, nullptr, nullptr, scale);
+    // Fits spend most evaluations with every nuisance parameter inside +-1: one check
+    // here spares each group of four its range test.
+    const bool inside = all_inside_avx2(d, x);
+    if (grad == nullptr) {
+      if (inside)
+        sweep_avx2<false, true, false>(d, x, nullptr, nullptr, nullptr, scale);
+      else
+        sweep_avx2<false, true, true>(d, x, nullptr, nullptr, nullptr, scale);
+    } else if (scale != nullptr) {
+      if (inside)
+        sweep_avx2<true, true, false>(d, x, value, grad, dlog, scale);
+      else
+        sweep_avx2<true, true, true>(d, x, value, grad, dlog, scale);
+    } else {
+      if (inside)
+        sweep_avx2<true, false, false>(d, x, value, grad, dlog, nullptr);
+      else
+        sweep_avx2<true, false, true>(d, x, value, grad, dlog, nullptr);
+    }
   }
   if (scale != nullptr) multiply_direct_factors(d, x, scale);
 }
