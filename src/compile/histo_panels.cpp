@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 namespace hfx::detail {
 
@@ -14,6 +17,79 @@ double packed_cost(std::uint32_t nbins, std::uint32_t entries) {
   if (entries == 0) return 0;
   if (nbins <= 4) return 8.0 + entries * (3.0 + 2.0 * ((nbins + 1) / 2));
   return entries * (6.0 + 3.0 * nbins);
+}
+
+// The panel kernels' estimated cost for one panel of n parameters over G lane groups
+// with C = 2 columns per group (S and A) or 1 (A alone), in instructions: a fixed part
+// (dispatch, accumulators, adding the G groups' lanes into the rates) and per parameter
+// the broadcasts, the loop and C G multiply-adds, each counted twice for the 32 bytes
+// of column it streams (sbottom's panels outgrow the L1 cache, and the kernel is then
+// bound by the loads, not the instructions).
+double panel_cost(std::size_t n, std::uint32_t G, std::uint32_t C) {
+  return 30.0 + 6.0 * G + static_cast<double>(n) * (1.0 + C + 4.0 * C * G);
+}
+
+// A set of a panel's parameters whose non-zero lane groups all lie in [glo, ghi), with
+// no S term anywhere if a_only.
+struct ParClass {
+  std::uint32_t glo, ghi;
+  bool a_only;
+  std::vector<std::uint32_t> members;  // indices into the panel's parameter list
+  double cost() const { return panel_cost(members.size(), ghi - glo, a_only ? 1 : 2); }
+};
+
+// Splits one panel's parameters by the lane groups their columns do not leave and by
+// whether they have S terms: a parameter that moves a few of the panel's blocks
+// (sbottom: 10 of 44 move only the first 28 of 48 bins, 5 only one block) then costs
+// multiply-adds only there, one whose up and down templates are equal (8 of sbottom's)
+// one per group, and the panel's columns shrink accordingly. Starting from one class
+// per distinct (range, kind), the pair of classes whose union (over the union of their
+// ranges, with S terms if either has them) saves the most estimated cost is merged until
+// no merge saves any.
+std::vector<ParClass> split_by_range(const std::vector<std::vector<double>>& cols, std::uint32_t G) {
+  std::map<std::tuple<std::uint32_t, std::uint32_t, bool>, std::vector<std::uint32_t>> by_range;
+  for (std::uint32_t i = 0; i < cols.size(); ++i) {
+    std::uint32_t glo = G, ghi = 0;
+    bool has_s = false;
+    for (std::uint32_t g = 0; g < G; ++g) {
+      const auto group = cols[i].begin() + 8 * g;
+      const bool s_zero = std::all_of(group, group + 4, [](double v) { return v == 0; });
+      const bool a_zero = std::all_of(group + 4, group + 8, [](double v) { return v == 0; });
+      has_s = has_s || !s_zero;
+      if (s_zero && a_zero) continue;
+      glo = std::min(glo, g);
+      ghi = g + 1;
+    }
+    // A column with no non-zero term (a parameter whose entry lies in the run's other
+    // bins) is left out.
+    if (ghi > 0) by_range[{glo, ghi, !has_s}].push_back(i);
+  }
+  std::vector<ParClass> classes;
+  for (auto& [key, members] : by_range)
+    classes.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), std::move(members)});
+  for (;;) {
+    double best = 0;
+    std::size_t bi = 0, bj = 0;
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+      for (std::size_t j = i + 1; j < classes.size(); ++j) {
+        const ParClass &x = classes[i], &y = classes[j];
+        const ParClass u{std::min(x.glo, y.glo), std::max(x.ghi, y.ghi), x.a_only && y.a_only, {}};
+        const double merged = panel_cost(x.members.size() + y.members.size(), u.ghi - u.glo, u.a_only ? 1 : 2);
+        const double saving = x.cost() + y.cost() - merged;
+        if (saving > best) best = saving, bi = i, bj = j;
+      }
+    }
+    if (best <= 0) break;
+    ParClass& x = classes[bi];
+    const ParClass& y = classes[bj];
+    x.glo = std::min(x.glo, y.glo);
+    x.ghi = std::max(x.ghi, y.ghi);
+    x.a_only = x.a_only && y.a_only;
+    x.members.insert(x.members.end(), y.members.begin(), y.members.end());
+    std::sort(x.members.begin(), x.members.end());
+    classes.erase(classes.begin() + static_cast<std::ptrdiff_t>(bj));
+  }
+  return classes;
 }
 
 }  // namespace
@@ -90,14 +166,29 @@ void build_histo_panels(ModelData& d, PanelChoice choice) {
         }
       }
     }
-    HistoPanel q{r.begin, r.nbins, static_cast<std::uint32_t>(pars.size()), 0, sa.size()};
-    for (const auto& [par, col] : cols) {
-      pars.push_back(par);
-      sa.insert(sa.end(), col.begin(), col.end());
+    new_cost += 4.0 * G + static_cast<double>(cols.size()) * (2.0 + 2.0 * G);
+    std::vector<std::uint32_t> range_pars;
+    std::vector<std::vector<double>> range_cols;
+    for (auto& [par, col] : cols) {
+      range_pars.push_back(par);
+      range_cols.push_back(std::move(col));
     }
-    q.par_end = static_cast<std::uint32_t>(pars.size());
-    new_cost += 4.0 * G + (q.par_end - q.par_begin) * (2.0 + 2.0 * G);
-    panels.push_back(q);
+    // The range's parameters split into panels over the lane groups they move; the
+    // panels of one range overlap in bins and add into the same rates.
+    for (const ParClass& c : split_by_range(range_cols, G)) {
+      const std::uint32_t bin_begin = r.begin + 4 * c.glo;
+      const std::uint32_t bin_end = std::min(r.begin + 4 * c.ghi, r.begin + r.nbins);
+      HistoPanel q{bin_begin, bin_end - bin_begin, static_cast<std::uint32_t>(pars.size()), 0, sa.size(), c.a_only};
+      for (const std::uint32_t i : c.members) {
+        pars.push_back(range_pars[i]);
+        for (std::uint32_t g = c.glo; g < c.ghi; ++g) {
+          const auto group = range_cols[i].begin() + 8 * g;
+          sa.insert(sa.end(), c.a_only ? group + 4 : group, group + 8);
+        }
+      }
+      q.par_end = static_cast<std::uint32_t>(pars.size());
+      panels.push_back(q);
+    }
   }
   if (choice == PanelChoice::automatic && !(new_cost < old_cost)) return;
   d.histo_panels = std::move(panels);

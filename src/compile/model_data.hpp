@@ -42,18 +42,23 @@ struct HistoEntry {
   std::uint32_t data;
 };
 
-// A run of at most kPanelBins consecutive block-bins and every histosys parameter that
-// moves one of them, stored densely: parameter i of the panel (panel_par[par_begin + i])
-// owns 8 G doubles at panel_SA[data + 8 G i], G = ceil(nbins / 4) lane groups, group g
+// A run of at most kPanelBins consecutive block-bins and histosys parameters that move
+// some of them, stored densely: parameter i of the panel (panel_par[par_begin + i]) owns
+// 8 G doubles at panel_SA[data + 8 G i], G = ceil(nbins / 4) lane groups, group g
 // holding the S of bins 4g..4g+3 then their A (ModelData::histo_SA's terms; zero for a
 // bin the parameter does not move and for the padding lanes). delta over the panel is
-// then sum_i c_S S_i + c_A A_i: a dense product with no per-entry indexing.
+// then sum_i c_S S_i + c_A A_i: a dense product with no per-entry indexing. In an a_only
+// panel every S is zero and not stored: 4 G doubles per parameter, group g holding the
+// A of bins 4g..4g+3 (histosys whose up and down templates are equal). Panels may
+// overlap in bins (each splits the parameters of a run by the bins they move); a
+// (parameter, block-bin) is in at most one panel.
 inline constexpr std::uint32_t kPanelBins = 48;
 struct HistoPanel {
   std::uint32_t bin_begin;  // first block-bin
   std::uint32_t nbins;      // 1 .. kPanelBins
   std::uint32_t par_begin, par_end;
   std::size_t data;
+  bool a_only = false;
 };
 // A panel of nbins block-bins spans G = ceil(nbins / 4) lane groups.
 inline constexpr std::uint32_t panel_lane_groups(std::uint32_t nbins) { return (nbins + 3) / 4; }

@@ -16,17 +16,26 @@ namespace {
 // accumulators (2 G chains of one multiply-add per parameter each), beyond that one per
 // group (G chains of two, the 16 vector registers' limit): either way the FMA units, not
 // their latency, set the pace from G = 2 on.
-template <int G>
+// kAOnly: the panel stores A alone (4 G doubles per parameter), one accumulator per
+// group.
+template <int G, bool kAOnly>
 void panel_forward(const double* coef, const std::uint32_t* par, const std::uint32_t* end, const double* col,
                    double* base, std::uint32_t nbins) {
-  constexpr bool split = G <= 6;
+  constexpr bool split = G <= 6 && !kAOnly;
   constexpr int NA = split ? G : 1;
   __m256d s[G], a[NA];
 #pragma GCC unroll 16
   for (int g = 0; g < G; ++g) s[g] = _mm256_setzero_pd();
 #pragma GCC unroll 16
   for (int g = 0; g < NA; ++g) a[g] = _mm256_setzero_pd();
-  for (; par != end; ++par, col += 8 * G) {
+  if constexpr (kAOnly) {
+    for (; par != end; ++par, col += 4 * G) {
+      const __m256d ca = _mm256_broadcast_sd(coef + 2 * static_cast<std::size_t>(*par) + 1);
+#pragma GCC unroll 16
+      for (int g = 0; g < G; ++g) s[g] = _mm256_fmadd_pd(ca, _mm256_loadu_pd(col + 4 * g), s[g]);
+    }
+  }
+  for (; !kAOnly && par != end; ++par, col += 8 * G) {
     const __m256d cs = _mm256_broadcast_sd(coef + 2 * static_cast<std::size_t>(*par));
     const __m256d ca = _mm256_broadcast_sd(coef + 2 * static_cast<std::size_t>(*par) + 1);
 #pragma GCC unroll 16
@@ -38,26 +47,36 @@ void panel_forward(const double* coef, const std::uint32_t* par, const std::uint
         s[g] = _mm256_fmadd_pd(ca, _mm256_loadu_pd(col + 8 * g + 4), s[g]);
     }
   }
-  alignas(32) double out[4 * G];
+  if constexpr (split) {
 #pragma GCC unroll 16
-  for (int g = 0; g < G; ++g) {
-    if constexpr (split)
-      _mm256_store_pd(out + 4 * g, _mm256_add_pd(s[g], a[g]));
-    else
-      _mm256_store_pd(out + 4 * g, s[g]);
+    for (int g = 0; g < G; ++g) s[g] = _mm256_add_pd(s[g], a[g]);
   }
-  for (std::uint32_t j = 0; j < nbins; ++j) base[j] += out[j];
+  // Whole groups added four bins at a time; the last, partial one lane by lane.
+#pragma GCC unroll 16
+  for (int g = 0; g + 1 < G; ++g) _mm256_storeu_pd(base + 4 * g, _mm256_add_pd(_mm256_loadu_pd(base + 4 * g), s[g]));
+  alignas(32) double last[4];
+  _mm256_store_pd(last, s[G - 1]);
+  for (std::uint32_t j = 4 * (G - 1); j < nbins; ++j) base[j] += last[j - 4 * (G - 1)];
 }
 
 // Per parameter: the dot products of its S and A columns with the panel's weights (held
 // in registers across the parameters), reduced to (sum S g, sum A g).
-template <int G>
+template <int G, bool kAOnly>
 void panel_backward(const double* slope, const std::uint32_t* par, const std::uint32_t* end, const double* col,
                     const double* gw, double* grad) {
   __m256d w[G];
 #pragma GCC unroll 16
   for (int g = 0; g < G; ++g) w[g] = _mm256_loadu_pd(gw + 4 * g);
-  for (; par != end; ++par, col += 8 * G) {
+  if constexpr (kAOnly) {
+    for (; par != end; ++par, col += 4 * G) {
+      __m256d a = _mm256_mul_pd(_mm256_loadu_pd(col), w[0]);
+#pragma GCC unroll 16
+      for (int g = 1; g < G; ++g) a = _mm256_fmadd_pd(_mm256_loadu_pd(col + 4 * g), w[g], a);
+      const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+      grad[*par] += slope[*par] * _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+    }
+  }
+  for (; !kAOnly && par != end; ++par, col += 8 * G) {
     __m256d s = _mm256_mul_pd(_mm256_loadu_pd(col), w[0]);
     __m256d a = _mm256_mul_pd(_mm256_loadu_pd(col + 4), w[0]);
 #pragma GCC unroll 16
@@ -92,7 +111,12 @@ void add_panel_code4p(const ModelData& d, const double* coef, double* base) {
     const double* col = d.panel_SA.data() + q.data;
     const std::uint32_t* p0 = pars + q.par_begin;
     const std::uint32_t* p1 = pars + q.par_end;
-    with_groups(q.nbins, [&](auto G) { panel_forward<G()>(coef, p0, p1, col, base + q.bin_begin, q.nbins); });
+    with_groups(q.nbins, [&](auto G) {
+      if (q.a_only)
+        panel_forward<G(), true>(coef, p0, p1, col, base + q.bin_begin, q.nbins);
+      else
+        panel_forward<G(), false>(coef, p0, p1, col, base + q.bin_begin, q.nbins);
+    });
   }
 }
 
@@ -115,7 +139,12 @@ void add_panel_code4p_grad(const ModelData& d, const double* slope, const double
     const double* col = d.panel_SA.data() + q.data;
     const std::uint32_t* p0 = pars + q.par_begin;
     const std::uint32_t* p1 = pars + q.par_end;
-    with_groups(q.nbins, [&](auto G) { panel_backward<G()>(slope, p0, p1, col, g, grad); });
+    with_groups(q.nbins, [&](auto G) {
+      if (q.a_only)
+        panel_backward<G(), true>(slope, p0, p1, col, g, grad);
+      else
+        panel_backward<G(), false>(slope, p0, p1, col, g, grad);
+    });
     g += 4 * panel_lane_groups(q.nbins);
   }
 }
