@@ -142,11 +142,15 @@ void build_histo_panels(ModelData& d, PanelChoice choice) {
     }
   }
 
-  // Each panel's parameters (sorted) and their columns.
-  std::vector<HistoPanel> panels;
-  std::vector<std::uint32_t> pars;
-  std::vector<double> sa;
+  // Each range's parameters (sorted) and their columns.
+  struct RangeColumns {
+    Range r;
+    std::vector<std::uint32_t> pars;
+    std::vector<std::vector<double>> cols;  // 8 G doubles per parameter
+  };
+  std::vector<RangeColumns> columns;
   double new_cost = 0;
+  std::size_t bytes = 0;
   std::size_t b = 0;
   for (const Range& r : ranges) {
     const std::uint32_t G = panel_lane_groups(r.nbins);
@@ -167,15 +171,38 @@ void build_histo_panels(ModelData& d, PanelChoice choice) {
       }
     }
     new_cost += 4.0 * G + static_cast<double>(cols.size()) * (2.0 + 2.0 * G);
-    std::vector<std::uint32_t> range_pars;
-    std::vector<std::vector<double>> range_cols;
+    bytes += 64 * G * cols.size();
+    RangeColumns rc{r, {}, {}};
     for (auto& [par, col] : cols) {
-      range_pars.push_back(par);
-      range_cols.push_back(std::move(col));
+      rc.pars.push_back(par);
+      rc.cols.push_back(std::move(col));
     }
-    // The range's parameters split into panels over the lane groups they move; the
-    // panels of one range overlap in bins and add into the same rates.
-    for (const ParClass& c : split_by_range(range_cols, G)) {
+    columns.push_back(std::move(rc));
+  }
+  if (choice == PanelChoice::automatic && !(new_cost < old_cost)) return;
+
+  // The panels. Where the columns outgrow half of a 32 KB L1 data cache (sbottom: 38 KB)
+  // each range's parameters are split into panels over the lane groups they move (the
+  // panels of one range overlap in bins and add into the same rates), which shrinks the
+  // data the kernel streams; below that the extra panels' fixed cost is not repaid
+  // (litehf-single-channel-big: 2,644 -> 2,697 instructions per NLL).
+  constexpr std::size_t kSplitBytes = 16 * 1024;
+  std::vector<HistoPanel> panels;
+  std::vector<std::uint32_t> pars;
+  std::vector<double> sa;
+  for (const RangeColumns& rc : columns) {
+    const Range& r = rc.r;
+    const std::vector<std::uint32_t>& range_pars = rc.pars;
+    const std::vector<std::vector<double>>& range_cols = rc.cols;
+    const std::uint32_t G = panel_lane_groups(r.nbins);
+    std::vector<ParClass> classes;
+    if (bytes > kSplitBytes || choice == PanelChoice::always) {
+      classes = split_by_range(range_cols, G);
+    } else {
+      classes.push_back({0, G, false, {}});
+      for (std::uint32_t i = 0; i < range_cols.size(); ++i) classes.back().members.push_back(i);
+    }
+    for (const ParClass& c : classes) {
       const std::uint32_t bin_begin = r.begin + 4 * c.glo;
       const std::uint32_t bin_end = std::min(r.begin + 4 * c.ghi, r.begin + r.nbins);
       HistoPanel q{bin_begin, bin_end - bin_begin, static_cast<std::uint32_t>(pars.size()), 0, sa.size(), c.a_only};
@@ -190,7 +217,6 @@ void build_histo_panels(ModelData& d, PanelChoice choice) {
       panels.push_back(q);
     }
   }
-  if (choice == PanelChoice::automatic && !(new_cost < old_cost)) return;
   d.histo_panels = std::move(panels);
   d.panel_par = std::move(pars);
   d.panel_SA = std::move(sa);
