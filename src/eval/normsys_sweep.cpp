@@ -157,7 +157,7 @@ __attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const do
       if constexpr (kChecked) {
         const __m256d inside = _mm256_cmp_pd(_mm256_and_pd(a, abs_mask), one, _CMP_LT_OQ);
         if (_mm256_movemask_pd(inside) != 0xF) {
-        // up^alpha above +1, down^-alpha below -1 (and NaN alpha: a NaN either way).
+          // up^alpha above +1, down^-alpha below -1 (and NaN alpha: a NaN either way).
           const __m256d above = _mm256_cmp_pd(a, one, _CMP_GE_OQ);
           const __m256d log_base = _mm256_blendv_pd(
               _mm256_sub_pd(_mm256_setzero_pd(), _mm256_loadu_pd(log_down + e)), _mm256_loadu_pd(log_up + e), above);

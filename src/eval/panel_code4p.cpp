@@ -60,7 +60,8 @@ void panel_forward(const double* coef, const std::uint32_t* par, const std::uint
 }
 
 // Per parameter: the dot products of its S and A columns with the panel's weights (held
-// in registers across the parameters), reduced to (sum S g, sum A g).
+// in registers across the parameters), reduced to (sum S g, sum A g); in an A-only panel
+// the A column's alone.
 template <int G, bool kAOnly>
 void panel_backward(const double* slope, const std::uint32_t* par, const std::uint32_t* end, const double* col,
                     const double* gw, double* grad) {
