@@ -38,14 +38,19 @@ struct ParClass {
   double cost() const { return panel_cost(members.size(), ghi - glo, a_only ? 1 : 2); }
 };
 
+// The class x and y merge into, without its members: the union of their ranges, with S
+// terms if either has them.
+ParClass united(const ParClass& x, const ParClass& y) {
+  return {std::min(x.glo, y.glo), std::max(x.ghi, y.ghi), x.a_only && y.a_only, {}};
+}
+
 // Splits one panel's parameters by the lane groups their columns do not leave and by
 // whether they have S terms: a parameter that moves a few of the panel's blocks
 // (sbottom: 10 of 44 move only the first 28 of 48 bins, 5 only one block) then costs
 // multiply-adds only there, one whose up and down templates are equal (8 of sbottom's)
 // one per group, and the panel's columns shrink accordingly. Starting from one class
-// per distinct (range, kind), the pair of classes whose union (over the union of their
-// ranges, with S terms if either has them) saves the most estimated cost is merged until
-// no merge saves any.
+// per distinct (range, kind), the pair of classes whose union (united()) saves the most
+// estimated cost is merged until no merge saves any.
 std::vector<ParClass> split_by_range(const std::vector<std::vector<double>>& cols, std::uint32_t G) {
   std::map<std::tuple<std::uint32_t, std::uint32_t, bool>, std::vector<std::uint32_t>> by_range;
   for (std::uint32_t i = 0; i < cols.size(); ++i) {
@@ -73,7 +78,7 @@ std::vector<ParClass> split_by_range(const std::vector<std::vector<double>>& col
     for (std::size_t i = 0; i < classes.size(); ++i) {
       for (std::size_t j = i + 1; j < classes.size(); ++j) {
         const ParClass &x = classes[i], &y = classes[j];
-        const ParClass u{std::min(x.glo, y.glo), std::max(x.ghi, y.ghi), x.a_only && y.a_only, {}};
+        const ParClass u = united(x, y);
         const double merged = panel_cost(x.members.size() + y.members.size(), u.ghi - u.glo, u.a_only ? 1 : 2);
         const double saving = x.cost() + y.cost() - merged;
         if (saving > best) best = saving, bi = i, bj = j;
@@ -82,9 +87,10 @@ std::vector<ParClass> split_by_range(const std::vector<std::vector<double>>& col
     if (best <= 0) break;
     ParClass& x = classes[bi];
     const ParClass& y = classes[bj];
-    x.glo = std::min(x.glo, y.glo);
-    x.ghi = std::max(x.ghi, y.ghi);
-    x.a_only = x.a_only && y.a_only;
+    const ParClass u = united(x, y);
+    x.glo = u.glo;
+    x.ghi = u.ghi;
+    x.a_only = u.a_only;
     x.members.insert(x.members.end(), y.members.begin(), y.members.end());
     std::sort(x.members.begin(), x.members.end());
     classes.erase(classes.begin() + static_cast<std::ptrdiff_t>(bj));

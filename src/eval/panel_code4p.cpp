@@ -34,17 +34,18 @@ void panel_forward(const double* coef, const std::uint32_t* par, const std::uint
 #pragma GCC unroll 16
       for (int g = 0; g < G; ++g) s[g] = _mm256_fmadd_pd(ca, _mm256_loadu_pd(col + 4 * g), s[g]);
     }
-  }
-  for (; !kAOnly && par != end; ++par, col += 8 * G) {
-    const __m256d cs = _mm256_broadcast_sd(coef + 2 * static_cast<std::size_t>(*par));
-    const __m256d ca = _mm256_broadcast_sd(coef + 2 * static_cast<std::size_t>(*par) + 1);
+  } else {
+    for (; par != end; ++par, col += 8 * G) {
+      const __m256d cs = _mm256_broadcast_sd(coef + 2 * static_cast<std::size_t>(*par));
+      const __m256d ca = _mm256_broadcast_sd(coef + 2 * static_cast<std::size_t>(*par) + 1);
 #pragma GCC unroll 16
-    for (int g = 0; g < G; ++g) {
-      s[g] = _mm256_fmadd_pd(cs, _mm256_loadu_pd(col + 8 * g), s[g]);
-      if constexpr (split)
-        a[g] = _mm256_fmadd_pd(ca, _mm256_loadu_pd(col + 8 * g + 4), a[g]);
-      else
-        s[g] = _mm256_fmadd_pd(ca, _mm256_loadu_pd(col + 8 * g + 4), s[g]);
+      for (int g = 0; g < G; ++g) {
+        s[g] = _mm256_fmadd_pd(cs, _mm256_loadu_pd(col + 8 * g), s[g]);
+        if constexpr (split)
+          a[g] = _mm256_fmadd_pd(ca, _mm256_loadu_pd(col + 8 * g + 4), a[g]);
+        else
+          s[g] = _mm256_fmadd_pd(ca, _mm256_loadu_pd(col + 8 * g + 4), s[g]);
+      }
     }
   }
   if constexpr (split) {
@@ -76,18 +77,19 @@ void panel_backward(const double* slope, const std::uint32_t* par, const std::ui
       const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
       grad[*par] += slope[*par] * _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
     }
-  }
-  for (; !kAOnly && par != end; ++par, col += 8 * G) {
-    __m256d s = _mm256_mul_pd(_mm256_loadu_pd(col), w[0]);
-    __m256d a = _mm256_mul_pd(_mm256_loadu_pd(col + 4), w[0]);
+  } else {
+    for (; par != end; ++par, col += 8 * G) {
+      __m256d s = _mm256_mul_pd(_mm256_loadu_pd(col), w[0]);
+      __m256d a = _mm256_mul_pd(_mm256_loadu_pd(col + 4), w[0]);
 #pragma GCC unroll 16
-    for (int g = 1; g < G; ++g) {
-      s = _mm256_fmadd_pd(_mm256_loadu_pd(col + 8 * g), w[g], s);
-      a = _mm256_fmadd_pd(_mm256_loadu_pd(col + 8 * g + 4), w[g], a);
+      for (int g = 1; g < G; ++g) {
+        s = _mm256_fmadd_pd(_mm256_loadu_pd(col + 8 * g), w[g], s);
+        a = _mm256_fmadd_pd(_mm256_loadu_pd(col + 8 * g + 4), w[g], a);
+      }
+      const __m256d h = _mm256_hadd_pd(s, a);  // (s0 + s1, a0 + a1, s2 + s3, a2 + a3)
+      const __m128d r = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
+      grad[*par] += _mm_cvtsd_f64(r) + slope[*par] * _mm_cvtsd_f64(_mm_unpackhi_pd(r, r));
     }
-    const __m256d h = _mm256_hadd_pd(s, a);  // (s0 + s1, a0 + a1, s2 + s3, a2 + a3)
-    const __m128d r = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
-    grad[*par] += _mm_cvtsd_f64(r) + slope[*par] * _mm_cvtsd_f64(_mm_unpackhi_pd(r, r));
   }
 }
 
