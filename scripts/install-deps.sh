@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   nlohmann-json3-dev libcli11-dev libfmt-dev libeigen3-dev liblbfgspp-dev
-  libboost-math-dev libssl-dev libtbb-dev
+  libboost-math-dev libssl-dev
+  libtbb-dev libxbyak-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-dev python3-numpy python3-pytest pybind11-dev python3-scipy
 )

@@ -13,6 +13,7 @@
 //    uncertainty fixed.
 #include "hfx/errors.hpp"
 #include "hfx/model.hpp"
+#include "../eval/jit_kernels.hpp"
 #include "histo_panels.hpp"
 #include "model_data.hpp"
 
@@ -90,6 +91,7 @@ class Compiler {
     index_channel_blocks();
     build_constraints();
     classify_local_parameters();
+    d_->jit = detail::JitKernels::build(*d_);
     return d_;
   }
 

@@ -8,11 +8,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace hfx::detail {
+
+class JitKernels;
 
 inline constexpr std::uint32_t kNoEntry = 0xFFFFFFFFu;
 inline constexpr std::uint32_t kNormsysLanes = 4;
@@ -165,6 +168,10 @@ struct ModelData {
   // has a constraint), or -1.
   std::vector<std::int32_t> par_local_bin;
   std::vector<double> aux_scale;       // aux index -> expected aux = par * scale (tau or 1)
+
+  // The fits' normsys block products and rates pass as machine code generated for these
+  // tables (eval/jit_kernels.hpp), shared by copies of the data; null where not made.
+  std::shared_ptr<const JitKernels> jit;
 };
 
 }  // namespace hfx::detail

@@ -7,6 +7,7 @@
 #include "hfx/evaluator.hpp"
 
 #include "gauss_constraints.hpp"
+#include "jit_kernels.hpp"
 #include "kernels.hpp"
 #include "log_gamma.hpp"
 #include "cpu_features.hpp"
@@ -243,7 +244,9 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   std::copy(d.nominal.begin(), d.nominal.end(), base_.begin());
   const std::uint32_t* bf_begin = d.binfactor_begin.data();
   const std::uint32_t* bf_par = d.binfactor_par.data();
-  if (!single_binfactor_) {  // else the rates' pass below copies the single factors
+  // The model's generated rates pass (jit_kernels.hpp) computes the bin factors itself.
+  const bool jit_rates = d.jit != nullptr && d.jit->has_rates();
+  if (!single_binfactor_ && !jit_rates) {  // else the rates' pass below copies the single factors
     for (std::size_t i = 0; i < nbb; ++i) {
       double p = 1.0;
       for (std::uint32_t k = bf_begin[i]; k < bf_begin[i + 1]; ++k) p *= x[bf_par[k]];
@@ -301,6 +304,10 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
           base[j] += detail::histosys_delta(d, alpha, blk.bin_begin + j, e.data + j).value;
       }
     }
+  }
+  if (jit_rates) {
+    d.jit->rates(x.data(), base_.data(), block_scale_.data(), bin_factor_.data(), rate_.data());
+    return;
   }
   std::fill(rate_.begin(), rate_.end(), 0.0);
   // One flat pass over the block-bins (blocks store their bins consecutively, in block

@@ -4,13 +4,17 @@
 // checks once per call (ModelData::normsys_par_mask) holds a parameter that is not a
 // normsys one. Points with every alpha inside +-1 (the sweep's unchecked path, also with
 // the normfactor far above 1), with one alpha outside or on the boundary (the checked
-// path), and with a NaN.
+// path), and with a NaN. Then the generated code (NormsysJit) against the table-driven
+// sweep it replaces, bit for bit, on that model and every reference workspace.
 #include "hfx/json.hpp"
 #include "hfx/model.hpp"
 #include "hfx/workspace.hpp"
 #include "compile/model_data.hpp"
+#include "eval/cpu_features.hpp"
 #include "eval/kernels.hpp"
+#include "eval/jit_kernels.hpp"
 #include "eval/normsys_sweep.hpp"
+#include "test_util.hpp"
 
 #include <gtest/gtest.h>
 
@@ -34,6 +38,8 @@ Workspace sweep_workspace() {
   Json mu = {{"name", "mu"}, {"type", "normfactor"}, {"data", nullptr}};
   Json samples = Json::array();
   // Blocks with 0, 1, 3, 4, 5 and 7 normsys entries: runs of whole and partial lanes.
+  // Samples g and h carry a normsys with up = down = 1 (factor exactly 1, like the padding
+  // entries), alone and between others.
   samples.push_back({{"name", "a"}, {"data", nom}, {"modifiers", Json::array({mu})}});
   samples.push_back({{"name", "b"}, {"data", nom}, {"modifiers", {shared_h, normsys("shared", 0.9, 1.15)}}});
   samples.push_back({{"name", "c"},
@@ -52,6 +58,11 @@ Workspace sweep_workspace() {
                      {"modifiers", {normsys("n1", 0.9, 1.1), normsys("n2", 0.95, 1.05), normsys("n3", 0.6, 1.5),
                                     normsys("n4", 0.92, 1.06), normsys("n5", 1.02, 1.03), normsys("n6", 0.5, 2.0),
                                     normsys("shared", 0.93, 1.08)}}});
+  samples.push_back({{"name", "g"}, {"data", nom}, {"modifiers", {mu, normsys("flat", 1.0, 1.0)}}});
+  samples.push_back({{"name", "h"},
+                     {"data", nom},
+                     {"modifiers", {normsys("n2", 0.9, 1.2), normsys("flat", 1.0, 1.0), normsys("n5", 0.8, 1.1),
+                                    normsys("n6", 0.95, 1.3), normsys("n1", 1.1, 0.8)}}});
   Json doc = {{"channels", {{{"name", "c"}, {"samples", samples}}}},
               {"observations", {{{"name", "c"}, {"data", {150, 100}}}}},
               {"measurements", {{{"name", "m"}, {"config", {{"poi", "mu"}, {"parameters", Json::array()}}}}}},
@@ -124,6 +135,65 @@ TEST(NormsysSweep, MatchesScalarFactorsInsideOutsideAndAcrossNonNormsysParameter
   detail::code4_normsys_sweep(d, x.data(), value.data(), nullptr, nullptr, scale.data());
   EXPECT_TRUE(std::isnan(scale[2]));
   EXPECT_EQ(scale[0], 1.0);  // block a: mu alone
+}
+
+// The block scales of the generated code (d as compiled) and of the table-driven sweep (a
+// copy without the code) at n points with every normsys parameter inside +-1 and the
+// others in [0.5, 3): equal bit for bit. Then the code's verdict at points with one
+// parameter inside, on, or outside the boundary.
+void expect_jit_matches_tables(const Model& m, int n, const std::string& what) {
+  const auto& d = m.data();
+  ASSERT_TRUE(d.jit != nullptr && d.jit->has_block_scales()) << what;
+  detail::ModelData tables = d;
+  tables.jit.reset();
+  std::vector<bool> is_normsys(m.npars(), false);
+  for (const std::uint32_t p : d.normsys_par) is_normsys[p] = true;
+  std::mt19937 gen(5);
+  std::uniform_real_distribution<double> alpha(-0.999, 0.999), other(0.5, 3.0);
+  std::vector<double> value(d.normsys.size()), jit(d.blocks.size()), table(d.blocks.size());
+  for (int trial = 0; trial < n; ++trial) {
+    std::vector<double> x(m.npars());
+    for (std::size_t p = 0; p < x.size(); ++p) x[p] = is_normsys[p] ? alpha(gen) : other(gen);
+    if (trial == 0)
+      for (std::size_t p = 0; p < x.size(); ++p) x[p] = is_normsys[p] ? 0.0 : 1.0;  // the nominal point
+    detail::code4_normsys_sweep(d, x.data(), value.data(), nullptr, nullptr, jit.data());
+    detail::code4_normsys_sweep(tables, x.data(), value.data(), nullptr, nullptr, table.data());
+    for (std::size_t b = 0; b < d.blocks.size(); ++b)
+      ASSERT_EQ(jit[b], table[b]) << what << ", trial " << trial << ", block " << b;
+  }
+  // The code's own range check: each normsys parameter alone just inside, on the
+  // boundary, outside, or NaN.
+  std::vector<double> x(m.npars());
+  for (std::size_t p = 0; p < x.size(); ++p) x[p] = is_normsys[p] ? 0.5 : 1.0;
+  for (std::size_t q = 0; q < x.size(); ++q) {
+    if (!is_normsys[q]) continue;
+    for (const double v : {0.999, -0.999, 1.0, -1.0, 1.5, -7.0, std::nan("")}) {
+      std::vector<double> y = x;
+      y[q] = v;
+      EXPECT_EQ(d.jit->block_scales(y.data(), d.normsys_poly.data(), jit.data()), std::fabs(v) < 1)
+          << what << ", parameter " << q << " = " << v;
+    }
+  }
+}
+
+TEST(NormsysJit, BitIdenticalToTheTableSweep) {
+  if (!detail::cpu_has_avx2_fma()) GTEST_SKIP() << "the generated code needs AVX2+FMA";
+  expect_jit_matches_tables(compile(sweep_workspace(), ModelOptions{}), 200, "test model");
+  for (const auto& name : test::reference_cases()) {
+    const Model m = compile(Workspace(test::load("reference/" + name + "/workspace.json")), ModelOptions{});
+    if (m.data().normsys.empty()) {
+      EXPECT_FALSE(m.data().jit != nullptr && m.data().jit->has_block_scales()) << name;
+      continue;
+    }
+    expect_jit_matches_tables(m, 20, name);
+  }
+}
+
+TEST(NormsysJit, NotGeneratedForOtherInterpolationCodes) {
+  ModelOptions opts;
+  opts.normsys_interp = InterpCode::code1;
+  const Model m = compile(sweep_workspace(), opts);
+  EXPECT_FALSE(m.data().jit != nullptr && m.data().jit->has_block_scales());
 }
 
 }  // namespace

@@ -1,0 +1,287 @@
+#include "jit_kernels.hpp"
+
+#include "../compile/model_data.hpp"
+#include "cpu_features.hpp"
+
+#include <xbyak/xbyak.h>
+
+#include <array>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <limits>
+#include <set>
+
+namespace hfx::detail {
+
+namespace {
+
+// Straight-line code grows with the model, a loop does not: beyond these sizes (about
+// 100 KB of code each) the table-driven kernels serve.
+constexpr std::size_t kMaxNormsysEntries = 4096;
+constexpr std::size_t kMaxBlockBins = 4096;
+// Main bins whose rates are summed in registers (xmm2 .. xmm13); the others in memory.
+constexpr std::size_t kRateRegisters = 12;
+
+constexpr std::uint64_t kOneBits = 0x3FF0000000000000;  // 1.0
+constexpr std::uint64_t kAbsBits = 0x7FFFFFFFFFFFFFFF;  // all bits but the sign
+constexpr std::uint8_t kLessOrdered = 0x11;             // _CMP_LT_OQ: false for a NaN
+
+// A lane whose six coefficients are all zero (a padding entry, or a normsys whose up and
+// down factors are both 1): its factor is exactly 1 for every finite alpha, so it may
+// read any parameter that the range check covers.
+constexpr std::int64_t kFree = -1;
+using LaneSources = std::array<std::int64_t, 4>;
+
+class Generator : public Xbyak::CodeGenerator {
+ public:
+  explicit Generator(const ModelData& d) : Xbyak::CodeGenerator(4096, Xbyak::AutoGrow), d_(d), n_(d.normsys.size()) {}
+
+  // int scales(const double* x [rdi], const double* poly [rsi], double* scale [rdx]).
+  // Registers: ymm0 alphas, ymm1 a group's factors, ymm2 the block's running product,
+  // xmm3/xmm4 its horizontal product, ymm12 the range check's lanes, ymm13 all ones,
+  // ymm14 the abs mask, ymm15 1.0. Only caller-saved registers are touched.
+  std::size_t emit_scales() {
+    const std::size_t start = getSize();
+    broadcast_bits(ymm15, kOneBits);
+    broadcast_bits(ymm14, kAbsBits);
+    vpcmpeqd(ymm13, ymm13, ymm13);
+    Xbyak::Label outside;
+    emit_range_check(outside);
+    for (std::size_t b = 0; b + 1 < d_.normsys_block_begin.size(); ++b) emit_block(b);
+    mov(eax, 1);
+    vzeroupper();
+    ret();
+    L(outside);
+    xor_(eax, eax);
+    vzeroupper();
+    ret();
+    return start;
+  }
+
+  // void rates(const double* x [rdi], const double* base [rsi], const double* scale
+  // [rdx], double* bin_factor [rcx], double* rate [r8]). Registers: xmm0 the term, xmm1
+  // the bin factor, xmm2 .. xmm13 the first kRateRegisters main bins' sums, xmm15 1.0.
+  std::size_t emit_rates() {
+    const std::size_t start = getSize();
+    mov(rax, kOneBits);
+    vmovq(xmm15, rax);
+    const std::size_t in_registers = std::min(d_.nmain, kRateRegisters);
+    for (std::size_t m = 0; m < in_registers; ++m) vxorpd(sum(m), sum(m), sum(m));
+    if (d_.nmain > in_registers) {
+      vxorpd(xmm0, xmm0, xmm0);
+      for (std::size_t m = in_registers; m < d_.nmain; ++m) vmovsd(at(r8, m), xmm0);
+    }
+    std::vector<std::uint32_t> block_of(d_.nominal.size());
+    for (std::size_t b = 0; b < d_.blocks.size(); ++b)
+      for (std::uint32_t j = 0; j < d_.blocks[b].nbins; ++j) block_of[d_.blocks[b].bin_begin + j] = static_cast<std::uint32_t>(b);
+    for (std::size_t i = 0; i < d_.nominal.size(); ++i) {
+      vmovsd(xmm0, at(rsi, i));
+      vmulsd(xmm0, xmm0, at(rdx, block_of[i]));
+      const std::uint32_t first = d_.binfactor_begin[i], last = d_.binfactor_begin[i + 1];
+      if (first == last) {
+        vmovsd(at(rcx, i), xmm15);  // times 1: the product is unchanged
+      } else {
+        vmovsd(xmm1, at(rdi, d_.binfactor_par[first]));  // 1 * x is x
+        for (std::uint32_t k = first + 1; k < last; ++k) vmulsd(xmm1, xmm1, at(rdi, d_.binfactor_par[k]));
+        vmovsd(at(rcx, i), xmm1);
+        vmulsd(xmm0, xmm0, xmm1);
+      }
+      const std::size_t m = d_.bb_main[i];
+      if (m < in_registers) {
+        vaddsd(sum(m), sum(m), xmm0);
+      } else {
+        vaddsd(xmm0, xmm0, at(r8, m));  // rate + term: IEEE addition commutes exactly
+        vmovsd(at(r8, m), xmm0);
+      }
+    }
+    for (std::size_t m = 0; m < in_registers; ++m) vmovsd(at(r8, m), sum(m));
+    vzeroupper();
+    ret();
+    return start;
+  }
+
+ private:
+  void broadcast_bits(const Xbyak::Ymm& dst, std::uint64_t bits) {
+    mov(rax, bits);
+    vmovq(Xbyak::Xmm(dst.getIdx()), rax);
+    vbroadcastsd(dst, Xbyak::Xmm(dst.getIdx()));
+  }
+
+  // ymm12 = the lanes of |x| < 1 over every normsys parameter, four consecutive
+  // parameters per load (the window moved back to stay inside x), the lanes of other
+  // parameters set true; jumps to outside unless all are true. (Models with fewer than
+  // four parameters: scalar compares.)
+  void emit_range_check(Xbyak::Label& outside) {
+    const std::set<std::uint32_t> pars(d_.normsys_par.begin(), d_.normsys_par.end());
+    if (d_.npars < 4) {  // no window of four fits: one parameter at a time
+      for (const std::uint32_t p : pars) {
+        vmovsd(xmm0, at(rdi, p));
+        vandpd(xmm0, xmm0, xmm14);
+        vucomisd(xmm15, xmm0);  // 1 > |x|, ordered, else outside
+        jbe(outside, T_NEAR);
+      }
+      return;
+    }
+    std::set<std::uint32_t> checked;
+    bool first = true;
+    for (const std::uint32_t p : pars) {
+      if (checked.count(p) != 0) continue;
+      const std::int64_t s = std::min<std::int64_t>(p, static_cast<std::int64_t>(d_.npars) - 4);
+      std::uint8_t others = 0;
+      for (std::int64_t l = 0; l < 4; ++l) {
+        if (is_normsys_par(s + l)) checked.insert(static_cast<std::uint32_t>(s + l));
+        else others |= static_cast<std::uint8_t>(1u << l);
+      }
+      const Xbyak::Ymm lanes = first ? ymm12 : ymm0;
+      vandpd(lanes, ymm14, at(rdi, s));
+      vcmppd(lanes, lanes, ymm15, kLessOrdered);
+      if (others != 0) vblendpd(lanes, lanes, ymm13, others);
+      if (!first) vandpd(ymm12, ymm12, ymm0);
+      first = false;
+    }
+    vmovmskpd(eax, ymm12);
+    cmp(eax, 0xF);
+    jne(outside, T_NEAR);
+  }
+
+  // As sweep_avx2<false, true, false> and multiply_direct_factors: the block's groups'
+  // factors multiplied lane-wise in order (the first group's factors are the product: the
+  // sweep's 1 * v is v), then lanes (0 * 2) * (1 * 3), then the direct factors. A group of
+  // free lanes only is left out (its factors are exactly 1).
+  void emit_block(std::size_t b) {
+    bool have = false;
+    for (std::size_t e = d_.normsys_block_begin[b]; e < d_.normsys_block_begin[b + 1]; e += 4) {
+      const LaneSources q = lane_sources(e);
+      if (q[0] == kFree && q[1] == kFree && q[2] == kFree && q[3] == kFree) continue;
+      load_alphas(q);
+      const Xbyak::Ymm v = have ? ymm1 : ymm2;
+      vmovupd(v, coef(5, e));
+      for (std::size_t k = 5; k-- > 0;) vfmadd213pd(v, ymm0, coef(k, e));  // v = v alpha + a_k
+      vfmadd213pd(v, ymm0, ymm15);                                           // 1 + alpha p(alpha)
+      if (have) vmulpd(ymm2, ymm2, ymm1);
+      have = true;
+    }
+    if (have) {
+      vextractf128(xmm3, ymm2, 1);
+      vmulpd(xmm3, xmm2, xmm3);
+      vunpckhpd(xmm4, xmm3, xmm3);
+      vmulsd(xmm3, xmm3, xmm4);
+    } else {
+      vmovapd(xmm3, xmm15);
+    }
+    for (std::uint32_t k = d_.direct_begin[b]; k < d_.direct_begin[b + 1]; ++k) vmulsd(xmm3, xmm3, at(rdi, d_.direct_par[k]));
+    vmovsd(at(rdx, b), xmm3);
+  }
+
+  LaneSources lane_sources(std::size_t e) const {
+    LaneSources q{};
+    for (std::size_t l = 0; l < 4; ++l) {
+      bool zero = true;
+      for (std::size_t k = 0; k < 6; ++k) zero &= d_.normsys_poly[k * n_ + e + l] == 0.0;
+      q[l] = zero ? kFree : std::int64_t{d_.normsys_par[e + l]};
+    }
+    return q;
+  }
+
+  bool is_normsys_par(std::int64_t p) const {
+    const std::int64_t k = p - std::int64_t{d_.normsys_par_lo};
+    return k >= 0 && k < static_cast<std::int64_t>(d_.normsys_par_mask.size()) && d_.normsys_par_mask[k] != 0;
+  }
+
+  // Whether lanes q[0..m) can be one load from x + base: every real lane l reads base + l
+  // and every free one a normsys parameter there (in bounds, and range-checked).
+  bool contiguous(const std::int64_t* q, std::size_t m, std::int64_t& base) const {
+    base = kFree;
+    for (std::size_t l = 0; l < m && base == kFree; ++l)
+      if (q[l] != kFree) base = q[l] - static_cast<std::int64_t>(l);
+    if (base == kFree) return false;
+    for (std::size_t l = 0; l < m; ++l) {
+      const std::int64_t p = base + static_cast<std::int64_t>(l);
+      if (q[l] == kFree ? !is_normsys_par(p) : q[l] != p) return false;
+    }
+    return true;
+  }
+
+  // The parameter every real lane of q[0..m) reads, or kFree if they differ (q has one).
+  static std::int64_t common(const std::int64_t* q, std::size_t m) {
+    std::int64_t p = kFree;
+    for (std::size_t l = 0; l < m; ++l) {
+      if (q[l] == kFree) continue;
+      if (p != kFree && q[l] != p) return kFree;
+      p = q[l];
+    }
+    return p;
+  }
+
+  static bool has_real(const std::int64_t* q) { return q[0] != kFree || q[1] != kFree; }
+
+  // Lanes q[0..2) (at least one real) into dst.
+  void load_half(const std::int64_t* q, const Xbyak::Xmm& dst) {
+    std::int64_t base;
+    if (contiguous(q, 2, base)) {
+      vmovupd(dst, at(rdi, base));
+    } else if (const std::int64_t p = common(q, 2); p != kFree) {
+      vmovddup(dst, at(rdi, p));
+    } else {
+      vmovsd(dst, at(rdi, q[0]));
+      vmovhpd(dst, dst, at(rdi, q[1]));
+    }
+  }
+
+  // ymm0 = the four lanes' alphas, in as few loads as their parameters allow.
+  void load_alphas(const LaneSources& q) {
+    std::int64_t base;
+    if (contiguous(q.data(), 4, base)) return vmovupd(ymm0, at(rdi, base));
+    if (const std::int64_t p = common(q.data(), 4); p != kFree) return vbroadcastsd(ymm0, at(rdi, p));
+    const std::int64_t* lo = q.data();
+    const std::int64_t* hi = q.data() + 2;
+    if (!has_real(lo) || !has_real(hi)) {
+      load_half(has_real(lo) ? lo : hi, xmm0);
+      return vinsertf128(ymm0, ymm0, xmm0, 1);
+    }
+    load_half(lo, xmm0);
+    if (contiguous(hi, 2, base)) return vinsertf128(ymm0, ymm0, at(rdi, base), 1);
+    load_half(hi, xmm1);
+    vinsertf128(ymm0, ymm0, xmm1, 1);
+  }
+
+  // Element i of the doubles at reg.
+  Xbyak::Address at(const Xbyak::Reg64& reg, std::int64_t i) { return ptr[reg + static_cast<int>(8 * i)]; }
+  Xbyak::Address coef(std::size_t k, std::size_t e) { return at(rsi, static_cast<std::int64_t>(k * n_ + e)); }
+  static Xbyak::Xmm sum(std::size_t m) { return Xbyak::Xmm(static_cast<int>(2 + m)); }
+
+  const ModelData& d_;
+  const std::size_t n_;
+};
+
+}  // namespace
+
+JitKernels::~JitKernels() = default;
+
+std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d) {
+  if (!cpu_has_avx2_fma() || std::getenv("HFX_NO_JIT") != nullptr) return nullptr;
+  // Every displacement fits a signed 32-bit field below these sizes too.
+  const bool scales = !d.normsys.empty() && d.normsys_code == InterpCode::code4 &&
+                      d.normsys.size() <= kMaxNormsysEntries && d.npars < (1u << 24);
+  const bool rates = d.nmain > 0 && d.nominal.size() <= kMaxBlockBins && d.nmain < (1u << 24) && d.npars < (1u << 24);
+  if (!scales && !rates) return nullptr;
+  try {
+    auto gen = std::make_unique<Generator>(d);
+    const std::size_t scales_at = scales ? gen->emit_scales() : 0;
+    const std::size_t rates_at = rates ? gen->emit_rates() : 0;
+    gen->readyRE();  // written: from now on executable and read-only, at its final address
+    std::uint8_t* top = const_cast<std::uint8_t*>(gen->getCode());
+    std::shared_ptr<JitKernels> jit(new JitKernels);
+    if (scales) jit->scales_ = reinterpret_cast<ScalesFn>(top + scales_at);
+    if (rates) jit->rates_ = reinterpret_cast<RatesFn>(top + rates_at);
+    jit->code_ = std::move(gen);
+    return jit;
+  } catch (const std::exception&) {
+    // No executable memory (a hardened kernel) or no memory: the table-driven kernels
+    // compute the same numbers.
+    return nullptr;
+  }
+}
+
+}  // namespace hfx::detail

@@ -1,0 +1,61 @@
+// Machine code generated for one model's two most frequent fit kernels (internal), when
+// the model is compiled: the normsys block products and the pass that sums the block-bins
+// into the main bins' rates. The parameter indices, table offsets and bin assignments
+// become instruction displacements, so the code reads no index table and runs no loop:
+// for the normsys products 13 instructions per four entries where the table-driven
+// sweep (normsys_sweep.cpp) needs 20, for the rates 5 per block-bin instead of 14.
+// Generated with Xbyak (libxbyak-dev), AVX2+FMA, System V x86-64.
+#pragma once
+
+#include <memory>
+
+namespace Xbyak {
+class CodeGenerator;
+}
+
+namespace hfx::detail {
+
+struct ModelData;
+
+class JitKernels {
+ public:
+  // The code for d's tables, or null when none is made: the CPU lacks AVX2 or FMA (or
+  // HFX_NO_AVX2 is set), the environment variable HFX_NO_JIT is set, or executable
+  // memory cannot be had. Either part may be missing (has_block_scales, has_rates).
+  static std::shared_ptr<const JitKernels> build(const ModelData& d);
+
+  // Made when d has code4 normsys entries (at most 4096 of them).
+  bool has_block_scales() const { return scales_ != nullptr; }
+  // When every normsys parameter (ModelData::normsys_par) has |x| < 1: scale[b] = the
+  // product of block b's normsys factors times its direct factors, exactly as
+  // code4_normsys_sweep computes it with grad null (the same operations in the same
+  // order), and true. Otherwise (one outside, or a NaN) false, scale untouched. poly is
+  // the normsys_poly of a ModelData with the same tables as the one the code was built
+  // from (copies share the code).
+  bool block_scales(const double* x, const double* poly, double* scale) const { return scales_(x, poly, scale) != 0; }
+
+  // Made for every model with main bins and at most 4096 block-bins.
+  bool has_rates() const { return rates_ != nullptr; }
+  // For every block-bin i in order: bin_factor[i] = the product of its per-bin factors'
+  // parameters (ModelData::binfactor_par; 1 without any), and rate[main bin of i] +=
+  // base[i] * scale[block of i] * bin_factor[i], each main bin's sum starting from 0:
+  // the Evaluator's rates pass, bit for bit.
+  void rates(const double* x, const double* base, const double* scale, double* bin_factor, double* rate) const {
+    rates_(x, base, scale, bin_factor, rate);
+  }
+
+  // Both functions are thread-safe and allocation-free; they read only their arguments.
+  JitKernels(const JitKernels&) = delete;
+  JitKernels& operator=(const JitKernels&) = delete;
+  ~JitKernels();
+
+ private:
+  using ScalesFn = int (*)(const double* x, const double* poly, double* scale);
+  using RatesFn = void (*)(const double* x, const double* base, const double* scale, double* bin_factor, double* rate);
+  JitKernels() = default;
+  std::unique_ptr<Xbyak::CodeGenerator> code_;
+  ScalesFn scales_ = nullptr;
+  RatesFn rates_ = nullptr;
+};
+
+}  // namespace hfx::detail
