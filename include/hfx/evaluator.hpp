@@ -158,7 +158,8 @@ class Evaluator {
   // and each channel's offset in the output.
   std::vector<std::uint32_t> scalar_col_, histo_col_, binfactor_col_;
   std::vector<std::size_t> jac_offset_;
-  std::vector<double> forward_x_;  // the point of the last forward sweep, then 1.0
+  std::vector<double> forward_x_;  // the point of the last forward sweep, then 1.0 (npars + 1)
+  bool forward_done_ = false;      // whether forward_x_ holds such a point
   bool forward_grads_ = false;     // whether it computed the normsys derivatives
   // Vectorised-log scratch of the const term evaluations (an Evaluator is per thread).
   mutable std::vector<double> log_scratch_;

@@ -89,7 +89,7 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   }
   detail::append_param_runs(normal_par.data(), normal_par.size(), normal_runs_);
   normal_aux_.assign(d.normal.size(), 0.0);
-  forward_x_.reserve(d.npars + 1);
+  forward_x_.assign(d.npars + 1, 1.0);
   log_scratch_.assign(d.nmain, 0.0);
   main_const_.assign(d.nmain, 0.0);
   poisson_const_.assign(d.poisson.size(), 0.0);
@@ -202,8 +202,9 @@ void Evaluator::histo_slopes(std::span<const double> x) {
 
 void Evaluator::forward(std::span<const double> x, bool grads) {
   const auto& d = model_->data();
-  forward_x_.assign(x.begin(), x.end());
-  forward_x_.push_back(1.0);  // the value bin_index_ reads for "no per-bin factor"
+  // forward_x_[npars] stays 1.0: the value bin_index_ reads for "no per-bin factor".
+  std::copy(x.begin(), x.end(), forward_x_.begin());
+  forward_done_ = true;
   forward_grads_ = grads;
   const InterpCode ncode = d.normsys_code;
   const std::size_t nblocks = d.blocks.size();
@@ -354,7 +355,9 @@ double Evaluator::main_from_rates() const {
 double Evaluator::constraint_nll(std::span<const double> x) const {
   const auto& d = model_->data();
   double sum = 0;
-  if (arithmetic_ == Arithmetic::stable) {
+  if (arithmetic_ == Arithmetic::stable && d.jit != nullptr && d.jit->has_gauss()) {
+    sum = d.jit->gauss(x.data(), normal_aux_.data(), normal_inv_sigma_.data());
+  } else if (arithmetic_ == Arithmetic::stable) {
     sum = detail::gauss_constraint_sum(normal_runs_.data(), normal_runs_.size() / 3, normal_aux_.data(),
                                        normal_inv_sigma_.data(), x.data());
   } else {
@@ -635,7 +638,7 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
   const auto& d = model_->data();
   // A Newton step asks for the Jacobian where the line search just evaluated the NLL:
   // the tables already hold that point.
-  if (forward_x_.size() != x.size() + 1 || !std::equal(x.begin(), x.end(), forward_x_.begin())) {
+  if (!forward_done_ || !std::equal(x.begin(), x.end(), forward_x_.begin())) {
     forward(x, true);
   } else if (!forward_grads_) {
     // The line search's sweep skipped the normsys derivatives: add just those (the

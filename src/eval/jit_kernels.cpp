@@ -16,14 +16,16 @@ namespace hfx::detail {
 
 namespace {
 
-// Straight-line code grows with the model, a loop does not: beyond these sizes (about
-// 100 KB of code each) the table-driven kernels serve.
+// Straight-line code grows with the model, a loop does not: beyond these sizes (up to
+// about 100 KB of code each) the table-driven kernels serve.
 constexpr std::size_t kMaxNormsysEntries = 4096;
 constexpr std::size_t kMaxBlockBins = 4096;
+constexpr std::size_t kMaxConstraints = 4096;
 // Main bins whose rates are summed in registers (xmm2 .. xmm13); the others in memory.
 constexpr std::size_t kRateRegisters = 12;
 
 constexpr std::uint64_t kOneBits = 0x3FF0000000000000;  // 1.0
+constexpr std::uint64_t kHalfBits = 0x3FE0000000000000;  // 0.5
 constexpr std::uint64_t kAbsBits = 0x7FFFFFFFFFFFFFFF;  // all bits but the sign
 constexpr std::uint8_t kLessOrdered = 0x11;             // _CMP_LT_OQ: false for a NaN
 
@@ -96,6 +98,63 @@ class Generator : public Xbyak::CodeGenerator {
       }
     }
     for (std::size_t m = 0; m < in_registers; ++m) vmovsd(at(r8, m), sum(m));
+    vzeroupper();
+    ret();
+    return start;
+  }
+
+  // double gauss(const double* x [rdi], const double* aux [rsi], const double*
+  // inv_sigma [rdx]). Registers: ymm1/ymm2 the two vector sums, xmm3 the one-by-one
+  // sum, ymm4/ymm5 the terms.
+  std::size_t emit_gauss() {
+    const std::size_t start = getSize();
+    vxorpd(ymm1, ymm1, ymm1);
+    vxorpd(ymm2, ymm2, ymm2);
+    vxorpd(xmm3, xmm3, xmm3);
+    const std::size_t n = d_.normal.size();
+    for (std::size_t begin = 0, end = 0; begin < n; begin = end) {
+      // A run: constraints begin..end-1 on consecutive parameters.
+      for (end = begin + 1; end < n && d_.normal[end].par == d_.normal[end - 1].par + 1; ++end) {
+      }
+      const std::int64_t shift = std::int64_t{d_.normal[begin].par} - static_cast<std::int64_t>(begin);  // x index - k
+      auto z = [&](const Xbyak::Xmm& t, std::size_t k) {  // t = (aux - x) inv_sigma, lanes from k
+        const auto ki = static_cast<std::int64_t>(k);
+        if (t.isYMM()) {
+          vmovupd(t, at(rsi, ki));
+          vsubpd(t, t, at(rdi, ki + shift));
+          vmulpd(t, t, at(rdx, ki));
+        } else {
+          vmovsd(t, at(rsi, ki));
+          vsubsd(t, t, at(rdi, ki + shift));
+          vmulsd(t, t, at(rdx, ki));
+        }
+      };
+      std::size_t k = begin;
+      for (; k + 8 <= end; k += 8) {
+        z(ymm4, k);
+        z(ymm5, k + 4);
+        vfmadd231pd(ymm1, ymm4, ymm4);
+        vfmadd231pd(ymm2, ymm5, ymm5);
+      }
+      if (k + 4 <= end) {
+        z(ymm4, k);
+        vfmadd231pd(ymm1, ymm4, ymm4);
+        k += 4;
+      }
+      for (; k < end; ++k) {
+        z(xmm4, k);
+        vfmadd231sd(xmm3, xmm4, xmm4);
+      }
+    }
+    vaddpd(ymm1, ymm1, ymm2);
+    vextractf128(xmm2, ymm1, 1);
+    vaddpd(xmm1, xmm1, xmm2);
+    vunpckhpd(xmm2, xmm1, xmm1);
+    vaddsd(xmm1, xmm1, xmm2);
+    vaddsd(xmm0, xmm1, xmm3);
+    mov(rax, kHalfBits);
+    vmovq(xmm2, rax);
+    vmulsd(xmm0, xmm0, xmm2);
     vzeroupper();
     ret();
     return start;
@@ -265,16 +324,19 @@ std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d) {
   const bool scales = !d.normsys.empty() && d.normsys_code == InterpCode::code4 &&
                       d.normsys.size() <= kMaxNormsysEntries && d.npars < (1u << 24);
   const bool rates = d.nmain > 0 && d.nominal.size() <= kMaxBlockBins && d.nmain < (1u << 24) && d.npars < (1u << 24);
-  if (!scales && !rates) return nullptr;
+  const bool gauss = d.normal.size() >= 8 && d.normal.size() <= kMaxConstraints && d.npars < (1u << 24);
+  if (!scales && !rates && !gauss) return nullptr;
   try {
     auto gen = std::make_unique<Generator>(d);
     const std::size_t scales_at = scales ? gen->emit_scales() : 0;
     const std::size_t rates_at = rates ? gen->emit_rates() : 0;
+    const std::size_t gauss_at = gauss ? gen->emit_gauss() : 0;
     gen->readyRE();  // written: from now on executable and read-only, at its final address
     std::uint8_t* top = const_cast<std::uint8_t*>(gen->getCode());
     std::shared_ptr<JitKernels> jit(new JitKernels);
     if (scales) jit->scales_ = reinterpret_cast<ScalesFn>(top + scales_at);
     if (rates) jit->rates_ = reinterpret_cast<RatesFn>(top + rates_at);
+    if (gauss) jit->gauss_ = reinterpret_cast<GaussFn>(top + gauss_at);
     jit->code_ = std::move(gen);
     return jit;
   } catch (const std::exception&) {

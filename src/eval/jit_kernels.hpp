@@ -1,6 +1,6 @@
-// Machine code generated for one model's two most frequent fit kernels (internal), when
-// the model is compiled: the normsys block products and the pass that sums the block-bins
-// into the main bins' rates. The parameter indices, table offsets and bin assignments
+// Machine code generated for one model's most frequent fit kernels (internal), when the
+// model is compiled: the normsys block products, the pass that sums the block-bins into
+// the main bins' rates, and the Gaussian constraints' sum. The parameter indices, table offsets and bin assignments
 // become instruction displacements, so the code reads no index table and runs no loop:
 // for the normsys products 13 instructions per four entries where the table-driven
 // sweep (normsys_sweep.cpp) needs 20, for the rates 5 per block-bin instead of 14.
@@ -44,7 +44,14 @@ class JitKernels {
     rates_(x, base, scale, bin_factor, rate);
   }
 
-  // Both functions are thread-safe and allocation-free; they read only their arguments.
+  // Made when d has 8 to 4096 Gaussian constraints (ModelData::normal).
+  bool has_gauss() const { return gauss_ != nullptr; }
+  // sum_k ((aux[k] - x[par of constraint k]) inv_sigma[k])^2 / 2 over ModelData::normal
+  // in order: gauss_constraint_sum's vector variant (runs of consecutive parameters,
+  // eight then four terms at a time, the rest one by one), bit for bit.
+  double gauss(const double* x, const double* aux, const double* inv_sigma) const { return gauss_(x, aux, inv_sigma); }
+
+  // All functions are thread-safe and allocation-free; they read only their arguments.
   JitKernels(const JitKernels&) = delete;
   JitKernels& operator=(const JitKernels&) = delete;
   ~JitKernels();
@@ -52,10 +59,12 @@ class JitKernels {
  private:
   using ScalesFn = int (*)(const double* x, const double* poly, double* scale);
   using RatesFn = void (*)(const double* x, const double* base, const double* scale, double* bin_factor, double* rate);
+  using GaussFn = double (*)(const double* x, const double* aux, const double* inv_sigma);
   JitKernels() = default;
   std::unique_ptr<Xbyak::CodeGenerator> code_;
   ScalesFn scales_ = nullptr;
   RatesFn rates_ = nullptr;
+  GaussFn gauss_ = nullptr;
 };
 
 }  // namespace hfx::detail

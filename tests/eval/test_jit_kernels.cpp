@@ -1,12 +1,14 @@
 // The generated rates pass (JitKernels::rates) against the Evaluator's formula written
 // plainly: bit for bit on every reference workspace and on a model whose bins carry
 // several per-bin factors, no factor, and more main bins than the code keeps in
-// registers.
+// registers. The generated Gaussian constraint sum (JitKernels::gauss) against
+// gauss_constraint_sum, bit for bit. (The normsys block products: test_normsys_sweep.)
 #include "hfx/json.hpp"
 #include "hfx/model.hpp"
 #include "hfx/workspace.hpp"
 #include "compile/model_data.hpp"
 #include "eval/cpu_features.hpp"
+#include "eval/gauss_constraints.hpp"
 #include "eval/jit_kernels.hpp"
 #include "test_util.hpp"
 
@@ -101,6 +103,75 @@ TEST(JitRates, BitIdenticalToThePlainSum) {
   expect_rates_match(wide, "test model");
   for (const auto& name : test::reference_cases())
     expect_rates_match(compile(Workspace(test::load("reference/" + name + "/workspace.json")), ModelOptions{}), name);
+}
+
+void expect_gauss_matches(const Model& m, const std::string& what) {
+  const auto& d = m.data();
+  ASSERT_TRUE(d.jit != nullptr && d.jit->has_gauss()) << what;
+  std::vector<std::uint32_t> par, runs;
+  for (const auto& c : d.normal) par.push_back(c.par);
+  detail::append_param_runs(par.data(), par.size(), runs);
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<double> u(-3.0, 3.0), s(0.01, 2.0);
+  for (int trial = 0; trial < 20; ++trial) {
+    std::vector<double> x(m.npars()), aux(d.normal.size()), inv_sigma(d.normal.size());
+    for (auto& v : x) v = u(gen);
+    for (auto& v : aux) v = u(gen);
+    for (auto& v : inv_sigma) v = s(gen);
+    const double want = detail::gauss_constraint_sum(runs.data(), runs.size() / 3, aux.data(), inv_sigma.data(), x.data());
+    ASSERT_EQ(d.jit->gauss(x.data(), aux.data(), inv_sigma.data()), want) << what << ", trial " << trial;
+  }
+}
+
+// Gaussian constraints in three runs of consecutive parameters, which pyhf's order
+// (grouped by modifier type) makes 12 histosys + lumi = 13 (eight, four, one),
+// 7 normsys (four, three) and 3 staterror (three): every branch of the vector sum. A
+// normfactor and a shapefactor separate the runs.
+Workspace gauss_workspace() {
+  const std::vector<double> nom = {10.0, 20.0, 30.0};
+  Json mods = Json::array({{{"name", "mu"}, {"type", "normfactor"}, {"data", nullptr}},
+                           {{"name", "lumi"}, {"type", "lumi"}, {"data", nullptr}},
+                           {{"name", "free"}, {"type", "shapefactor"}, {"data", nullptr}},
+                           {{"name", "stat"}, {"type", "staterror"}, {"data", {1.0, 2.0, 3.0}}}});
+  for (int i = 0; i < 12; ++i) {
+    const std::string name = std::string("h") + static_cast<char>('a' + i);
+    mods.push_back({{"name", name},
+                    {"type", "histosys"},
+                    {"data", {{"lo_data", {9.0, 19.0, 29.0 - i}}, {"hi_data", {11.0, 21.5, 31.0 + i}}}}});
+  }
+  for (int i = 0; i < 7; ++i) {
+    const std::string name = std::string("n") + static_cast<char>('a' + i);
+    mods.push_back({{"name", name}, {"type", "normsys"}, {"data", {{"lo", 0.9 - 0.01 * i}, {"hi", 1.1}}}});
+  }
+  Json sample = {{"name", "s"}, {"data", nom}, {"modifiers", mods}};
+  Json channel = {{"name", "c"}, {"samples", Json::array({sample})}};
+  Json lumi = {{"name", "lumi"}, {"auxdata", {1.0}}, {"sigmas", {0.02}}, {"bounds", {{0.5, 1.5}}}, {"inits", {1.0}}};
+  Json doc = {{"channels", Json::array({channel})},
+              {"observations", {{{"name", "c"}, {"data", {12.0, 22.0, 28.0}}}}},
+              {"measurements", {{{"name", "m"}, {"config", {{"poi", "mu"}, {"parameters", Json::array({lumi})}}}}}},
+              {"version", "1.0.0"}};
+  return Workspace(doc);
+}
+
+TEST(JitGauss, BitIdenticalToTheVectorSum) {
+  if (!detail::cpu_has_avx2_fma()) GTEST_SKIP() << "the generated code needs AVX2+FMA";
+  const Model runs = compile(gauss_workspace(), ModelOptions{});
+  // The premise: runs of 13, 7 and 3 consecutive parameters.
+  std::vector<std::size_t> lengths;
+  for (std::size_t k = 0; k < runs.data().normal.size(); ++k) {
+    if (k == 0 || runs.data().normal[k].par != runs.data().normal[k - 1].par + 1) lengths.push_back(0);
+    ++lengths.back();
+  }
+  ASSERT_EQ(lengths, (std::vector<std::size_t>{13, 7, 3}));
+  expect_gauss_matches(runs, "test model");
+  for (const auto& name : test::reference_cases()) {
+    const Model m = compile(Workspace(test::load("reference/" + name + "/workspace.json")), ModelOptions{});
+    if (m.data().normal.size() < 8) {
+      EXPECT_FALSE(m.data().jit != nullptr && m.data().jit->has_gauss()) << name;
+      continue;
+    }
+    expect_gauss_matches(m, name);
+  }
 }
 
 }  // namespace
