@@ -4,16 +4,20 @@
 #   bench/compare_eval.sh [BUILD_DIR]      (default: ./build)
 #
 # Runs BUILD_DIR/bench/hfx_bench_eval (NLL and NLL+gradient at the suggested init on the
-# observed data) and, when the pyhf reference checkout exists (PYHF_REF, default
-# /tmp/pyhf-ref), times pyhf's `model.logpdf(pars, data)` on the same workspaces with the
-# numpy backend: the median over 15 batches of calls, each batch ~50 ms. Both sides count
-# CPU time of one thread (BLAS threads pinned to 1). Prints a Markdown table:
+# observed data; the median of REPS repetitions of MIN_TIME each, the benchmarks'
+# repetitions interleaved at random) and, when the pyhf reference checkout exists
+# (PYHF_REF, default /tmp/pyhf-ref), times pyhf's `model.logpdf(pars, data)` on the same
+# workspaces with the numpy backend: the median over 15 batches of calls, each batch
+# ~50 ms. Both sides take a median, so a burst of load on the machine (a busy sibling
+# hyperthread halves the rate of either) moves neither much, and count CPU time of one
+# thread (BLAS threads pinned to 1). Prints a Markdown table:
 # workspace, hfx NLL/s (pyhf-parity arithmetic, scalar libm), hfx NLL/s with the fit
 # arithmetic (vectorised kernels), hfx NLL+grad/s in both arithmetics, pyhf logpdf/s,
 # and the ratios.
 #
 # Environment: PYHF_REF (pyhf checkout with src/), PYTHON (default /usr/bin/python3),
-# MIN_TIME (Google Benchmark min time per benchmark in seconds, default 0.5).
+# MIN_TIME (Google Benchmark min time per repetition in seconds, default 0.2), REPS
+# (repetitions per benchmark, default 5).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,7 +27,8 @@ bench="$build/bench/hfx_bench_eval"
 data="$root/tests/data/reference"
 pyhf_ref="${PYHF_REF:-/tmp/pyhf-ref}"
 python="${PYTHON:-/usr/bin/python3}"
-min_time="${MIN_TIME:-0.5}"
+min_time="${MIN_TIME:-0.2}"
+reps="${REPS:-5}"
 
 if [[ ! -x "$bench" ]]; then
   echo "compare_eval.sh: $bench not found; build the hfx_bench_eval target first" >&2
@@ -33,8 +38,9 @@ fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-echo "running hfx_bench_eval (min time ${min_time}s per benchmark) ..." >&2
-"$bench" --benchmark_min_time="$min_time" --benchmark_format=json --benchmark_out="$tmp/hfx.json" \
+echo "running hfx_bench_eval (median of ${reps} repetitions of ${min_time}s per benchmark) ..." >&2
+"$bench" --benchmark_min_time="$min_time" --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+  --benchmark_enable_random_interleaving=true --benchmark_format=json --benchmark_out="$tmp/hfx.json" \
   --benchmark_out_format=json > /dev/null
 
 if [[ -d "$pyhf_ref/src" ]]; then
@@ -86,7 +92,9 @@ hfx = json.load(open(sys.argv[1]))
 pyhf = json.load(open(sys.argv[2]))
 rates = {}
 for b in hfx["benchmarks"]:
-    kind, name = b["name"].split("/", 1)
+    if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+        continue
+    kind, name = b.get("run_name", b["name"]).split("/", 1)
     rates.setdefault(name, {})[kind] = b["items_per_second"]
 
 def fmt(x):

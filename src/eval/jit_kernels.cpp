@@ -318,6 +318,8 @@ class Generator : public Xbyak::CodeGenerator {
 
 JitKernels::~JitKernels() = default;
 
+std::size_t JitKernels::code_size() const { return code_->getSize(); }
+
 std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d) {
   if (!cpu_has_avx2_fma() || std::getenv("HFX_NO_JIT") != nullptr) return nullptr;
   // Every displacement fits a signed 32-bit field below these sizes too.

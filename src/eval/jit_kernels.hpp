@@ -7,6 +7,7 @@
 // Generated with Xbyak (libxbyak-dev), AVX2+FMA, System V x86-64.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 
 namespace Xbyak {
@@ -50,6 +51,9 @@ class JitKernels {
   // in order: gauss_constraint_sum's vector variant (runs of consecutive parameters,
   // eight then four terms at a time, the rest one by one), bit for bit.
   double gauss(const double* x, const double* aux, const double* inv_sigma) const { return gauss_(x, aux, inv_sigma); }
+
+  // The generated code's size in bytes (all functions).
+  std::size_t code_size() const;
 
   // All functions are thread-safe and allocation-free; they read only their arguments.
   JitKernels(const JitKernels&) = delete;
