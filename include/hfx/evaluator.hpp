@@ -146,6 +146,7 @@ class Evaluator {
   std::vector<double> normsys_val_, normsys_grad_;
   std::vector<double> normsys_dlog_;  // fits' sweep: d log(factor) / d alpha per entry
   std::vector<double> histo_coef_;   // per parameter: code4p's (c_S, c_A), see ModelData::histo_SA
+  std::vector<double> jit_scratch_;  // the generated panels' coefficients (ModelData::jit)
   std::vector<double> histo_slope_;  // per parameter: code4p's d delta / d alpha = S + slope A
   std::vector<double> rate_;         // per main bin
   std::vector<double> w_;            // per main bin: d nll / d rate

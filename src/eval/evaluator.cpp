@@ -62,6 +62,7 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   normsys_grad_.assign(d.normsys.size(), 0.0);
   normsys_dlog_.assign(d.normsys.size(), 0.0);
   histo_coef_.assign(2 * d.npars, 0.0);
+  if (d.jit != nullptr) jit_scratch_.assign(d.jit->panel_scratch_size(), 0.0);
   histo_slope_.assign(d.npars, 0.0);
   if (panels_) {
     panel_g_.assign(detail::panel_grad_size(d), 0.0);
@@ -256,15 +257,21 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   }
   const bool fast4p = d.histosys_code == InterpCode::code4p;
   const bool packed = fast4p && arithmetic_ == Arithmetic::stable && !d.histos.empty();
-  // The packed kernel's coefficients and, for a gradient, the slopes: one pass.
-  if (packed || (grads && fast4p))
-    detail::histo_coefficients(d, x.data(), packed ? histo_coef_.data() : nullptr,
-                               grads && fast4p ? histo_slope_.data() : nullptr);
-  // The panels cover every entry; else the per-entry kernel those of blocks up to 4 bins.
-  if (panels_)
-    detail::add_panel_code4p(d, histo_coef_.data(), base_.data());
-  else if (packed)
-    detail::add_packed_code4p(d, histo_coef_.data(), base_.data());
+  if (panels_ && !grads && d.jit != nullptr && d.jit->has_panels()) {
+    // An NLL alone: the model's generated panels (jit_kernels.hpp), which compute the
+    // coefficients they need themselves.
+    d.jit->panels(x.data(), jit_scratch_.data(), base_.data());
+  } else {
+    // The packed kernel's coefficients and, for a gradient, the slopes: one pass.
+    if (packed || (grads && fast4p))
+      detail::histo_coefficients(d, x.data(), packed ? histo_coef_.data() : nullptr,
+                                 grads && fast4p ? histo_slope_.data() : nullptr);
+    // The panels cover every entry; else the per-entry kernel those of blocks up to 4 bins.
+    if (panels_)
+      detail::add_panel_code4p(d, histo_coef_.data(), base_.data());
+    else if (packed)
+      detail::add_packed_code4p(d, histo_coef_.data(), base_.data());
+  }
   for (std::size_t b = 0; b < nblocks && !panels_; ++b) {
     const auto& blk = d.blocks[b];
     double* base = base_.data() + blk.bin_begin;

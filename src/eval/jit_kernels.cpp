@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <set>
@@ -21,6 +22,7 @@ namespace {
 constexpr std::size_t kMaxNormsysEntries = 4096;
 constexpr std::size_t kMaxBlockBins = 4096;
 constexpr std::size_t kMaxConstraints = 4096;
+constexpr std::size_t kMaxPanelDoubles = 16384;
 // Main bins whose rates are summed in registers (xmm2 .. xmm13); the others in memory.
 constexpr std::size_t kRateRegisters = 12;
 
@@ -28,6 +30,7 @@ constexpr std::uint64_t kOneBits = 0x3FF0000000000000;  // 1.0
 constexpr std::uint64_t kHalfBits = 0x3FE0000000000000;  // 0.5
 constexpr std::uint64_t kAbsBits = 0x7FFFFFFFFFFFFFFF;  // all bits but the sign
 constexpr std::uint8_t kLessOrdered = 0x11;             // _CMP_LT_OQ: false for a NaN
+constexpr std::uint8_t kGreaterOrdered = 0x1E;          // _CMP_GT_OQ: false for a NaN
 
 // A lane whose six coefficients are all zero (a padding entry, or a normsys whose up and
 // down factors are both 1): its factor is exactly 1 for every finite alpha, so it may
@@ -160,7 +163,125 @@ class Generator : public Xbyak::CodeGenerator {
     return start;
   }
 
+  // void panels(const double* x [rdi], double* scratch [rsi], double* base [rdx]).
+  // First c_A of every histosys parameter, four at a time, into scratch (slot k for
+  // d.histo_pars[k]): code4p_poly inside +-1, 8 alpha above, -8 alpha below, with the
+  // operations of coefficients_avx2 (no fused multiply-adds). Then each panel as
+  // panel_forward: accumulators zeroed, per parameter c_S = x[p] and c_A broadcast and
+  // multiplied-added into them (S and A apart up to 6 groups), their sum added to base.
+  // data receives the panels' non-zero vectors; r9 holds its address.
+  std::size_t emit_panels(std::vector<double>& data) {
+    const std::vector<std::uint32_t>& hp = d_.histo_pars;
+    std::vector<std::int64_t> slot(d_.npars, -1);
+    for (std::size_t k = 0; k < hp.size(); ++k) slot[hp[k]] = static_cast<std::int64_t>(k);
+    // Where each (panel parameter, group, part) vector lands in data, or -1 if all zero.
+    std::vector<std::int64_t> where;
+    for (const HistoPanel& q : d_.histo_panels) {
+      const std::uint32_t G = panel_lane_groups(q.nbins);
+      const std::size_t parts = q.a_only ? 1 : 2;
+      for (std::uint32_t i = q.par_begin; i < q.par_end; ++i)
+        for (std::uint32_t g = 0; g < G; ++g)
+          for (std::size_t part = 0; part < parts; ++part) {
+            const double* v = d_.panel_SA.data() + q.data + parts * 4 * (G * (i - q.par_begin) + g) + 4 * part;
+            if (v[0] == 0.0 && v[1] == 0.0 && v[2] == 0.0 && v[3] == 0.0) {
+              where.push_back(-1);
+            } else {
+              where.push_back(static_cast<std::int64_t>(data.size()));
+              data.insert(data.end(), v, v + 4);
+            }
+          }
+    }
+    const std::size_t start = getSize();
+    mov(r9, reinterpret_cast<std::uint64_t>(data.data()));
+    emit_histo_coefficients();
+    std::size_t w = 0;
+    for (const HistoPanel& q : d_.histo_panels) {
+      const auto G = static_cast<int>(panel_lane_groups(q.nbins));
+      const bool split = G <= 6 && !q.a_only;
+      auto s = [](int g) { return Xbyak::Ymm(g); };
+      auto a = [&](int g) { return split ? Xbyak::Ymm(G + g) : Xbyak::Ymm(g); };
+      for (int g = 0; g < (split ? 2 * G : G); ++g) vxorpd(Xbyak::Ymm(g), Xbyak::Ymm(g), Xbyak::Ymm(g));
+      for (std::uint32_t i = q.par_begin; i < q.par_end; ++i) {
+        const std::uint32_t p = d_.panel_par[i];
+        if (!q.a_only) vbroadcastsd(ymm12, at(rdi, p));  // c_S = alpha
+        vbroadcastsd(ymm13, at(rsi, slot[p]));
+        for (int g = 0; g < G; ++g) {
+          if (!q.a_only) {
+            if (where[w] >= 0) vfmadd231pd(s(g), ymm12, at(r9, where[w]));
+            ++w;
+          }
+          if (where[w] >= 0) vfmadd231pd(a(g), ymm13, at(r9, where[w]));
+          ++w;
+        }
+      }
+      if (split)
+        for (int g = 0; g < G; ++g) vaddpd(s(g), s(g), a(g));
+      // Whole groups four bins at a time, a partial last one lane by lane.
+      for (int g = 0; g < G; ++g) {
+        const std::int64_t bin = q.bin_begin + 4 * g;
+        const auto lanes = static_cast<int>(std::min<std::int64_t>(4, q.nbins - 4 * g));
+        if (lanes == 4) {
+          vaddpd(ymm14, s(g), at(rdx, bin));
+          vmovupd(at(rdx, bin), ymm14);
+          continue;
+        }
+        for (int l = 0; l < lanes; ++l) {
+          const Xbyak::Xmm lane = l == 0 ? Xbyak::Xmm(g) : xmm15;
+          if (l == 1) vunpckhpd(xmm15, Xbyak::Xmm(g), Xbyak::Xmm(g));
+          if (l == 2) vextractf128(xmm15, s(g), 1);
+          if (l == 3) {
+            vextractf128(xmm15, s(g), 1);
+            vunpckhpd(xmm15, xmm15, xmm15);
+          }
+          vaddsd(xmm14, lane, at(rdx, bin + l));
+          vmovsd(at(rdx, bin + l), xmm14);
+        }
+      }
+    }
+    vzeroupper();
+    ret();
+    return start;
+  }
+
  private:
+  // scratch[k] = c_A of d.histo_pars[k], four at a time (the last group's unused lanes
+  // repeat its last parameter). Registers: ymm0 alpha, ymm1 .. ymm6 work, ymm9 .. ymm15
+  // constants.
+  void emit_histo_coefficients() {
+    broadcast_double(ymm15, 1.0);
+    broadcast_double(ymm14, -1.0);
+    broadcast_double(ymm13, 8.0);
+    broadcast_double(ymm12, -8.0);  // 0 - 8, as coefficients_avx2 forms it
+    broadcast_double(ymm11, 3.0);
+    broadcast_double(ymm10, 10.0);
+    broadcast_double(ymm9, 15.0);
+    const std::vector<std::uint32_t>& hp = d_.histo_pars;
+    for (std::size_t k = 0; k < hp.size(); k += 4) {
+      LaneSources q{};
+      for (std::size_t l = 0; l < 4; ++l) q[l] = hp[std::min(k + l, hp.size() - 1)];
+      load_alphas(q);
+      vmulpd(ymm1, ymm0, ymm0);                  // a2
+      vmulpd(ymm2, ymm1, ymm11);                 // a2 3
+      vsubpd(ymm2, ymm2, ymm10);                 // - 10
+      vmulpd(ymm2, ymm1, ymm2);                  // a2 (...)
+      vaddpd(ymm2, ymm2, ymm9);                  // + 15
+      vmulpd(ymm2, ymm1, ymm2);                  // a2 (...): poly
+      vcmppd(ymm3, ymm0, ymm15, kGreaterOrdered);  // above
+      vcmppd(ymm4, ymm0, ymm14, kLessOrdered);     // below
+      vorpd(ymm5, ymm3, ymm4);                   // outside
+      vblendvpd(ymm6, ymm13, ymm12, ymm4);       // -8 below, else 8
+      vmulpd(ymm6, ymm6, ymm0);                  // side alpha
+      vblendvpd(ymm2, ymm2, ymm6, ymm5);
+      vmovupd(at(rsi, static_cast<std::int64_t>(k)), ymm2);
+    }
+  }
+
+  void broadcast_double(const Xbyak::Ymm& dst, double v) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    broadcast_bits(dst, bits);
+  }
+
   void broadcast_bits(const Xbyak::Ymm& dst, std::uint64_t bits) {
     mov(rax, bits);
     vmovq(Xbyak::Xmm(dst.getIdx()), rax);
@@ -326,19 +447,26 @@ std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d) {
   const bool scales = !d.normsys.empty() && d.normsys_code == InterpCode::code4 &&
                       d.normsys.size() <= kMaxNormsysEntries && d.npars < (1u << 24);
   const bool rates = d.nmain > 0 && d.nominal.size() <= kMaxBlockBins && d.nmain < (1u << 24) && d.npars < (1u << 24);
+  const bool panels = !d.histo_panels.empty() && d.histosys_code == InterpCode::code4p && d.npars < (1u << 24) &&
+                      d.panel_SA.size() <= kMaxPanelDoubles;
   const bool gauss = d.normal.size() >= 8 && d.normal.size() <= kMaxConstraints && d.npars < (1u << 24);
-  if (!scales && !rates && !gauss) return nullptr;
+  if (!scales && !rates && !gauss && !panels) return nullptr;
   try {
+    std::shared_ptr<JitKernels> jit(new JitKernels);
     auto gen = std::make_unique<Generator>(d);
     const std::size_t scales_at = scales ? gen->emit_scales() : 0;
     const std::size_t rates_at = rates ? gen->emit_rates() : 0;
     const std::size_t gauss_at = gauss ? gen->emit_gauss() : 0;
+    const std::size_t panels_at = panels ? gen->emit_panels(jit->panel_data_) : 0;
     gen->readyRE();  // written: from now on executable and read-only, at its final address
     std::uint8_t* top = const_cast<std::uint8_t*>(gen->getCode());
-    std::shared_ptr<JitKernels> jit(new JitKernels);
     if (scales) jit->scales_ = reinterpret_cast<ScalesFn>(top + scales_at);
     if (rates) jit->rates_ = reinterpret_cast<RatesFn>(top + rates_at);
     if (gauss) jit->gauss_ = reinterpret_cast<GaussFn>(top + gauss_at);
+    if (panels) {
+      jit->panels_ = reinterpret_cast<PanelsFn>(top + panels_at);
+      jit->panel_scratch_ = (d.histo_pars.size() + 3) / 4 * 4;
+    }
     jit->code_ = std::move(gen);
     return jit;
   } catch (const std::exception&) {

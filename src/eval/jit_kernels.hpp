@@ -1,6 +1,7 @@
 // Machine code generated for one model's most frequent fit kernels (internal), when the
-// model is compiled: the normsys block products, the pass that sums the block-bins into
-// the main bins' rates, and the Gaussian constraints' sum. The parameter indices, table offsets and bin assignments
+// model is compiled: the normsys block products, the histosys panels with their
+// coefficients, the pass that sums the block-bins into the main bins' rates, and the
+// Gaussian constraints' sum. The parameter indices, table offsets and bin assignments
 // become instruction displacements, so the code reads no index table and runs no loop:
 // for the normsys products 13 instructions per four entries where the table-driven
 // sweep (normsys_sweep.cpp) needs 20, for the rates 5 per block-bin instead of 14.
@@ -9,6 +10,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <vector>
 
 namespace Xbyak {
 class CodeGenerator;
@@ -45,6 +47,17 @@ class JitKernels {
     rates_(x, base, scale, bin_factor, rate);
   }
 
+  // Made when d has histosys panels (ModelData::histo_panels, code4p).
+  bool has_panels() const { return panels_ != nullptr; }
+  // The doubles of scratch that panels() needs.
+  std::size_t panel_scratch_size() const { return panel_scratch_; }
+  // base[bin] += every panel's delta, as histo_coefficients (code4p's c_S = x[p] and c_A
+  // of every histosys parameter) followed by add_panel_code4p computes it, bit for bit
+  // for finite x; the (parameter, four-bin group) vectors of a panel that are all zero
+  // are left out (exact: c 0 + s is s), and the panels' other vectors are the code's own
+  // copy. scratch: panel_scratch_size() doubles, overwritten.
+  void panels(const double* x, double* scratch, double* base) const { panels_(x, scratch, base); }
+
   // Made when d has 8 to 4096 Gaussian constraints (ModelData::normal).
   bool has_gauss() const { return gauss_ != nullptr; }
   // sum_k ((aux[k] - x[par of constraint k]) inv_sigma[k])^2 / 2 over ModelData::normal
@@ -64,11 +77,15 @@ class JitKernels {
   using ScalesFn = int (*)(const double* x, const double* poly, double* scale);
   using RatesFn = void (*)(const double* x, const double* base, const double* scale, double* bin_factor, double* rate);
   using GaussFn = double (*)(const double* x, const double* aux, const double* inv_sigma);
+  using PanelsFn = void (*)(const double* x, double* scratch, double* base);
   JitKernels() = default;
   std::unique_ptr<Xbyak::CodeGenerator> code_;
   ScalesFn scales_ = nullptr;
   RatesFn rates_ = nullptr;
   GaussFn gauss_ = nullptr;
+  PanelsFn panels_ = nullptr;
+  std::size_t panel_scratch_ = 0;
+  std::vector<double> panel_data_;  // the panels' non-zero vectors, read by panels_
 };
 
 }  // namespace hfx::detail

@@ -11,6 +11,8 @@
 #include "compile/histo_panels.hpp"
 #include "compile/model_data.hpp"
 #include "eval/cpu_features.hpp"
+#include "eval/jit_kernels.hpp"
+#include "eval/jit_panel_check.hpp"
 #include "eval/packed_code4p.hpp"
 #include "eval/panel_code4p.hpp"
 
@@ -209,6 +211,13 @@ TEST(HistoPanels, KernelsAgreeWithPerEntryKernel) {
       }
     }
   for (std::size_t p = 0; p < d.npars; ++p) EXPECT_NEAR(grad[p], want[p], 1e-12 * std::max(1.0, std::abs(want[p]))) << d.par_names[p];
+
+  // The generated panels of both layouts (jit_kernels.hpp) against the table kernels.
+  for (const detail::ModelData* layout : {static_cast<const detail::ModelData*>(&d), &m.data()}) {
+    const auto jit = detail::JitKernels::build(*layout);
+    ASSERT_TRUE(jit != nullptr && jit->has_panels());
+    EXPECT_TRUE(test::jit_panels_match(*layout, *jit, 50)) << layout->histo_panels.size() << " panels";
+  }
 }
 
 }  // namespace

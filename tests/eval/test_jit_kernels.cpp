@@ -2,7 +2,9 @@
 // plainly: bit for bit on every reference workspace and on a model whose bins carry
 // several per-bin factors, no factor, and more main bins than the code keeps in
 // registers. The generated Gaussian constraint sum (JitKernels::gauss) against
-// gauss_constraint_sum, bit for bit. (The normsys block products: test_normsys_sweep.)
+// gauss_constraint_sum, bit for bit. The generated panels (JitKernels::panels) against
+// histo_coefficients + add_panel_code4p, bit for bit. (The normsys block products:
+// test_normsys_sweep; the panels on a forced split layout: test_histo_panels.)
 #include "hfx/json.hpp"
 #include "hfx/model.hpp"
 #include "hfx/workspace.hpp"
@@ -10,6 +12,7 @@
 #include "eval/cpu_features.hpp"
 #include "eval/gauss_constraints.hpp"
 #include "eval/jit_kernels.hpp"
+#include "eval/jit_panel_check.hpp"
 #include "test_util.hpp"
 
 #include <gtest/gtest.h>
@@ -172,6 +175,23 @@ TEST(JitGauss, BitIdenticalToTheVectorSum) {
     }
     expect_gauss_matches(m, name);
   }
+}
+
+TEST(JitPanels, BitIdenticalToTheTableKernels) {
+  if (!detail::cpu_has_avx2_fma()) GTEST_SKIP() << "the generated code needs AVX2+FMA";
+  int with_panels = 0;
+  for (const auto& name : test::reference_cases()) {
+    const Model m = compile(Workspace(test::load("reference/" + name + "/workspace.json")), ModelOptions{});
+    const auto& d = m.data();
+    if (d.histo_panels.empty()) {
+      EXPECT_FALSE(d.jit != nullptr && d.jit->has_panels()) << name;
+      continue;
+    }
+    ++with_panels;
+    ASSERT_TRUE(d.jit != nullptr && d.jit->has_panels()) << name;
+    EXPECT_TRUE(test::jit_panels_match(d, *d.jit, 30)) << name;
+  }
+  EXPECT_GE(with_panels, 5);  // the published models and litehf-single-channel-big at least
 }
 
 }  // namespace
