@@ -169,8 +169,9 @@ struct ModelData {
   std::vector<std::int32_t> par_local_bin;
   std::vector<double> aux_scale;       // aux index -> expected aux = par * scale (tau or 1)
 
-  // The fits' normsys block products and rates pass as machine code generated for these
-  // tables (eval/jit_kernels.hpp), shared by copies of the data; null where not made.
+  // The fits' hottest kernels (normsys block products, histosys panels, rates pass,
+  // Gaussian constraint sum) as machine code generated for these tables
+  // (eval/jit_kernels.hpp), shared by copies of the data; null where not made.
   std::shared_ptr<const JitKernels> jit;
 };
 

@@ -21,7 +21,8 @@ namespace hfx::detail {
 // are computed, times its direct parameters' values x[p]. The same product as the pyhf
 // arithmetic's up to the order of the multiplications (ulps). grad and scale are not
 // both null; value always has room for every entry (with grad null its contents are
-// unspecified afterwards: the kernel may use it as scratch). Requires d.normsys_code ==
+// unspecified afterwards: the kernel may use it as scratch; with every alpha inside +-1
+// the model's generated code computes scale, see jit_kernels.hpp). Requires d.normsys_code ==
 // code4 when d has normsys entries; allocation-free.
 void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad, double* dlog,
                          double* scale);
