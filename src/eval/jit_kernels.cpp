@@ -42,18 +42,20 @@ class Generator : public Xbyak::CodeGenerator {
  public:
   explicit Generator(const ModelData& d) : Xbyak::CodeGenerator(4096, Xbyak::AutoGrow), d_(d), n_(d.normsys.size()) {}
 
-  // int scales(const double* x [rdi], const double* poly [rsi], double* scale [rdx]).
+  // int scales(const double* x [rdi], const double* poly [rsi], double* scale [rdx])
+  // and, with grads, also double* value [rcx], double* grad [r8], double* dlog [r9].
   // Registers: ymm0 alphas, ymm1 a group's factors, ymm2 the block's running product,
-  // xmm3/xmm4 its horizontal product, ymm12 the range check's lanes, ymm13 all ones,
-  // ymm14 the abs mask, ymm15 1.0. Only caller-saved registers are touched.
-  std::size_t emit_scales() {
+  // xmm3/xmm4 its horizontal product, ymm5/ymm6 a group's derivatives and their ratio to
+  // the factors, ymm12 the range check's lanes, ymm13 all ones, ymm14 the abs mask,
+  // ymm15 1.0. Only caller-saved registers are touched.
+  std::size_t emit_scales(bool grads) {
     const std::size_t start = getSize();
     broadcast_bits(ymm15, kOneBits);
     broadcast_bits(ymm14, kAbsBits);
     vpcmpeqd(ymm13, ymm13, ymm13);
     Xbyak::Label outside;
     emit_range_check(outside);
-    for (std::size_t b = 0; b + 1 < d_.normsys_block_begin.size(); ++b) emit_block(b);
+    for (std::size_t b = 0; b + 1 < d_.normsys_block_begin.size(); ++b) emit_block(b, grads);
     mov(eax, 1);
     vzeroupper();
     ret();
@@ -325,20 +327,40 @@ class Generator : public Xbyak::CodeGenerator {
     jne(outside, T_NEAR);
   }
 
-  // As sweep_avx2<false, true, false> and multiply_direct_factors: the block's groups'
+  // As sweep_avx2<grads, true, false> and multiply_direct_factors: the block's groups'
   // factors multiplied lane-wise in order (the first group's factors are the product: the
-  // sweep's 1 * v is v), then lanes (0 * 2) * (1 * 3), then the direct factors. A group of
-  // free lanes only is left out (its factors are exactly 1).
-  void emit_block(std::size_t b) {
+  // sweep's 1 * v is v), then lanes (0 * 2) * (1 * 3), then the direct factors. Without
+  // grads a group of free lanes only is left out (its factors are exactly 1); with grads
+  // it stores value 1, grad 0 and dlog 0, as the sweep computes them.
+  void emit_block(std::size_t b, bool grads) {
     bool have = false;
     for (std::size_t e = d_.normsys_block_begin[b]; e < d_.normsys_block_begin[b + 1]; e += 4) {
       const LaneSources q = lane_sources(e);
-      if (q[0] == kFree && q[1] == kFree && q[2] == kFree && q[3] == kFree) continue;
+      const auto ei = static_cast<std::int64_t>(e);
+      if (q[0] == kFree && q[1] == kFree && q[2] == kFree && q[3] == kFree) {
+        if (grads) {
+          vxorpd(ymm5, ymm5, ymm5);
+          vmovupd(at(rcx, ei), ymm15);
+          vmovupd(at(r8, ei), ymm5);
+          vmovupd(at(r9, ei), ymm5);
+        }
+        continue;
+      }
       load_alphas(q);
       const Xbyak::Ymm v = have ? ymm1 : ymm2;
       vmovupd(v, coef(5, e));
-      for (std::size_t k = 5; k-- > 0;) vfmadd213pd(v, ymm0, coef(k, e));  // v = v alpha + a_k
-      vfmadd213pd(v, ymm0, ymm15);                                           // 1 + alpha p(alpha)
+      if (grads) vmovapd(ymm5, v);
+      for (std::size_t k = 5; k-- > 0;) {
+        vfmadd213pd(v, ymm0, coef(k, e));             // p = p alpha + a_k
+        if (grads) vfmadd213pd(ymm5, ymm0, v);        // g = g alpha + p
+      }
+      vfmadd213pd(v, ymm0, ymm15);  // 1 + alpha p(alpha)
+      if (grads) {
+        vdivpd(ymm6, ymm5, v);
+        vmovupd(at(rcx, ei), v);
+        vmovupd(at(r8, ei), ymm5);
+        vmovupd(at(r9, ei), ymm6);
+      }
       if (have) vmulpd(ymm2, ymm2, ymm1);
       have = true;
     }
@@ -454,13 +476,17 @@ std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d) {
   try {
     std::shared_ptr<JitKernels> jit(new JitKernels);
     auto gen = std::make_unique<Generator>(d);
-    const std::size_t scales_at = scales ? gen->emit_scales() : 0;
+    const std::size_t scales_at = scales ? gen->emit_scales(false) : 0;
+    const std::size_t scales_grad_at = scales ? gen->emit_scales(true) : 0;
     const std::size_t rates_at = rates ? gen->emit_rates() : 0;
     const std::size_t gauss_at = gauss ? gen->emit_gauss() : 0;
     const std::size_t panels_at = panels ? gen->emit_panels(jit->panel_data_) : 0;
     gen->readyRE();  // written: from now on executable and read-only, at its final address
     std::uint8_t* top = const_cast<std::uint8_t*>(gen->getCode());
-    if (scales) jit->scales_ = reinterpret_cast<ScalesFn>(top + scales_at);
+    if (scales) {
+      jit->scales_ = reinterpret_cast<ScalesFn>(top + scales_at);
+      jit->scales_grad_ = reinterpret_cast<ScalesGradFn>(top + scales_grad_at);
+    }
     if (rates) jit->rates_ = reinterpret_cast<RatesFn>(top + rates_at);
     if (gauss) jit->gauss_ = reinterpret_cast<GaussFn>(top + gauss_at);
     if (panels) {

@@ -36,6 +36,12 @@ class JitKernels {
   // the normsys_poly of a ModelData with the same tables as the one the code was built
   // from (copies share the code).
   bool block_scales(const double* x, const double* poly, double* scale) const { return scales_(x, poly, scale) != 0; }
+  // The same, and value[e], grad[e] and dlog[e] for every normsys entry e (padding
+  // included) as code4_normsys_sweep computes them with grad and scale not null.
+  bool block_scales(const double* x, const double* poly, double* scale, double* value, double* grad,
+                    double* dlog) const {
+    return scales_grad_(x, poly, scale, value, grad, dlog) != 0;
+  }
 
   // Made for every model with main bins and at most 4096 block-bins.
   bool has_rates() const { return rates_ != nullptr; }
@@ -75,12 +81,15 @@ class JitKernels {
 
  private:
   using ScalesFn = int (*)(const double* x, const double* poly, double* scale);
+  using ScalesGradFn = int (*)(const double* x, const double* poly, double* scale, double* value, double* grad,
+                               double* dlog);
   using RatesFn = void (*)(const double* x, const double* base, const double* scale, double* bin_factor, double* rate);
   using GaussFn = double (*)(const double* x, const double* aux, const double* inv_sigma);
   using PanelsFn = void (*)(const double* x, double* scratch, double* base);
   JitKernels() = default;
   std::unique_ptr<Xbyak::CodeGenerator> code_;
   ScalesFn scales_ = nullptr;
+  ScalesGradFn scales_grad_ = nullptr;  // made with scales_
   RatesFn rates_ = nullptr;
   GaussFn gauss_ = nullptr;
   PanelsFn panels_ = nullptr;

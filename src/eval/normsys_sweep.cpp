@@ -219,11 +219,16 @@ void code4_normsys_sweep(const ModelData& d, const double* x, double* value, dou
   if (!cpu_has_avx2_fma()) {
     sweep_baseline(d, x, value, grad, dlog);
     if (scale != nullptr) products_baseline(d, value, scale);
-  } else if (grad == nullptr && d.jit != nullptr && d.jit->has_block_scales()) {
+  } else if (scale != nullptr && d.jit != nullptr && d.jit->has_block_scales()) {
     // The model's own code: the range check and the same products, direct factors
     // included; the checked sweep when an alpha lies outside.
-    if (d.jit->block_scales(x, d.normsys_poly.data(), scale)) return;
-    sweep_avx2<false, true, true>(d, x, nullptr, nullptr, nullptr, scale);
+    if (grad == nullptr) {
+      if (d.jit->block_scales(x, d.normsys_poly.data(), scale)) return;
+      sweep_avx2<false, true, true>(d, x, nullptr, nullptr, nullptr, scale);
+    } else {
+      if (d.jit->block_scales(x, d.normsys_poly.data(), scale, value, grad, dlog)) return;
+      sweep_avx2<true, true, true>(d, x, value, grad, dlog, scale);
+    }
   } else {
     // Fits spend most evaluations with every nuisance parameter inside +-1: one check
     // here spares each group of four its range test.

@@ -160,6 +160,17 @@ void expect_jit_matches_tables(const Model& m, int n, const std::string& what) {
     detail::code4_normsys_sweep(tables, x.data(), value.data(), nullptr, nullptr, table.data());
     for (std::size_t b = 0; b < d.blocks.size(); ++b)
       ASSERT_EQ(jit[b], table[b]) << what << ", trial " << trial << ", block " << b;
+    // With derivatives: every entry's value, derivative and log-derivative too.
+    const std::size_t ne = d.normsys.size();
+    std::vector<double> vg(3 * ne, -1.0), vg_table(3 * ne, -2.0);
+    detail::code4_normsys_sweep(d, x.data(), vg.data(), vg.data() + ne, vg.data() + 2 * ne, jit.data());
+    detail::code4_normsys_sweep(tables, x.data(), vg_table.data(), vg_table.data() + ne, vg_table.data() + 2 * ne,
+                                table.data());
+    for (std::size_t b = 0; b < d.blocks.size(); ++b)
+      ASSERT_EQ(jit[b], table[b]) << what << ", with derivatives, trial " << trial << ", block " << b;
+    for (std::size_t k = 0; k < 3 * ne; ++k)
+      ASSERT_EQ(vg[k], vg_table[k]) << what << ", trial " << trial << ", "
+                                    << (k < ne ? "value" : k < 2 * ne ? "grad" : "dlog") << " of entry " << k % ne;
   }
   // The code's own range check: each normsys parameter alone just inside, on the
   // boundary, outside, or NaN.
@@ -172,6 +183,11 @@ void expect_jit_matches_tables(const Model& m, int n, const std::string& what) {
       y[q] = v;
       EXPECT_EQ(d.jit->block_scales(y.data(), d.normsys_poly.data(), jit.data()), std::fabs(v) < 1)
           << what << ", parameter " << q << " = " << v;
+      std::vector<double> vg(3 * d.normsys.size());
+      EXPECT_EQ(d.jit->block_scales(y.data(), d.normsys_poly.data(), jit.data(), vg.data(), vg.data() + d.normsys.size(),
+                                    vg.data() + 2 * d.normsys.size()),
+                std::fabs(v) < 1)
+          << what << ", with derivatives, parameter " << q << " = " << v;
     }
   }
 }
