@@ -2,6 +2,7 @@
 
 #include "../compile/model_data.hpp"
 #include "cpu_features.hpp"
+#include "gauss_constraints.hpp"
 
 #include <xbyak/xbyak.h>
 
@@ -116,12 +117,13 @@ class Generator : public Xbyak::CodeGenerator {
     vxorpd(ymm1, ymm1, ymm1);
     vxorpd(ymm2, ymm2, ymm2);
     vxorpd(xmm3, xmm3, xmm3);
-    const std::size_t n = d_.normal.size();
-    for (std::size_t begin = 0, end = 0; begin < n; begin = end) {
-      // A run: constraints begin..end-1 on consecutive parameters.
-      for (end = begin + 1; end < n && d_.normal[end].par == d_.normal[end - 1].par + 1; ++end) {
-      }
-      const std::int64_t shift = std::int64_t{d_.normal[begin].par} - static_cast<std::int64_t>(begin);  // x index - k
+    // The runs of constraints on consecutive parameters, as the Evaluator forms them.
+    std::vector<std::uint32_t> par, runs;
+    for (const auto& c : d_.normal) par.push_back(c.par);
+    append_param_runs(par.data(), par.size(), runs);
+    for (std::size_t r = 0; r < runs.size(); r += 3) {
+      const std::size_t begin = runs[r], end = runs[r + 1];
+      const std::int64_t shift = std::int64_t{runs[r + 2]} - static_cast<std::int64_t>(begin);  // x index - k
       auto z = [&](const Xbyak::Xmm& t, std::size_t k) {  // t = (aux - x) inv_sigma, lanes from k
         const auto ki = static_cast<std::int64_t>(k);
         if (t.isYMM()) {
@@ -461,7 +463,6 @@ class Generator : public Xbyak::CodeGenerator {
 
 JitKernels::~JitKernels() = default;
 
-std::size_t JitKernels::code_size() const { return code_->getSize(); }
 
 std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d) {
   if (!cpu_has_avx2_fma() || std::getenv("HFX_NO_JIT") != nullptr) return nullptr;

@@ -72,9 +72,6 @@ class JitKernels {
   // eight then four terms at a time, the rest one by one), bit for bit.
   double gauss(const double* x, const double* aux, const double* inv_sigma) const { return gauss_(x, aux, inv_sigma); }
 
-  // The generated code's size in bytes (all functions).
-  std::size_t code_size() const;
-
   // All functions are thread-safe and allocation-free; they read only their arguments.
   JitKernels(const JitKernels&) = delete;
   JitKernels& operator=(const JitKernels&) = delete;
