@@ -16,4 +16,12 @@ inline bool cpu_has_avx2_fma() {
   return has;
 }
 
+// AVX-512 Foundation and DQ (with AVX2+FMA), for the generated code's eight-lane
+// variants; HFX_NO_AVX512 (to anything) leaves them out.
+inline bool cpu_has_avx512() {
+  static const bool has = cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512dq") && std::getenv("HFX_NO_AVX512") == nullptr;
+  return has;
+}
+
 }  // namespace hfx::detail

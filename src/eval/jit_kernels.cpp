@@ -6,6 +6,7 @@
 
 #include <xbyak/xbyak.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -41,19 +42,29 @@ using LaneSources = std::array<std::int64_t, 4>;
 
 class Generator : public Xbyak::CodeGenerator {
  public:
-  explicit Generator(const ModelData& d) : Xbyak::CodeGenerator(4096, Xbyak::AutoGrow), d_(d), n_(d.normsys.size()) {}
+  // wide: the normsys products eight lanes at a time (AVX-512F/DQ), else four.
+  Generator(const ModelData& d, bool wide)
+      : Xbyak::CodeGenerator(4096, Xbyak::AutoGrow), d_(d), n_(d.normsys.size()), wide_(wide) {}
 
   // int scales(const double* x [rdi], const double* poly [rsi], double* scale [rdx])
   // and, with grads, also double* value [rcx], double* grad [r8], double* dlog [r9].
-  // Registers: ymm0 alphas, ymm1 a group's factors, ymm2 the block's running product,
-  // xmm3/xmm4 its horizontal product, ymm5/ymm6 a group's derivatives and their ratio to
-  // the factors, ymm12 the range check's lanes, ymm13 all ones, ymm14 the abs mask,
-  // ymm15 1.0. Only caller-saved registers are touched.
+  // Registers: ymm0 alphas, ymm1 a group's factors, ymm2 / ymm7 the block's running
+  // products of even / odd groups (wide: zmm0, zmm1 and zmm2 for a pair of groups, ymm8 /
+  // xmm9 the second group's alphas, k1 the low four lanes), xmm3/xmm4 the horizontal
+  // product, ymm5/ymm6 a group's derivatives and their ratio to the factors, ymm12 the
+  // range check's lanes, ymm13 all ones, ymm14 the abs mask, ymm15 (wide: zmm15) 1.0.
+  // Only caller-saved registers are touched.
   std::size_t emit_scales(bool grads) {
     const std::size_t start = getSize();
     broadcast_bits(ymm15, kOneBits);
     broadcast_bits(ymm14, kAbsBits);
     vpcmpeqd(ymm13, ymm13, ymm13);
+    if (wide_) {
+      vbroadcastsd(zmm15, xmm15);
+      mov(eax, 0x0F);
+      kmovw(k1, eax);  // the low four lanes
+      mov(r10, reinterpret_cast<std::uint64_t>(wide_coef_));
+    }
     Xbyak::Label outside;
     emit_range_check(outside);
     for (std::size_t b = 0; b + 1 < d_.normsys_block_begin.size(); ++b) emit_block(b, grads);
@@ -167,6 +178,85 @@ class Generator : public Xbyak::CodeGenerator {
     return start;
   }
 
+  // AVX-512: emit_panels with the panels' groups of four bins paired, bins 8u .. 8u + 7
+  // of a panel in one eight-lane register u (a zero upper half for an odd count's last
+  // group): the same operations per bin, bit for bit, in half the multiply-adds. A
+  // (parameter, pair) vector is left out when all eight of its doubles are zero; S
+  // accumulates in zmm0 + u and A in zmm16 + u when they are apart. A partial last
+  // register is added to base through the mask k2 (the masked-off lanes are neither
+  // read nor written).
+  std::size_t emit_panels_wide(std::vector<double>& data) {
+    const std::vector<std::uint32_t>& hp = d_.histo_pars;
+    std::vector<std::int64_t> slot(d_.npars, -1);
+    for (std::size_t k = 0; k < hp.size(); ++k) slot[hp[k]] = static_cast<std::int64_t>(k);
+    std::vector<std::int64_t> where;  // per (panel parameter, pair, part): offset in vectors, or -1
+    std::vector<double> vectors;
+    for (const HistoPanel& q : d_.histo_panels) {
+      const std::uint32_t G = panel_lane_groups(q.nbins), U = (G + 1) / 2;
+      const std::size_t parts = q.a_only ? 1 : 2;
+      for (std::uint32_t i = q.par_begin; i < q.par_end; ++i)
+        for (std::uint32_t u = 0; u < U; ++u)
+          for (std::size_t part = 0; part < parts; ++part) {
+            std::array<double, 8> v{};
+            for (std::uint32_t h = 0; h < 2 && 2 * u + h < G; ++h) {
+              const double* src = d_.panel_SA.data() + q.data + parts * 4 * (G * (i - q.par_begin) + 2 * u + h) + 4 * part;
+              std::copy(src, src + 4, v.begin() + 4 * h);
+            }
+            if (std::all_of(v.begin(), v.end(), [](double t) { return t == 0.0; })) {
+              where.push_back(-1);
+            } else {
+              where.push_back(static_cast<std::int64_t>(vectors.size()));
+              vectors.insert(vectors.end(), v.begin(), v.end());
+            }
+          }
+    }
+    const std::size_t start = getSize();
+    mov(r9, reinterpret_cast<std::uint64_t>(aligned_copy(vectors, data)));
+    emit_histo_coefficients();
+    std::size_t w = 0;
+    for (const HistoPanel& q : d_.histo_panels) {
+      const auto G = static_cast<int>(panel_lane_groups(q.nbins));
+      const int U = (G + 1) / 2;
+      const bool split = G <= 6 && !q.a_only;  // as the four-lane kernels split them
+      auto s = [](int u) { return Xbyak::Zmm(u); };
+      auto a = [&](int u) { return split ? Xbyak::Zmm(16 + u) : Xbyak::Zmm(u); };
+      for (int u = 0; u < U; ++u) {
+        vxorpd(s(u), s(u), s(u));
+        if (split) vxorpd(a(u), a(u), a(u));
+      }
+      for (std::uint32_t i = q.par_begin; i < q.par_end; ++i) {
+        const std::uint32_t p = d_.panel_par[i];
+        if (!q.a_only) vbroadcastsd(zmm12, at(rdi, p));  // c_S = alpha
+        vbroadcastsd(zmm13, at(rsi, slot[p]));
+        for (int u = 0; u < U; ++u) {
+          if (!q.a_only) {
+            if (where[w] >= 0) vfmadd231pd(s(u), zmm12, at(r9, where[w]));
+            ++w;
+          }
+          if (where[w] >= 0) vfmadd231pd(a(u), zmm13, at(r9, where[w]));
+          ++w;
+        }
+      }
+      for (int u = 0; u < U; ++u) {
+        if (split) vaddpd(s(u), s(u), a(u));
+        const std::int64_t bin = q.bin_begin + 8 * u;
+        const auto lanes = static_cast<int>(std::min<std::int64_t>(8, q.nbins - 8 * u));
+        if (lanes == 8) {
+          vaddpd(zmm14, s(u), at(rdx, bin));
+          vmovupd(at(rdx, bin), zmm14);
+        } else {
+          mov(eax, (1u << lanes) - 1);
+          kmovw(k2, eax);
+          vaddpd(zmm14 | k2 | T_z, s(u), at(rdx, bin));
+          vmovupd(at(rdx, bin) | k2, zmm14);
+        }
+      }
+    }
+    vzeroupper();
+    ret();
+    return start;
+  }
+
   // void panels(const double* x [rdi], double* scratch [rsi], double* base [rdx]).
   // First c_A of every histosys parameter, four at a time, into scratch (slot k for
   // d.histo_pars[k]): code4p_poly inside +-1, 8 alpha above, -8 alpha below, with the
@@ -180,6 +270,7 @@ class Generator : public Xbyak::CodeGenerator {
     for (std::size_t k = 0; k < hp.size(); ++k) slot[hp[k]] = static_cast<std::int64_t>(k);
     // Where each (panel parameter, group, part) vector lands in data, or -1 if all zero.
     std::vector<std::int64_t> where;
+    std::vector<double> vectors;
     for (const HistoPanel& q : d_.histo_panels) {
       const std::uint32_t G = panel_lane_groups(q.nbins);
       const std::size_t parts = q.a_only ? 1 : 2;
@@ -190,13 +281,13 @@ class Generator : public Xbyak::CodeGenerator {
             if (v[0] == 0.0 && v[1] == 0.0 && v[2] == 0.0 && v[3] == 0.0) {
               where.push_back(-1);
             } else {
-              where.push_back(static_cast<std::int64_t>(data.size()));
-              data.insert(data.end(), v, v + 4);
+              where.push_back(static_cast<std::int64_t>(vectors.size()));
+              vectors.insert(vectors.end(), v, v + 4);
             }
           }
     }
     const std::size_t start = getSize();
-    mov(r9, reinterpret_cast<std::uint64_t>(data.data()));
+    mov(r9, reinterpret_cast<std::uint64_t>(aligned_copy(vectors, data)));
     emit_histo_coefficients();
     std::size_t w = 0;
     for (const HistoPanel& q : d_.histo_panels) {
@@ -247,7 +338,40 @@ class Generator : public Xbyak::CodeGenerator {
     return start;
   }
 
+  // AVX-512: the coefficients of the pairs of groups that emit_block multiplies as eight
+  // lanes, copied into data (overwritten) in the order the code reads them: pair j's
+  // rows a_1 .. a_6 of its eight entries at 48 j doubles from the first 64-byte boundary,
+  // which r10 holds. Every 64-byte load then reads one cache line: read from the table,
+  // where a pair may start at any multiple of four entries, half of them straddle two,
+  // and staus's products took 108 ns instead of 87. Call before emit_scales; data must
+  // then stay put.
+  void prepare_wide(std::vector<double>& data) {
+    std::vector<double> rows;
+    wide_slot_.assign(n_ / 4, -1);
+    for (std::size_t b = 0; b + 1 < d_.normsys_block_begin.size(); ++b) {
+      const std::size_t begin = d_.normsys_block_begin[b], end = d_.normsys_block_begin[b + 1];
+      for (std::size_t e = begin; e + 8 <= end; e += 8) {
+        if (all_free(lane_sources(e)) && all_free(lane_sources(e + 4))) continue;
+        wide_slot_[e / 4] = static_cast<std::int64_t>(rows.size() / 48);
+        for (std::size_t k = 0; k < 6; ++k)
+          for (std::size_t l = 0; l < 8; ++l) rows.push_back(d_.normsys_poly[k * n_ + e + l]);
+      }
+    }
+    wide_coef_ = aligned_copy(rows, data);
+  }
+
  private:
+  // A copy of src in storage (overwritten), from its first 64-byte boundary, which it
+  // returns: vector loads at multiples of 32 bytes from there never straddle two cache
+  // lines (each straddling load costs a second cache access).
+  static const double* aligned_copy(const std::vector<double>& src, std::vector<double>& storage) {
+    storage.assign(src.size() + 8, 0.0);
+    const auto misalign = reinterpret_cast<std::uintptr_t>(storage.data()) % 64;
+    double* start = storage.data() + (misalign == 0 ? 0 : (64 - misalign) / 8);
+    std::copy(src.begin(), src.end(), start);
+    return start;
+  }
+
   // scratch[k] = c_A of d.histo_pars[k], four at a time (the last group's unused lanes
   // repeat its last parameter). Registers: ymm0 alpha, ymm1 .. ymm6 work, ymm9 .. ymm15
   // constants.
@@ -263,7 +387,7 @@ class Generator : public Xbyak::CodeGenerator {
     for (std::size_t k = 0; k < hp.size(); k += 4) {
       LaneSources q{};
       for (std::size_t l = 0; l < 4; ++l) q[l] = hp[std::min(k + l, hp.size() - 1)];
-      load_alphas(q);
+      load_alphas(q, ymm0, xmm1);
       vmulpd(ymm1, ymm0, ymm0);                  // a2
       vmulpd(ymm2, ymm1, ymm11);                 // a2 3
       vsubpd(ymm2, ymm2, ymm10);                 // - 10
@@ -330,43 +454,60 @@ class Generator : public Xbyak::CodeGenerator {
   }
 
   // As sweep_avx2<grads, true, false> and multiply_direct_factors: the block's groups'
-  // factors multiplied lane-wise in order (the first group's factors are the product: the
-  // sweep's 1 * v is v), then lanes (0 * 2) * (1 * 3), then the direct factors. Without
-  // grads a group of free lanes only is left out (its factors are exactly 1); with grads
-  // it stores value 1, grad 0 and dlog 0, as the sweep computes them.
+  // factors multiplied lane-wise in order, the even groups' and the odd groups' apart
+  // (the first of each is its product: the sweep's 1 * v is v), those two products
+  // multiplied, then lanes (0 * 2) * (1 * 3), then the direct factors. Without grads a
+  // group of free lanes only is left out (its factors are exactly 1); with grads it
+  // stores value 1, grad 0 and dlog 0, as the sweep computes them. With AVX-512 (wide_)
+  // groups 2j and 2j + 1 are one eight-lane register, whose halves are the even and the
+  // odd products.
   void emit_block(std::size_t b, bool grads) {
-    bool have = false;
-    for (std::size_t e = d_.normsys_block_begin[b]; e < d_.normsys_block_begin[b + 1]; e += 4) {
-      const LaneSources q = lane_sources(e);
+    const std::size_t begin = d_.normsys_block_begin[b], end = d_.normsys_block_begin[b + 1];
+    const std::size_t groups = (end - begin) / 4;
+    bool have[2] = {false, false};  // ymm2 / ymm7 (wide_: zmm2's halves, have[0] for both) hold a product
+    bool wide_pair = false;          // wide_: zmm2 holds a pair's product
+    std::size_t g = 0;
+    if (wide_) {
+      // The pairs (all but an odd count's last group).
+      for (; g + 1 < groups; g += 2) {
+        const std::size_t e = begin + 4 * g;
+        if (wide_slot_[e / 4] >= 0) emit_pair(e, grads, wide_pair);
+        else if (grads) store_free(static_cast<std::int64_t>(e), true);  // both groups free
+      }
+    }
+    for (; g < groups; ++g) {
+      const std::size_t e = begin + 4 * g;
       const auto ei = static_cast<std::int64_t>(e);
-      if (q[0] == kFree && q[1] == kFree && q[2] == kFree && q[3] == kFree) {
-        if (grads) {
-          vxorpd(ymm5, ymm5, ymm5);
-          vmovupd(at(rcx, ei), ymm15);
-          vmovupd(at(r8, ei), ymm5);
-          vmovupd(at(r9, ei), ymm5);
-        }
+      const LaneSources q = lane_sources(e);
+      if (all_free(q)) {
+        if (grads) store_free(ei, false);
         continue;
       }
-      load_alphas(q);
-      const Xbyak::Ymm v = have ? ymm1 : ymm2;
-      vmovupd(v, coef(5, e));
-      if (grads) vmovapd(ymm5, v);
-      for (std::size_t k = 5; k-- > 0;) {
-        vfmadd213pd(v, ymm0, coef(k, e));             // p = p alpha + a_k
-        if (grads) vfmadd213pd(ymm5, ymm0, v);        // g = g alpha + p
+      load_alphas(q, ymm0, xmm1);
+      horner(ymm1, ymm5, ymm6, e, grads);
+      // Which product this group joins: its parity (narrow), the low half of zmm2 after
+      // pairs (wide: the last group of an odd count is an even one).
+      const std::size_t parity = wide_ ? 0 : g % 2;
+      const Xbyak::Ymm acc = parity == 0 ? ymm2 : ymm7;
+      if (wide_ && wide_pair) {
+        vmulpd(zmm2 | k1, zmm2, zmm1);  // the low half only: the high one is the odd product
+      } else if (have[parity]) {
+        vmulpd(acc, acc, ymm1);
+      } else {
+        vmovapd(acc, ymm1);
+        have[parity] = true;
       }
-      vfmadd213pd(v, ymm0, ymm15);  // 1 + alpha p(alpha)
-      if (grads) {
-        vdivpd(ymm6, ymm5, v);
-        vmovupd(at(rcx, ei), v);
-        vmovupd(at(r8, ei), ymm5);
-        vmovupd(at(r9, ei), ymm6);
-      }
-      if (have) vmulpd(ymm2, ymm2, ymm1);
-      have = true;
     }
-    if (have) {
+    if (wide_pair) {
+      vextractf64x4(ymm3, zmm2, 1);
+      vmulpd(ymm2, ymm2, ymm3);  // even times odd
+      have[0] = true;
+    } else if (have[1]) {
+      if (have[0]) vmulpd(ymm2, ymm2, ymm7);
+      else vmovapd(ymm2, ymm7);
+      have[0] = true;
+    }
+    if (have[0]) {
       vextractf128(xmm3, ymm2, 1);
       vmulpd(xmm3, xmm2, xmm3);
       vunpckhpd(xmm4, xmm3, xmm3);
@@ -376,6 +517,85 @@ class Generator : public Xbyak::CodeGenerator {
     }
     for (std::uint32_t k = d_.direct_begin[b]; k < d_.direct_begin[b + 1]; ++k) vmulsd(xmm3, xmm3, at(rdi, d_.direct_par[k]));
     vmovsd(at(rdx, b), xmm3);
+  }
+
+  // AVX-512: the groups at entries e and e + 4 as one eight-lane register, multiplied
+  // into zmm2 (wide_pair: whether zmm2 holds a product already).
+  void emit_pair(std::size_t e, bool grads, bool& wide_pair) {
+    load_pair_alphas(e, zmm0);
+    horner(zmm1, zmm5, zmm6, e, grads);
+    if (wide_pair) {
+      vmulpd(zmm2, zmm2, zmm1);
+    } else {
+      vmovapd(zmm2, zmm1);
+      wide_pair = true;
+    }
+  }
+
+  // Byte offset of the pair at entry e in prepare_wide's data.
+  std::int64_t wide_offset(std::size_t e) const { return 384 * wide_slot_[e / 4]; }
+
+  // dst = the alphas of the eight lanes at entries e .. e + 7 (not all free); ymm0, xmm1,
+  // ymm8 and xmm9 are scratch.
+  void load_pair_alphas(std::size_t e, const Xbyak::Zmm& dst) {
+    const LaneSources lo = lane_sources(e), hi = lane_sources(e + 4);
+    const bool lo_free = all_free(lo), hi_free = all_free(hi);
+    std::array<std::int64_t, 8> q8{};
+    std::copy(lo.begin(), lo.end(), q8.begin());
+    std::copy(hi.begin(), hi.end(), q8.begin() + 4);
+    std::int64_t base;
+    if (contiguous(q8.data(), 8, base)) {
+      vmovupd(dst, at(rdi, base));
+    } else if (lo_free || hi_free) {
+      // The free half's coefficients are all zero: any finite alphas will do, the real
+      // half's (range-checked) among them.
+      load_alphas(lo_free ? hi : lo, ymm0, xmm1);
+      vinsertf64x4(dst, zmm0, ymm0, 1);
+    } else {
+      load_alphas(hi, ymm8, xmm9);
+      load_alphas(lo, ymm0, xmm1);
+      vinsertf64x4(dst, zmm0, ymm8, 1);
+    }
+  }
+
+  // v = the factors 1 + alpha p(alpha) of the lanes at entry e (alphas in register 0 of
+  // v's width) by Horner's rule in fused multiply-adds; with grads also their
+  // derivatives into g, dlog = g / v into ratio, and all three stored at entry e.
+  void horner(const Xbyak::Xmm& v, const Xbyak::Xmm& g, const Xbyak::Xmm& ratio, std::size_t e, bool grads) {
+    const auto ei = static_cast<std::int64_t>(e);
+    const Xbyak::Xmm alpha = v.isZMM() ? Xbyak::Xmm(zmm0) : Xbyak::Xmm(ymm0);
+    const Xbyak::Xmm one = v.isZMM() ? Xbyak::Xmm(zmm15) : Xbyak::Xmm(ymm15);
+    // Row k of the coefficients: the wide copy's (prepare_wide) or the table's.
+    auto row = [&](std::size_t k) {
+      return v.isZMM() ? ptr[r10 + static_cast<int>(wide_offset(e) + 64 * static_cast<std::int64_t>(k))] : coef(k, e);
+    };
+    vmovupd(v, row(5));
+    if (grads) vmovapd(g, v);
+    for (std::size_t k = 5; k-- > 0;) {
+      vfmadd213pd(v, alpha, row(k));  // p = p alpha + a_k
+      if (grads) vfmadd213pd(g, alpha, v);  // g = g alpha + p
+    }
+    vfmadd213pd(v, alpha, one);  // 1 + alpha p(alpha)
+    if (grads) {
+      vdivpd(ratio, g, v);
+      vmovupd(at(rcx, ei), v);
+      vmovupd(at(r8, ei), g);
+      vmovupd(at(r9, ei), ratio);
+    }
+  }
+
+  // value 1, grad 0, dlog 0 for four (wide: eight) free lanes at entry e.
+  void store_free(std::int64_t e, bool wide) {
+    const Xbyak::Xmm zero = wide ? Xbyak::Xmm(zmm5) : Xbyak::Xmm(ymm5);
+    const Xbyak::Xmm one = wide ? Xbyak::Xmm(zmm15) : Xbyak::Xmm(ymm15);
+    vxorpd(zero, zero, zero);
+    vmovupd(at(rcx, e), one);
+    vmovupd(at(r8, e), zero);
+    vmovupd(at(r9, e), zero);
+  }
+
+  static bool all_free(const LaneSources& q) {
+    return q[0] == kFree && q[1] == kFree && q[2] == kFree && q[3] == kFree;
   }
 
   LaneSources lane_sources(std::size_t e) const {
@@ -433,21 +653,23 @@ class Generator : public Xbyak::CodeGenerator {
     }
   }
 
-  // ymm0 = the four lanes' alphas, in as few loads as their parameters allow.
-  void load_alphas(const LaneSources& q) {
+  // dst = the four lanes' alphas, in as few loads as their parameters allow (tmp: a
+  // scratch register).
+  void load_alphas(const LaneSources& q, const Xbyak::Ymm& dst, const Xbyak::Xmm& tmp) {
+    const Xbyak::Xmm low(dst.getIdx());
     std::int64_t base;
-    if (contiguous(q.data(), 4, base)) return vmovupd(ymm0, at(rdi, base));
-    if (const std::int64_t p = common(q.data(), 4); p != kFree) return vbroadcastsd(ymm0, at(rdi, p));
+    if (contiguous(q.data(), 4, base)) return vmovupd(dst, at(rdi, base));
+    if (const std::int64_t p = common(q.data(), 4); p != kFree) return vbroadcastsd(dst, at(rdi, p));
     const std::int64_t* lo = q.data();
     const std::int64_t* hi = q.data() + 2;
     if (!has_real(lo) || !has_real(hi)) {
-      load_half(has_real(lo) ? lo : hi, xmm0);
-      return vinsertf128(ymm0, ymm0, xmm0, 1);
+      load_half(has_real(lo) ? lo : hi, low);
+      return vinsertf128(dst, dst, low, 1);
     }
-    load_half(lo, xmm0);
-    if (contiguous(hi, 2, base)) return vinsertf128(ymm0, ymm0, at(rdi, base), 1);
-    load_half(hi, xmm1);
-    vinsertf128(ymm0, ymm0, xmm1, 1);
+    load_half(lo, low);
+    if (contiguous(hi, 2, base)) return vinsertf128(dst, dst, at(rdi, base), 1);
+    load_half(hi, tmp);
+    vinsertf128(dst, dst, tmp, 1);
   }
 
   // Element i of the doubles at reg.
@@ -457,6 +679,9 @@ class Generator : public Xbyak::CodeGenerator {
 
   const ModelData& d_;
   const std::size_t n_;
+  const bool wide_;
+  const double* wide_coef_ = nullptr;    // prepare_wide's data
+  std::vector<std::int64_t> wide_slot_;  // group e / 4 -> its pair's index there, or -1
 };
 
 }  // namespace
@@ -466,6 +691,10 @@ JitKernels::~JitKernels() = default;
 
 std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d) {
   if (!cpu_has_avx2_fma() || std::getenv("HFX_NO_JIT") != nullptr) return nullptr;
+  return build(d, cpu_has_avx512() ? Width::avx512 : Width::avx2);
+}
+
+std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d, Width width) {
   // Every displacement fits a signed 32-bit field below these sizes too.
   const bool scales = !d.normsys.empty() && d.normsys_code == InterpCode::code4 &&
                       d.normsys.size() <= kMaxNormsysEntries && d.npars < (1u << 24);
@@ -476,12 +705,14 @@ std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d) {
   if (!scales && !rates && !gauss && !panels) return nullptr;
   try {
     std::shared_ptr<JitKernels> jit(new JitKernels);
-    auto gen = std::make_unique<Generator>(d);
+    auto gen = std::make_unique<Generator>(d, width == Width::avx512);
+    if (scales && width == Width::avx512) gen->prepare_wide(jit->normsys_data_);
     const std::size_t scales_at = scales ? gen->emit_scales(false) : 0;
     const std::size_t scales_grad_at = scales ? gen->emit_scales(true) : 0;
     const std::size_t rates_at = rates ? gen->emit_rates() : 0;
     const std::size_t gauss_at = gauss ? gen->emit_gauss() : 0;
-    const std::size_t panels_at = panels ? gen->emit_panels(jit->panel_data_) : 0;
+    const std::size_t panels_at =
+        !panels ? 0 : width == Width::avx512 ? gen->emit_panels_wide(jit->panel_data_) : gen->emit_panels(jit->panel_data_);
     gen->readyRE();  // written: from now on executable and read-only, at its final address
     std::uint8_t* top = const_cast<std::uint8_t*>(gen->getCode());
     if (scales) {

@@ -27,6 +27,12 @@ class JitKernels {
   // HFX_NO_AVX2 is set), the environment variable HFX_NO_JIT is set, or executable
   // memory cannot be had. Either part may be missing (has_block_scales, has_rates).
   static std::shared_ptr<const JitKernels> build(const ModelData& d);
+  // The normsys products four lanes at a time (AVX2+FMA) or eight (AVX-512F/DQ: pairs of
+  // the table's groups of four, the same products bit for bit, fewer instructions).
+  enum class Width { avx2, avx512 };
+  // build() with the width chosen: avx512 when the CPU has it (cpu_has_avx512). The
+  // caller guarantees the CPU runs the width's instructions; ignores HFX_NO_JIT.
+  static std::shared_ptr<const JitKernels> build(const ModelData& d, Width width);
 
   // Made when d has code4 normsys entries (at most 4096 of them).
   bool has_block_scales() const { return scales_ != nullptr; }
@@ -92,7 +98,8 @@ class JitKernels {
   GaussFn gauss_ = nullptr;
   PanelsFn panels_ = nullptr;
   std::size_t panel_scratch_ = 0;
-  std::vector<double> panel_data_;  // the panels' non-zero vectors, read by panels_
+  std::vector<double> panel_data_;    // the panels' non-zero vectors, read by panels_
+  std::vector<double> normsys_data_;  // the eight-lane normsys coefficients, read by scales_
 };
 
 }  // namespace hfx::detail

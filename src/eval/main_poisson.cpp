@@ -4,6 +4,7 @@
 
 #include <immintrin.h>
 
+#include <cmath>
 #include <limits>
 
 // libmvec's four-lane log (vector function ABI name; AVX2).
@@ -21,7 +22,6 @@ namespace {
 
 bool sum_avx2(const double* rate, const double* count, const double* c, std::size_t n, double* sum) {
   const __m256d zero = _mm256_setzero_pd();
-  const __m256d one = _mm256_set1_pd(1.0);
   const __m256d inf = _mm256_set1_pd(std::numeric_limits<double>::infinity());
   __m256d acc = zero;
   __m256d ok = _mm256_castsi256_pd(_mm256_set1_epi64x(-1));
@@ -33,19 +33,16 @@ bool sum_avx2(const double* rate, const double* count, const double* c, std::siz
   std::size_t g = 0;
   for (; g + 4 <= n; g += 4)
     acc = _mm256_add_pd(acc, terms(_mm256_loadu_pd(rate + g), _mm256_loadu_pd(count + g), _mm256_loadu_pd(c + g)));
-  if (g < n) {
-    // The last 1-3 bins: masked loads, the unused lanes' rate 1 (a plain input for the
-    // log), their terms dropped.
-    const long r = static_cast<long>(n - g);
-    const __m256i mask = _mm256_setr_epi64x(r > 0 ? -1 : 0, r > 1 ? -1 : 0, r > 2 ? -1 : 0, 0);
-    const __m256d lanes = _mm256_castsi256_pd(mask);
-    const __m256d lam = _mm256_blendv_pd(one, _mm256_maskload_pd(rate + g, mask), lanes);
-    const __m256d t = terms(lam, _mm256_maskload_pd(count + g, mask), _mm256_maskload_pd(c + g, mask));
-    acc = _mm256_add_pd(acc, _mm256_and_pd(t, lanes));
-  }
-  if (_mm256_movemask_pd(ok) != 0xF) return false;
   const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(acc), _mm256_extractf128_pd(acc, 1));
-  *sum = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+  double total = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+  bool tail_ok = true;
+  for (; g < n; ++g) {
+    const double lam = rate[g];
+    tail_ok &= lam > 0 && lam < std::numeric_limits<double>::infinity();
+    total += std::fma(-count[g], std::log(lam), lam) + c[g];
+  }
+  if (_mm256_movemask_pd(ok) != 0xF || !tail_ok) return false;
+  *sum = total;
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <utility>
 
 // The Lanes helpers below are internal and always inlined; GCC's note that passing a
 // 32-byte vector by value depends on AVX (-Wpsabi) concerns only external calls.
@@ -121,7 +122,8 @@ __attribute__((target("avx2,fma"))) bool all_inside_avx2(const ModelData& d, con
 // libmvec's four-lane exp, blended in: fits meet many such lanes (pulled nuisance
 // parameters), and four scalar exp calls cost several times the polynomial. Block by
 // block (each block's run is whole lanes), the values are multiplied lane-wise into the
-// block's product while they are in registers (kScale): no second pass over them.
+// block's product while they are in registers (kScale): no second pass over them; the
+// even and the odd groups of a block in two products, multiplied at the end.
 // kChecked = false when every alpha is known to lie inside (-1, 1) (all_inside_avx2):
 // the polynomial alone, no per-group range test. kGrad = false: value may be null.
 template <bool kGrad, bool kScale, bool kChecked>
@@ -137,7 +139,10 @@ __attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const do
   const __m256d one = _mm256_set1_pd(1.0);
   const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFLL));
   for (std::size_t b = 0; b < nblocks; ++b) {
-    __m256d product = one;
+    // Two products, of the block's even and of its odd groups of four: independent
+    // chains, and the association of the generated code's eight-lane products (a zmm
+    // register holds groups 2j and 2j + 1), which must agree with this one bit for bit.
+    __m256d product = one, other = one;  // this group's product and the next one's
     for (std::size_t e = block_begin[b], end = block_begin[b + 1]; e < end; e += 4) {
       const __m256d a = _mm256_setr_pd(x[par[e]], x[par[e + 1]], x[par[e + 2]], x[par[e + 3]]);
       __m256d p = _mm256_loadu_pd(a6 + e);
@@ -175,10 +180,14 @@ __attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const do
         _mm256_storeu_pd(grad + e, g);
         _mm256_storeu_pd(dlog + e, dl);
       }
-      if constexpr (kScale) product = _mm256_mul_pd(product, v);
+      if constexpr (kScale) {
+        product = _mm256_mul_pd(product, v);
+        std::swap(product, other);
+      }
     }
     if constexpr (kScale) {
-      const __m128d h = _mm_mul_pd(_mm256_castpd256_pd128(product), _mm256_extractf128_pd(product, 1));
+      const __m256d p = _mm256_mul_pd(product, other);
+      const __m128d h = _mm_mul_pd(_mm256_castpd256_pd128(p), _mm256_extractf128_pd(p, 1));
       scale[b] = _mm_cvtsd_f64(_mm_mul_sd(h, _mm_unpackhi_pd(h, h)));
     }
   }

@@ -1,9 +1,11 @@
 // The generated panels (JitKernels::panels) against the table kernels they replace
-// (histo_coefficients, then add_panel_code4p) at random points: bit for bit. Shared by
+// (histo_coefficients, then add_panel_code4p) at random points, each width of the code:
+// bit for bit. Shared by
 // test_jit_kernels (reference workspaces) and test_histo_panels (forced split layouts).
 #pragma once
 
 #include "compile/model_data.hpp"
+#include "eval/cpu_features.hpp"
 #include "eval/jit_kernels.hpp"
 #include "eval/packed_code4p.hpp"
 #include "eval/panel_code4p.hpp"
@@ -32,6 +34,19 @@ inline ::testing::AssertionResult jit_panels_match(const detail::ModelData& d, c
       if (got[i] != want[i])
         return ::testing::AssertionFailure() << "trial " << trial << ", block-bin " << i << ": " << got[i]
                                              << " instead of " << want[i];
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// jit_panels_match for the code of each width the CPU runs, built from d.
+inline ::testing::AssertionResult jit_panels_match_each_width(const detail::ModelData& d, int trials) {
+  using Width = detail::JitKernels::Width;
+  for (const Width width : {Width::avx2, Width::avx512}) {
+    if (width == Width::avx512 && !detail::cpu_has_avx512()) continue;
+    const auto jit = detail::JitKernels::build(d, width);
+    if (jit == nullptr || !jit->has_panels()) return ::testing::AssertionFailure() << "no generated panels";
+    auto result = jit_panels_match(d, *jit, trials);
+    if (!result) return result << (width == Width::avx512 ? " (AVX-512)" : " (AVX2)");
   }
   return ::testing::AssertionSuccess();
 }

@@ -214,9 +214,7 @@ TEST(HistoPanels, KernelsAgreeWithPerEntryKernel) {
 
   // The generated panels of both layouts (jit_kernels.hpp) against the table kernels.
   for (const detail::ModelData* layout : {static_cast<const detail::ModelData*>(&d), &m.data()}) {
-    const auto jit = detail::JitKernels::build(*layout);
-    ASSERT_TRUE(jit != nullptr && jit->has_panels());
-    EXPECT_TRUE(test::jit_panels_match(*layout, *jit, 50)) << layout->histo_panels.size() << " panels";
+    EXPECT_TRUE(test::jit_panels_match_each_width(*layout, 50)) << layout->histo_panels.size() << " panels";
   }
 }
 

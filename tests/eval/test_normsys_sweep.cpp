@@ -37,7 +37,8 @@ Workspace sweep_workspace() {
                    {"data", {{"lo_data", {28.0, 19.0}}, {"hi_data", {33.0, 21.5}}}}};
   Json mu = {{"name", "mu"}, {"type", "normfactor"}, {"data", nullptr}};
   Json samples = Json::array();
-  // Blocks with 0, 1, 3, 4, 5 and 7 normsys entries: runs of whole and partial lanes.
+  // Blocks with 0, 1, 3, 4, 5, 7, 9, 10 and 13 normsys entries: runs of whole and partial
+  // lanes.
   // Samples g and h carry a normsys with up = down = 1 (factor exactly 1, like the padding
   // entries), alone and between others.
   samples.push_back({{"name", "a"}, {"data", nom}, {"modifiers", Json::array({mu})}});
@@ -63,6 +64,24 @@ Workspace sweep_workspace() {
                      {"data", nom},
                      {"modifiers", {normsys("n2", 0.9, 1.2), normsys("flat", 1.0, 1.0), normsys("n5", 0.8, 1.1),
                                     normsys("n6", 0.95, 1.3), normsys("n1", 1.1, 0.8)}}});
+  // Blocks of 4, 3 and 3 groups of four for the eight-lane code (pairs of groups, and an
+  // odd count's last group alone), with groups whose entries all have up = down = 1
+  // (q*): i's second group (a pair with one such half), k's first two (a pair of them).
+  Json ij = Json::array({normsys("n1", 0.88, 1.12), normsys("n2", 0.93, 1.09), normsys("n3", 0.75, 1.3),
+                         normsys("n4", 0.97, 1.04)});
+  Json qs = Json::array();
+  for (const char* q : {"q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8"}) qs.push_back(normsys(q, 1.0, 1.0));
+  Json rs = Json::array({normsys("r1", 0.9, 1.15), normsys("r2", 0.8, 1.25), normsys("r3", 1.05, 0.92),
+                         normsys("r4", 0.96, 1.07), normsys("r5", 0.7, 1.6)});
+  Json i_mods = ij, j_mods = ij, k_mods = Json::array();
+  for (int k = 0; k < 4; ++k) i_mods.push_back(qs[k]);
+  for (const auto& r : rs) i_mods.push_back(r), j_mods.push_back(r);
+  for (const auto& q : qs) k_mods.push_back(q);
+  k_mods.push_back(rs[0]);
+  k_mods.push_back(rs[1]);
+  samples.push_back({{"name", "i"}, {"data", nom}, {"modifiers", i_mods}});
+  samples.push_back({{"name", "j"}, {"data", nom}, {"modifiers", j_mods}});
+  samples.push_back({{"name", "k"}, {"data", nom}, {"modifiers", k_mods}});
   Json doc = {{"channels", {{{"name", "c"}, {"samples", samples}}}},
               {"observations", {{{"name", "c"}, {"data", {150, 100}}}}},
               {"measurements", {{{"name", "m"}, {"config", {{"poi", "mu"}, {"parameters", Json::array()}}}}}},
@@ -137,12 +156,11 @@ TEST(NormsysSweep, MatchesScalarFactorsInsideOutsideAndAcrossNonNormsysParameter
   EXPECT_EQ(scale[0], 1.0);  // block a: mu alone
 }
 
-// The block scales of the generated code (d as compiled) and of the table-driven sweep (a
-// copy without the code) at n points with every normsys parameter inside +-1 and the
+// The block scales of the generated code (d.jit) and of the table-driven sweep (a copy
+// of d without the code) at n points with every normsys parameter inside +-1 and the
 // others in [0.5, 3): equal bit for bit. Then the code's verdict at points with one
 // parameter inside, on, or outside the boundary.
-void expect_jit_matches_tables(const Model& m, int n, const std::string& what) {
-  const auto& d = m.data();
+void expect_code_matches_tables(const Model& m, const detail::ModelData& d, int n, const std::string& what) {
   ASSERT_TRUE(d.jit != nullptr && d.jit->has_block_scales()) << what;
   detail::ModelData tables = d;
   tables.jit.reset();
@@ -189,6 +207,18 @@ void expect_jit_matches_tables(const Model& m, int n, const std::string& what) {
                 std::fabs(v) < 1)
           << what << ", with derivatives, parameter " << q << " = " << v;
     }
+  }
+}
+
+// Both widths of the generated code (the eight-lane one when the CPU runs AVX-512).
+void expect_jit_matches_tables(const Model& m, int n, const std::string& what) {
+  ASSERT_TRUE(m.data().jit != nullptr && m.data().jit->has_block_scales()) << what;
+  using Width = detail::JitKernels::Width;
+  for (const Width width : {Width::avx2, Width::avx512}) {
+    if (width == Width::avx512 && !detail::cpu_has_avx512()) continue;
+    detail::ModelData d = m.data();
+    d.jit = detail::JitKernels::build(d, width);
+    expect_code_matches_tables(m, d, n, what + (width == Width::avx512 ? " (AVX-512)" : " (AVX2)"));
   }
 }
 
