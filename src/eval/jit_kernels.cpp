@@ -27,6 +27,11 @@ constexpr std::size_t kMaxConstraints = 4096;
 constexpr std::size_t kMaxPanelDoubles = 16384;
 // Main bins whose rates are summed in registers (xmm2 .. xmm13); the others in memory.
 constexpr std::size_t kRateRegisters = 12;
+// Channels from this many bins on take the eight-lane rates (AVX-512); smaller ones,
+// where a masked eight-lane pass per block costs more than a bin or two of scalar
+// operations (staus: 13.5 ns instead of 8.3 with every channel eight-lane), one bin at
+// a time.
+constexpr std::size_t kWideRateBins = 3;
 
 constexpr std::uint64_t kOneBits = 0x3FF0000000000000;  // 1.0
 constexpr std::uint64_t kHalfBits = 0x3FE0000000000000;  // 0.5
@@ -118,6 +123,107 @@ class Generator : public Xbyak::CodeGenerator {
     vzeroupper();
     ret();
     return start;
+  }
+
+  // Whether emit_rates_wide serves d: every block covers its channel's bins in order
+  // (block-bin j adds to main bin channel offset + j), the blocks of a channel come one
+  // after another, channels have at most 64 bins, and within a block every bin has the
+  // same number of per-bin factors, factor s of bin j being parameter p_s + j (staterror,
+  // shapesys and shapefactor parameters run along the bins).
+  bool rates_are_regular() const {
+    std::size_t last_channel = 0;
+    for (std::size_t b = 0; b < d_.blocks.size(); ++b) {
+      const Block& blk = d_.blocks[b];
+      if (blk.channel < last_channel || blk.nbins != d_.channel_nbins[blk.channel] || blk.nbins > 64) return false;
+      last_channel = blk.channel;
+      const std::uint32_t i0 = blk.bin_begin;
+      const std::uint32_t nf = d_.binfactor_begin[i0 + 1] - d_.binfactor_begin[i0];
+      for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+        const std::uint32_t i = i0 + j;
+        if (d_.bb_main[i] != d_.channel_offset[blk.channel] + j) return false;
+        if (d_.binfactor_begin[i + 1] - d_.binfactor_begin[i] != nf) return false;
+        for (std::uint32_t f = 0; f < nf; ++f)
+          if (d_.binfactor_par[d_.binfactor_begin[i] + f] != d_.binfactor_par[d_.binfactor_begin[i0] + f] + j) return false;
+      }
+    }
+    return true;
+  }
+
+  // AVX-512 rates (rates_are_regular): each channel's bins eight at a time in zmm16 +
+  // u, each of its blocks adding (base x block scale) x (product of its factors) to
+  // them; a channel's partial last eight through the mask k1 (masked-off lanes are not
+  // read or written). Per main bin the same operations in the same order as
+  // emit_rates', bit for bit. Registers: zmm0 the terms, zmm1 the bin factors, zmm15 1.0.
+  std::size_t emit_rates_wide() {
+    const std::size_t start = getSize();
+    mov(rax, kOneBits);
+    vmovq(xmm15, rax);
+    vbroadcastsd(zmm15, xmm15);
+    for (std::size_t c = 0; c + 1 < d_.channel_block_begin.size(); ++c) {
+      const std::int64_t nb = static_cast<std::int64_t>(d_.channel_nbins[c]);
+      const std::int64_t offset = static_cast<std::int64_t>(d_.channel_offset[c]);
+      if (nb < static_cast<std::int64_t>(kWideRateBins)) {
+        emit_channel_rates_scalar(c);
+        continue;
+      }
+      const int units = static_cast<int>((nb + 7) / 8);
+      auto acc = [](int u) { return Xbyak::Zmm(16 + u); };
+      for (int u = 0; u < units; ++u) vxorpd(acc(u), acc(u), acc(u));
+      for (int u = 0; u < units; ++u) {
+        const std::int64_t lanes = std::min<std::int64_t>(8, nb - 8 * u);
+        const bool partial = lanes < 8;
+        if (partial) {
+          mov(eax, (1u << lanes) - 1);
+          kmovw(k1, eax);
+        }
+        auto masked = [&](const Xbyak::Zmm& z) { return partial ? z | k1 : z; };
+        for (std::uint32_t b = d_.channel_block_begin[c]; b < d_.channel_block_begin[c + 1]; ++b) {
+          const Block& blk = d_.blocks[b];
+          const std::int64_t bin = blk.bin_begin + 8 * u;
+          const std::uint32_t first = d_.binfactor_begin[blk.bin_begin], last = d_.binfactor_begin[blk.bin_begin + 1];
+          vmovupd(partial ? zmm0 | k1 | T_z : zmm0, at(rsi, bin));
+          vmulpd(zmm0, zmm0, ptr_b[rdx + static_cast<int>(8 * b)]);  // times the block's scale
+          if (first == last) {
+            vmovupd(at(rcx, bin), masked(zmm15));  // times 1: the product is unchanged
+          } else {
+            vmovupd(partial ? zmm1 | k1 | T_z : zmm1, at(rdi, d_.binfactor_par[first] + 8 * u));  // 1 * x is x
+            for (std::uint32_t f = first + 1; f < last; ++f) vmulpd(masked(zmm1), zmm1, at(rdi, d_.binfactor_par[f] + 8 * u));
+            vmovupd(at(rcx, bin), masked(zmm1));
+            vmulpd(zmm0, zmm0, zmm1);
+          }
+          vaddpd(acc(u), acc(u), zmm0);
+        }
+        vmovupd(at(r8, offset + 8 * u), masked(acc(u)));
+      }
+    }
+    vzeroupper();
+    ret();
+    return start;
+  }
+
+  // emit_rates_wide's channel c of fewer than kWideRateBins bins: one bin at a time,
+  // as emit_rates, its sums in xmm2 + j.
+  void emit_channel_rates_scalar(std::size_t c) {
+    const std::size_t nb = d_.channel_nbins[c];
+    for (std::size_t j = 0; j < nb; ++j) vxorpd(sum(j), sum(j), sum(j));
+    for (std::uint32_t b = d_.channel_block_begin[c]; b < d_.channel_block_begin[c + 1]; ++b) {
+      for (std::uint32_t j = 0; j < nb; ++j) {
+        const std::size_t i = d_.blocks[b].bin_begin + j;
+        vmovsd(xmm0, at(rsi, i));
+        vmulsd(xmm0, xmm0, at(rdx, b));
+        const std::uint32_t first = d_.binfactor_begin[i], last = d_.binfactor_begin[i + 1];
+        if (first == last) {
+          vmovsd(at(rcx, i), xmm15);
+        } else {
+          vmovsd(xmm1, at(rdi, d_.binfactor_par[first]));
+          for (std::uint32_t k = first + 1; k < last; ++k) vmulsd(xmm1, xmm1, at(rdi, d_.binfactor_par[k]));
+          vmovsd(at(rcx, i), xmm1);
+          vmulsd(xmm0, xmm0, xmm1);
+        }
+        vaddsd(sum(j), sum(j), xmm0);
+      }
+    }
+    for (std::size_t j = 0; j < nb; ++j) vmovsd(at(r8, d_.channel_offset[c] + j), sum(j));
   }
 
   // double gauss(const double* x [rdi], const double* aux [rsi], const double*
@@ -709,7 +815,9 @@ std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d, Width wi
     if (scales && width == Width::avx512) gen->prepare_wide(jit->normsys_data_);
     const std::size_t scales_at = scales ? gen->emit_scales(false) : 0;
     const std::size_t scales_grad_at = scales ? gen->emit_scales(true) : 0;
-    const std::size_t rates_at = rates ? gen->emit_rates() : 0;
+    const std::size_t rates_at = !rates                                                   ? 0
+                                 : width == Width::avx512 && gen->rates_are_regular() ? gen->emit_rates_wide()
+                                                                                      : gen->emit_rates();
     const std::size_t gauss_at = gauss ? gen->emit_gauss() : 0;
     const std::size_t panels_at =
         !panels ? 0 : width == Width::avx512 ? gen->emit_panels_wide(jit->panel_data_) : gen->emit_panels(jit->panel_data_);
