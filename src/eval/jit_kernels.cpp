@@ -229,11 +229,17 @@ class Generator : public Xbyak::CodeGenerator {
   // double gauss(const double* x [rdi], const double* aux [rsi], const double*
   // inv_sigma [rdx]). Registers: ymm1/ymm2 the two vector sums, xmm3 the one-by-one
   // sum, ymm4/ymm5 the terms.
-  std::size_t emit_gauss() {
+  std::size_t emit_gauss(bool wide) {
     const std::size_t start = getSize();
     vxorpd(ymm1, ymm1, ymm1);
     vxorpd(ymm2, ymm2, ymm2);
     vxorpd(xmm3, xmm3, xmm3);
+    if (wide) {
+      // AVX-512: eight terms in zmm1, whose halves are the two four-lane sums.
+      vxorpd(zmm1, zmm1, zmm1);
+      mov(eax, 0x0F);
+      kmovw(k1, eax);
+    }
     // The runs of constraints on consecutive parameters, as the Evaluator forms them.
     std::vector<std::uint32_t> par, runs;
     for (const auto& c : d_.normal) par.push_back(c.par);
@@ -243,7 +249,7 @@ class Generator : public Xbyak::CodeGenerator {
       const std::int64_t shift = std::int64_t{runs[r + 2]} - static_cast<std::int64_t>(begin);  // x index - k
       auto z = [&](const Xbyak::Xmm& t, std::size_t k) {  // t = (aux - x) inv_sigma, lanes from k
         const auto ki = static_cast<std::int64_t>(k);
-        if (t.isYMM()) {
+        if (t.isYMM() || t.isZMM()) {
           vmovupd(t, at(rsi, ki));
           vsubpd(t, t, at(rdi, ki + shift));
           vmulpd(t, t, at(rdx, ki));
@@ -255,6 +261,11 @@ class Generator : public Xbyak::CodeGenerator {
       };
       std::size_t k = begin;
       for (; k + 8 <= end; k += 8) {
+        if (wide) {
+          z(zmm4, k);
+          vfmadd231pd(zmm1, zmm4, zmm4);
+          continue;
+        }
         z(ymm4, k);
         z(ymm5, k + 4);
         vfmadd231pd(ymm1, ymm4, ymm4);
@@ -262,7 +273,8 @@ class Generator : public Xbyak::CodeGenerator {
       }
       if (k + 4 <= end) {
         z(ymm4, k);
-        vfmadd231pd(ymm1, ymm4, ymm4);
+        if (wide) vfmadd231pd(zmm1 | k1, zmm4, zmm4);  // the low half: the first sum
+        else vfmadd231pd(ymm1, ymm4, ymm4);
         k += 4;
       }
       for (; k < end; ++k) {
@@ -270,6 +282,7 @@ class Generator : public Xbyak::CodeGenerator {
         vfmadd231sd(xmm3, xmm4, xmm4);
       }
     }
+    if (wide) vextractf64x4(ymm2, zmm1, 1);
     vaddpd(ymm1, ymm1, ymm2);
     vextractf128(xmm2, ymm1, 1);
     vaddpd(xmm1, xmm1, xmm2);
@@ -818,7 +831,7 @@ std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d, Width wi
     const std::size_t rates_at = !rates                                                   ? 0
                                  : width == Width::avx512 && gen->rates_are_regular() ? gen->emit_rates_wide()
                                                                                       : gen->emit_rates();
-    const std::size_t gauss_at = gauss ? gen->emit_gauss() : 0;
+    const std::size_t gauss_at = gauss ? gen->emit_gauss(width == Width::avx512) : 0;
     const std::size_t panels_at =
         !panels ? 0 : width == Width::avx512 ? gen->emit_panels_wide(jit->panel_data_) : gen->emit_panels(jit->panel_data_);
     gen->readyRE();  // written: from now on executable and read-only, at its final address

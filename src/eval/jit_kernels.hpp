@@ -6,7 +6,9 @@
 // (callgrind: staus's normsys products take 11 instructions per four entries where the
 // table-driven sweep, normsys_sweep.cpp, takes 24; sbottom's rates pass 6 per
 // block-bin instead of 14).
-// Generated with Xbyak (libxbyak-dev), AVX2+FMA, System V x86-64.
+// Generated with Xbyak (libxbyak-dev), AVX2+FMA, System V x86-64; with AVX-512 the
+// normsys products, panels, rates and Gaussian sum in an eight-lane variant (Width),
+// bit-identical to the four-lane one.
 #pragma once
 
 #include <cstddef>
@@ -27,11 +29,12 @@ class JitKernels {
   // HFX_NO_AVX2 is set), the environment variable HFX_NO_JIT is set, or executable
   // memory cannot be had. Either part may be missing (has_block_scales, has_rates).
   static std::shared_ptr<const JitKernels> build(const ModelData& d);
-  // The normsys products four lanes at a time (AVX2+FMA) or eight (AVX-512F/DQ: pairs of
-  // the table's groups of four, the same products bit for bit, fewer instructions).
+  // The code's vector width: four lanes (AVX2+FMA) or eight (AVX-512F/DQ: pairs of the
+  // four-lane groups, the same results bit for bit in fewer instructions).
   enum class Width { avx2, avx512 };
-  // build() with the width chosen: avx512 when the CPU has it (cpu_has_avx512). The
-  // caller guarantees the CPU runs the width's instructions; ignores HFX_NO_JIT.
+  // build() with the width chosen; build(d) chooses avx512 when the CPU has it
+  // (cpu_has_avx512). The caller guarantees the CPU runs the width's instructions;
+  // ignores HFX_NO_JIT.
   static std::shared_ptr<const JitKernels> build(const ModelData& d, Width width);
 
   // Made when d has code4 normsys entries (at most 4096 of them).

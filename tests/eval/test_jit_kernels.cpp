@@ -128,9 +128,8 @@ TEST(JitRates, BitIdenticalToThePlainSum) {
     expect_rates_match(compile(Workspace(test::load("reference/" + name + "/workspace.json")), ModelOptions{}), name);
 }
 
-void expect_gauss_matches(const Model& m, const std::string& what) {
+void expect_gauss_matches(const Model& m, const detail::JitKernels& jit, const std::string& what) {
   const auto& d = m.data();
-  ASSERT_TRUE(d.jit != nullptr && d.jit->has_gauss()) << what;
   std::vector<std::uint32_t> par, runs;
   for (const auto& c : d.normal) par.push_back(c.par);
   detail::append_param_runs(par.data(), par.size(), runs);
@@ -142,7 +141,18 @@ void expect_gauss_matches(const Model& m, const std::string& what) {
     for (auto& v : aux) v = u(gen);
     for (auto& v : inv_sigma) v = s(gen);
     const double want = detail::gauss_constraint_sum(runs.data(), runs.size() / 3, aux.data(), inv_sigma.data(), x.data());
-    ASSERT_EQ(d.jit->gauss(x.data(), aux.data(), inv_sigma.data()), want) << what << ", trial " << trial;
+    ASSERT_EQ(jit.gauss(x.data(), aux.data(), inv_sigma.data()), want) << what << ", trial " << trial;
+  }
+}
+
+// The Gaussian sum of each width the CPU runs.
+void expect_gauss_matches(const Model& m, const std::string& what) {
+  using Width = detail::JitKernels::Width;
+  for (const Width width : {Width::avx2, Width::avx512}) {
+    if (width == Width::avx512 && !detail::cpu_has_avx512()) continue;
+    const auto jit = detail::JitKernels::build(m.data(), width);
+    ASSERT_TRUE(jit != nullptr && jit->has_gauss()) << what;
+    expect_gauss_matches(m, *jit, what + (width == Width::avx512 ? " (AVX-512)" : " (AVX2)"));
   }
 }
 
