@@ -195,7 +195,7 @@ void build_histo_panels(ModelData& d, PanelChoice choice) {
   constexpr std::size_t kSplitBytes = 16 * 1024;
   std::vector<HistoPanel> panels;
   std::vector<std::uint32_t> pars;
-  std::vector<double> sa;
+  AlignedDoubles sa;
   for (const RangeColumns& rc : columns) {
     const Range& r = rc.r;
     const std::vector<std::uint32_t>& range_pars = rc.pars;

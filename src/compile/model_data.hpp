@@ -5,6 +5,7 @@
 
 #include "hfx/interpolation.hpp"
 #include "hfx/model.hpp"
+#include "aligned_vector.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -126,7 +127,7 @@ struct ModelData {
   std::vector<std::uint64_t> normsys_par_mask;
   // code4 only: coefficient k of entry e at normsys_poly[k * normsys.size() + e]
   // (structure-of-arrays copy of NormSysEntry::c4.a for the sweep).
-  std::vector<double> normsys_poly;
+  AlignedDoubles normsys_poly;
   // code4 only: the exponential branch's logs, log_up at normsys_logs[e] and log_down at
   // normsys_logs[normsys.size() + e] (structure-of-arrays, for the same sweep).
   std::vector<double> normsys_logs;
@@ -158,7 +159,7 @@ struct ModelData {
   // cheaper than the per-entry one; empty otherwise.
   std::vector<HistoPanel> histo_panels;
   std::vector<std::uint32_t> panel_par;  // panel q's parameters: [par_begin, par_end) of q
-  std::vector<double> panel_SA;          // their columns, see HistoPanel
+  AlignedDoubles panel_SA;               // their columns, see HistoPanel (64-byte aligned)
 
   // constraints, in auxdata order
   std::vector<NormalConstraint> normal;

@@ -1,0 +1,34 @@
+// A std::vector whose storage starts at a 64-byte (cache-line) boundary (internal), for
+// the tables that the vectorised kernels read four doubles at a time from offsets that
+// are multiples of 32 bytes: none of those loads then straddles two cache lines (a
+// straddling load costs a second cache access; with ModelData::panel_SA at a 16-byte
+// boundary sbottom's NLL + gradient took 750 ns instead of 685, by the allocator's luck).
+#pragma once
+
+#include <cstddef>
+#include <new>
+#include <vector>
+
+namespace hfx::detail {
+
+template <class T>
+struct CacheLineAllocator {
+  using value_type = T;
+  static constexpr std::align_val_t kAlignment{64};
+
+  CacheLineAllocator() = default;
+  template <class U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlignment)); }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, kAlignment); }
+
+  template <class U>
+  bool operator==(const CacheLineAllocator<U>&) const {
+    return true;
+  }
+};
+
+using AlignedDoubles = std::vector<double, CacheLineAllocator<double>>;
+
+}  // namespace hfx::detail
