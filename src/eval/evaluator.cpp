@@ -272,7 +272,8 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
     else if (packed)
       detail::add_packed_code4p(d, histo_coef_.data(), base_.data());
   }
-  for (std::size_t b = 0; b < nblocks && !panels_; ++b) {
+  const bool per_block = !panels_ && !d.histos.empty();  // histosys deltas left to add
+  for (std::size_t b = 0; b < nblocks && per_block; ++b) {
     const auto& blk = d.blocks[b];
     double* base = base_.data() + blk.bin_begin;
     const std::uint32_t nb = blk.nbins;
@@ -386,9 +387,10 @@ double Evaluator::constraint_nll(std::span<const double> x) const {
     // The same value written as C + a (u - log1p(u)), u = lam / a - 1, C = lgamma(a + 1)
     // - a log a + a: no cancellation between huge terms, so the minimiser sees a smooth
     // function even for tau ~ 1e11.
-    sum += detail::poisson_constraint_sum(pois_par_.data(), pois_r_.data(), pois_a_.data(), pois_par_.size(),
-                                          x.data()) -
-           pois_const_sum_;
+    if (!pois_par_.empty())
+      sum += detail::poisson_constraint_sum(pois_par_.data(), pois_r_.data(), pois_a_.data(), pois_par_.size(),
+                                            x.data()) -
+             pois_const_sum_;
     for (const std::uint32_t k : pois_other_) sum += pyhf_term(k);
   } else {
     for (std::size_t k = 0; k < d.poisson.size(); ++k) sum += pyhf_term(k);

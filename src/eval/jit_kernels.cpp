@@ -71,7 +71,7 @@ class Generator : public Xbyak::CodeGenerator {
       mov(r10, reinterpret_cast<std::uint64_t>(wide_coef_));
     }
     Xbyak::Label outside;
-    emit_range_check(outside);
+    if (!d_.normsys.empty()) emit_range_check(outside);  // none: the direct factors alone
     for (std::size_t b = 0; b + 1 < d_.normsys_block_begin.size(); ++b) emit_block(b, grads);
     mov(eax, 1);
     vzeroupper();
@@ -230,6 +230,7 @@ class Generator : public Xbyak::CodeGenerator {
   // inv_sigma [rdx]). Registers: ymm1/ymm2 the two vector sums, xmm3 the one-by-one
   // sum, ymm4/ymm5 the terms.
   std::size_t emit_gauss(bool wide) {
+    if (d_.normal.size() < 8) return emit_gauss_few();
     const std::size_t start = getSize();
     vxorpd(ymm1, ymm1, ymm1);
     vxorpd(ymm2, ymm2, ymm2);
@@ -293,6 +294,37 @@ class Generator : public Xbyak::CodeGenerator {
     vmovq(xmm2, rax);
     vmulsd(xmm0, xmm0, xmm2);
     vzeroupper();
+    ret();
+    return start;
+  }
+
+  // Fewer than 8 constraints: gauss_constraint_sum's scalar variant, bit for bit: per
+  // run, terms in pairs to two sums (xmm1, xmm2; multiply, then add: no fusing), an odd
+  // last one to the first; half their sum.
+  std::size_t emit_gauss_few() {
+    const std::size_t start = getSize();
+    vxorpd(xmm1, xmm1, xmm1);
+    vxorpd(xmm2, xmm2, xmm2);
+    std::vector<std::uint32_t> par, runs;
+    for (const auto& c : d_.normal) par.push_back(c.par);
+    append_param_runs(par.data(), par.size(), runs);
+    for (std::size_t r = 0; r < runs.size(); r += 3) {
+      const std::size_t begin = runs[r], end = runs[r + 1];
+      const std::int64_t shift = std::int64_t{runs[r + 2]} - static_cast<std::int64_t>(begin);
+      for (std::size_t k = begin; k < end; ++k) {
+        const auto ki = static_cast<std::int64_t>(k);
+        vmovsd(xmm4, at(rsi, ki));
+        vsubsd(xmm4, xmm4, at(rdi, ki + shift));
+        vmulsd(xmm4, xmm4, at(rdx, ki));
+        vmulsd(xmm4, xmm4, xmm4);
+        const Xbyak::Xmm acc = (k - begin) % 2 == 0 ? xmm1 : xmm2;
+        vaddsd(acc, acc, xmm4);
+      }
+    }
+    vaddsd(xmm0, xmm1, xmm2);
+    mov(rax, kHalfBits);
+    vmovq(xmm2, rax);
+    vmulsd(xmm0, xmm2, xmm0);
     ret();
     return start;
   }
@@ -815,12 +847,15 @@ std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d) {
 
 std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d, Width width) {
   // Every displacement fits a signed 32-bit field below these sizes too.
-  const bool scales = !d.normsys.empty() && d.normsys_code == InterpCode::code4 &&
-                      d.normsys.size() <= kMaxNormsysEntries && d.npars < (1u << 24);
+  // Also without normsys entries (the direct factors' products alone), up to as many
+  // blocks as entries otherwise.
+  const bool scales = (d.normsys.empty() || d.normsys_code == InterpCode::code4) &&
+                      d.normsys.size() <= kMaxNormsysEntries && d.blocks.size() <= kMaxNormsysEntries &&
+                      d.npars < (1u << 24);
   const bool rates = d.nmain > 0 && d.nominal.size() <= kMaxBlockBins && d.nmain < (1u << 24) && d.npars < (1u << 24);
   const bool panels = !d.histo_panels.empty() && d.histosys_code == InterpCode::code4p && d.npars < (1u << 24) &&
                       d.panel_SA.size() <= kMaxPanelDoubles;
-  const bool gauss = d.normal.size() >= 8 && d.normal.size() <= kMaxConstraints && d.npars < (1u << 24);
+  const bool gauss = !d.normal.empty() && d.normal.size() <= kMaxConstraints && d.npars < (1u << 24);
   if (!scales && !rates && !gauss && !panels) return nullptr;
   try {
     std::shared_ptr<JitKernels> jit(new JitKernels);

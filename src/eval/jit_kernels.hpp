@@ -37,7 +37,8 @@ class JitKernels {
   // ignores HFX_NO_JIT.
   static std::shared_ptr<const JitKernels> build(const ModelData& d, Width width);
 
-  // Made when d has code4 normsys entries (at most 4096 of them).
+  // Made when d's normsys entries are code4 (at most 4096 of them) or it has none (then
+  // the scales are the direct factors' products; at most 4096 blocks).
   bool has_block_scales() const { return scales_ != nullptr; }
   // When every normsys parameter (ModelData::normsys_par) has |x| < 1: scale[b] = the
   // product of block b's normsys factors times its direct factors, exactly as
@@ -74,11 +75,12 @@ class JitKernels {
   // copy. scratch: panel_scratch_size() doubles, overwritten.
   void panels(const double* x, double* scratch, double* base) const { panels_(x, scratch, base); }
 
-  // Made when d has 8 to 4096 Gaussian constraints (ModelData::normal).
+  // Made when d has 1 to 4096 Gaussian constraints (ModelData::normal).
   bool has_gauss() const { return gauss_ != nullptr; }
   // sum_k ((aux[k] - x[par of constraint k]) inv_sigma[k])^2 / 2 over ModelData::normal
-  // in order: gauss_constraint_sum's vector variant (runs of consecutive parameters,
-  // eight then four terms at a time, the rest one by one), bit for bit.
+  // in order, bit for bit as gauss_constraint_sum computes it: its vector variant (runs
+  // of consecutive parameters, eight then four terms at a time, the rest one by one), or
+  // for fewer than 8 constraints its scalar one.
   double gauss(const double* x, const double* aux, const double* inv_sigma) const { return gauss_(x, aux, inv_sigma); }
 
   // All functions are thread-safe and allocation-free; they read only their arguments.

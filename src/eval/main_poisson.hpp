@@ -7,8 +7,9 @@ namespace hfx::detail {
 
 // When every rate[g] (g < n) is positive and finite and the CPU has AVX2+FMA: sets *sum
 // = sum_g (rate[g] - count[g] log rate[g] + c[g]) -- -log Pois(count | rate) with
-// c[g] = lgamma(count[g] + 1) -- and returns true. libmvec's four-lane log (within 4
-// ulp), so it rounds differently from the `pyhf` arithmetic's term-by-term sum.
+// c[g] = lgamma(count[g] + 1) -- and returns true. Four bins at a time with libmvec's
+// four-lane log (within 4 ulp), the last n % 4 with libm's, so it rounds differently
+// from the `pyhf` arithmetic's term-by-term sum.
 // Otherwise returns false and leaves *sum alone: the caller's scalar loop handles zero,
 // negative and non-finite rates (and the baseline CPU). Allocation-free.
 bool main_poisson_sum(const double* rate, const double* count, const double* c, std::size_t n, double* sum);

@@ -217,6 +217,13 @@ void products_baseline(const ModelData& d, const double* value, double* scale) {
 
 void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad, double* dlog,
                          double* scale) {
+  if (scale != nullptr && d.jit != nullptr && d.jit->has_block_scales()) {
+    // The model's own code: the range check and the same products, direct factors
+    // included; the checked sweep below when an alpha lies outside.
+    if (grad == nullptr ? d.jit->block_scales(x, d.normsys_poly.data(), scale)
+                        : d.jit->block_scales(x, d.normsys_poly.data(), scale, value, grad, dlog))
+      return;
+  }
   if (d.normsys.empty()) {
     // No normsys factors (e.g. simplified likelihoods): the direct factors alone.
     if (scale != nullptr) {
@@ -229,15 +236,11 @@ void code4_normsys_sweep(const ModelData& d, const double* x, double* value, dou
     sweep_baseline(d, x, value, grad, dlog);
     if (scale != nullptr) products_baseline(d, value, scale);
   } else if (scale != nullptr && d.jit != nullptr && d.jit->has_block_scales()) {
-    // The model's own code: the range check and the same products, direct factors
-    // included; the checked sweep when an alpha lies outside.
-    if (grad == nullptr) {
-      if (d.jit->block_scales(x, d.normsys_poly.data(), scale)) return;
+    // The generated code found an alpha outside +-1 (or a NaN).
+    if (grad == nullptr)
       sweep_avx2<false, true, true>(d, x, nullptr, nullptr, nullptr, scale);
-    } else {
-      if (d.jit->block_scales(x, d.normsys_poly.data(), scale, value, grad, dlog)) return;
+    else
       sweep_avx2<true, true, true>(d, x, value, grad, dlog, scale);
-    }
   } else {
     // Fits spend most evaluations with every nuisance parameter inside +-1: one check
     // here spares each group of four its range test.

@@ -199,11 +199,11 @@ TEST(JitGauss, BitIdenticalToTheVectorSum) {
   expect_gauss_matches(runs, "test model");
   for (const auto& name : test::reference_cases()) {
     const Model m = compile(Workspace(test::load("reference/" + name + "/workspace.json")), ModelOptions{});
-    if (m.data().normal.size() < 8) {
+    if (m.data().normal.empty()) {
       EXPECT_FALSE(m.data().jit != nullptr && m.data().jit->has_gauss()) << name;
       continue;
     }
-    expect_gauss_matches(m, name);
+    expect_gauss_matches(m, name);  // from one constraint on
   }
 }
 
