@@ -14,6 +14,11 @@
 #pragma GCC target("avx2,fma")
 extern "C" __m256d _ZGVdN4v_log(__m256d);
 #pragma GCC pop_options
+// ... and its eight-lane log (AVX-512).
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq")
+extern "C" __m512d _ZGVeN8v_log(__m512d);
+#pragma GCC pop_options
 
 namespace hfx::detail {
 
@@ -77,10 +82,55 @@ double sum_avx2(const std::uint32_t* par, const double* r, const double* a, std:
 
 #pragma GCC pop_options
 
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq")
+// GCC 12's AVX-512 headers build some intrinsics on _mm256_undefined_pd(), which its
+// -Wmaybe-uninitialized then reports in every caller (a known false positive).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// sum_avx2 eight lanes at a time with libmvec's eight-lane log (3L-eRJR's 24 terms:
+// 27 ns instead of 37); the tail's unused lanes filled as there (x = 1, r = 1, a = 0).
+double sum_avx512(const std::uint32_t* par, const double* r, const double* a, std::size_t n, const double* x) {
+  const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);
+  __m512d acc = zero;
+  __mmask8 positive = 0xFF;
+  auto add = [&](__m512d v, __m512d rk, __m512d ak) {
+    positive &= _mm512_cmp_pd_mask(v, zero, _CMP_GT_OQ);
+    const __m512d u = _mm512_fmsub_pd(v, rk, one);
+    const __m512d w = _mm512_add_pd(one, u);
+    const __m512d lost = _mm512_div_pd(_mm512_sub_pd(u, _mm512_sub_pd(w, one)), w);
+    const __m512d log1p = _mm512_add_pd(_ZGVeN8v_log(w), lost);  // as log1p_avx2
+    acc = _mm512_fmadd_pd(ak, _mm512_sub_pd(u, log1p), acc);
+  };
+  std::size_t k = 0;
+  for (; k + 8 <= n; k += 8)
+    add(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_setr_pd(x[par[k]], x[par[k + 1]], x[par[k + 2]], x[par[k + 3]])),
+                           _mm256_setr_pd(x[par[k + 4]], x[par[k + 5]], x[par[k + 6]], x[par[k + 7]]), 1),
+        _mm512_loadu_pd(r + k), _mm512_loadu_pd(a + k));
+  if (k < n) {
+    alignas(64) double v[8] = {1, 1, 1, 1, 1, 1, 1, 1}, rk[8] = {1, 1, 1, 1, 1, 1, 1, 1}, ak[8] = {};
+    for (std::size_t l = 0; k + l < n; ++l) {
+      v[l] = x[par[k + l]];
+      rk[l] = r[k + l];
+      ak[l] = a[k + l];
+    }
+    add(_mm512_load_pd(v), _mm512_load_pd(rk), _mm512_load_pd(ak));
+  }
+  if (positive != 0xFF) return std::numeric_limits<double>::infinity();
+  const __m256d h = _mm256_add_pd(_mm512_castpd512_pd256(acc), _mm512_extractf64x4_pd(acc, 1));
+  const __m128d q = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(q, _mm_unpackhi_pd(q, q)));
+}
+
+#pragma GCC diagnostic pop
+#pragma GCC pop_options
+
 }  // namespace
 
 double poisson_constraint_sum(const std::uint32_t* par, const double* r, const double* a, std::size_t n,
                               const double* x) {
+  if (n >= 8 && cpu_has_avx512()) return sum_avx512(par, r, a, n, x);
   if (n >= 4 && cpu_has_avx2_fma()) return sum_avx2(par, r, a, n, x);
   return sum_scalar(par, r, a, n, x);
 }
