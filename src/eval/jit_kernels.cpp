@@ -241,10 +241,7 @@ class Generator : public Xbyak::CodeGenerator {
       mov(eax, 0x0F);
       kmovw(k1, eax);
     }
-    // The runs of constraints on consecutive parameters, as the Evaluator forms them.
-    std::vector<std::uint32_t> par, runs;
-    for (const auto& c : d_.normal) par.push_back(c.par);
-    append_param_runs(par.data(), par.size(), runs);
+    const std::vector<std::uint32_t> runs = gauss_runs();
     for (std::size_t r = 0; r < runs.size(); r += 3) {
       const std::size_t begin = runs[r], end = runs[r + 1];
       const std::int64_t shift = std::int64_t{runs[r + 2]} - static_cast<std::int64_t>(begin);  // x index - k
@@ -290,11 +287,7 @@ class Generator : public Xbyak::CodeGenerator {
     vunpckhpd(xmm2, xmm1, xmm1);
     vaddsd(xmm1, xmm1, xmm2);
     vaddsd(xmm0, xmm1, xmm3);
-    mov(rax, kHalfBits);
-    vmovq(xmm2, rax);
-    vmulsd(xmm0, xmm0, xmm2);
-    vzeroupper();
-    ret();
+    return_half_of_xmm0();
     return start;
   }
 
@@ -305,9 +298,7 @@ class Generator : public Xbyak::CodeGenerator {
     const std::size_t start = getSize();
     vxorpd(xmm1, xmm1, xmm1);
     vxorpd(xmm2, xmm2, xmm2);
-    std::vector<std::uint32_t> par, runs;
-    for (const auto& c : d_.normal) par.push_back(c.par);
-    append_param_runs(par.data(), par.size(), runs);
+    const std::vector<std::uint32_t> runs = gauss_runs();
     for (std::size_t r = 0; r < runs.size(); r += 3) {
       const std::size_t begin = runs[r], end = runs[r + 1];
       const std::int64_t shift = std::int64_t{runs[r + 2]} - static_cast<std::int64_t>(begin);
@@ -322,89 +313,7 @@ class Generator : public Xbyak::CodeGenerator {
       }
     }
     vaddsd(xmm0, xmm1, xmm2);
-    mov(rax, kHalfBits);
-    vmovq(xmm2, rax);
-    vmulsd(xmm0, xmm2, xmm0);
-    ret();
-    return start;
-  }
-
-  // AVX-512: emit_panels with the panels' groups of four bins paired, bins 8u .. 8u + 7
-  // of a panel in one eight-lane register u (a zero upper half for an odd count's last
-  // group): the same operations per bin, bit for bit, in half the multiply-adds. A
-  // (parameter, pair) vector is left out when all eight of its doubles are zero; S
-  // accumulates in zmm0 + u and A in zmm16 + u when they are apart. A partial last
-  // register is added to base through the mask k2 (the masked-off lanes are neither
-  // read nor written).
-  std::size_t emit_panels_wide(std::vector<double>& data) {
-    const std::vector<std::uint32_t>& hp = d_.histo_pars;
-    std::vector<std::int64_t> slot(d_.npars, -1);
-    for (std::size_t k = 0; k < hp.size(); ++k) slot[hp[k]] = static_cast<std::int64_t>(k);
-    std::vector<std::int64_t> where;  // per (panel parameter, pair, part): offset in vectors, or -1
-    std::vector<double> vectors;
-    for (const HistoPanel& q : d_.histo_panels) {
-      const std::uint32_t G = panel_lane_groups(q.nbins), U = (G + 1) / 2;
-      const std::size_t parts = q.a_only ? 1 : 2;
-      for (std::uint32_t i = q.par_begin; i < q.par_end; ++i)
-        for (std::uint32_t u = 0; u < U; ++u)
-          for (std::size_t part = 0; part < parts; ++part) {
-            std::array<double, 8> v{};
-            for (std::uint32_t h = 0; h < 2 && 2 * u + h < G; ++h) {
-              const double* src = d_.panel_SA.data() + q.data + parts * 4 * (G * (i - q.par_begin) + 2 * u + h) + 4 * part;
-              std::copy(src, src + 4, v.begin() + 4 * h);
-            }
-            if (std::all_of(v.begin(), v.end(), [](double t) { return t == 0.0; })) {
-              where.push_back(-1);
-            } else {
-              where.push_back(static_cast<std::int64_t>(vectors.size()));
-              vectors.insert(vectors.end(), v.begin(), v.end());
-            }
-          }
-    }
-    const std::size_t start = getSize();
-    mov(r9, reinterpret_cast<std::uint64_t>(aligned_copy(vectors, data)));
-    emit_histo_coefficients();
-    std::size_t w = 0;
-    for (const HistoPanel& q : d_.histo_panels) {
-      const auto G = static_cast<int>(panel_lane_groups(q.nbins));
-      const int U = (G + 1) / 2;
-      const bool split = G <= 6 && !q.a_only;  // as the four-lane kernels split them
-      auto s = [](int u) { return Xbyak::Zmm(u); };
-      auto a = [&](int u) { return split ? Xbyak::Zmm(16 + u) : Xbyak::Zmm(u); };
-      for (int u = 0; u < U; ++u) {
-        vxorpd(s(u), s(u), s(u));
-        if (split) vxorpd(a(u), a(u), a(u));
-      }
-      for (std::uint32_t i = q.par_begin; i < q.par_end; ++i) {
-        const std::uint32_t p = d_.panel_par[i];
-        if (!q.a_only) vbroadcastsd(zmm12, at(rdi, p));  // c_S = alpha
-        vbroadcastsd(zmm13, at(rsi, slot[p]));
-        for (int u = 0; u < U; ++u) {
-          if (!q.a_only) {
-            if (where[w] >= 0) vfmadd231pd(s(u), zmm12, at(r9, where[w]));
-            ++w;
-          }
-          if (where[w] >= 0) vfmadd231pd(a(u), zmm13, at(r9, where[w]));
-          ++w;
-        }
-      }
-      for (int u = 0; u < U; ++u) {
-        if (split) vaddpd(s(u), s(u), a(u));
-        const std::int64_t bin = q.bin_begin + 8 * u;
-        const auto lanes = static_cast<int>(std::min<std::int64_t>(8, q.nbins - 8 * u));
-        if (lanes == 8) {
-          vaddpd(zmm14, s(u), at(rdx, bin));
-          vmovupd(at(rdx, bin), zmm14);
-        } else {
-          mov(eax, (1u << lanes) - 1);
-          kmovw(k2, eax);
-          vaddpd(zmm14 | k2 | T_z, s(u), at(rdx, bin));
-          vmovupd(at(rdx, bin) | k2, zmm14);
-        }
-      }
-    }
-    vzeroupper();
-    ret();
+    return_half_of_xmm0();
     return start;
   }
 
@@ -414,73 +323,95 @@ class Generator : public Xbyak::CodeGenerator {
   // operations of coefficients_avx2 (no fused multiply-adds). Then each panel as
   // panel_forward: accumulators zeroed, per parameter c_S = x[p] and c_A broadcast and
   // multiplied-added into them (S and A apart up to 6 groups), their sum added to base.
-  // data receives the panels' non-zero vectors; r9 holds its address.
-  std::size_t emit_panels(std::vector<double>& data) {
+  // data receives the panels' non-zero vectors (an aligned copy); r9 holds its address.
+  // A (parameter, register) vector that is all zero is left out (exact: c 0 + s is s).
+  // Four lanes: register g holds bins 4g .. 4g + 3 of a panel, S in ymm g and A in
+  // ymm G + g when apart; a partial last group is added lane by lane. Eight lanes
+  // (wide): register u holds groups 2u and 2u + 1 (a zero upper half for an odd count's
+  // last group), S in zmm u and A in zmm 16 + u; a partial last register is added
+  // through the mask k2 (the masked-off lanes are neither read nor written). Each bin
+  // sees the same operations either way, bit for bit.
+  std::size_t emit_panels(std::vector<double>& data, bool wide) {
     const std::vector<std::uint32_t>& hp = d_.histo_pars;
     std::vector<std::int64_t> slot(d_.npars, -1);
     for (std::size_t k = 0; k < hp.size(); ++k) slot[hp[k]] = static_cast<std::int64_t>(k);
-    // Where each (panel parameter, group, part) vector lands in data, or -1 if all zero.
+    const std::uint32_t per = wide ? 2 : 1;  // groups of four bins per register
+    // Where each (panel parameter, register, part) vector lands in data, or -1.
     std::vector<std::int64_t> where;
     std::vector<double> vectors;
     for (const HistoPanel& q : d_.histo_panels) {
-      const std::uint32_t G = panel_lane_groups(q.nbins);
+      const std::uint32_t G = panel_lane_groups(q.nbins), U = (G + per - 1) / per;
       const std::size_t parts = q.a_only ? 1 : 2;
       for (std::uint32_t i = q.par_begin; i < q.par_end; ++i)
-        for (std::uint32_t g = 0; g < G; ++g)
+        for (std::uint32_t u = 0; u < U; ++u)
           for (std::size_t part = 0; part < parts; ++part) {
-            const double* v = d_.panel_SA.data() + q.data + parts * 4 * (G * (i - q.par_begin) + g) + 4 * part;
-            if (v[0] == 0.0 && v[1] == 0.0 && v[2] == 0.0 && v[3] == 0.0) {
+            std::array<double, 8> v{};
+            for (std::uint32_t h = 0; h < per && per * u + h < G; ++h) {
+              const double* src = d_.panel_SA.data() + q.data + parts * 4 * (G * (i - q.par_begin) + per * u + h) + 4 * part;
+              std::copy(src, src + 4, v.begin() + 4 * h);
+            }
+            if (std::all_of(v.begin(), v.begin() + 4 * per, [](double t) { return t == 0.0; })) {
               where.push_back(-1);
             } else {
               where.push_back(static_cast<std::int64_t>(vectors.size()));
-              vectors.insert(vectors.end(), v, v + 4);
+              vectors.insert(vectors.end(), v.begin(), v.begin() + 4 * per);
             }
           }
     }
     const std::size_t start = getSize();
     mov(r9, reinterpret_cast<std::uint64_t>(aligned_copy(vectors, data)));
     emit_histo_coefficients();
+    // A Zmm kept as a Ymm still encodes as zmm (the operand carries its kind).
+    auto reg = [&](int idx) { return wide ? Xbyak::Ymm(Xbyak::Zmm(idx)) : Xbyak::Ymm(idx); };
+    const Xbyak::Ymm c_s = reg(12), c_a = reg(13), sum = reg(14);
     std::size_t w = 0;
     for (const HistoPanel& q : d_.histo_panels) {
       const auto G = static_cast<int>(panel_lane_groups(q.nbins));
+      const int U = (G + static_cast<int>(per) - 1) / static_cast<int>(per);
       const bool split = G <= 6 && !q.a_only;
-      auto s = [](int g) { return Xbyak::Ymm(g); };
-      auto a = [&](int g) { return split ? Xbyak::Ymm(G + g) : Xbyak::Ymm(g); };
-      for (int g = 0; g < (split ? 2 * G : G); ++g) vxorpd(Xbyak::Ymm(g), Xbyak::Ymm(g), Xbyak::Ymm(g));
+      auto s = [&](int u) { return reg(u); };
+      auto a = [&](int u) { return split ? reg(wide ? 16 + u : G + u) : reg(u); };
+      for (int u = 0; u < U; ++u) {
+        vxorpd(s(u), s(u), s(u));
+        if (split) vxorpd(a(u), a(u), a(u));
+      }
       for (std::uint32_t i = q.par_begin; i < q.par_end; ++i) {
         const std::uint32_t p = d_.panel_par[i];
-        if (!q.a_only) vbroadcastsd(ymm12, at(rdi, p));  // c_S = alpha
-        vbroadcastsd(ymm13, at(rsi, slot[p]));
-        for (int g = 0; g < G; ++g) {
+        if (!q.a_only) vbroadcastsd(c_s, at(rdi, p));  // c_S = alpha
+        vbroadcastsd(c_a, at(rsi, slot[p]));
+        for (int u = 0; u < U; ++u) {
           if (!q.a_only) {
-            if (where[w] >= 0) vfmadd231pd(s(g), ymm12, at(r9, where[w]));
+            if (where[w] >= 0) vfmadd231pd(s(u), c_s, at(r9, where[w]));
             ++w;
           }
-          if (where[w] >= 0) vfmadd231pd(a(g), ymm13, at(r9, where[w]));
+          if (where[w] >= 0) vfmadd231pd(a(u), c_a, at(r9, where[w]));
           ++w;
         }
       }
-      if (split)
-        for (int g = 0; g < G; ++g) vaddpd(s(g), s(g), a(g));
-      // Whole groups four bins at a time, a partial last one lane by lane.
-      for (int g = 0; g < G; ++g) {
-        const std::int64_t bin = q.bin_begin + 4 * g;
-        const auto lanes = static_cast<int>(std::min<std::int64_t>(4, q.nbins - 4 * g));
-        if (lanes == 4) {
-          vaddpd(ymm14, s(g), at(rdx, bin));
-          vmovupd(at(rdx, bin), ymm14);
-          continue;
-        }
-        for (int l = 0; l < lanes; ++l) {
-          const Xbyak::Xmm lane = l == 0 ? Xbyak::Xmm(g) : xmm15;
-          if (l == 1) vunpckhpd(xmm15, Xbyak::Xmm(g), Xbyak::Xmm(g));
-          if (l == 2) vextractf128(xmm15, s(g), 1);
-          if (l == 3) {
-            vextractf128(xmm15, s(g), 1);
-            vunpckhpd(xmm15, xmm15, xmm15);
+      for (int u = 0; u < U; ++u) {
+        if (split) vaddpd(s(u), s(u), a(u));
+        const std::int64_t bin = q.bin_begin + 4 * per * u;
+        const auto lanes = static_cast<int>(std::min<std::int64_t>(4 * per, q.nbins - 4 * per * u));
+        if (lanes == static_cast<int>(4 * per)) {
+          vaddpd(sum, s(u), at(rdx, bin));
+          vmovupd(at(rdx, bin), sum);
+        } else if (wide) {
+          mov(eax, (1u << lanes) - 1);
+          kmovw(k2, eax);
+          vaddpd(zmm14 | k2 | T_z, Xbyak::Zmm(u), at(rdx, bin));
+          vmovupd(at(rdx, bin) | k2, zmm14);
+        } else {
+          for (int l = 0; l < lanes; ++l) {
+            const Xbyak::Xmm lane = l == 0 ? Xbyak::Xmm(u) : xmm15;
+            if (l == 1) vunpckhpd(xmm15, Xbyak::Xmm(u), Xbyak::Xmm(u));
+            if (l == 2) vextractf128(xmm15, Xbyak::Ymm(u), 1);
+            if (l == 3) {
+              vextractf128(xmm15, Xbyak::Ymm(u), 1);
+              vunpckhpd(xmm15, xmm15, xmm15);
+            }
+            vaddsd(xmm14, lane, at(rdx, bin + l));
+            vmovsd(at(rdx, bin + l), xmm14);
           }
-          vaddsd(xmm14, lane, at(rdx, bin + l));
-          vmovsd(at(rdx, bin + l), xmm14);
         }
       }
     }
@@ -512,6 +443,24 @@ class Generator : public Xbyak::CodeGenerator {
   }
 
  private:
+  // The runs of Gaussian constraints on consecutive parameters, as the Evaluator forms
+  // them (append_param_runs: begin, end, first parameter).
+  std::vector<std::uint32_t> gauss_runs() const {
+    std::vector<std::uint32_t> par, runs;
+    for (const auto& c : d_.normal) par.push_back(c.par);
+    append_param_runs(par.data(), par.size(), runs);
+    return runs;
+  }
+
+  // Returns xmm0 / 2 (times 0.5, exact).
+  void return_half_of_xmm0() {
+    mov(rax, kHalfBits);
+    vmovq(xmm2, rax);
+    vmulsd(xmm0, xmm0, xmm2);
+    vzeroupper();
+    ret();
+  }
+
   // A copy of src in storage (overwritten), from its first 64-byte boundary, which it
   // returns: vector loads at multiples of 32 bytes from there never straddle two cache
   // lines (each straddling load costs a second cache access).
@@ -867,8 +816,7 @@ std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d, Width wi
                                  : width == Width::avx512 && gen->rates_are_regular() ? gen->emit_rates_wide()
                                                                                       : gen->emit_rates();
     const std::size_t gauss_at = gauss ? gen->emit_gauss(width == Width::avx512) : 0;
-    const std::size_t panels_at =
-        !panels ? 0 : width == Width::avx512 ? gen->emit_panels_wide(jit->panel_data_) : gen->emit_panels(jit->panel_data_);
+    const std::size_t panels_at = panels ? gen->emit_panels(jit->panel_data_, width == Width::avx512) : 0;
     gen->readyRE();  // written: from now on executable and read-only, at its final address
     std::uint8_t* top = const_cast<std::uint8_t*>(gen->getCode());
     if (scales) {
