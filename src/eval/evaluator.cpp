@@ -216,10 +216,7 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   // The fits' arithmetic computes every code4 normsys factor up front in one sweep, which
   // also multiplies each block's factors into its scale.
   const bool swept = sweeps_normsys_;
-  // An NLL alone calls the model's generated block scales directly (what the sweep
-  // would call first; small models feel the detour).
-  if (swept && !(!grads && d.jit != nullptr && d.jit->has_block_scales() &&
-                 d.jit->block_scales(x.data(), d.normsys_poly.data(), block_scale_.data())))
+  if (swept)
     detail::code4_normsys_sweep(d, x.data(), nval, grads ? ngrad : nullptr, grads ? normsys_dlog_.data() : nullptr,
                                 block_scale_.data());
   auto scalar_value = [&](std::uint32_t k) {

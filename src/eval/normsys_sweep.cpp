@@ -215,15 +215,8 @@ void products_baseline(const ModelData& d, const double* value, double* scale) {
 
 }  // namespace
 
-void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad, double* dlog,
-                         double* scale) {
-  if (scale != nullptr && d.jit != nullptr && d.jit->has_block_scales()) {
-    // The model's own code: the range check and the same products, direct factors
-    // included; the checked sweep below when an alpha lies outside.
-    if (grad == nullptr ? d.jit->block_scales(x, d.normsys_poly.data(), scale)
-                        : d.jit->block_scales(x, d.normsys_poly.data(), scale, value, grad, dlog))
-      return;
-  }
+void code4_normsys_sweep_tables(const ModelData& d, const double* x, double* value, double* grad, double* dlog,
+                                double* scale) {
   if (d.normsys.empty()) {
     // No normsys factors (e.g. simplified likelihoods): the direct factors alone.
     if (scale != nullptr) {
