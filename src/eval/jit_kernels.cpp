@@ -100,17 +100,7 @@ class Generator : public Xbyak::CodeGenerator {
     for (std::size_t b = 0; b < d_.blocks.size(); ++b)
       for (std::uint32_t j = 0; j < d_.blocks[b].nbins; ++j) block_of[d_.blocks[b].bin_begin + j] = static_cast<std::uint32_t>(b);
     for (std::size_t i = 0; i < d_.nominal.size(); ++i) {
-      vmovsd(xmm0, at(rsi, i));
-      vmulsd(xmm0, xmm0, at(rdx, block_of[i]));
-      const std::uint32_t first = d_.binfactor_begin[i], last = d_.binfactor_begin[i + 1];
-      if (first == last) {
-        vmovsd(at(rcx, i), xmm15);  // times 1: the product is unchanged
-      } else {
-        vmovsd(xmm1, at(rdi, d_.binfactor_par[first]));  // 1 * x is x
-        for (std::uint32_t k = first + 1; k < last; ++k) vmulsd(xmm1, xmm1, at(rdi, d_.binfactor_par[k]));
-        vmovsd(at(rcx, i), xmm1);
-        vmulsd(xmm0, xmm0, xmm1);
-      }
+      emit_bin_term(i, block_of[i]);
       const std::size_t m = d_.bb_main[i];
       if (m < in_registers) {
         vaddsd(sum(m), sum(m), xmm0);
@@ -208,18 +198,7 @@ class Generator : public Xbyak::CodeGenerator {
     for (std::size_t j = 0; j < nb; ++j) vxorpd(sum(j), sum(j), sum(j));
     for (std::uint32_t b = d_.channel_block_begin[c]; b < d_.channel_block_begin[c + 1]; ++b) {
       for (std::uint32_t j = 0; j < nb; ++j) {
-        const std::size_t i = d_.blocks[b].bin_begin + j;
-        vmovsd(xmm0, at(rsi, i));
-        vmulsd(xmm0, xmm0, at(rdx, b));
-        const std::uint32_t first = d_.binfactor_begin[i], last = d_.binfactor_begin[i + 1];
-        if (first == last) {
-          vmovsd(at(rcx, i), xmm15);
-        } else {
-          vmovsd(xmm1, at(rdi, d_.binfactor_par[first]));
-          for (std::uint32_t k = first + 1; k < last; ++k) vmulsd(xmm1, xmm1, at(rdi, d_.binfactor_par[k]));
-          vmovsd(at(rcx, i), xmm1);
-          vmulsd(xmm0, xmm0, xmm1);
-        }
+        emit_bin_term(d_.blocks[b].bin_begin + j, b);
         vaddsd(sum(j), sum(j), xmm0);
       }
     }
@@ -443,6 +422,23 @@ class Generator : public Xbyak::CodeGenerator {
   }
 
  private:
+  // xmm0 = block-bin i's rate term, base[i] * scale[b] * (product of its per-bin
+  // factors' parameters), the product stored to bin_factor[i] (1 without factors).
+  // Registers as in emit_rates: xmm1 the product, xmm15 1.0.
+  void emit_bin_term(std::size_t i, std::size_t b) {
+    vmovsd(xmm0, at(rsi, static_cast<std::int64_t>(i)));
+    vmulsd(xmm0, xmm0, at(rdx, static_cast<std::int64_t>(b)));
+    const std::uint32_t first = d_.binfactor_begin[i], last = d_.binfactor_begin[i + 1];
+    if (first == last) {
+      vmovsd(at(rcx, static_cast<std::int64_t>(i)), xmm15);  // times 1: the product is unchanged
+      return;
+    }
+    vmovsd(xmm1, at(rdi, d_.binfactor_par[first]));  // 1 * x is x
+    for (std::uint32_t k = first + 1; k < last; ++k) vmulsd(xmm1, xmm1, at(rdi, d_.binfactor_par[k]));
+    vmovsd(at(rcx, static_cast<std::int64_t>(i)), xmm1);
+    vmulsd(xmm0, xmm0, xmm1);
+  }
+
   // The runs of Gaussian constraints on consecutive parameters, as the Evaluator forms
   // them (append_param_runs: begin, end, first parameter).
   std::vector<std::uint32_t> gauss_runs() const {
