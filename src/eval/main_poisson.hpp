@@ -7,12 +7,14 @@ namespace hfx::detail {
 
 // When every rate[g] (g < n) is positive and finite and the CPU has AVX2+FMA: sets *sum
 // = sum_g (rate[g] - count[g] log rate[g] + c[g]) -- -log Pois(count | rate) with
-// c[g] = lgamma(count[g] + 1) -- and returns true. From 8 bins on with AVX-512, eight
-// at a time with libmvec's eight-lane log (the last n % 8 masked); else four at a time
-// with its four-lane log (within 4 ulp), the last n % 4 with libm's. So it rounds
-// differently from the `pyhf` arithmetic's term-by-term sum.
+// c[g] = lgamma(count[g] + 1) -- and returns true. From 4 bins on with AVX-512, eight
+// at a time with hfx's eight-lane log (log8.hpp, within about one ulp; the last n % 8
+// masked); else four at a time with libmvec's four-lane log (within 4 ulp), the last
+// n % 4 with libm's; fewer than 4 bins with libm's. So it rounds differently from the
+// `pyhf` arithmetic's term-by-term sum.
 // Otherwise returns false and leaves *sum alone: the caller's scalar loop handles zero,
-// negative and non-finite rates (and the baseline CPU). Allocation-free.
+// negative and non-finite rates (and the baseline CPU), and subnormal ones on the
+// AVX-512 path. Allocation-free.
 bool main_poisson_sum(const double* rate, const double* count, const double* c, std::size_t n, double* sum);
 
 }  // namespace hfx::detail

@@ -1,6 +1,7 @@
 #include "poisson_constraints.hpp"
 
 #include "cpu_features.hpp"
+#include "log8.hpp"
 
 #include <immintrin.h>
 
@@ -13,11 +14,6 @@
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 extern "C" __m256d _ZGVdN4v_log(__m256d);
-#pragma GCC pop_options
-// ... and its eight-lane log (AVX-512).
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512dq")
-extern "C" __m512d _ZGVeN8v_log(__m512d);
 #pragma GCC pop_options
 
 namespace hfx::detail {
@@ -77,7 +73,10 @@ double sum_avx2(const std::uint32_t* par, const double* r, const double* a, std:
   // A non-positive or NaN parameter: the term is infinite (the minimiser backs off).
   if (_mm256_movemask_pd(positive) != 0xF) return std::numeric_limits<double>::infinity();
   const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(acc), _mm256_extractf128_pd(acc, 1));
-  return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+  const double sum = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+  // A positive x with x r - 1 rounding to -1 makes 1 + u = 0 and log1p_avx2's quotient
+  // 0 / 0: the scalar sum gives that term's +infinity instead of NaN.
+  return std::isnan(sum) ? sum_scalar(par, r, a, n, x) : sum;
 }
 
 #pragma GCC pop_options
@@ -89,35 +88,33 @@ double sum_avx2(const std::uint32_t* par, const double* r, const double* a, std:
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-// sum_avx2 eight lanes at a time with libmvec's eight-lane log (3L-eRJR's 24 terms:
-// 27 ns instead of 37); the tail's unused lanes filled as there (x = 1, r = 1, a = 0).
+// sum_avx2 eight lanes at a time with hfx's eight-lane log1p (log8.hpp; 3L-eRJR's 24
+// terms: 27 ns with libmvec's eight-lane log instead of 37 with its four-lane one).
+// log1p8 needs 1 + u = v r
+// normal, so a positive v with v r below DBL_MIN (never from a fit's bounds) goes to the
+// scalar sum.
 double sum_avx512(const std::uint32_t* par, const double* r, const double* a, std::size_t n, const double* x) {
   const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);
+  const __m512d min_normal = _mm512_set1_pd(std::numeric_limits<double>::min());
   __m512d acc = zero;
-  __mmask8 positive = 0xFF;
+  __mmask8 positive = 0xFF, normal = 0xFF;
   auto add = [&](__m512d v, __m512d rk, __m512d ak) {
     positive &= _mm512_cmp_pd_mask(v, zero, _CMP_GT_OQ);
     const __m512d u = _mm512_fmsub_pd(v, rk, one);
-    const __m512d w = _mm512_add_pd(one, u);
-    const __m512d lost = _mm512_div_pd(_mm512_sub_pd(u, _mm512_sub_pd(w, one)), w);
-    const __m512d log1p = _mm512_add_pd(_ZGVeN8v_log(w), lost);  // as log1p_avx2
-    acc = _mm512_fmadd_pd(ak, _mm512_sub_pd(u, log1p), acc);
+    normal &= _mm512_cmp_pd_mask(_mm512_add_pd(one, u), min_normal, _CMP_GE_OQ);
+    acc = _mm512_fmadd_pd(ak, _mm512_sub_pd(u, log1p8(u)), acc);
   };
-  std::size_t k = 0;
-  for (; k + 8 <= n; k += 8)
-    add(_mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_setr_pd(x[par[k]], x[par[k + 1]], x[par[k + 2]], x[par[k + 3]])),
-                           _mm256_setr_pd(x[par[k + 4]], x[par[k + 5]], x[par[k + 6]], x[par[k + 7]]), 1),
-        _mm512_loadu_pd(r + k), _mm512_loadu_pd(a + k));
-  if (k < n) {
-    alignas(64) double v[8] = {1, 1, 1, 1, 1, 1, 1, 1}, rk[8] = {1, 1, 1, 1, 1, 1, 1, 1}, ak[8] = {};
-    for (std::size_t l = 0; k + l < n; ++l) {
-      v[l] = x[par[k + l]];
-      rk[l] = r[k + l];
-      ak[l] = a[k + l];
-    }
-    add(_mm512_load_pd(v), _mm512_load_pd(rk), _mm512_load_pd(ak));
+  // A tail's unused lanes repeat the last term's parameter, with r = 1 and a = 0; the
+  // parameters are read one by one (the caller may have just stored them so).
+  auto par_value = [&](std::size_t k) { return x[par[k < n ? k : n - 1]]; };
+  for (std::size_t k = 0; k < n; k += 8) {
+    const auto lanes = static_cast<__mmask8>(n - k >= 8 ? 0xFF : (1u << (n - k)) - 1);
+    const __m512d v = _mm512_setr_pd(par_value(k), par_value(k + 1), par_value(k + 2), par_value(k + 3),
+                                     par_value(k + 4), par_value(k + 5), par_value(k + 6), par_value(k + 7));
+    add(v, _mm512_mask_loadu_pd(one, lanes, r + k), _mm512_maskz_loadu_pd(lanes, a + k));
   }
   if (positive != 0xFF) return std::numeric_limits<double>::infinity();
+  if (normal != 0xFF) return sum_scalar(par, r, a, n, x);
   const __m256d h = _mm256_add_pd(_mm512_castpd512_pd256(acc), _mm512_extractf64x4_pd(acc, 1));
   const __m128d q = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
   return _mm_cvtsd_f64(_mm_add_sd(q, _mm_unpackhi_pd(q, q)));

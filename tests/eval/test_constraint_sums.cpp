@@ -51,6 +51,13 @@ TEST(PoissonConstraintSum, MatchesTermByTermForEveryLength) {
                   std::numeric_limits<double>::infinity())
             << "n = " << n << " term " << k << " x = " << bad;
       }
+      // A positive parameter so small that x r - 1 rounds to -1 (1 + u = 0, outside the
+      // eight-lane log1p's domain): infinite, as term by term.
+      std::vector<double> y = x;
+      y[par[k]] = 1e-312;
+      EXPECT_EQ(detail::poisson_constraint_sum(par.data(), r.data(), a.data(), n, y.data()),
+                std::numeric_limits<double>::infinity())
+          << "n = " << n << " term " << k;
     }
   }
 }
@@ -153,6 +160,17 @@ TEST(MainPoissonSum, MatchesTermByTermForEveryLength) {
             << "n = " << n << " bin " << g << " rate = " << bad;
         EXPECT_EQ(untouched, 7.0);
       }
+      // A positive subnormal rate: the eight-lane log's domain ends at DBL_MIN, so that
+      // path hands it back; the others sum it.
+      std::vector<double> r = rate;
+      r[g] = 1e-310;
+      const double want_sub = want - rate[g] + (count[g] > 0 ? count[g] * std::log(rate[g]) : 0.0) + r[g] -
+                              (count[g] > 0 ? count[g] * std::log(r[g]) : 0.0);
+      double sub = 7.0;
+      if (detail::main_poisson_sum(r.data(), count.data(), c.data(), n, &sub))
+        EXPECT_NEAR(sub, want_sub, 1e-13 * std::abs(want_sub)) << "n = " << n << " bin " << g;
+      else
+        EXPECT_EQ(sub, 7.0);
     }
   }
 }
