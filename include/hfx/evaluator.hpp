@@ -121,6 +121,11 @@ class Evaluator {
   // Every block-bin has at most one per-bin factor (staterror or shapesys alone, the
   // usual case): forward copies it instead of multiplying a list.
   bool single_binfactor_ = true;
+  // The fits' arithmetic: the main Poisson sum's variant for this model's bin count and
+  // this CPU (main_poisson.hpp), chosen once; null in the `pyhf` arithmetic.
+  bool (*main_sum_)(const double*, const double*, const double*, std::size_t, double*) = nullptr;
+  // The model has neither Gaussian nor Poisson constraints: constraint_nll is 0.
+  bool unconstrained_ = false;
   // Per block-bin, for forward's rates pass: its main bin, its block and, with
   // single_binfactor_, its factor's parameter (npars if it has none: forward_x_[npars]
   // holds 1).

@@ -57,7 +57,10 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
     if (single_binfactor_ && d.binfactor_begin[i + 1] > d.binfactor_begin[i])
       bi.factor = d.binfactor_par[d.binfactor_begin[i]];
   }
-  base_.assign(d.nominal.size(), 0.0);
+  // Without histosys the base yields are the nominal ones for good: forward leaves them.
+  base_.assign(d.nominal.begin(), d.nominal.end());
+  if (arithmetic_ == Arithmetic::stable) main_sum_ = detail::main_poisson_sum_for(d.nmain);
+  unconstrained_ = d.normal.empty() && d.poisson.empty();
   normsys_val_.assign(d.normsys.size(), 1.0);
   normsys_grad_.assign(d.normsys.size(), 0.0);
   normsys_dlog_.assign(d.normsys.size(), 0.0);
@@ -243,7 +246,7 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
     block_scale_[b] = s0 * s1;
   }
   const std::size_t nbb = d.nominal.size();
-  std::copy(d.nominal.begin(), d.nominal.end(), base_.begin());
+  if (!d.histos.empty()) std::copy(d.nominal.begin(), d.nominal.end(), base_.begin());
   const std::uint32_t* bf_begin = d.binfactor_begin.data();
   const std::uint32_t* bf_par = d.binfactor_par.data();
   // The model's generated rates pass (jit_kernels.hpp) computes the bin factors itself.
@@ -344,8 +347,7 @@ double Evaluator::main_from_rates() const {
   // takes all logs in one vectorised call.
   const bool vector_log = arithmetic_ == Arithmetic::stable;
   double vector_sum;
-  if (vector_log && detail::main_poisson_sum(rate_.data(), data_.data(), main_const_.data(), nmain, &vector_sum))
-    return vector_sum;
+  if (vector_log && main_sum_(rate_.data(), data_.data(), main_const_.data(), nmain, &vector_sum)) return vector_sum;
   if (vector_log) detail::log_array(rate_.data(), log_scratch_.data(), nmain);
   double sum = 0;
   for (std::size_t g = 0; g < nmain; ++g) {
@@ -361,6 +363,7 @@ double Evaluator::main_from_rates() const {
 }
 
 double Evaluator::constraint_nll(std::span<const double> x) const {
+  if (unconstrained_) return 0.0;
   const auto& d = model_->data();
   double sum = 0;
   if (arithmetic_ == Arithmetic::stable && d.jit != nullptr && d.jit->has_gauss()) {

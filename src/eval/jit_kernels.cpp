@@ -4,11 +4,14 @@
 #include "cpu_features.hpp"
 #include "gauss_constraints.hpp"
 
+#include <fmt/format.h>
+#include <unistd.h>
 #include <xbyak/xbyak.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -784,6 +787,25 @@ class Generator : public Xbyak::CodeGenerator {
 
 JitKernels::~JitKernels() = default;
 
+namespace {
+
+// Appends "start size name" lines for the generated functions (parts: offsets from top,
+// in any order; each ends where the next begins, the last at `size`) to perf's
+// /tmp/perf-PID.map, so `perf report` attributes their samples.
+void write_perf_map(const std::uint8_t* top, std::size_t size, std::vector<std::pair<std::size_t, const char*>> parts) {
+  std::sort(parts.begin(), parts.end());
+  std::FILE* f = std::fopen(fmt::format("/tmp/perf-{}.map", ::getpid()).c_str(), "a");
+  if (f == nullptr) return;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::size_t end = i + 1 < parts.size() ? parts[i + 1].first : size;
+    fmt::print(f, "{:x} {:x} {}\n", reinterpret_cast<std::uintptr_t>(top + parts[i].first), end - parts[i].first,
+               parts[i].second);
+  }
+  std::fclose(f);
+}
+
+}  // namespace
+
 
 std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d) {
   if (!cpu_has_avx2_fma() || std::getenv("HFX_NO_JIT") != nullptr) return nullptr;
@@ -824,6 +846,15 @@ std::shared_ptr<const JitKernels> JitKernels::build(const ModelData& d, Width wi
     if (panels) {
       jit->panels_ = reinterpret_cast<PanelsFn>(top + panels_at);
       jit->panel_scratch_ = (d.histo_pars.size() + 3) / 4 * 4;
+    }
+    if (std::getenv("HFX_PERF_MAP") != nullptr) {
+      // For profiling: name the generated functions in perf's map of JIT code.
+      std::vector<std::pair<std::size_t, const char*>> parts;
+      if (scales) parts.insert(parts.end(), {{scales_at, "hfx_jit_scales"}, {scales_grad_at, "hfx_jit_scales_grad"}});
+      if (rates) parts.emplace_back(rates_at, "hfx_jit_rates");
+      if (gauss) parts.emplace_back(gauss_at, "hfx_jit_gauss");
+      if (panels) parts.emplace_back(panels_at, "hfx_jit_panels");
+      write_perf_map(top, gen->getSize(), parts);
     }
     jit->code_ = std::move(gen);
     return jit;

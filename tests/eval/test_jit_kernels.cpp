@@ -16,7 +16,11 @@
 #include "test_util.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -222,6 +226,34 @@ TEST(JitPanels, BitIdenticalToTheTableKernels) {
     EXPECT_TRUE(test::jit_panels_match_each_width(d, 30)) << name;
   }
   EXPECT_GE(with_panels, 5);  // the published models and litehf-single-channel-big at least
+}
+
+// HFX_PERF_MAP: one "start size name" line per generated function in /tmp/perf-PID.map,
+// each inside the code (the functions are consecutive: starts and sizes chain).
+TEST(JitPerfMap, NamesEveryGeneratedFunction) {
+  if (!detail::cpu_has_avx2_fma()) GTEST_SKIP() << "the generated code needs AVX2+FMA";
+  const std::string path = "/tmp/perf-" + std::to_string(::getpid()) + ".map";
+  std::remove(path.c_str());
+  const Model m = compile(Workspace(test::load("reference/sbottom-multib-regionA/workspace.json")), ModelOptions{});
+  ::setenv("HFX_PERF_MAP", "1", 1);
+  const auto jit = detail::JitKernels::build(m.data(), detail::JitKernels::Width::avx2);
+  ::unsetenv("HFX_PERF_MAP");
+  ASSERT_TRUE(jit != nullptr);
+  std::ifstream in(path);
+  ASSERT_TRUE(in.good()) << path;
+  std::vector<std::string> names;
+  std::uintptr_t start = 0, size = 0, prev_end = 0;
+  std::string name;
+  while (in >> std::hex >> start >> size >> name) {
+    EXPECT_GT(size, 0u) << name;
+    if (!names.empty()) EXPECT_EQ(start, prev_end) << name;
+    prev_end = start + size;
+    names.push_back(name);
+  }
+  std::remove(path.c_str());
+  const std::vector<std::string> want = {"hfx_jit_scales", "hfx_jit_scales_grad", "hfx_jit_rates", "hfx_jit_gauss",
+                                         "hfx_jit_panels"};
+  EXPECT_EQ(names, want);
 }
 
 }  // namespace
