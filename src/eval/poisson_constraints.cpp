@@ -82,7 +82,7 @@ double sum_avx2(const std::uint32_t* par, const double* r, const double* a, std:
 #pragma GCC pop_options
 
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512dq")
+#pragma GCC target("avx512f,avx512dq,avx2")
 // GCC 12's AVX-512 headers build some intrinsics on _mm256_undefined_pd(), which its
 // -Wmaybe-uninitialized then reports in every caller (a known false positive).
 #pragma GCC diagnostic push
@@ -105,12 +105,19 @@ double sum_avx512(const std::uint32_t* par, const double* r, const double* a, st
     acc = _mm512_fmadd_pd(ak, _mm512_sub_pd(u, log1p8(u)), acc);
   };
   // A tail's unused lanes repeat the last term's parameter, with r = 1 and a = 0; the
-  // parameters are read one by one (the caller may have just stored them so).
+  // parameters are read one by one unless they are a run (the fits' trial point was
+  // stored well before: the main bins' terms come first).
   auto par_value = [&](std::size_t k) { return x[par[k < n ? k : n - 1]]; };
+  const __m256i step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   for (std::size_t k = 0; k < n; k += 8) {
     const auto lanes = static_cast<__mmask8>(n - k >= 8 ? 0xFF : (1u << (n - k)) - 1);
-    const __m512d v = _mm512_setr_pd(par_value(k), par_value(k + 1), par_value(k + 2), par_value(k + 3),
-                                     par_value(k + 4), par_value(k + 5), par_value(k + 6), par_value(k + 7));
+    // Eight consecutive parameters (a shapesys's gammas, the usual case): one load.
+    const bool run = lanes == 0xFF && _mm256_movemask_epi8(_mm256_cmpeq_epi32(
+                                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(par + k)),
+                                          _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(par[k])), step))) == -1;
+    const __m512d v = run ? _mm512_loadu_pd(x + par[k])
+                          : _mm512_setr_pd(par_value(k), par_value(k + 1), par_value(k + 2), par_value(k + 3),
+                                           par_value(k + 4), par_value(k + 5), par_value(k + 6), par_value(k + 7));
     add(v, _mm512_mask_loadu_pd(one, lanes, r + k), _mm512_maskz_loadu_pd(lanes, a + k));
   }
   if (positive != 0xFF) return std::numeric_limits<double>::infinity();
