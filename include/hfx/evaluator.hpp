@@ -126,6 +126,10 @@ class Evaluator {
   bool (*main_sum_)(const double*, const double*, const double*, std::size_t, double*) = nullptr;
   // The model has neither Gaussian nor Poisson constraints: constraint_nll is 0.
   bool unconstrained_ = false;
+  // The fits' arithmetic on a model whose block scales, rates and histosys panels (if it
+  // has histosys) are generated code (jit_kernels.hpp): nll goes straight to them and
+  // the sums.
+  bool direct_ = false;
   // Per block-bin, for forward's rates pass: its main bin, its block and, with
   // single_binfactor_, its factor's parameter (npars if it has none: forward_x_[npars]
   // holds 1).

@@ -61,6 +61,8 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   base_.assign(d.nominal.begin(), d.nominal.end());
   if (arithmetic_ == Arithmetic::stable) main_sum_ = detail::main_poisson_sum_for(d.nmain);
   unconstrained_ = d.normal.empty() && d.poisson.empty();
+  direct_ = sweeps_normsys_ && d.jit != nullptr && d.jit->has_block_scales() && d.jit->has_rates() &&
+            (d.histos.empty() || (panels_ && d.jit->has_panels()));
   normsys_val_.assign(d.normsys.size(), 1.0);
   normsys_grad_.assign(d.normsys.size(), 0.0);
   normsys_dlog_.assign(d.normsys.size(), 0.0);
@@ -402,6 +404,25 @@ double Evaluator::constraint_nll(std::span<const double> x) const {
 }
 
 double Evaluator::nll(std::span<const double> x) {
+  if (direct_) {
+    // What forward computes for such a model, without its tests of what the model has:
+    // the generated block scales (unless an alpha is outside +-1), panels and rates.
+    const auto& d = model_->data();
+    std::copy(x.begin(), x.end(), forward_x_.begin());
+    forward_done_ = true;
+    forward_grads_ = false;
+    if (d.jit->block_scales(x.data(), d.normsys_poly.data(), block_scale_.data())) {
+      if (!d.histos.empty()) {
+        std::copy(d.nominal.begin(), d.nominal.end(), base_.begin());
+        d.jit->panels(x.data(), jit_scratch_.data(), base_.data());
+      }
+      d.jit->rates(x.data(), base_.data(), block_scale_.data(), bin_factor_.data(), rate_.data());
+      double m;
+      if (!main_sum_(rate_.data(), data_.data(), main_const_.data(), rate_.size(), &m)) m = main_from_rates();
+      if (!std::isfinite(m)) return m;
+      return m + constraint_nll(x);
+    }
+  }
   forward(x, false);
   return nll_from_forward(x);
 }
