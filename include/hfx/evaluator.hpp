@@ -98,6 +98,8 @@ class Evaluator {
   // the panels).
   void backward_main(std::span<const double> pars, std::span<double> grad, std::size_t block_begin,
                      std::size_t block_end, bool histosys = true);
+  // forward_x_ = x and the flags below: the point the tables now describe.
+  void remember_point(std::span<const double> pars, bool grads);
   double main_from_rates() const;
   void add_constraint_gradient(std::span<const double> pars, std::span<double> grad) const;
   void scalar_partials(std::span<const double> pars, std::uint32_t k0, std::uint32_t k1, double scale);

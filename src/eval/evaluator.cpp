@@ -206,12 +206,16 @@ void Evaluator::histo_slopes(std::span<const double> x) {
   detail::histo_coefficients(model_->data(), x.data(), nullptr, histo_slope_.data());
 }
 
-void Evaluator::forward(std::span<const double> x, bool grads) {
-  const auto& d = model_->data();
+inline void Evaluator::remember_point(std::span<const double> x, bool grads) {
   // forward_x_[npars] stays 1.0: the value bin_index_ reads for "no per-bin factor".
   std::copy(x.begin(), x.end(), forward_x_.begin());
   forward_done_ = true;
   forward_grads_ = grads;
+}
+
+void Evaluator::forward(std::span<const double> x, bool grads) {
+  const auto& d = model_->data();
+  remember_point(x, grads);
   const InterpCode ncode = d.normsys_code;
   const std::size_t nblocks = d.blocks.size();
   const detail::ScalarFactor* scalars = d.scalars.data();
@@ -408,15 +412,15 @@ double Evaluator::nll(std::span<const double> x) {
     // What forward computes for such a model, without its tests of what the model has:
     // the generated block scales (unless an alpha is outside +-1), panels and rates.
     const auto& d = model_->data();
-    std::copy(x.begin(), x.end(), forward_x_.begin());
-    forward_done_ = true;
-    forward_grads_ = false;
+    remember_point(x, false);
     if (d.jit->block_scales(x.data(), d.normsys_poly.data(), block_scale_.data())) {
       if (!d.histos.empty()) {
         std::copy(d.nominal.begin(), d.nominal.end(), base_.begin());
         d.jit->panels(x.data(), jit_scratch_.data(), base_.data());
       }
       d.jit->rates(x.data(), base_.data(), block_scale_.data(), bin_factor_.data(), rate_.data());
+      // nll_from_forward's sums with the vectorised main sum called here: through the two
+      // calls small models took ~2 ns more per NLL (1bin_lumi 18.5 -> 20.6).
       double m;
       if (!main_sum_(rate_.data(), data_.data(), main_const_.data(), rate_.size(), &m)) m = main_from_rates();
       if (!std::isfinite(m)) return m;

@@ -13,9 +13,10 @@
 // log1p by its Taylor series to r^11 (truncation below 2^-58 relative). log(invc_j) is
 // tabulated as a pair of doubles, and k ln2 - log(invc_j) and its sum with r are kept as
 // value + exact rounding error: for x just below 1 (k = -1, j = 15) the two first terms
-// nearly cancel, and a single-double table there gave errors of 8 ulp. The table point at 1 is exactly 1 (invc = 1, log = 0): near
-// x = 1 the result is log1p of an exact r, so it keeps full relative accuracy there,
-// which the Poisson constraints' u - log1p(u) needs.
+// nearly cancel, and a single-double table there gave errors of 8 ulp. The table point
+// at 1 is exactly 1 (invc = 1, log = 0): near x = 1 the result is log1p of an exact r,
+// so it keeps full relative accuracy there, which the Poisson constraints' u - log1p(u)
+// needs.
 //
 // Domain: positive, normal, finite x (DBL_MIN <= x < inf). Callers check their lanes and
 // send anything else to a scalar path; for such lanes log8 returns an unspecified value.

@@ -10,8 +10,8 @@ namespace hfx::detail {
 // c[g] = lgamma(count[g] + 1) -- and returns true. From 5 bins on with AVX-512, eight
 // at a time with hfx's eight-lane log (log8.hpp, within about one ulp; the last n % 8
 // masked); else from 4 bins on four at a time with libmvec's four-lane log (within 4
-// ulp), the last n % 4 with libm's; fewer bins one by one with libm's. So it rounds differently from the
-// `pyhf` arithmetic's term-by-term sum.
+// ulp), the last n % 4 with libm's; fewer bins one by one with libm's. So it rounds
+// differently from the `pyhf` arithmetic's term-by-term sum.
 // Otherwise returns false and leaves *sum alone: the caller's scalar loop handles zero,
 // negative and non-finite rates (and the baseline CPU), and subnormal ones on the
 // AVX-512 path. Allocation-free.

@@ -82,7 +82,7 @@ double sum_avx2(const std::uint32_t* par, const double* r, const double* a, std:
 #pragma GCC pop_options
 
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx512dq,avx2")
+#pragma GCC target("avx512f,avx512dq")
 // GCC 12's AVX-512 headers build some intrinsics on _mm256_undefined_pd(), which its
 // -Wmaybe-uninitialized then reports in every caller (a known false positive).
 #pragma GCC diagnostic push
@@ -90,9 +90,8 @@ double sum_avx2(const std::uint32_t* par, const double* r, const double* a, std:
 
 // sum_avx2 eight lanes at a time with hfx's eight-lane log1p (log8.hpp; 3L-eRJR's 24
 // terms: 27 ns with libmvec's eight-lane log instead of 37 with its four-lane one).
-// log1p8 needs 1 + u = v r
-// normal, so a positive v with v r below DBL_MIN (never from a fit's bounds) goes to the
-// scalar sum.
+// log1p8 needs 1 + u = v r normal, so a positive v with v r below DBL_MIN (never from a
+// fit's bounds) goes to the scalar sum.
 double sum_avx512(const std::uint32_t* par, const double* r, const double* a, std::size_t n, const double* x) {
   const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);
   const __m512d min_normal = _mm512_set1_pd(std::numeric_limits<double>::min());

@@ -131,8 +131,8 @@ TEST(GaussConstraintSum, RunsMatchTermByTerm) {
   }
 }
 
-// The main bins' Poisson terms, one by one, four or eight at a time with a masked tail: every length
-// 0-13 against -log Pois term by term (zero counts included); a rate that is zero,
+// The main bins' Poisson terms, one by one, four or eight at a time with a masked tail:
+// every length 0-13 against -log Pois term by term (zero counts included); a rate that is zero,
 // negative, infinite or NaN in any lane hands the sum back to the caller.
 TEST(MainPoissonSum, MatchesTermByTermForEveryLength) {
   std::mt19937_64 rng(3);
