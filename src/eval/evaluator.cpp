@@ -252,7 +252,9 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
     block_scale_[b] = s0 * s1;
   }
   const std::size_t nbb = d.nominal.size();
-  if (!d.histos.empty()) std::copy(d.nominal.begin(), d.nominal.end(), base_.begin());
+  // The generated panels write base from nominal themselves.
+  const bool jit_panels = panels_ && !grads && d.jit != nullptr && d.jit->has_panels();
+  if (!d.histos.empty() && !jit_panels) std::copy(d.nominal.begin(), d.nominal.end(), base_.begin());
   const std::uint32_t* bf_begin = d.binfactor_begin.data();
   const std::uint32_t* bf_par = d.binfactor_par.data();
   // The model's generated rates pass (jit_kernels.hpp) computes the bin factors itself.
@@ -266,10 +268,10 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   }
   const bool fast4p = d.histosys_code == InterpCode::code4p;
   const bool packed = fast4p && arithmetic_ == Arithmetic::stable && !d.histos.empty();
-  if (panels_ && !grads && d.jit != nullptr && d.jit->has_panels()) {
+  if (jit_panels) {
     // An NLL alone: the model's generated panels (jit_kernels.hpp), which compute the
     // coefficients they need themselves.
-    d.jit->panels(x.data(), jit_scratch_.data(), base_.data());
+    d.jit->panels(x.data(), jit_scratch_.data(), d.nominal.data(), base_.data());
   } else {
     // The packed kernel's coefficients and, for a gradient, the slopes: one pass.
     if (packed || (grads && fast4p))
@@ -414,10 +416,7 @@ double Evaluator::nll(std::span<const double> x) {
     const auto& d = model_->data();
     remember_point(x, false);
     if (d.jit->block_scales(x.data(), d.normsys_poly.data(), block_scale_.data())) {
-      if (!d.histos.empty()) {
-        std::copy(d.nominal.begin(), d.nominal.end(), base_.begin());
-        d.jit->panels(x.data(), jit_scratch_.data(), base_.data());
-      }
+      if (!d.histos.empty()) d.jit->panels(x.data(), jit_scratch_.data(), d.nominal.data(), base_.data());
       d.jit->rates(x.data(), base_.data(), block_scale_.data(), bin_factor_.data(), rate_.data());
       // nll_from_forward's sums with the vectorised main sum called here: through the two
       // calls small models took ~2 ns more per NLL (1bin_lumi 18.5 -> 20.6).

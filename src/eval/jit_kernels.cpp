@@ -16,6 +16,7 @@
 #include <cstring>
 #include <exception>
 #include <limits>
+#include <map>
 #include <set>
 
 namespace hfx::detail {
@@ -299,8 +300,9 @@ class Generator : public Xbyak::CodeGenerator {
     return start;
   }
 
-  // void panels(const double* x [rdi], double* scratch [rsi], double* base [rdx]).
-  // First c_A of every histosys parameter, four at a time, into scratch (slot k for
+  // void panels(const double* x [rdi], double* scratch [rsi], const double* nominal
+  // [rdx], double* base [rcx]): base = nominal plus the panels' deltas. First c_A of
+  // every histosys parameter, four at a time, into scratch (slot k for
   // d.histo_pars[k]): code4p_poly inside +-1, 8 alpha above, -8 alpha below, with the
   // operations of coefficients_avx2 (no fused multiply-adds). Then each panel as
   // panel_forward: accumulators zeroed, per parameter c_S = x[p] and c_A broadcast and
@@ -311,8 +313,9 @@ class Generator : public Xbyak::CodeGenerator {
   // ymm G + g when apart; a partial last group is added lane by lane. Eight lanes
   // (wide): register u holds groups 2u and 2u + 1 (a zero upper half for an odd count's
   // last group), S in zmm u and A in zmm 16 + u; a partial last register is added
-  // through the mask k2 (the masked-off lanes are neither read nor written). Each bin
-  // sees the same operations either way, bit for bit.
+  // through the mask k2 (the masked-off lanes keep their values), into PanelSums's
+  // registers. Each bin sees the same operations either way, bit for bit. Four lanes:
+  // nominal is first copied to base, and each panel's sums added to base in memory.
   std::size_t emit_panels(std::vector<double>& data, bool wide) {
     const std::vector<std::uint32_t>& hp = d_.histo_pars;
     std::vector<std::int64_t> slot(d_.npars, -1);
@@ -342,6 +345,9 @@ class Generator : public Xbyak::CodeGenerator {
     }
     const std::size_t start = getSize();
     mov(r9, reinterpret_cast<std::uint64_t>(aligned_copy(vectors, data)));
+    PanelSums sums;
+    if (wide) sums.start(*this);
+    else emit_copy_nominal();
     emit_histo_coefficients();
     // A Zmm kept as a Ymm still encodes as zmm (the operand carries its kind).
     auto reg = [&](int idx) { return wide ? Xbyak::Ymm(Xbyak::Zmm(idx)) : Xbyak::Ymm(idx); };
@@ -370,18 +376,16 @@ class Generator : public Xbyak::CodeGenerator {
           ++w;
         }
       }
+      if (wide) sums.begin_panel(*this, q);
       for (int u = 0; u < U; ++u) {
         if (split) vaddpd(s(u), s(u), a(u));
         const std::int64_t bin = q.bin_begin + 4 * per * u;
         const auto lanes = static_cast<int>(std::min<std::int64_t>(4 * per, q.nbins - 4 * per * u));
-        if (lanes == static_cast<int>(4 * per)) {
-          vaddpd(sum, s(u), at(rdx, bin));
-          vmovupd(at(rdx, bin), sum);
-        } else if (wide) {
-          mov(eax, (1u << lanes) - 1);
-          kmovw(k2, eax);
-          vaddpd(zmm14 | k2 | T_z, Xbyak::Zmm(u), at(rdx, bin));
-          vmovupd(at(rdx, bin) | k2, zmm14);
+        if (wide) {
+          sums.add(*this, bin, lanes, Xbyak::Zmm(u));
+        } else if (lanes == 4) {
+          vaddpd(sum, s(u), at(rcx, bin));
+          vmovupd(at(rcx, bin), sum);
         } else {
           for (int l = 0; l < lanes; ++l) {
             const Xbyak::Xmm lane = l == 0 ? Xbyak::Xmm(u) : xmm15;
@@ -391,16 +395,157 @@ class Generator : public Xbyak::CodeGenerator {
               vextractf128(xmm15, Xbyak::Ymm(u), 1);
               vunpckhpd(xmm15, xmm15, xmm15);
             }
-            vaddsd(xmm14, lane, at(rdx, bin + l));
-            vmovsd(at(rdx, bin + l), xmm14);
+            vaddsd(xmm14, lane, at(rcx, bin + l));
+            vmovsd(at(rcx, bin + l), xmm14);
           }
         }
       }
     }
+    if (wide) sums.finish(*this);
     vzeroupper();
     ret();
     return start;
   }
+
+  // base = nominal (the four-lane panels' start), four doubles at a time.
+  void emit_copy_nominal() {
+    const auto n = static_cast<std::int64_t>(d_.nominal.size());
+    std::int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      vmovupd(ymm0, at(rdx, i));
+      vmovupd(at(rcx, i), ymm0);
+    }
+    for (; i < n; ++i) {
+      vmovsd(xmm0, at(rdx, i));
+      vmovsd(at(rcx, i), xmm0);
+    }
+  }
+
+  // The eight-lane panels' base values, held in registers (zmm22 + k for unit k: bins
+  // lo + 8k .. lo + 8k + 7) over a run of consecutive panels that lie at multiples of 8
+  // from the run's first bin lo (sbottom: four panels on bins 0 .. 27, three of them
+  // on 0 .. 47), stored once when the run ends. A unit's lanes start from base where
+  // an earlier run stored them, else from nominal. Through memory instead, each panel
+  // loaded what the one before had just stored (often through a masked store, which
+  // the core does not forward) and the first one the caller's copy of nominal: NLL
+  // interleaved, min of 11, sbottom 184.4 -> 175.8 ns, 1Lbb 63.0 -> 58.3, 3L 167.6 ->
+  // 163.1, staus 180.7 -> 176.0. Registers: zmm22 .. zmm29, k2 and k3, eax.
+  class PanelSums {
+   public:
+    // Opens a new run unless panel q lies inside the current one at a multiple of 8.
+    void begin_panel(Generator& g, const HistoPanel& q) {
+      if (written_.empty()) written_.assign(g.d_.nominal.size(), false);
+      const std::int64_t b = q.bin_begin, e = b + q.nbins;
+      if (open_ && b >= lo_ && (b - lo_) % 8 == 0 && e <= lo_ + 8 * static_cast<std::int64_t>(kUnits)) return;
+      flush(g);
+      open_ = true;
+      lo_ = b;
+    }
+
+    // base[bin .. bin + lanes) += v's first lanes, in the registers.
+    void add(Generator& g, std::int64_t bin, int lanes, const Xbyak::Zmm& v) {
+      const auto k = static_cast<std::size_t>((bin - lo_) / 8);
+      const Xbyak::Zmm r = reg(k);
+      if (!loaded_[k]) load(g, k);
+      if (lanes == 8) {
+        g.vaddpd(r, r, v);
+      } else {
+        g.mov(g.eax, (1u << lanes) - 1);
+        g.kmovw(g.k2, g.eax);
+        g.vaddpd(r | g.k2, r, v);  // the other lanes keep their values
+      }
+    }
+
+    // Before the panels: nominal copied to every eight bins that hold a bin no panel
+    // covers (the runs overwrite the others later). Copied after the runs instead, right
+    // before the rates pass reads them, 3L's NLL took 173.7 ns and staus's 184.7 where
+    // they had taken 171.7 and 181.3 (interleaved, min of 9).
+    void start(Generator& g) {
+      const auto n = static_cast<std::int64_t>(g.d_.nominal.size());
+      std::vector<bool> covered(static_cast<std::size_t>(n), false);
+      for (const HistoPanel& q : g.d_.histo_panels)
+        for (std::uint32_t j = 0; j < q.nbins; ++j) covered[q.bin_begin + j] = true;
+      for (std::int64_t i = 0; i < n; i += 8) {
+        std::uint32_t todo = 0, in = 0;
+        for (std::int64_t l = 0; l < 8 && i + l < n; ++l) {
+          in |= 1u << l;
+          if (!covered[i + l]) todo |= 1u << l;
+        }
+        if (todo == 0) continue;
+        if (in == 0xFF) {
+          g.vmovupd(g.zmm22, g.at(g.rdx, i));
+          g.vmovupd(g.at(g.rcx, i), g.zmm22);
+          continue;
+        }
+        g.mov(g.eax, in);
+        g.kmovw(g.k2, g.eax);
+        g.vmovupd(g.zmm22 | g.k2 | g.T_z, g.at(g.rdx, i));
+        g.vmovupd(g.at(g.rcx, i) | g.k2, g.zmm22);
+      }
+    }
+
+    // The last run stored.
+    void finish(Generator& g) { flush(g); }
+
+   private:
+    static constexpr std::size_t kUnits = 8;
+    static Xbyak::Zmm reg(std::size_t k) { return Xbyak::Zmm(22 + static_cast<int>(k)); }
+
+    // The lanes of unit k inside the block-bins (mask over l < 8).
+    std::uint32_t inside(std::size_t k) const {
+      std::uint32_t m = 0;
+      for (std::int64_t l = 0; l < 8; ++l)
+        if (bin(k, l) < static_cast<std::int64_t>(written_.size())) m |= 1u << l;
+      return m;
+    }
+    std::int64_t bin(std::size_t k, std::int64_t l) const { return lo_ + 8 * static_cast<std::int64_t>(k) + l; }
+
+    // Unit k's current base values: base where a run stored them, else nominal.
+    void load(Generator& g, std::size_t k) {
+      const std::uint32_t in = inside(k);
+      std::uint32_t from_base = 0;
+      for (std::int64_t l = 0; l < 8; ++l)
+        if ((in >> l & 1u) != 0 && written_[bin(k, l)]) from_base |= 1u << l;
+      const std::uint32_t from_nominal = in & ~from_base;
+      if (from_nominal != 0) load_lanes(g, k, g.rdx, from_nominal, false);
+      if (from_base != 0) load_lanes(g, k, g.rcx, from_base, from_nominal != 0);
+      loaded_[k] = true;
+    }
+
+    // The lanes of unit k in mask from src (nominal or base); the others zeroed, or kept
+    // with merge. Masked-off lanes are not read (nor can they fault).
+    void load_lanes(Generator& g, std::size_t k, const Xbyak::Reg64& src, std::uint32_t mask, bool merge) {
+      const Xbyak::Address from = g.at(src, bin(k, 0));
+      if (mask == 0xFF) return g.vmovupd(reg(k), from);
+      g.mov(g.eax, mask);
+      g.kmovw(g.k3, g.eax);
+      if (merge) g.vmovupd(reg(k) | g.k3, from);
+      else g.vmovupd(reg(k) | g.k3 | g.T_z, from);
+    }
+
+    void flush(Generator& g) {
+      for (std::size_t k = 0; k < kUnits; ++k) {
+        if (!loaded_[k]) continue;
+        const std::uint32_t in = inside(k);
+        if (in == 0xFF) {
+          g.vmovupd(g.at(g.rcx, bin(k, 0)), reg(k));
+        } else {
+          g.mov(g.eax, in);
+          g.kmovw(g.k3, g.eax);
+          g.vmovupd(g.at(g.rcx, bin(k, 0)) | g.k3, reg(k));
+        }
+        for (std::int64_t l = 0; l < 8; ++l)
+          if ((in >> l & 1u) != 0) written_[bin(k, l)] = true;
+        loaded_[k] = false;
+      }
+      open_ = false;
+    }
+
+    bool open_ = false;
+    std::int64_t lo_ = 0;
+    std::array<bool, kUnits> loaded_{};
+    std::vector<bool> written_;  // per block-bin: stored to base by a flushed run
+  };
 
   // AVX-512: the coefficients of the pairs of groups that emit_block multiplies as eight
   // lanes, copied into data (overwritten) in the order the code reads them: pair j's
@@ -420,6 +565,27 @@ class Generator : public Xbyak::CodeGenerator {
         for (std::size_t k = 0; k < 6; ++k)
           for (std::size_t l = 0; l < 8; ++l) rows.push_back(d_.normsys_poly[k * n_ + e + l]);
       }
+    }
+    // An odd count's last groups of two blocks (not free), one eight-lane register in
+    // the products without derivatives: its rows after the pairs', lanes 0-3 the first
+    // block's group, 4-7 the second's. Each as four lanes of its own, reading the table
+    // (where half such loads straddle two cache lines), staus's 11 and 3L's 11 such
+    // groups cost a pair's instructions each: block scales alone staus 124 -> 104 ns,
+    // 3L 93 -> 78; NLL interleaved, min of 11, 3L 164.9 -> 151.0, staus 176.3 -> 171.8,
+    // sbottom 175.8 -> 172.7.
+    std::vector<std::size_t> lone;  // blocks
+    for (std::size_t b = 0; b + 1 < d_.normsys_block_begin.size(); ++b) {
+      const std::size_t begin = d_.normsys_block_begin[b], end = d_.normsys_block_begin[b + 1];
+      if ((end - begin) / 4 % 2 == 1 && !all_free(lane_sources(end - 4))) lone.push_back(b);
+    }
+    for (std::size_t i = 0; i + 1 < lone.size(); i += 2) {
+      const std::size_t e1 = d_.normsys_block_begin[lone[i] + 1] - 4, e2 = d_.normsys_block_begin[lone[i + 1] + 1] - 4;
+      wide_slot_[e1 / 4] = static_cast<std::int64_t>(rows.size() / 48);
+      for (std::size_t k = 0; k < 6; ++k)
+        for (const std::size_t e : {e1, e2})
+          for (std::size_t l = 0; l < 4; ++l) rows.push_back(d_.normsys_poly[k * n_ + e + l]);
+      lone_with_[lone[i]] = e2;
+      lone_done_[lone[i + 1]] = true;
     }
     wide_coef_ = aligned_copy(rows, data);
   }
@@ -582,8 +748,18 @@ class Generator : public Xbyak::CodeGenerator {
         if (grads) store_free(ei, false);
         continue;
       }
-      load_alphas(q, ymm0, xmm1);
-      horner(ymm1, ymm5, ymm6, e, grads);
+      if (!grads && lone_done_.count(b) != 0) {
+        vmovapd(ymm1, ymm10);  // computed with an earlier block's last group
+      } else if (!grads && lone_with_.count(b) != 0) {
+        load_alphas(lane_sources(lone_with_.at(b)), ymm8, xmm9);
+        load_alphas(q, ymm0, xmm1);
+        vinsertf64x4(zmm0, zmm0, ymm8, 1);
+        horner(zmm1, zmm5, zmm6, e, false);
+        vextractf64x4(ymm10, zmm1, 1);  // the later block's: kept for it
+      } else {
+        load_alphas(q, ymm0, xmm1);
+        horner(ymm1, ymm5, ymm6, e, grads);
+      }
       // Which product this group joins: its parity (narrow), the low half of zmm2 after
       // pairs (wide: the last group of an odd count is an even one).
       const std::size_t parity = wide_ ? 0 : g % 2;
@@ -781,6 +957,10 @@ class Generator : public Xbyak::CodeGenerator {
   const bool wide_;
   const double* wide_coef_ = nullptr;    // prepare_wide's data
   std::vector<std::int64_t> wide_slot_;  // group e / 4 -> its pair's index there, or -1
+  // prepare_wide's pairs of lone groups: block -> the later block's lone group's entry,
+  // and the later blocks (their factors wait in ymm10).
+  std::map<std::size_t, std::size_t> lone_with_;
+  std::map<std::size_t, bool> lone_done_;
 };
 
 }  // namespace

@@ -68,12 +68,15 @@ class JitKernels {
   bool has_panels() const { return panels_ != nullptr; }
   // The doubles of scratch that panels() needs.
   std::size_t panel_scratch_size() const { return panel_scratch_; }
-  // base[bin] += every panel's delta, as histo_coefficients (code4p's c_S = x[p] and c_A
-  // of every histosys parameter) followed by add_panel_code4p computes it, bit for bit
-  // for finite x; the (parameter, four-bin group) vectors of a panel that are all zero
-  // are left out (exact: c 0 + s is s), and the panels' other vectors are the code's own
-  // copy. scratch: panel_scratch_size() doubles, overwritten.
-  void panels(const double* x, double* scratch, double* base) const { panels_(x, scratch, base); }
+  // base = nominal (ModelData::nominal's size) plus every panel's delta, as copying
+  // nominal to base, then histo_coefficients (code4p's c_S = x[p] and c_A of every
+  // histosys parameter) and add_panel_code4p computes it, bit for bit for finite x; the
+  // (parameter, four-bin group) vectors of a panel that are all zero are left out
+  // (exact: c 0 + s is s), and the panels' other vectors are the code's own copy.
+  // scratch: panel_scratch_size() doubles, overwritten. base and nominal do not overlap.
+  void panels(const double* x, double* scratch, const double* nominal, double* base) const {
+    panels_(x, scratch, nominal, base);
+  }
 
   // Made when d has 1 to 4096 Gaussian constraints (ModelData::normal).
   bool has_gauss() const { return gauss_ != nullptr; }
@@ -94,7 +97,7 @@ class JitKernels {
                                double* dlog);
   using RatesFn = void (*)(const double* x, const double* base, const double* scale, double* bin_factor, double* rate);
   using GaussFn = double (*)(const double* x, const double* aux, const double* inv_sigma);
-  using PanelsFn = void (*)(const double* x, double* scratch, double* base);
+  using PanelsFn = void (*)(const double* x, double* scratch, const double* nominal, double* base);
   JitKernels() = default;
   std::unique_ptr<Xbyak::CodeGenerator> code_;
   ScalesFn scales_ = nullptr;

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -26,10 +27,12 @@ inline ::testing::AssertionResult jit_panels_match(const detail::ModelData& d, c
     std::vector<double> x(d.npars), base(d.nominal.size());
     for (auto& v : x) v = alpha(rng);
     for (auto& v : base) v = nominal(rng);
-    std::vector<double> coef(2 * d.npars), want = base, got = base, scratch(jit.panel_scratch_size());
+    // got starts as NaN: the code must write every block-bin.
+    std::vector<double> coef(2 * d.npars), want = base, got(base.size(), std::nan("")),
+        scratch(jit.panel_scratch_size());
     detail::histo_coefficients(d, x.data(), coef.data(), nullptr);
     detail::add_panel_code4p(d, coef.data(), want.data());
-    jit.panels(x.data(), scratch.data(), got.data());
+    jit.panels(x.data(), scratch.data(), base.data(), got.data());
     for (std::size_t i = 0; i < base.size(); ++i)
       if (got[i] != want[i])
         return ::testing::AssertionFailure() << "trial " << trial << ", block-bin " << i << ": " << got[i]

@@ -218,5 +218,29 @@ TEST(HistoPanels, KernelsAgreeWithPerEntryKernel) {
   }
 }
 
+// The generated eight-lane panels keep a run of overlapping panels' base values in
+// registers when their first bins are a multiple of 8 apart, and start a run over bins
+// that an earlier one stored, partly or wholly, from base. Panels moved to other bins
+// (each kernel adds a panel's deltas wherever it says it lies, so the comparison stays
+// exact) make runs of every kind: misaligned, reopened, and mixing stored and unstored
+// lanes in one register.
+TEST(HistoPanels, GeneratedPanelsMatchWithPanelsMovedAcrossBins) {
+  if (!detail::cpu_has_avx2_fma()) GTEST_SKIP() << "the generated code needs AVX2+FMA";
+  const Model m = compile(panel_workspace(), ModelOptions{});
+  detail::ModelData base = m.data();
+  detail::build_histo_panels(base, detail::PanelChoice::always);
+  const auto n = static_cast<std::uint32_t>(base.nominal.size());
+  for (const std::uint32_t shift : {1u, 3u, 5u, 8u, 10u, 13u}) {
+    detail::ModelData d = base;
+    for (std::size_t k = 0; k < d.histo_panels.size(); ++k) {
+      detail::HistoPanel& q = d.histo_panels[k];
+      const std::uint32_t room = n - q.nbins;  // the last first bin that keeps the panel inside
+      q.bin_begin = k % 2 == 0 ? std::min(q.bin_begin + shift * static_cast<std::uint32_t>(k), room)
+                               : (q.bin_begin >= shift ? q.bin_begin - shift : room);
+    }
+    EXPECT_TRUE(test::jit_panels_match_each_width(d, 10)) << "shift " << shift;
+  }
+}
+
 }  // namespace
 }  // namespace hfx
