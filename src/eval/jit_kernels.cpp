@@ -70,8 +70,7 @@ class Generator : public Xbyak::CodeGenerator {
     vpcmpeqd(ymm13, ymm13, ymm13);
     if (wide_) {
       vbroadcastsd(zmm15, xmm15);
-      mov(eax, 0x0F);
-      kmovw(k1, eax);  // the low four lanes
+      set_mask(k1, 0x0F);  // the low four lanes
       mov(r10, reinterpret_cast<std::uint64_t>(wide_coef_));
     }
     Xbyak::Label outside;
@@ -167,8 +166,7 @@ class Generator : public Xbyak::CodeGenerator {
         const std::int64_t lanes = std::min<std::int64_t>(8, nb - 8 * u);
         const bool partial = lanes < 8;
         if (partial) {
-          mov(eax, (1u << lanes) - 1);
-          kmovw(k1, eax);
+          set_mask(k1, (1u << lanes) - 1);
         }
         auto masked = [&](const Xbyak::Zmm& z) { return partial ? z | k1 : z; };
         for (std::uint32_t b = d_.channel_block_begin[c]; b < d_.channel_block_begin[c + 1]; ++b) {
@@ -221,8 +219,7 @@ class Generator : public Xbyak::CodeGenerator {
     if (wide) {
       // AVX-512: eight terms in zmm1, whose halves are the two four-lane sums.
       vxorpd(zmm1, zmm1, zmm1);
-      mov(eax, 0x0F);
-      kmovw(k1, eax);
+      set_mask(k1, 0x0F);
     }
     const std::vector<std::uint32_t> runs = gauss_runs();
     for (std::size_t r = 0; r < runs.size(); r += 3) {
@@ -434,7 +431,6 @@ class Generator : public Xbyak::CodeGenerator {
    public:
     // Opens a new run unless panel q lies inside the current one at a multiple of 8.
     void begin_panel(Generator& g, const HistoPanel& q) {
-      if (written_.empty()) written_.assign(g.d_.nominal.size(), false);
       const std::int64_t b = q.bin_begin, e = b + q.nbins;
       if (open_ && b >= lo_ && (b - lo_) % 8 == 0 && e <= lo_ + 8 * static_cast<std::int64_t>(kUnits)) return;
       flush(g);
@@ -450,18 +446,18 @@ class Generator : public Xbyak::CodeGenerator {
       if (lanes == 8) {
         g.vaddpd(r, r, v);
       } else {
-        g.mov(g.eax, (1u << lanes) - 1);
-        g.kmovw(g.k2, g.eax);
+        g.set_mask(g.k2, (1u << lanes) - 1);
         g.vaddpd(r | g.k2, r, v);  // the other lanes keep their values
       }
     }
 
-    // Before the panels: nominal copied to every eight bins that hold a bin no panel
+    // Call first. Before the panels: nominal copied to every eight bins that hold a bin no panel
     // covers (the runs overwrite the others later). Copied after the runs instead, right
     // before the rates pass reads them, 3L's NLL took 173.7 ns and staus's 184.7 where
     // they had taken 171.7 and 181.3 (interleaved, min of 9).
     void start(Generator& g) {
       const auto n = static_cast<std::int64_t>(g.d_.nominal.size());
+      written_.assign(static_cast<std::size_t>(n), false);
       std::vector<bool> covered(static_cast<std::size_t>(n), false);
       for (const HistoPanel& q : g.d_.histo_panels)
         for (std::uint32_t j = 0; j < q.nbins; ++j) covered[q.bin_begin + j] = true;
@@ -477,8 +473,7 @@ class Generator : public Xbyak::CodeGenerator {
           g.vmovupd(g.at(g.rcx, i), g.zmm22);
           continue;
         }
-        g.mov(g.eax, in);
-        g.kmovw(g.k2, g.eax);
+        g.set_mask(g.k2, in);
         g.vmovupd(g.zmm22 | g.k2 | g.T_z, g.at(g.rdx, i));
         g.vmovupd(g.at(g.rcx, i) | g.k2, g.zmm22);
       }
@@ -517,8 +512,7 @@ class Generator : public Xbyak::CodeGenerator {
     void load_lanes(Generator& g, std::size_t k, const Xbyak::Reg64& src, std::uint32_t mask, bool merge) {
       const Xbyak::Address from = g.at(src, bin(k, 0));
       if (mask == 0xFF) return g.vmovupd(reg(k), from);
-      g.mov(g.eax, mask);
-      g.kmovw(g.k3, g.eax);
+      g.set_mask(g.k3, mask);
       if (merge) g.vmovupd(reg(k) | g.k3, from);
       else g.vmovupd(reg(k) | g.k3 | g.T_z, from);
     }
@@ -530,8 +524,7 @@ class Generator : public Xbyak::CodeGenerator {
         if (in == 0xFF) {
           g.vmovupd(g.at(g.rcx, bin(k, 0)), reg(k));
         } else {
-          g.mov(g.eax, in);
-          g.kmovw(g.k3, g.eax);
+          g.set_mask(g.k3, in);
           g.vmovupd(g.at(g.rcx, bin(k, 0)) | g.k3, reg(k));
         }
         for (std::int64_t l = 0; l < 8; ++l)
@@ -585,7 +578,7 @@ class Generator : public Xbyak::CodeGenerator {
         for (const std::size_t e : {e1, e2})
           for (std::size_t l = 0; l < 4; ++l) rows.push_back(d_.normsys_poly[k * n_ + e + l]);
       lone_with_[lone[i]] = e2;
-      lone_done_[lone[i + 1]] = true;
+      lone_done_.insert(lone[i + 1]);
     }
     wide_coef_ = aligned_copy(rows, data);
   }
@@ -615,6 +608,12 @@ class Generator : public Xbyak::CodeGenerator {
     for (const auto& c : d_.normal) par.push_back(c.par);
     append_param_runs(par.data(), par.size(), runs);
     return runs;
+  }
+
+  // Mask register k = bits (through eax).
+  void set_mask(const Xbyak::Opmask& k, std::uint32_t bits) {
+    mov(eax, bits);
+    kmovw(k, eax);
   }
 
   // Returns xmm0 / 2 (times 0.5, exact).
@@ -960,7 +959,7 @@ class Generator : public Xbyak::CodeGenerator {
   // prepare_wide's pairs of lone groups: block -> the later block's lone group's entry,
   // and the later blocks (their factors wait in ymm10).
   std::map<std::size_t, std::size_t> lone_with_;
-  std::map<std::size_t, bool> lone_done_;
+  std::set<std::size_t> lone_done_;
 };
 
 }  // namespace
