@@ -13,7 +13,7 @@ namespace hfx::detail {
 // Evaluator::constraint_nll). Returns +infinity when some x[par[k]] is not > 0 (NaN
 // included). AVX-512 with hfx's eight-lane log1p (log8.hpp) when the CPU has it and
 // n >= 8, else AVX2+FMA with log1p from libmvec's four-lane log when the CPU has it and
-// n >= 4; else scalar. Allocation-free.
+// n >= 5; else scalar. Allocation-free.
 double poisson_constraint_sum(const std::uint32_t* par, const double* r, const double* a, std::size_t n,
                               const double* x);
 
