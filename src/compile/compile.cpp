@@ -15,6 +15,7 @@
 #include "hfx/model.hpp"
 #include "../eval/jit_kernels.hpp"
 #include "histo_panels.hpp"
+#include "merge_blocks.hpp"
 #include "model_data.hpp"
 
 #include <fmt/format.h>
@@ -86,16 +87,34 @@ class Compiler {
     build_parameter_sets();
     set_poi();
     build_blocks();
+    std::shared_ptr<ModelData> fit = detail::merged_blocks(*d_);
+    derive_tables();
+    if (fit) {
+      std::swap(d_, fit);
+      derive_tables();
+      std::swap(d_, fit);
+      // With histosys the merge pays where it removes panel work (sbottom: 30 block-bins
+      // instead of 54, NLL 178 -> 138 ns); where it does not, the regrouped bins can
+      // cost more than they save (2bin_2channel_coupledhistosys: the same two
+      // multiply-adds on four bins instead of six, 39 -> 51 ns), so the fits keep
+      // these tables.
+      if (d_->histos.empty() || detail::panel_multiply_adds(*fit) < detail::panel_multiply_adds(*d_))
+        d_->fit = std::move(fit);
+    }
+    return d_;
+  }
+
+ private:
+  // Everything the evaluation reads that follows from the blocks.
+  void derive_tables() {
     index_sweeps();
     detail::build_histo_panels(*d_);
     index_channel_blocks();
     build_constraints();
     classify_local_parameters();
     d_->jit = detail::JitKernels::build(*d_);
-    return d_;
   }
 
- private:
   void summarise() {
     std::set<std::string> samples;
     std::set<std::pair<std::string, std::string>> mods;

@@ -228,4 +228,12 @@ void build_histo_panels(ModelData& d, PanelChoice choice) {
   d.panel_SA = std::move(sa);
 }
 
+std::size_t panel_multiply_adds(const ModelData& d) {
+  if (d.histo_panels.empty()) return d.histo_dup.size();
+  std::size_t n = 0;
+  for (const HistoPanel& q : d.histo_panels)
+    n += static_cast<std::size_t>(q.par_end - q.par_begin) * ((q.nbins + 7) / 8) * (q.a_only ? 1 : 2);
+  return n;
+}
+
 }  // namespace hfx::detail

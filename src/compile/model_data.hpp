@@ -5,7 +5,7 @@
 
 #include "hfx/interpolation.hpp"
 #include "hfx/model.hpp"
-#include "aligned_vector.hpp"
+#include "hfx/aligned_vector.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -174,6 +174,11 @@ struct ModelData {
   // Gaussian constraint sum) as machine code generated for these tables
   // (eval/jit_kernels.hpp), shared by copies of the data; null where not made.
   std::shared_ptr<const JitKernels> jit;
+
+  // The fits' arithmetic's own tables (Evaluator::Arithmetic::stable): these with the
+  // blocks of equal scale merged (merge_blocks.hpp), and their derived tables and code;
+  // null when no blocks merge (the fits then use these). Its own fit is null.
+  std::shared_ptr<const ModelData> fit;
 };
 
 }  // namespace hfx::detail

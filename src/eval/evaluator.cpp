@@ -41,8 +41,9 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
     : model_(&model),
       arithmetic_(arithmetic),
       sweeps_normsys_(arithmetic == Arithmetic::stable && model.data().normsys_code == InterpCode::code4),
-      panels_(arithmetic == Arithmetic::stable && !model.data().histo_panels.empty() && detail::cpu_has_avx2_fma()) {
-  const auto& d = model.data();
+      tables_(arithmetic == Arithmetic::stable && model.data().fit ? model.data().fit.get() : &model.data()) {
+  const auto& d = *tables_;
+  panels_ = arithmetic == Arithmetic::stable && !d.histo_panels.empty() && detail::cpu_has_avx2_fma();
   block_scale_.assign(d.blocks.size(), 1.0);
   bin_factor_.assign(d.nominal.size(), 1.0);
   for (std::size_t i = 0; i < d.nominal.size(); ++i)
@@ -122,7 +123,7 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
 }
 
 void Evaluator::set_data(std::span<const double> data) {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   const std::size_t n = d.nmain + d.auxdata.size();
   if (data.size() != n)
     throw InvalidPdfData(fmt::format("data has {} values, the model needs {} ({} main bins + {} auxdata)", data.size(), n,
@@ -170,7 +171,7 @@ void Evaluator::set_data(std::span<const double> data) {
 // (same arithmetic as detail::code4p_delta).
 template <int NB>
 void Evaluator::accumulate_code4p(std::span<const double> x, std::uint32_t h0, std::uint32_t h1, double* base) const {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   const detail::HistoEntry* histos = d.histos.data();
   const double* dup = d.histo_dup.data();
   const double* ddn = d.histo_ddn.data();
@@ -203,7 +204,7 @@ void Evaluator::accumulate_code4p(std::span<const double> x, std::uint32_t h0, s
 void Evaluator::histo_slopes(std::span<const double> x) {
   // d delta / d alpha = S + slope A: code4p's dpoly inside, +-8 outside (S +- 8A is the
   // up / down difference there).
-  detail::histo_coefficients(model_->data(), x.data(), nullptr, histo_slope_.data());
+  detail::histo_coefficients(*tables_, x.data(), nullptr, histo_slope_.data());
 }
 
 inline void Evaluator::remember_point(std::span<const double> x, bool grads) {
@@ -214,7 +215,7 @@ inline void Evaluator::remember_point(std::span<const double> x, bool grads) {
 }
 
 void Evaluator::forward(std::span<const double> x, bool grads) {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   remember_point(x, grads);
   const InterpCode ncode = d.normsys_code;
   const std::size_t nblocks = d.blocks.size();
@@ -372,7 +373,7 @@ double Evaluator::main_from_rates() const {
 
 double Evaluator::constraint_nll(std::span<const double> x) const {
   if (unconstrained_) return 0.0;
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   double sum = 0;
   if (arithmetic_ == Arithmetic::stable && d.jit != nullptr && d.jit->has_gauss()) {
     sum = d.jit->gauss(x.data(), normal_aux_.data(), normal_inv_sigma_.data());
@@ -419,7 +420,7 @@ double Evaluator::nll(std::span<const double> x) {
     // (panels after the scales, NLL interleaved min of 9, ns: sbottom 175.4 instead of
     // 167.3, 3L 154.5 / 149.1, staus 173.5 / 168.3, 1Lbb 58.6 / 56.1). With an alpha
     // outside +-1, forward computes the panels again.
-    const auto& d = model_->data();
+    const auto& d = *tables_;
     remember_point(x, false);
     if (!d.histos.empty()) d.jit->panels(x.data(), jit_scratch_.data(), d.nominal.data(), base_.data());
     if (d.jit->block_scales(x.data(), d.normsys_poly.data(), block_scale_.data())) {
@@ -453,7 +454,7 @@ double Evaluator::main_nll(std::span<const double> x) {
 // non-zero and finite, else prefix and suffix products (no division: a factor can be
 // exactly 0, e.g. mu = 0).
 void Evaluator::scalar_partials(std::span<const double> x, std::uint32_t k0, std::uint32_t k1, double s) {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   const std::size_t K = k1 - k0;
   const detail::ScalarFactor* sc = d.scalars.data() + k0;
   const double* nval = normsys_val_.data();
@@ -489,7 +490,7 @@ void Evaluator::scalar_partials(std::span<const double> x, std::uint32_t k0, std
 // parameters, for the rates of the last forward(x): one reverse sweep of the tables.
 void Evaluator::backward_main(std::span<const double> x, std::span<double> grad, std::size_t block_begin,
                               std::size_t block_end, bool histosys) {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   for (std::size_t b = block_begin; b < block_end; ++b) {
     const auto& blk = d.blocks[b];
     const double s = block_scale_[b];
@@ -566,7 +567,7 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
 }
 
 double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad) {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   forward(x, true);
   const double value = nll_from_forward(x);
   std::fill(grad.begin(), grad.end(), 0.0);
@@ -590,7 +591,7 @@ double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad
 }
 
 void Evaluator::jacobian(std::span<const double> x, std::span<double> jac) {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   const std::size_t n = d.npars;
   forward(x, true);
   std::fill(w_.begin(), w_.end(), 0.0);
@@ -607,7 +608,7 @@ void Evaluator::jacobian(std::span<const double> x, std::span<double> jac) {
 }
 
 void Evaluator::fisher_information(std::span<const double> x, std::vector<Entry>& entries) {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   forward(x, true);
   entries.clear();
   row_.assign(d.npars, 0.0);
@@ -641,14 +642,14 @@ void Evaluator::fisher_information(std::span<const double> x, std::vector<Entry>
 }
 
 void Evaluator::constraint_curvature(std::span<const double> x, std::span<double> diag) const {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   std::fill(diag.begin(), diag.end(), 0.0);
   for (const auto& c : d.normal) diag[c.par] = normal_curvature(c);
   for (const auto& c : d.poisson) diag[c.par] = poisson_curvature(data_[d.nmain + c.aux], x[c.par]);
 }
 
 void Evaluator::add_constraint_gradient(std::span<const double> x, std::span<double> grad) const {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   if (arithmetic_ == Arithmetic::stable)
     detail::add_gauss_constraint_grad(normal_runs_.data(), normal_runs_.size() / 3, normal_aux_.data(),
                                       normal_inv_var_.data(), x.data(), grad.data());
@@ -665,7 +666,7 @@ void Evaluator::add_constraint_gradient(std::span<const double> x, std::span<dou
 // NB > 0 fixes the bin count at compile time (NB = 0: nb bins).
 template <int NB>
 void Evaluator::add_histo_jacobian(std::uint32_t h0, std::uint32_t h1, double* J, std::uint32_t nb) const {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   const std::uint32_t n = NB > 0 ? NB : nb;
   const double* sa = d.histo_SA.data() + 2 * static_cast<std::size_t>(d.histos[h0].data);
   for (std::uint32_t h = h0; h < h1; ++h, sa += 2 * n) {
@@ -677,7 +678,7 @@ void Evaluator::add_histo_jacobian(std::uint32_t h0, std::uint32_t h1, double* J
 
 std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, std::vector<double>& jac,
                                                     std::span<double> grad) {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   // A Newton step asks for the Jacobian where the line search just evaluated the NLL:
   // the tables already hold that point.
   if (!forward_done_ || !std::equal(x.begin(), x.end(), forward_x_.begin())) {
@@ -791,7 +792,7 @@ std::span<const double> Evaluator::expected_main(std::span<const double> x) {
 }
 
 void Evaluator::expected_aux(std::span<const double> x, std::span<double> out) const {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   for (std::size_t i = 0; i < d.aux_par.size(); ++i) out[i] = x[d.aux_par[i]] * d.aux_scale[i];
 }
 
@@ -815,7 +816,7 @@ void Evaluator::hessian(std::span<const double> x, std::span<double> hess, doubl
 }
 
 std::string Evaluator::nonfinite_reason() const {
-  const auto& d = model_->data();
+  const auto& d = *tables_;
   for (std::size_t ci = 0; ci < d.channels.size(); ++ci)
     for (std::size_t j = 0; j < d.channel_nbins[ci]; ++j) {
       const std::size_t g = d.channel_offset[ci] + j;

@@ -1,7 +1,9 @@
-// A std::vector whose storage starts at a 64-byte (cache-line) boundary (internal), for
-// the tables that the vectorised kernels read four doubles at a time from offsets that
-// are multiples of 32 bytes: none of those loads then straddles two cache lines (a
-// straddling load costs a second cache access). With std::vector's 16-byte alignment,
+// A std::vector whose storage starts at a 64-byte (cache-line) boundary (an
+// implementation detail, public only because Evaluator's members use it), for the
+// tables and scratch that the vectorised kernels read and write four or eight doubles at
+// a time from offsets that are multiples of 32 bytes: none of those accesses then
+// straddles two cache lines (a straddling access costs a second cache access) or two
+// pages. With std::vector's 16-byte alignment,
 // sbottom's NLL + gradient measured 685 ns in one build and 760 in another, depending
 // on where the allocator put ModelData::panel_SA; aligned, 660-700.
 #pragma once
