@@ -17,7 +17,10 @@
 #
 # Environment: PYHF_REF (pyhf checkout with src/), PYTHON (default /usr/bin/python3),
 # MIN_TIME (Google Benchmark min time per repetition in seconds, default 0.2), REPS
-# (repetitions per benchmark, default 5).
+# (repetitions per benchmark, default 5), CPU (when set, both sides run pinned to that
+# CPU with taskset: on a VM whose virtual CPUs differ in speed -- one sharing its core
+# with a busy neighbour, say -- an unpinned run mixes the two; measured on this project's
+# 2-CPU VM, sbottom's NLL took 135 ns pinned to CPU 0 and 170-183 on CPU 1).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,18 +38,21 @@ if [[ ! -x "$bench" ]]; then
   exit 1
 fi
 
+pin=""
+if [[ -n "${CPU:-}" ]]; then pin="taskset -c $CPU"; fi
+
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 echo "running hfx_bench_eval (median of ${reps} repetitions of ${min_time}s per benchmark) ..." >&2
-"$bench" --benchmark_min_time="$min_time" --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
+$pin "$bench" --benchmark_min_time="$min_time" --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true \
   --benchmark_enable_random_interleaving=true --benchmark_format=json --benchmark_out="$tmp/hfx.json" \
   --benchmark_out_format=json > /dev/null
 
 if [[ -d "$pyhf_ref/src" ]]; then
   echo "timing pyhf logpdf (numpy backend) ..." >&2
   OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONPATH="$pyhf_ref/src" \
-    "$python" - "$data" "$tmp/pyhf.json" <<'PY' >&2
+    $pin "$python" - "$data" "$tmp/pyhf.json" <<'PY' >&2
 import json, logging, pathlib, statistics, sys, time, warnings
 logging.disable(logging.WARNING)  # "multiple measurements defined" etc.
 warnings.filterwarnings("ignore")
