@@ -70,12 +70,13 @@ std::shared_ptr<ModelData> merged_blocks(const ModelData& d) {
   for (std::size_t b = 0; b < nblocks; ++b) {
     if (leader[b] != b) continue;  // merged into an earlier block
     const Block& blk = d.blocks[b];
+    const std::vector<std::size_t>& group = members[b];
     const std::uint32_t nb = blk.nbins;
     const auto begin = static_cast<std::uint32_t>(m->nominal.size());
     m->blocks.push_back({blk.channel, blk.sample, begin, nb});
     for (std::uint32_t j = 0; j < nb; ++j) {
       double nom = 0;
-      for (const std::size_t g : members[b]) nom += d.nominal[d.blocks[g].bin_begin + j];
+      for (const std::size_t g : group) nom += d.nominal[d.blocks[g].bin_begin + j];
       m->nominal.push_back(nom);
       m->bb_main.push_back(d.bb_main[blk.bin_begin + j]);
       const std::uint32_t i = blk.bin_begin + j;
@@ -89,21 +90,22 @@ std::shared_ptr<ModelData> merged_blocks(const ModelData& d) {
     // sums over the members (a member without the parameter: up = down = its nominal,
     // no difference).
     std::vector<std::uint32_t> pars;
-    std::map<std::uint32_t, std::vector<const HistoEntry*>> entries;  // parameter -> members' entries
-    for (const std::size_t g : members[b])
-      for (std::uint32_t h = d.histo_begin[g]; h < d.histo_begin[g + 1]; ++h) {
-        auto& list = entries[d.histos[h].par];
-        if (list.empty()) pars.push_back(d.histos[h].par);
-        list.push_back(&d.histos[h]);
+    // parameter -> each member's entry for it (null where the member has none)
+    std::map<std::uint32_t, std::vector<const HistoEntry*>> entries;
+    for (std::size_t mi = 0; mi < group.size(); ++mi)
+      for (std::uint32_t h = d.histo_begin[group[mi]]; h < d.histo_begin[group[mi] + 1]; ++h) {
+        auto [it, added] = entries.try_emplace(d.histos[h].par, group.size(), nullptr);
+        if (added) pars.push_back(d.histos[h].par);
+        it->second[mi] = &d.histos[h];
       }
     for (const std::uint32_t p : pars) {
       m->histos.push_back({p, static_cast<std::uint32_t>(m->histo_down.size())});
       m->histo_lane.push_back(static_cast<std::uint8_t>((m->histos.size() - 1 - m->histo_begin.back()) % 2));
       std::vector<double> down(nb, 0.0), up(nb, 0.0), dup(nb, 0.0), ddn(nb, 0.0);
-      for (const std::size_t g : members[b]) {
-        const HistoEntry* e = nullptr;
-        for (const HistoEntry* c : entries[p])
-          if (c >= d.histos.data() + d.histo_begin[g] && c < d.histos.data() + d.histo_begin[g + 1]) e = c;
+      const std::vector<const HistoEntry*>& of_member = entries.at(p);
+      for (std::size_t mi = 0; mi < group.size(); ++mi) {
+        const std::size_t g = group[mi];
+        const HistoEntry* e = of_member[mi];
         for (std::uint32_t j = 0; j < nb; ++j) {
           if (e == nullptr) {
             const double nom = d.nominal[d.blocks[g].bin_begin + j];
@@ -128,7 +130,6 @@ std::shared_ptr<ModelData> merged_blocks(const ModelData& d) {
     }
     m->histo_begin.push_back(static_cast<std::uint32_t>(m->histos.size()));
   }
-  m->jit = nullptr;
   return m;
 }
 
