@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +32,16 @@ constexpr std::size_t kMaxConstraints = 4096;
 constexpr std::size_t kMaxPanelDoubles = 16384;
 // Main bins whose rates are summed in registers (xmm2 .. xmm13); the others in memory.
 constexpr std::size_t kRateRegisters = 12;
+// Horner chains of the block scales interleaved (emit_blocks_interleaved; at most 4).
+constexpr std::size_t kInterleave = 4;
+// Registers (zmm20 and up) for the compact alphas, and the fewest units that take them:
+// with a unit or two, loading every normsys parameter up front costs more than it saves
+// (NLL interleaved, min of 5: 2bin_2channel_couplednorm 37.7 -> 39.4 ns, 1bin_normsys
+// 28.9 -> 30.0; staus's 61 units 164.7 -> 157.7, 3L 148.3 -> 143.7, sbottom's 11 126.9 ->
+// 127.3).
+constexpr std::size_t kCompactRegisters = 12;
+constexpr std::size_t kCompactMinUnits = 16;
+
 // Channels from this many bins on take the eight-lane rates (AVX-512); smaller ones,
 // where a masked eight-lane pass per block costs more than a bin or two of scalar
 // operations (staus: 13.5 ns instead of 8.3 with every channel eight-lane), one bin at
@@ -62,6 +73,8 @@ class Generator : public Xbyak::CodeGenerator {
   // xmm9 the second group's alphas, k1 the low four lanes), xmm3/xmm4 the horizontal
   // product, ymm5/ymm6 a group's derivatives and their ratio to the factors, ymm12 the
   // range check's lanes, ymm13 all ones, ymm14 the abs mask, ymm15 (wide: zmm15) 1.0.
+  // The wide variant without grads (emit_blocks_interleaved) also uses zmm16 .. zmm19 and
+  // zmm24 .. zmm27, or with the compact alphas zmm11 .. zmm14 and zmm20 up, and k2 .. k4.
   // Only caller-saved registers are touched.
   std::size_t emit_scales(bool grads) {
     const std::size_t start = getSize();
@@ -74,8 +87,14 @@ class Generator : public Xbyak::CodeGenerator {
       mov(r10, reinterpret_cast<std::uint64_t>(wide_coef_));
     }
     Xbyak::Label outside;
-    if (!d_.normsys.empty()) emit_range_check(outside);  // none: the direct factors alone
-    for (std::size_t b = 0; b + 1 < d_.normsys_block_begin.size(); ++b) emit_block(b, grads);
+    const bool compact = wide_ && !grads && !compact_.empty();
+    if (compact) emit_compact_alphas(outside);
+    else if (!d_.normsys.empty()) emit_range_check(outside);  // none: the direct factors alone
+    if (wide_ && !grads) {
+      emit_blocks_interleaved(compact);
+    } else {
+      for (std::size_t b = 0; b + 1 < d_.normsys_block_begin.size(); ++b) emit_block(b, grads);
+    }
     mov(eax, 1);
     vzeroupper();
     ret();
@@ -580,6 +599,7 @@ class Generator : public Xbyak::CodeGenerator {
       lone_with_[lone[i]] = e2;
       lone_done_.insert(lone[i + 1]);
     }
+    plan_compact(rows);
     wide_coef_ = aligned_copy(rows, data);
   }
 
@@ -781,7 +801,13 @@ class Generator : public Xbyak::CodeGenerator {
       else vmovapd(ymm2, ymm7);
       have[0] = true;
     }
-    if (have[0]) {
+    store_scale(b, have[0]);
+  }
+
+  // scale[b] = the lanes of ymm2 multiplied (0 * 2) * (1 * 3) (with have, else 1), times
+  // block b's direct factors in order.
+  void store_scale(std::size_t b, bool have) {
+    if (have) {
       vextractf128(xmm3, ymm2, 1);
       vmulpd(xmm3, xmm2, xmm3);
       vunpckhpd(xmm4, xmm3, xmm3);
@@ -790,7 +816,246 @@ class Generator : public Xbyak::CodeGenerator {
       vmovapd(xmm3, xmm15);
     }
     for (std::uint32_t k = d_.direct_begin[b]; k < d_.direct_begin[b + 1]; ++k) vmulsd(xmm3, xmm3, at(rdi, d_.direct_par[k]));
-    vmovsd(at(rdx, b), xmm3);
+    vmovsd(at(rdx, static_cast<std::int64_t>(b)), xmm3);
+  }
+
+  // One Horner evaluation of emit_blocks_interleaved: a pair of groups (eight lanes), a
+  // block's last group together with a later block's (lone_with_), or a last group on its
+  // own (four lanes, the table's coefficients).
+  struct Unit {
+    enum Kind { pair, lone_with, single } kind;
+    std::size_t block, e;
+  };
+
+  // emit_block(b, false) for every block, AVX-512, bit for bit, with the Horner chains of
+  // kInterleave consecutive units interleaved instruction by instruction (their alphas
+  // and factors in zmm16 + i and zmm24 + i), then multiplied into their blocks' products
+  // in order. NLL interleaved, min of 5: 3L 160.1 -> 154.4 ns, sbottom 139.7 -> 135.8,
+  // staus 174.7 -> 173.9 (a unit's chain is seven dependent operations).
+  void emit_blocks_interleaved(bool compact) {
+    static_assert(kInterleave <= 4, "alphas in zmm16 .. zmm19, factors in zmm24 .. zmm27 or zmm11 .. zmm14");
+    const std::vector<Unit> units = interleaved_units();
+    const std::size_t nblocks = d_.normsys_block_begin.size() - 1;
+    BlockProduct product;
+    std::size_t next_block = 0;  // blocks before it are finished
+    for (std::size_t u0 = 0; u0 < units.size(); u0 += kInterleave) {
+      const std::size_t m = std::min(kInterleave, units.size() - u0);
+      const Unit* batch = units.data() + u0;
+      auto alpha = [&](std::size_t i) { return Xbyak::Zmm(16 + static_cast<int>(i)); };
+      // (zmm20 and up hold the compact alphas: the factors in zmm11 .. zmm14.)
+      auto value = [&](std::size_t i) { return Xbyak::Zmm((compact ? 11 : 24) + static_cast<int>(i)); };
+      // A four-lane unit's registers are the low halves.
+      auto width = [&](const Xbyak::Zmm& z, std::size_t i) {
+        return batch[i].kind == Unit::single ? Xbyak::Xmm(Xbyak::Ymm(z.getIdx())) : Xbyak::Xmm(z);
+      };
+      for (std::size_t i = 0; i < m; ++i) {
+        const Unit& t = batch[i];
+        if (compact) {
+          emit_compact_unit(alpha(i));
+        } else if (t.kind == Unit::pair) {
+          load_pair_alphas(t.e, alpha(i));
+        } else if (t.kind == Unit::lone_with) {
+          load_alphas(lane_sources(lone_with_.at(t.block)), ymm8, xmm9);
+          load_alphas(lane_sources(t.e), ymm0, xmm1);
+          vinsertf64x4(alpha(i), zmm0, ymm8, 1);
+        } else {
+          load_alphas(lane_sources(t.e), ymm0, xmm1);
+          vmovapd(Xbyak::Ymm(alpha(i).getIdx()), ymm0);
+        }
+      }
+      auto row = [&](std::size_t i, std::size_t k) {
+        const Unit& t = batch[i];
+        return t.kind == Unit::single ? coef(k, t.e)
+                                      : ptr[r10 + static_cast<int>(wide_offset(t.e) + 64 * static_cast<std::int64_t>(k))];
+      };
+      for (std::size_t i = 0; i < m; ++i) vmovupd(width(value(i), i), row(i, 5));
+      for (std::size_t k = 5; k-- > 0;)
+        for (std::size_t i = 0; i < m; ++i) vfmadd213pd(width(value(i), i), width(alpha(i), i), row(i, k));
+      for (std::size_t i = 0; i < m; ++i) vfmadd213pd(width(value(i), i), width(alpha(i), i), width(zmm15, i));
+      for (std::size_t i = 0; i < m; ++i) {
+        const Unit& t = batch[i];
+        for (; next_block < t.block; ++next_block) finish_block(next_block, product);
+        if (t.kind == Unit::pair) {
+          multiply_pair(product, value(i));
+        } else {
+          if (t.kind == Unit::lone_with) vextractf64x4(ymm10, value(i), 1);  // the later block's: kept for it
+          multiply_group(product, Xbyak::Ymm(value(i).getIdx()));
+        }
+      }
+    }
+    for (; next_block < nblocks; ++next_block) finish_block(next_block, product);
+  }
+
+  // emit_blocks_interleaved's units in order (after prepare_wide).
+  std::vector<Unit> interleaved_units() const {
+    std::vector<Unit> units;
+    for (std::size_t b = 0; b + 1 < d_.normsys_block_begin.size(); ++b) {
+      const std::size_t begin = d_.normsys_block_begin[b], end = d_.normsys_block_begin[b + 1];
+      const std::size_t groups = (end - begin) / 4;
+      std::size_t g = 0;
+      for (; g + 1 < groups; g += 2)
+        if (wide_slot_[(begin + 4 * g) / 4] >= 0) units.push_back({Unit::pair, b, begin + 4 * g});
+      if (g < groups && !all_free(lane_sources(begin + 4 * g)) && lone_done_.count(b) == 0)
+        units.push_back({lone_with_.count(b) != 0 ? Unit::lone_with : Unit::single, b, begin + 4 * g});
+    }
+    return units;
+  }
+
+  // A unit's lanes' parameters (kFree for a free lane): eight, or four for a single.
+  std::vector<std::int64_t> unit_sources(const Unit& t) const {
+    const LaneSources lo = lane_sources(t.e);
+    std::vector<std::int64_t> q(lo.begin(), lo.end());
+    if (t.kind == Unit::single) return q;
+    const LaneSources hi = lane_sources(t.kind == Unit::pair ? t.e + 4 : lone_with_.at(t.block));
+    q.insert(q.end(), hi.begin(), hi.end());
+    return q;
+  }
+
+  // The compact alphas (AVX-512, the NLL's block scales, at most kCompactRegisters x 8
+  // normsys parameters): every normsys parameter's value, in increasing parameter order,
+  // eight to a register (zmm20 + r), loaded once per call; a unit's alphas are then
+  // permuted out of them (vpermpd / vpermi2pd with a row of lane indices from the data)
+  // instead of loaded lane by lane. The loads are what bound the block scales: a probe of
+  // 61 eight-lane units (six coefficient rows each) took 126 ns with the alphas joined
+  // from eight scalar loads, 74 with one load, 76 with a permutation of two registers,
+  // and 144 with one load plus eight unused scalar loads (~2 loads a cycle).
+  struct Permutation {
+    std::int64_t row;  // byte offset of the lane indices from r10
+    int first, second;  // the registers (zmm20 + r) permuted; second < 0: first alone
+    std::uint32_t lanes;  // the lanes it provides (the first permutation: all)
+  };
+  struct AlphaPlan {
+    std::int64_t contiguous = -1;  // x index of lane 0 when one load serves
+    std::vector<Permutation> perms;
+  };
+
+  // prepare_wide's part for the compact alphas: compact_ and each unit's plan, its index
+  // rows appended to rows (whose offset from r10 is 8 x their position).
+  void plan_compact(std::vector<double>& rows) {
+    std::set<std::uint32_t> pars;
+    for (std::size_t e = 0; e < n_; ++e) pars.insert(d_.normsys_par[e]);
+    const std::vector<Unit> units = interleaved_units();
+    if (pars.empty() || pars.size() > 8 * kCompactRegisters || units.size() < kCompactMinUnits) return;
+    compact_.assign(pars.begin(), pars.end());
+    for (const Unit& t : units) {
+      const std::vector<std::int64_t> q = unit_sources(t);
+      AlphaPlan plan;
+      std::int64_t base;
+      if (q.size() == 8 && contiguous(q.data(), 8, base)) {
+        plan.contiguous = base;
+        plans_.push_back(plan);
+        continue;
+      }
+      std::int64_t any = kFree;
+      for (const std::int64_t p : q)
+        if (p != kFree) any = p;
+      // Each lane's compact index (a free lane: a real lane's), grouped by register.
+      std::vector<int> c(q.size());
+      std::vector<int> regs;
+      for (std::size_t l = 0; l < q.size(); ++l) {
+        const auto p = static_cast<std::uint32_t>(q[l] == kFree ? any : q[l]);
+        c[l] = static_cast<int>(std::lower_bound(compact_.begin(), compact_.end(), p) - compact_.begin());
+        if (std::find(regs.begin(), regs.end(), c[l] / 8) == regs.end()) regs.push_back(c[l] / 8);
+      }
+      for (std::size_t k = 0; k < regs.size(); k += 2) {
+        Permutation perm{static_cast<std::int64_t>(8 * rows.size()), regs[k], k + 1 < regs.size() ? regs[k + 1] : -1, 0};
+        for (std::size_t l = 0; l < 8; ++l) {
+          // Lanes beyond the unit's (a single's upper four) repeat lane 0.
+          const int lane_c = c[l < q.size() ? l : 0];
+          const bool mine = lane_c / 8 == perm.first || lane_c / 8 == perm.second;
+          if (mine && l < q.size()) perm.lanes |= 1u << l;
+          const std::int64_t index = mine ? (lane_c % 8) + (lane_c / 8 == perm.second ? 8 : 0) : 0;
+          rows.push_back(std::bit_cast<double>(index));
+        }
+        plan.perms.push_back(perm);
+      }
+      plans_.push_back(plan);
+    }
+  }
+
+  // Loads the compact alphas into zmm20 + r (lanes past the last parameter 0), each
+  // register's runs of consecutive parameters by one (masked) load, and jumps to outside
+  // unless every one has |x| < 1 (a NaN fails). Registers: k2, k3, k4, zmm0, zmm14 (the
+  // abs mask), eax.
+  void emit_compact_alphas(Xbyak::Label& outside) {
+    vbroadcastsd(zmm14, xmm14);
+    const std::size_t nregs = (compact_.size() + 7) / 8;
+    for (std::size_t r = 0; r < nregs; ++r) {
+      const Xbyak::Zmm R(20 + static_cast<int>(r));
+      const std::size_t l_end = std::min<std::size_t>(8, compact_.size() - 8 * r);
+      bool first = true;
+      for (std::size_t l0 = 0; l0 < l_end;) {
+        std::size_t l1 = l0 + 1;
+        while (l1 < l_end && compact_[8 * r + l1] == compact_[8 * r + l1 - 1] + 1) ++l1;
+        const std::int64_t start = std::int64_t{compact_[8 * r + l0]} - static_cast<std::int64_t>(l0);
+        const auto bits = static_cast<std::uint32_t>(((1u << l1) - 1) & ~((1u << l0) - 1));
+        if (bits == 0xFF && start + 8 <= static_cast<std::int64_t>(d_.npars)) {
+          vmovupd(R, at(rdi, start));
+        } else {
+          // Masked off lanes are not read: the window may reach outside x.
+          set_mask(k2, bits);
+          if (first) vmovupd(R | k2 | T_z, at(rdi, start));
+          else vmovupd(R | k2, at(rdi, start));
+        }
+        first = false;
+        l0 = l1;
+      }
+      vandpd(zmm0, R, zmm14);
+      vcmppd(r == 0 ? k4 : k3, zmm0, zmm15, kLessOrdered);
+      if (r > 0) kandw(k4, k4, k3);
+    }
+    kmovw(eax, k4);
+    cmp(eax, 0xFF);
+    jne(outside, T_NEAR);
+  }
+
+  // dst = the unit's alphas by its plan (the next one in plans_).
+  void emit_compact_unit(const Xbyak::Zmm& dst) {
+    const AlphaPlan& plan = plans_.at(next_plan_++);
+    if (plan.contiguous >= 0) return vmovupd(dst, at(rdi, plan.contiguous));
+    for (std::size_t k = 0; k < plan.perms.size(); ++k) {
+      const Permutation& perm = plan.perms[k];
+      const Xbyak::Zmm into = k == 0 ? dst : zmm5;
+      vmovdqu64(into, ptr[r10 + static_cast<int>(perm.row)]);
+      if (perm.second < 0) vpermpd(into, into, Xbyak::Zmm(20 + perm.first));
+      else vpermi2pd(into, Xbyak::Zmm(20 + perm.first), Xbyak::Zmm(20 + perm.second));
+      if (k > 0) {
+        set_mask(k2, perm.lanes);
+        vblendmpd(dst | k2, dst, zmm5);
+      }
+    }
+  }
+
+  // emit_blocks_interleaved's running product of a block's factors in zmm2, as
+  // emit_block's: the pairs' product, its low half times the last group's.
+  struct BlockProduct {
+    bool pair = false;   // zmm2 holds the pairs' product
+    bool group = false;  // ymm2 holds the last group's factors (no pairs)
+  };
+  void multiply_pair(BlockProduct& product, const Xbyak::Zmm& v) {
+    if (product.pair) vmulpd(zmm2, zmm2, v);
+    else vmovapd(zmm2, v);
+    product.pair = true;
+  }
+  void multiply_group(BlockProduct& product, const Xbyak::Ymm& v) {
+    if (product.pair) {
+      vmulpd(zmm2 | k1, zmm2, Xbyak::Zmm(v.getIdx()));  // the low half only
+    } else {
+      vmovapd(ymm2, v);
+      product.group = true;
+    }
+  }
+
+  // Block b's scale from product (then reset), as emit_block's last steps: its
+  // lone_done_ group (from ymm10), the horizontal product, the direct factors, stored.
+  void finish_block(std::size_t b, BlockProduct& product) {
+    if (lone_done_.count(b) != 0) multiply_group(product, ymm10);
+    if (product.pair) {
+      vextractf64x4(ymm3, zmm2, 1);
+      vmulpd(ymm2, ymm2, ymm3);  // even times odd
+    }
+    store_scale(b, product.pair || product.group);
+    product = BlockProduct{};
   }
 
   // AVX-512: the groups at entries e and e + 4 as one eight-lane register, multiplied
@@ -956,6 +1221,9 @@ class Generator : public Xbyak::CodeGenerator {
   const bool wide_;
   const double* wide_coef_ = nullptr;    // prepare_wide's data
   std::vector<std::int64_t> wide_slot_;  // group e / 4 -> its pair's index there, or -1
+  std::vector<std::uint32_t> compact_;    // plan_compact: the normsys parameters, in order (or none)
+  std::vector<AlphaPlan> plans_;          // plan_compact: per interleaved unit
+  std::size_t next_plan_ = 0;             // emit_compact_unit's next plan
   // prepare_wide's pairs of lone groups: block -> the later block's lone group's entry,
   // and the later blocks (their factors wait in ymm10).
   std::map<std::size_t, std::size_t> lone_with_;

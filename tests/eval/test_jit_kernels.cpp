@@ -246,7 +246,9 @@ TEST(JitPerfMap, NamesEveryGeneratedFunction) {
   std::string name;
   while (in >> std::hex >> start >> size >> name) {
     EXPECT_GT(size, 0u) << name;
-    if (!names.empty()) EXPECT_EQ(start, prev_end) << name;
+    if (!names.empty()) {
+      EXPECT_EQ(start, prev_end) << name;
+    }
     prev_end = start + size;
     names.push_back(name);
   }
