@@ -28,6 +28,7 @@
 namespace hfx {
 
 namespace {
+
 constexpr double kLogSqrt2Pi = 0.91893853320467274178;  // log(sqrt(2 pi))
 
 // Curvature of one constraint term in its parameter: Gaussian 1/sigma^2; Poisson with
@@ -421,7 +422,8 @@ double Evaluator::nll(std::span<const double> x) {
     // 167.3, 3L 154.5 / 149.1, staus 173.5 / 168.3, 1Lbb 58.6 / 56.1). With an alpha
     // outside +-1, forward computes the panels again.
     const auto& d = *tables_;
-    remember_point(x, false);
+    if (keep_points_) remember_point(x, false);
+    else forward_done_ = false;  // the tables describe x, but x is not kept to tell
     if (!d.histos.empty()) d.jit->panels(x.data(), jit_scratch_.data(), d.nominal.data(), base_.data());
     if (d.jit->block_scales(x.data(), d.normsys_poly.data(), block_scale_.data())) {
       d.jit->rates(x.data(), base_.data(), block_scale_.data(), bin_factor_.data(), rate_.data());
