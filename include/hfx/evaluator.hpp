@@ -9,12 +9,17 @@
 #include "hfx/model.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace hfx {
+
+namespace detail {
+struct JointPoisson;
+}
 
 class Evaluator {
  public:
@@ -115,6 +120,7 @@ class Evaluator {
   // forward_x_ = x and the flags below: the point the tables now describe.
   void remember_point(std::span<const double> pars, bool grads);
   double main_from_rates() const;
+  double gauss_nll(std::span<const double> pars) const;  // the Gaussian constraints' terms
   void add_constraint_gradient(std::span<const double> pars, std::span<double> grad) const;
   void scalar_partials(std::span<const double> pars, std::uint32_t k0, std::uint32_t k1, double scale);
   template <int NB>
@@ -165,6 +171,10 @@ class Evaluator {
   std::vector<std::uint32_t> pois_par_, pois_other_;
   Doubles pois_r_, pois_a_;
   double pois_const_sum_ = 0;
+  // The fits' arithmetic with AVX-512 and at most eight main bins and Poisson
+  // constraints, all of the latter with a > 0 (set_data): the direct NLL sums both in
+  // one eight-lane log (joint_poisson.hpp).
+  std::shared_ptr<const detail::JointPoisson> joint_;
   Doubles block_scale_;  // per block: product of scalar factors
   Doubles bin_factor_;   // per block-bin: product of per-bin factors
   Doubles base_;         // per block-bin: nominal + additive deltas
