@@ -7,7 +7,7 @@ namespace hfx::detail {
 
 // When every rate[g] (g < n) is positive and finite and the CPU has AVX2+FMA: sets *sum
 // = sum_g (rate[g] - count[g] log rate[g] + c[g]) -- -log Pois(count | rate) with
-// c[g] = lgamma(count[g] + 1) -- and returns true. From 5 bins on with AVX-512, eight
+// c[g] = lgamma(count[g] + 1) -- and returns true. From 2 bins on with AVX-512, eight
 // at a time with hfx's eight-lane log (log8.hpp, within about one ulp; the last n % 8
 // masked); else from 4 bins on four at a time with libmvec's four-lane log (within 4
 // ulp), the last n % 4 with libm's; fewer bins one by one with libm's. So it rounds
