@@ -5,6 +5,7 @@
 #include "common.hpp"
 
 #include "hfx/errors.hpp"
+#include "hfx/evaluator.hpp"
 #include "hfx/model.hpp"
 #include "hfx/patchset.hpp"
 #include "hfx/workspace.hpp"
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <span>
 #include <string>
@@ -137,7 +139,9 @@ void add_yields(CLI::App& app) {
       "Print the model's prediction: expected yields per channel and sample, channel totals and the "
       "observed data, at the suggested init or at the parameters in --pars. JSON keys: par_names, "
       "pars, expected_data (main bins in pyhf's order), auxdata (expected auxdata at pars), logpdf "
-      "(of the observed data) and channels [{name, bins, samples [{name, yields}], total, observed}].");
+      "(of the observed data; null when not finite, with logpdf_problem naming the channel and bin "
+      "whose expected rate is not positive) and channels [{name, bins, samples [{name, yields}], "
+      "total, observed}].");
   cmd->add_option("workspace", opts->workspace, "Workspace JSON file ('-' or omitted: stdin)");
   cmd->add_option("-p,--patch", opts->patches,
                   "JSON Patch file (RFC 6902) applied to the workspace before building the model; "
@@ -170,7 +174,17 @@ void add_yields(CLI::App& app) {
     result["pars"] = pars;
     result["expected_data"] = expected;
     result["auxdata"] = model.expected_auxdata(pars);
-    result["logpdf"] = model.logpdf(pars, observed);
+    const double logpdf = model.logpdf(pars, observed);
+    result["logpdf"] = logpdf;  // JSON has no infinities: null when not finite
+    // Not finite: which main bin's rate is not positive (or what else), never a bare null.
+    std::string problem;
+    if (!std::isfinite(logpdf)) {
+      Evaluator ev(model);
+      ev.set_data(observed);
+      (void)ev.nll(pars);
+      problem = ev.nonfinite_reason();
+      result["logpdf_problem"] = problem;
+    }
     result["channels"] = channel_yields(model, pars, expected, observed_main);
     if (!note.empty()) result["note"] = note;
 
@@ -179,7 +193,8 @@ void add_yields(CLI::App& app) {
                                        model.measurement_name(),
                                        opts->pars_file.empty() ? std::string("at the suggested init")
                                                                : fmt::format("from {}", opts->pars_file),
-                                       result["logpdf"].get<double>());
+                                       logpdf);
+      if (!problem.empty()) header += "logpdf is not finite: " + problem + "\n";
       if (!note.empty()) header += "note: " + note + "\n";
       write_text(table(result, header), opts->output_file);
     } else {

@@ -97,7 +97,8 @@ class Evaluator {
   bool keep_points(bool on) { return std::exchange(keep_points_, on); }
 
   // After a non-finite nll: which channel/bin had a non-positive rate, e.g.
-  // "expected rate -0.3 <= 0 in channel 'SR' bin 2 with observed 4".
+  // "expected rate -0.3 <= 0 in channel 'SR' bin 2 with observed 4", or that the main
+  // terms were finite and a constraint term was not.
   std::string nonfinite_reason() const;
 
  private:

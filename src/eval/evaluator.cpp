@@ -839,7 +839,10 @@ std::string Evaluator::nonfinite_reason() const {
       if (!(lam > 0) && !(lam == 0 && data_[g] == 0))
         return fmt::format("expected rate {} <= 0 in channel '{}' bin {} with observed {}", lam, d.channels[ci], j, data_[g]);
     }
-  return "no non-positive expected rate at the last evaluation";
+  // The main terms were finite: a Poisson constraint's (shapesys) parameter at or below
+  // zero, or a parameter that is not finite.
+  return "every main bin's expected rate is positive; a constraint term is not finite (a shapesys "
+         "parameter <= 0, or a parameter that is not finite)";
 }
 
 }  // namespace hfx

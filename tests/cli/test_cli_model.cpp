@@ -267,6 +267,29 @@ TEST(CliYields, BadPatchIsOneLineError) {
   expect_error({"yields", workspace_of("small/litehf-multi-channel"), "-p", patch.string()}, "bad_patch.json");
 }
 
+// A point where a main bin's expected rate is negative: logpdf is null in the JSON (not
+// finite) and logpdf_problem names the channel and bin; the table says the same. A
+// shapesys parameter at zero with every rate positive: the constraint is named instead.
+TEST(CliYields, NonFiniteLogpdfNamesItsCause) {
+  const std::string ws = workspace_of("pyhf-validation/2bin_2channel");
+  const fs::path pars = scratch("negative_rate.json");
+  write_file(pars, R"({"mu": -20})");
+  const Json y = yields({"--pars", pars.string()}, ws);
+  EXPECT_TRUE(y["logpdf"].is_null());
+  EXPECT_EQ(y["logpdf_problem"], "expected rate -100 <= 0 in channel 'signal' bin 0 with observed 110");
+  const auto [code, text] = hfx({"yields", "--table", ws, "--pars", pars.string()});
+  ASSERT_EQ(code, 0) << text;
+  EXPECT_NE(text.find("logpdf is not finite: expected rate -100 <= 0 in channel 'signal' bin 0"), std::string::npos)
+      << text;
+  write_file(pars, R"({"uncorr_bkguncrt_signal": [0, 1]})");
+  const Json z = yields({"--pars", pars.string()}, ws);
+  EXPECT_TRUE(z["logpdf"].is_null());
+  EXPECT_NE(z["logpdf_problem"].get<std::string>().find("a constraint term is not finite"), std::string::npos)
+      << z["logpdf_problem"];
+  // A finite logpdf has no such key.
+  EXPECT_FALSE(yields({}, ws).contains("logpdf_problem"));
+}
+
 TEST(CliYields, ParsByComponentName) {
   const fs::path pars = scratch("component.json");
   write_file(pars, R"({"mu": 2.0})");

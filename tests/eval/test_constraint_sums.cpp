@@ -258,6 +258,9 @@ TEST(JointPoissonSum, FitNllMatchesPyhfArithmeticOnSmallModels) {
     x[m.poi_index().value()] = -1e6;  // a negative signal that makes a main rate negative
     EXPECT_EQ(fit.nll(x), std::numeric_limits<double>::infinity()) << name;
     EXPECT_EQ(ref.nll(x), std::numeric_limits<double>::infinity()) << name;
+    // Both name the first such bin by channel and bin.
+    EXPECT_NE(fit.nonfinite_reason().find("<= 0 in channel '"), std::string::npos) << fit.nonfinite_reason();
+    EXPECT_EQ(fit.nonfinite_reason(), ref.nonfinite_reason()) << name;
   }
 }
 
