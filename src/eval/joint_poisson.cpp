@@ -2,6 +2,7 @@
 
 #include "cpu_features.hpp"
 #include "log8.hpp"
+#include "rate_lanes.hpp"
 
 #include <immintrin.h>
 
@@ -43,32 +44,6 @@ std::shared_ptr<const JointPoisson> make_joint_poisson(const double* count, cons
 // -Wmaybe-uninitialized then reports in every caller (a known false positive).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
-namespace {
-
-// The rates of lanes [0, n) (1 <= n <= 8) from eight-byte loads, the other lanes
-// repeating rate[n - 1] or zero: the rates were just stored one by one, and a wider load
-// of several such stores waits for them to reach the cache (see main_poisson.cpp).
-// GCC merges a load_sd and a loadh_pd of adjacent addresses into one sixteen-byte load
-// (pyhf-docs-2bin-1channel's NLL: 49 ns instead of 41); the empty asm hides the first
-// value from it.
-__m128d pair(const double* lo, const double* hi) {
-  __m128d v = _mm_load_sd(lo);
-  asm("" : "+v"(v));
-  return _mm_loadh_pd(v, hi);
-}
-
-__m512d rate_lanes(const double* p, std::size_t n) {
-  auto at = [&](std::size_t i) { return p + (i < n ? i : n - 1); };
-  const __m128d a = pair(at(0), at(1));
-  if (n <= 2) return _mm512_castpd128_pd512(a);
-  const __m256d ab = _mm256_insertf128_pd(_mm256_castpd128_pd256(a), pair(at(2), at(3)), 1);
-  if (n <= 4) return _mm512_castpd256_pd512(ab);
-  return _mm512_insertf64x4(_mm512_castpd256_pd512(ab),
-                            _mm256_insertf128_pd(_mm256_castpd128_pd256(pair(at(4), at(5))), pair(at(6), at(7)), 1), 1);
-}
-
-}  // namespace
 
 bool joint_poisson_sum(const JointPoisson& j, const double* rate, const double* x, double* sum) {
   const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);

@@ -2,6 +2,7 @@
 
 #include "cpu_features.hpp"
 #include "log8.hpp"
+#include "rate_lanes.hpp"
 
 #include <immintrin.h>
 
@@ -74,31 +75,8 @@ bool sum_avx2(const double* rate, const double* count, const double* c, std::siz
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-// The eight lanes p[0], ..., p[7], from eight-byte loads; lanes from `avail` on repeat
-// p[avail - 1] (avail >= 1). The rates were just stored one bin at a time, and a wider load
-// of several such stores waits for them to reach the cache instead of taking their values
-// from the store buffer (with the whole group built so, pyhf-validation/1bin_lumi's NLL
-// took 41 ns instead of 29). The generated rates pass stores channels of one or two bins
-// one bin at a time, wider ones eight lanes at a time.
-__m512d lanes_of(const double* p, std::size_t avail) {
-  auto at = [&](std::size_t i) { return p + (i < avail ? i : avail - 1); };
-  // GCC would merge a pair of adjacent eight-byte loads into one sixteen-byte load,
-  // which waits as a wider load does; the empty asm hides the first value from it.
-  auto pair = [](const double* lo, const double* hi) {
-    __m128d v = _mm_load_sd(lo);
-    asm("" : "+v"(v));
-    return _mm_loadh_pd(v, hi);
-  };
-  const __m128d a = pair(at(0), at(1));
-  const __m128d b = pair(at(2), at(3));
-  const __m128d c = pair(at(4), at(5));
-  const __m128d d = pair(at(6), at(7));
-  return _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_insertf128_pd(_mm256_castpd128_pd256(a), b, 1)),
-                            _mm256_insertf128_pd(_mm256_castpd128_pd256(c), d, 1), 1);
-}
-
 // sum_avx2 eight bins at a time with hfx's eight-lane log (log8.hpp), the last n % 8
-// through a mask (their lanes built by lanes_of, their terms dropped). log8 takes normal
+// through a mask (their lanes built by rate_lanes, their terms and checks dropped). log8 takes normal
 // rates only: a positive subnormal rate is left to the caller's scalar loop too.
 bool sum_avx512(const double* rate, const double* count, const double* c, std::size_t n, double* sum) {
   const __m512d min_normal = _mm512_set1_pd(std::numeric_limits<double>::min());
@@ -107,8 +85,8 @@ bool sum_avx512(const double* rate, const double* count, const double* c, std::s
   __mmask8 bad = 0;
   for (std::size_t g = 0; g < n; g += 8) {
     const auto lanes = static_cast<__mmask8>(n - g >= 8 ? 0xFF : (1u << (n - g)) - 1);
-    const __m512d lam = n - g >= 8 ? _mm512_loadu_pd(rate + g) : lanes_of(rate + g, n - g);
-    bad |= static_cast<__mmask8>(~(_mm512_cmp_pd_mask(lam, min_normal, _CMP_GE_OQ) & _mm512_cmp_pd_mask(lam, inf, _CMP_LT_OQ)));
+    const __m512d lam = n - g >= 8 ? _mm512_loadu_pd(rate + g) : rate_lanes(rate + g, n - g);
+    bad |= static_cast<__mmask8>(lanes & ~(_mm512_cmp_pd_mask(lam, min_normal, _CMP_GE_OQ) & _mm512_cmp_pd_mask(lam, inf, _CMP_LT_OQ)));
     const __m512d t = _mm512_add_pd(_mm512_fnmadd_pd(_mm512_maskz_loadu_pd(lanes, count + g), log8(lam), lam),
                                     _mm512_maskz_loadu_pd(lanes, c + g));
     acc = _mm512_mask_add_pd(acc, lanes, acc, t);
@@ -130,8 +108,8 @@ bool no_vector_sum(const double*, const double*, const double*, std::size_t, dou
 MainPoissonSumFn main_poisson_sum_for(std::size_t n) {
   if (!cpu_has_avx2_fma()) return no_vector_sum;
   // With AVX-512 one eight-lane log from two bins on. Up to four bins took libm's log
-  // one by one while lanes_of's loads were merged by GCC into sixteen-byte loads that
-  // waited for the rates' stores (see lanes_of); with them kept apart, on an Intel Xeon
+  // one by one while rate_lanes's loads were merged by GCC into sixteen-byte loads that
+  // waited for the rates' stores (see rate_lanes.hpp); with them kept apart, on an Intel Xeon
   // (family 6 model 207), interleaved min of 5, ns: couplednorm 71.0 -> 37.5,
   // coupledshapefactor 41.3 -> 25.4, pyhf-patchset-example 67.7 -> 43.3, 1bin_normsys
   // 49.9 -> 34.6, staus (3 bins) 240 -> 209 (min of 11), 3L (4 bins) 224 -> 198. One bin
