@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <unistd.h>
 
@@ -40,11 +41,8 @@ void add_cls(CLI::App& app) {
     ModelInput in;
     std::string output_file, teststat = "qtilde", calctype = "asymptotics", toys_output;
     OptimizerChoice optimizer;
-    double test_poi = 1.0;
+    std::string test_poi = "1.0", ntoys = "2000", seed = "0", threads = "0";
     bool table = false, tail = false;
-    std::size_t ntoys = 2000;
-    std::uint64_t seed = 0;
-    unsigned threads = 0;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("cls", "Compute CLs value(s) for a given pyhf workspace.\n"
@@ -56,11 +54,11 @@ void add_cls(CLI::App& app) {
       ->check(CLI::IsMember({"q", "qtilde"}))->capture_default_str();
   cmd->add_option("--calctype", o->calctype, "Calculator: asymptotics, or toybased (pyhf's ToyCalculator)")
       ->check(CLI::IsMember({"asymptotics", "toybased"}))->capture_default_str();
-  cmd->add_option("--ntoys", o->ntoys, "toybased: toys per hypothesis (s+b and b-only each)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--seed", o->seed, "toybased: random seed; results depend only on it, not on --threads")
+  cmd->add_option("--ntoys", o->ntoys, "toybased: toys per hypothesis (s+b and b-only each), 1 to 100000000")
       ->capture_default_str();
-  cmd->add_option("--threads", o->threads, "toybased: worker threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "toybased: random seed, 0 to 2^64-1; results depend only on it, not on --threads")
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "toybased: worker threads, 0 (all cores) to 1024")->capture_default_str();
   cmd->add_option("--toys-output", o->toys_output,
                   "toybased: write the test-statistic distributions (observed value, s+b and b-only toys) as JSON here");
   cmd->add_flag("--tail-probs", o->tail, "Also report CLsb and CLb (observed and expected)");
@@ -69,6 +67,10 @@ void add_cls(CLI::App& app) {
   cmd->callback([o] {
     if (o->calctype == "asymptotics" && !o->toys_output.empty())
       throw Unsupported("--toys-output needs --calctype toybased");
+    const double test_poi = number_option("--test-poi", o->test_poi);
+    const std::size_t ntoys = integer_option("--ntoys", o->ntoys, 1, 100000000);
+    const std::uint64_t seed = integer_option("--seed", o->seed, 0, UINT64_MAX);
+    const auto threads = static_cast<unsigned>(integer_option("--threads", o->threads, 0, 1024));
     LoadedModel lm = load_model(o->in);
     const TestStatistic ts = test_statistic_from_string(o->teststat);
     const FitOptions fit_options = fit_options_for(o->optimizer);
@@ -76,9 +78,10 @@ void add_cls(CLI::App& app) {
       throw Unsupported("--optimizer scipy is for the asymptotic calculator; toys use hfx's own fits");
     double cls = 0, clsb = 0, clb = 0;
     Band cls_exp{}, clsb_exp{}, clb_exp{};
+    std::string problem;  // why the observed CLs is undetermined (toys), else empty
     Json extra = Json::object();
     if (o->calctype == "asymptotics") {
-      const HypotestResult h = hypotest(o->test_poi, *lm.model, lm.data, ts, nullptr, fit_options);
+      const HypotestResult h = hypotest(test_poi, *lm.model, lm.data, ts, nullptr, fit_options);
       if (!h.all_converged())
         throw FailedMinimization(fmt::format(
             "a fit did not converge (free: {}, fixed: {}, Asimov free: {}, Asimov fixed: {}); no CLs printed",
@@ -88,12 +91,12 @@ void add_cls(CLI::App& app) {
       cls_exp = h.cls_expected, clsb_exp = h.clsb_expected, clb_exp = h.clb_expected;
     } else {
       ToyOptions opt;
-      opt.ntoys = o->ntoys;
-      opt.seed = o->seed;
-      opt.threads = o->threads;
+      opt.ntoys = ntoys;
+      opt.seed = seed;
+      opt.threads = threads;
       opt.test_stat = ts;
       if (isatty(fileno(stderr))) opt.progress = ProgressBar();
-      const ToyResult t = toy_hypotest(o->test_poi, *lm.model, lm.data, opt);
+      const ToyResult t = toy_hypotest(test_poi, *lm.model, lm.data, opt);
       if (!t.observed_fits_converged())
         throw FailedMinimization(fmt::format(
             "a fit to the observed data did not converge (free: {}, fixed at mu: {}, fixed at the b-only point: {}); "
@@ -101,12 +104,14 @@ void add_cls(CLI::App& app) {
             to_string(t.obs_free_fit.status), to_string(t.obs_fixed_fit.status), to_string(t.b_generating_fit.status)));
       cls = t.cls, clsb = t.clsb, clb = t.clb;
       cls_exp = t.cls_expected, clsb_exp = t.clsb_expected, clb_exp = t.clb_expected;
+      problem = t.cls_problem;
+      if (t.clb_upper_bound) extra["CLb_obs_upper_bound"] = *t.clb_upper_bound;
       extra["ntoys"] = t.ntoys;
       extra["n_failed"] = t.n_failed();
       extra["seed"] = t.seed;
       if (!o->toys_output.empty()) {
         Json d = Json::object();
-        d["poi"] = o->test_poi;
+        d["poi"] = test_poi;
         d["test_stat"] = o->teststat;
         d["ntoys"] = t.ntoys;
         d["seed"] = t.seed;
@@ -119,27 +124,31 @@ void add_cls(CLI::App& app) {
       }
     }
     if (o->table) {
-      std::string text = fmt::format("mu = {}   test statistic {}   calculator {}\n", o->test_poi, o->teststat, o->calctype);
+      std::string text = fmt::format("mu = {}   test statistic {}   calculator {}\n", test_poi, o->teststat, o->calctype);
       if (o->calctype == "toybased")
-        text += fmt::format("toys: {} per hypothesis, seed {}, failed fits {}\n", o->ntoys, o->seed,
+        text += fmt::format("toys: {} per hypothesis, seed {}, failed fits {}\n", ntoys, seed,
                             extra["n_failed"].get<std::size_t>());
-      text += fmt::format("CLs observed: {:.6g}\n", cls);
+      const auto shown = [](double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : std::string("undetermined"); };
+      text += fmt::format("CLs observed: {}\n", shown(cls));
       const char* labels[5] = {"-2 sigma", "-1 sigma", "median", "+1 sigma", "+2 sigma"};
-      for (int k = 0; k < 5; ++k) text += fmt::format("CLs expected {:>8}: {:.6g}\n", labels[k], cls_exp[k]);
+      for (int k = 0; k < 5; ++k) text += fmt::format("CLs expected {:>8}: {}\n", labels[k], shown(cls_exp[k]));
+      if (!problem.empty()) text += "note: " + problem + "\n";
       write_text(text, o->output_file);
-      return;
+    } else {
+      Json out = Json::object();
+      out["CLs_exp"] = numbers_or_null(cls_exp);
+      out["CLs_obs"] = number_or_null(cls);
+      if (!problem.empty()) out["CLs_obs_problem"] = problem;
+      if (o->tail) {
+        out["CLsb_obs"] = number_or_null(clsb);
+        out["CLb_obs"] = number_or_null(clb);
+        out["CLsb_exp"] = numbers_or_null(clsb_exp);
+        out["CLb_exp"] = numbers_or_null(clb_exp);
+      }
+      for (auto it = extra.begin(); it != extra.end(); ++it) out[it.key()] = it.value();
+      write_json(out, o->output_file);
     }
-    Json out = Json::object();
-    out["CLs_exp"] = std::vector<double>(cls_exp.begin(), cls_exp.end());
-    out["CLs_obs"] = cls;
-    if (o->tail) {
-      out["CLsb_obs"] = clsb;
-      out["CLb_obs"] = clb;
-      out["CLsb_exp"] = std::vector<double>(clsb_exp.begin(), clsb_exp.end());
-      out["CLb_exp"] = std::vector<double>(clb_exp.begin(), clb_exp.end());
-    }
-    for (auto it = extra.begin(); it != extra.end(); ++it) out[it.key()] = it.value();
-    write_json(out, o->output_file);
+    if (!problem.empty()) throw Undetermined(problem);
   });
 }
 

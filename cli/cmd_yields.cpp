@@ -166,6 +166,10 @@ void add_yields(CLI::App& app) {
     const Model model = compile_for_cli(ws, opts->measurement, &note);
     const std::vector<double> pars = opts->pars_file.empty() ? model.suggested_init() : read_pars(opts->pars_file, model);
     const std::vector<double> expected = model.expected_actualdata(pars);
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      if (!std::isfinite(expected[i]))
+        throw InvalidPdfParameters(fmt::format("{}: the expected data are not finite at these parameters (main bin {} of {})",
+                                               opts->pars_file, i, expected.size()));
     const std::vector<double> observed = observed_data(ws, model, true);
     const std::vector<double> observed_main(observed.begin(), observed.begin() + static_cast<std::ptrdiff_t>(model.nmaindata()));
 
@@ -175,7 +179,7 @@ void add_yields(CLI::App& app) {
     result["expected_data"] = expected;
     result["auxdata"] = model.expected_auxdata(pars);
     const double logpdf = model.logpdf(pars, observed);
-    result["logpdf"] = logpdf;  // JSON has no infinities: null when not finite
+    result["logpdf"] = number_or_null(logpdf);  // JSON has no infinities: null, with logpdf_problem
     // Not finite: which main bin's rate is not positive (or what else), never a bare null.
     std::string problem;
     if (!std::isfinite(logpdf)) {

@@ -5,26 +5,110 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
-#include <fstream>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <stdexcept>
+#include <string_view>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace hfx::cli {
+
+namespace {
+mode_t current_umask() {
+  const mode_t m = ::umask(0);
+  ::umask(m);
+  return m;
+}
+}  // namespace
+
+namespace {
+
+// Writes all of `text` to `fd`; false on any error (errno tells which).
+bool write_all(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// The first non-finite number in `v` as a JSON pointer, or "" (JSON has no NaN or
+// infinity: nlohmann would print null, which reads as a value that was never there).
+std::string first_nonfinite(const Json& v, const std::string& path = "") {
+  if (v.is_number_float() && !std::isfinite(v.get<double>())) return path.empty() ? "/" : path;
+  if (v.is_array()) {
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (auto p = first_nonfinite(v[i], fmt::format("{}/{}", path, i)); !p.empty()) return p;
+  } else if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it)
+      if (auto p = first_nonfinite(it.value(), path + "/" + json_pointer_escape(it.key())); !p.empty()) return p;
+  }
+  return "";
+}
+
+}  // namespace
 
 void write_text(const std::string& text, const std::string& output_file) {
   if (output_file.empty() || output_file == "-") {
     std::cout << text;
     std::cout.flush();
+    if (!std::cout) throw IOError(fmt::format("<stdout>: write error: {}", std::strerror(errno)));
     return;
   }
-  std::ofstream out(output_file, std::ios::binary);
-  if (!out) throw IOError(fmt::format("{}: cannot open for writing", output_file));
-  out << text;
-  if (!out) throw IOError(fmt::format("{}: write error", output_file));
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto status = fs::status(output_file, ec);
+  if (fs::is_directory(status)) throw IOError(fmt::format("{}: is a directory", output_file));
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
+    // A device or pipe (/dev/stdout, /dev/null, a FIFO): written in place.
+    const int fd = ::open(output_file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) throw IOError(fmt::format("{}: cannot open for writing: {}", output_file, std::strerror(errno)));
+    const bool ok = write_all(fd, text);
+    const int err = errno;
+    if (::close(fd) != 0 || !ok)
+      throw IOError(fmt::format("{}: write error: {}", output_file, std::strerror(ok ? errno : err)));
+    return;
+  }
+  // A regular file appears whole or not at all: written beside it, then renamed over it.
+  std::string tmp = output_file + ".XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) throw IOError(fmt::format("{}: cannot open for writing: {}", output_file, std::strerror(errno)));
+  bool ok = write_all(fd, text) && ::fsync(fd) == 0;
+  int err = errno;
+  if (::close(fd) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (ok && ::chmod(tmp.c_str(), 0666 & ~current_umask()) == 0 && ::rename(tmp.c_str(), output_file.c_str()) == 0)
+    return;
+  if (ok) err = errno;
+  ::unlink(tmp.c_str());
+  throw IOError(fmt::format("{}: write error: {}", output_file, std::strerror(err)));
+}
+
+void finish_stdout() {
+  std::cout.flush();
+  if (!std::cout || std::fflush(stdout) != 0)
+    throw IOError(fmt::format("<stdout>: write error: {}", std::strerror(errno)));
 }
 
 void write_json(const Json& value, const std::string& output_file, int indent) {
+  if (const std::string at = first_nonfinite(value); !at.empty())
+    throw std::logic_error(fmt::format("a non-finite number at {} was about to be written as JSON", at));
   write_text(value.dump(indent) + "\n", output_file);
 }
 
@@ -126,6 +210,39 @@ void write_pyhf_json(const Json& value, const std::string& output_file) {
   write_text(text, output_file);
 }
 
+Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
+
+Json numbers_or_null(std::span<const double> v) {
+  Json out = Json::array();
+  for (double x : v) out.push_back(number_or_null(x));
+  return out;
+}
+
+double number_option(std::string_view option, const std::string& text) {
+  double v = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(v))
+    throw Unsupported(fmt::format("{} '{}': expected a finite number", option, text));
+  return v;
+}
+
+double number_option_between(std::string_view option, const std::string& text, double lo, double hi) {
+  const double v = number_option(option, text);
+  if (!(v > lo && v < hi))
+    throw Unsupported(fmt::format("{} '{}': expected a number between {} and {} (exclusive)", option, text, lo, hi));
+  return v;
+}
+
+std::uint64_t integer_option(std::string_view option, const std::string& text, std::uint64_t lo, std::uint64_t hi) {
+  std::uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end || v < lo || v > hi)
+    throw Unsupported(fmt::format("{} '{}': expected a whole number from {} to {}", option, text, lo, hi));
+  return v;
+}
+
 void add_optimizer_option(CLI::App* cmd, OptimizerChoice& choice) {
   cmd->add_option("--backend", choice.backend, "Accepted for pyhf compatibility and ignored (hfx has one backend)");
   cmd->add_option("--optimizer", choice.optimizer,
@@ -144,12 +261,8 @@ FitOptions fit_options_for(const OptimizerChoice& choice) {
     const std::string key = kv.substr(0, eq);
     if (eq == std::string::npos || opts.method != FitMethod::scipy || (key != "tolerance" && key != "maxiter"))
       throw Unsupported(fmt::format("--optconf '{}': expected tolerance=X or maxiter=N with --optimizer scipy", kv));
-    try {
-      if (key == "tolerance") opts.scipy_ftol = std::stod(kv.substr(eq + 1));
-      else opts.scipy_max_iterations = std::stoi(kv.substr(eq + 1));
-    } catch (const std::exception&) {
-      throw Unsupported(fmt::format("--optconf '{}': the value is not a number", kv));
-    }
+    if (key == "tolerance") opts.scipy_ftol = number_option_between("--optconf tolerance", kv.substr(eq + 1), 0, 1);
+    else opts.scipy_max_iterations = static_cast<int>(integer_option("--optconf maxiter", kv.substr(eq + 1), 1, 1000000000));
   }
   return opts;
 }

@@ -7,15 +7,39 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hfx::cli {
 
 // Writes `value` as indented JSON to `output_file`, or to stdout when it is empty.
+// A non-finite number in `value` is a bug of the command (each must say why a value is
+// missing, as null with a reason): throws std::logic_error instead of writing it.
 void write_json(const Json& value, const std::string& output_file, int indent = 4);
-// Writes text to `output_file`, or stdout when empty.
+// Writes text to `output_file`, or stdout when empty. A regular file is replaced
+// atomically (temporary file, fsync, rename): a killed or failed write leaves the old
+// file or none, never a partial one. Every write is checked: throws IOError on failure
+// (a full disk, /dev/full, a closed pipe).
 void write_text(const std::string& text, const std::string& output_file);
+// Flushes stdout; throws IOError if anything written to it was lost (main calls it last).
+void finish_stdout();
+// A number for JSON output, or null where it is not finite: for values whose absence the
+// output explains next to them (a *_problem key).
+Json number_or_null(double v);
+Json numbers_or_null(std::span<const double> v);
+
+// Strict readers of numeric option values; each throws Unsupported with a message that
+// names the option, the allowed range and what was given (never a library's text):
+// a finite number (all of `text`, no trailing characters) ...
+double number_option(std::string_view option, const std::string& text);
+// ... a finite number with lo < value < hi ...
+double number_option_between(std::string_view option, const std::string& text, double lo, double hi);
+// ... and a whole number in [lo, hi] (no sign, no fraction, no exponent).
+std::uint64_t integer_option(std::string_view option, const std::string& text, std::uint64_t lo, std::uint64_t hi);
+
 // Python's json.dumps(value, indent=4, sort_keys=True) + "\n", byte for byte (ASCII-only
 // output with \uXXXX escapes, floats in repr form): what pyhf's spec/patchset commands print.
 std::string pyhf_json_dumps(const Json& value);

@@ -28,10 +28,23 @@ int main(int argc, char** argv) {
   hfx::cli::add_rename(app);
   hfx::cli::add_sort(app);
   hfx::cli::add_patchset(app);
+  // Exit status: 0 a result; 1 no result although the input was valid (a fit that did
+  // not converge, CLs the toys cannot determine); 2 bad input or arguments; 3 out of
+  // memory or an internal error.
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+    hfx::cli::finish_stdout();
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "hfx: error: arguments: " << hfx::Error::one_line(e.what()) << " (see --help)\n";
+    return 2;
+  } catch (const hfx::FailedMinimization& e) {
+    std::cerr << "hfx: error: " << e.kind() << ": " << e.what() << "\n";
+    return 1;
+  } catch (const hfx::Undetermined& e) {
+    std::cerr << "hfx: error: " << e.kind() << ": " << e.what() << "\n";
+    return 1;
   } catch (const hfx::Error& e) {
     std::cerr << "hfx: error: " << e.kind() << ": " << e.what() << "\n";
     return 2;
@@ -39,7 +52,7 @@ int main(int argc, char** argv) {
     std::cerr << "hfx: error: out of memory\n";
     return 3;
   } catch (const std::exception& e) {
-    std::cerr << "hfx: error: " << e.what() << "\n";
+    std::cerr << "hfx: error: internal error: " << hfx::Error::one_line(e.what()) << "\n";
     return 3;
   }
   return 0;

@@ -46,4 +46,17 @@ std::pair<int, std::string> run_command(const std::string& cmd) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::pair<int, std::string> run_hfx(const std::vector<std::string>& args, const std::string& redirect) {
+  std::string cmd = shell_quote(HFX_CLI_PATH);
+  for (const auto& a : args) cmd += ' ' + shell_quote(a);
+  if (!redirect.empty()) cmd = "(" + cmd + ' ' + redirect + ")";
+  return run_command(cmd);
+}
+
 }  // namespace hfx::test

@@ -44,5 +44,10 @@ inline std::filesystem::path scratch(const std::string& name) { return scratch_d
 
 // Runs a shell command, returns (exit code, stdout+stderr).
 std::pair<int, std::string> run_command(const std::string& cmd);
+// `s` quoted for the shell.
+std::string shell_quote(const std::string& s);
+// Runs the hfx CLI with `args` (then the shell text `redirect`, e.g. "> /dev/full");
+// returns (exit code, stdout+stderr).
+std::pair<int, std::string> run_hfx(const std::vector<std::string>& args, const std::string& redirect = "");
 
 }  // namespace hfx::test

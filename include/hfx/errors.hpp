@@ -6,15 +6,23 @@
 // return a status (see fit.hpp).
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
 namespace hfx {
 
-// Base of every hfx exception.
+// Base of every hfx exception. The message is made one printable line: control
+// characters (a newline in a sample name, say) become escapes such as \n or \x01, and
+// text beyond kMaxMessage bytes is cut with a note, so that no input can turn an error
+// into several lines or megabytes of output.
 class Error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  static constexpr std::size_t kMaxMessage = 2000;
+  explicit Error(const std::string& what) : std::runtime_error(one_line(what)) {}
+  explicit Error(const char* what) : Error(std::string(what)) {}
+  // `text` with control characters escaped and cut at kMaxMessage bytes.
+  static std::string one_line(const std::string& text);
   // The pyhf-style class name, e.g. "InvalidSpecification" (used by the CLI and Python).
   virtual const char* kind() const noexcept { return "Error"; }
 };
@@ -52,6 +60,9 @@ HFX_DECLARE_ERROR(InvalidInterpCode);
 HFX_DECLARE_ERROR(UnspecifiedPOI);
 // A fit that did not converge, raised only where the API promises a minimum (e.g. Python).
 HFX_DECLARE_ERROR(FailedMinimization);
+// A valid question whose answer the computation could not determine (e.g. toy-based CLs
+// when no background-only toy reaches the observed test statistic).
+HFX_DECLARE_ERROR(Undetermined);
 // An option or combination of options hfx does not support.
 HFX_DECLARE_ERROR(Unsupported);
 // Reading a file failed.

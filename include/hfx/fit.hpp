@@ -67,7 +67,9 @@ struct FitResult {
   double grad_norm = 0;      // final projected-gradient infinity norm (unscaled)
   std::string message;       // human-readable detail for non-converged fits
   // With FitOptions::uncertainties: 1-sigma errors from the inverse Hessian (0 for
-  // fixed parameters) and the correlation matrix (npars x npars, row-major).
+  // fixed parameters) and the correlation matrix (npars x npars, row-major). NaN for
+  // the free parameters when the Hessian at the minimum cannot be inverted into a
+  // covariance (singular or not positive).
   std::vector<double> uncertainties;
   std::vector<double> correlations;
   bool converged() const { return status == FitStatus::converged; }

@@ -50,6 +50,13 @@ struct HypotestResult {
 };
 
 namespace detail {
+// Throws UnspecifiedPOI when the model has no POI, and InvalidModel (naming the POI and
+// its bounds) when `problem` fixes it or gives it bounds of zero width: a hypothesis
+// test of a parameter that cannot move would print CLs = 1 for any data (pyhf raises
+// InvalidModel too). Returns the POI's index.
+std::size_t require_free_poi(const Model& model, const FitProblem& problem);
+// Throws InvalidPdfParameters unless the tested POI value `mu` is finite.
+void require_finite_poi_value(double mu);
 // Size of one fit step of the model: table entries one likelihood evaluation walks plus
 // npars^2 for the Newton step's dense algebra.
 std::size_t fit_step_work(const Model& model);
@@ -80,6 +87,10 @@ class AsymptoticCalculator {
   double observed_cls(double mu);
   const std::vector<double>& asimov_data();
   int fits_performed() const { return fits_; }
+  // One line for each fit made so far that did not converge (which fit, at which mu,
+  // its status and message); empty when all converged. Not to be called while another
+  // member function runs.
+  std::vector<std::string> fit_problems() const;
   // Whether independent fits run concurrently: only when one likelihood evaluation is
   // large enough (detail::parallel_fits_pay) that a fit outlasts handing it to a worker
   // thread. The results do not depend on it.
@@ -106,6 +117,8 @@ class AsymptoticCalculator {
   Evaluator ev_data_, ev_generate_, ev_asimov_;
   std::optional<FitResult> free_data_, free_asimov_;
   std::vector<double> asimov_, asimov_generator_;
+  FitStatus asimov_generating_status_ = FitStatus::converged;
+  std::string asimov_generating_message_;
   std::map<double, TestStatResult> obs_cache_, asimov_cache_;
   const TestStatResult& obs_stat(double mu);
   const TestStatResult& asimov_stat(double mu);
@@ -120,10 +133,17 @@ HypotestResult hypotest(double mu, const Model& model, std::span<const double> d
                         const FitOptions& options = {});
 
 struct UpperLimitResult {
-  double observed = 0;
+  double observed = 0;  // NaN where CLs does not cross the level (in a scan's range)
   Band expected{};
   int hypotests = 0;  // CLs evaluations performed
   std::vector<std::pair<double, double>> scan;  // (mu, observed CLs) at evaluated points (sorted)
+  // The POI's upper bound: a limit above it is where the model is not defined, so it is
+  // no limit (callers report it as bounded, as pyhf refuses it).
+  double poi_upper_bound = 0;
+  bool above_bound(double limit) const { return limit > poi_upper_bound; }
+  // Fits behind the result that did not converge (AsymptoticCalculator::fit_problems);
+  // when not empty the limits are not to be trusted and must not be reported as results.
+  std::vector<std::string> fit_problems;
 };
 
 // Upper limit on mu at CLs = level by TOMS748 root finding (Boost.Math), observed and

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,22 @@ namespace hfx {
 // Insertion-ordered JSON: documents keep the key order their authors wrote, so that
 // `hfx prune` and friends print what a person expects. Digests sort keys themselves.
 using Json = nlohmann::ordered_json;
+
+// Limits every JSON document hfx builds or reads must respect: nesting depth (containers
+// inside containers; a scalar at the top is depth 0) and number of values. Serialising
+// and copying recurse per level, so deeper documents would overflow the stack.
+inline constexpr std::size_t kMaxJsonDepth = 512;
+inline constexpr std::size_t kMaxJsonValues = std::size_t{1} << 26;
+
+// Nesting depth and number of values of `value`, counted without recursion; counting
+// stops once either exceeds its limit (the returned numbers are then lower bounds).
+struct JsonShape {
+  std::size_t depth = 0, values = 0;
+};
+JsonShape json_shape(const Json& value, std::size_t max_depth = kMaxJsonDepth, std::size_t max_values = kMaxJsonValues);
+// Throws InvalidSpecification "`what`: nesting deeper than 512 levels ..." (or too many
+// values) when `value` placed `base_depth` containers deep would break the limits.
+void require_json_limits(const Json& value, std::string_view what, std::size_t base_depth = 0);
 
 // Parses `text` as JSON. Only JSON is accepted: YAML, NaN/Infinity literals, trailing
 // garbage and nesting deeper than 512 levels are rejected. Throws InvalidSpecification
@@ -22,8 +39,13 @@ Json parse_json(std::string_view text, std::string_view source);
 // Throws IOError if the file cannot be read.
 Json load_json_file(const std::string& path);
 
-// Reads a whole file ("-" = standard input) as bytes. Throws IOError.
+// Reads a whole file ("-" = standard input) as bytes. Throws IOError, also for a
+// directory, an unreadable file, or an input longer than max_input_bytes().
 std::string read_file(const std::string& path);
+// The largest input read_file accepts: HFX_MAX_INPUT_MB from the environment (MiB),
+// default 1024 MiB, so that an endless input (/dev/zero) ends with an error, not by
+// exhausting memory.
+std::size_t max_input_bytes();
 
 // Serialises like Python's `json.dumps(value, sort_keys=True, ensure_ascii=False)`:
 // separators ", " and ": ", keys sorted by code point, floats in Python's repr form

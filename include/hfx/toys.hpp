@@ -35,7 +35,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <random>
+#include <string>
 #include <span>
 #include <vector>
 
@@ -69,6 +71,12 @@ struct ToyResult {
   std::uint64_t seed = 0;
   std::size_t n_failed_sb = 0, n_failed_b = 0;
   std::size_t n_failed() const { return n_failed_sb + n_failed_b; }
+  // Empty when the observed CLs is determined. Otherwise why not, and cls is NaN: no
+  // background-only toy reaches the observed test statistic (CLb = 0; then
+  // clb_upper_bound = 1 / number of b-only toys), or every toy fit of one hypothesis
+  // failed (all p-values NaN). Callers must report this instead of a number.
+  std::string cls_problem;
+  std::optional<double> clb_upper_bound;
   // Fits on the observed data: the test statistic's two fits and the generating points.
   FitResult obs_free_fit, obs_fixed_fit, sb_generating_fit, b_generating_fit;
   bool observed_fits_converged() const;

@@ -15,5 +15,12 @@ def _default(obj):
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
-def dumps(obj):
-    return json.dumps(obj, default=_default, allow_nan=True)
+def dumps(obj, name=None):
+    """JSON text of obj; with ``name``, a value JSON cannot hold raises TypeError naming
+    the argument (NaN and infinities pass, for the C++ parser to report with their path)."""
+    try:
+        return json.dumps(obj, default=_default, allow_nan=True)
+    except (TypeError, ValueError) as err:
+        if name is None:
+            raise
+        raise TypeError(f"{name}: not a JSON document ({err})") from None

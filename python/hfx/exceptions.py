@@ -102,12 +102,13 @@ class InvalidOptimizer(HfxError):
     """An optimizer hfx does not provide (hfx uses its own minimizer)."""
 
 
-class InvalidPdfParameters(HfxError):
-    """Parameters of the wrong length or values."""
+class InvalidPdfParameters(HfxError, ValueError):
+    """Parameters (pars, init_pars, par_bounds, fixed_params, a POI value) of the wrong
+    length, shape or values. Also a ValueError."""
 
 
-class InvalidPdfData(HfxError):
-    """Data of the wrong length or values."""
+class InvalidPdfData(HfxError, ValueError):
+    """Data of the wrong length, shape or values. Also a ValueError."""
 
 
 class FailedMinimization(HfxError):

@@ -1,9 +1,12 @@
 """hfx.PatchSet: pyhf's PatchSet (signal hypotheses published as JSON Patches)."""
 
 import json
+import math
 
+from . import _checks
 from . import _core
 from . import _json
+from .exceptions import InvalidPatchLookup
 from .workspace import Workspace, _as_core
 
 __all__ = ["Patch", "PatchSet"]
@@ -28,7 +31,8 @@ class Patch:
 
     def apply(self, spec):
         """The workspace (or any JSON document) with this patch applied."""
-        patched = _core.JsonPatch(_json.dumps(self.patch)).apply_json(_json.dumps(dict(spec)))
+        _checks.mapping(spec, "spec")
+        patched = _core.JsonPatch(_json.dumps(self.patch)).apply_json(_json.dumps(dict(spec), "spec"))
         return Workspace(json.loads(patched)) if isinstance(spec, Workspace) else json.loads(patched)
 
     __call__ = apply
@@ -40,7 +44,7 @@ class PatchSet:
     def __init__(self, spec, **config_kwargs):
         config_kwargs.pop("schema", None)
         config_kwargs.pop("version", None)
-        self._core = _core.PatchSet(_json.dumps(spec))
+        self._core = _core.PatchSet(_json.dumps(spec, "spec"))
         doc = json.loads(self._core.document())
         self.version = doc["version"]
         self.metadata = doc["metadata"]
@@ -71,17 +75,23 @@ class PatchSet:
         """A patch by name, or by its values (a tuple, or a scalar for one label)."""
         if isinstance(key, str) and key in self._by_name:
             return self._by_name[key]
+        return self._by_name[self._core.name_by_values(self._values_json(key))]
+
+    def _values_json(self, key):
+        """A patch's values (a tuple, or a scalar for one label) as JSON text."""
         values = key if isinstance(key, (tuple, list)) else (key,)
-        name = self._core.name_by_values(_json.dumps(list(values)))
-        return self._by_name[name]
+        if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+            # JSON has no NaN or infinities, and no patch has them
+            raise InvalidPatchLookup(f"no patch with values {tuple(values)} in the patchset (labels: {self.labels})")
+        return _json.dumps(list(values), "key")
 
     def verify(self, spec):
         """Checks the workspace against the patchset's digests (PatchSetVerificationError)."""
-        self._core.verify(_as_core(spec))
+        self._core.verify(_as_core(spec, "spec"))
 
     def apply(self, spec, key):
         """The workspace with the patch ``key`` (name or values) applied, after verify()."""
+        core = _as_core(spec, "spec")
         if isinstance(key, str) and key in self._by_name:
-            return Workspace._from_core(self._core.apply(_as_core(spec), key))
-        values = key if isinstance(key, (tuple, list)) else (key,)
-        return Workspace._from_core(self._core.apply_values(_as_core(spec), _json.dumps(list(values))))
+            return Workspace._from_core(self._core.apply(core, key))
+        return Workspace._from_core(self._core.apply_values(core, self._values_json(key)))

@@ -8,9 +8,10 @@ import copy
 
 import numpy as np
 
+from . import _checks
 from . import _core
 from . import _json
-from .exceptions import InvalidInterpCode, InvalidModel, Unsupported
+from .exceptions import InvalidInterpCode, InvalidModel, InvalidPdfParameters, Unsupported
 
 __all__ = ["Model", "_ModelConfig"]
 
@@ -24,10 +25,13 @@ def _interp_codes(modifier_settings):
     """(normsys, histosys) interpolation codes from pyhf's modifier_settings."""
     if modifier_settings is None:
         return None, None
+    _checks.mapping(modifier_settings, "modifier_settings")
     codes = []
     for kind in ("normsys", "histosys"):
         setting = modifier_settings.get(kind, {})
-        code = setting.get("interpcode") if isinstance(setting, dict) else None
+        if not isinstance(setting, dict):
+            raise TypeError(f"modifier_settings[{kind!r}]: expected a dict like {{'interpcode': 'code4'}}, got {setting!r}")
+        code = setting.get("interpcode")
         if code is not None and not isinstance(code, str):
             raise InvalidInterpCode(f"{kind}: interpcode must be a string like 'code4', got {code!r}")
         codes.append(code)
@@ -64,9 +68,18 @@ class _ParamSet:
 
     @suggested_fixed.setter
     def suggested_fixed(self, value):
-        if isinstance(value, bool):
-            value = [value] * self.n_parameters
-        self._suggested_fixed = list(value)
+        if isinstance(value, (bool, np.bool_)):
+            value = [bool(value)] * self.n_parameters
+        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+            raise TypeError(f"suggested_fixed of {self.name!r}: expected a bool or a list of bools, got {value!r}")
+        value = list(value)
+        if not all(isinstance(v, (bool, np.bool_)) for v in value):
+            raise TypeError(f"suggested_fixed of {self.name!r}: expected bools, got {value!r}")
+        if len(value) != self.n_parameters:
+            raise InvalidPdfParameters(
+                f"suggested_fixed of {self.name!r}: expected {self.n_parameters} bools, got {len(value)}"
+            )
+        self._suggested_fixed = [bool(v) for v in value]
 
     @property
     def suggested_fixed_as_bool(self):
@@ -116,6 +129,22 @@ class _ModelConfig:
                 "slice": slice(info["offset"], info["offset"] + info["size"]),
                 "paramset": _ParamSet(info),
             }
+        # The compiled model's defaults, which the C++ fits use when given None.
+        self._compiled_defaults = (self.suggested_init(), self.suggested_bounds(), self.suggested_fixed())
+
+    def _fit_args(self, init_pars, par_bounds, fixed_params):
+        """(init_pars, par_bounds, fixed_params) for the C++ fits: each None stays None
+        (the compiled defaults) unless the paramsets' suggested values were changed in
+        Python (e.g. ``param_set(name).suggested_fixed = True``), which pyhf's fits use."""
+        current = (init_pars, par_bounds, fixed_params)
+        suggested = (self.suggested_init, self.suggested_bounds, self.suggested_fixed)
+        out = []
+        for given, compiled, fn in zip(current, self._compiled_defaults, suggested):
+            if given is None:
+                value = fn()
+                given = None if value == compiled else value
+            out.append(given)
+        return tuple(out)
 
     @property
     def par_order(self):
@@ -168,6 +197,7 @@ class _ModelConfig:
 
     def set_poi(self, name):
         """Changes the POI in place (None = no POI), like pyhf's config.set_poi."""
+        _checks.optional_name(name, "poi_name")
         self._owner._set_core(self._core.with_poi(name or ""))
 
     def __repr__(self):
@@ -199,12 +229,12 @@ class Model:
             raise Unsupported("clip_sample_data / clip_bin_data are not supported by hfx")
         config_kwargs.pop("schema", None)
         config_kwargs.pop("version", None)
-        poi_name = config_kwargs.pop("poi_name", None)
+        poi_name = _checks.optional_name(config_kwargs.pop("poi_name", None), "poi_name")
         modifier_settings = config_kwargs.pop("modifier_settings", None)
         if config_kwargs:
             raise Unsupported(f"Unsupported options were passed in: {list(config_kwargs)}.")
         normsys, histosys = _interp_codes(modifier_settings)
-        core = _core.model_from_spec(_json.dumps(spec), poi_name or "", normsys, histosys)
+        core = _core.model_from_spec(_json.dumps(spec, "spec"), poi_name or "", normsys, histosys)
         self._init(core, copy.deepcopy(spec), modifier_settings)
 
     @classmethod
@@ -256,7 +286,9 @@ class Model:
         return self._core.logpdf_batch(pars, data)
 
     def expected_data(self, pars, include_auxdata=True):
-        return self._core.expected_data(pars, include_auxdata)
+        if not isinstance(include_auxdata, (bool, np.bool_)):
+            raise TypeError(f"include_auxdata: expected a bool, got {include_auxdata!r}"[:200])
+        return self._core.expected_data(pars, bool(include_auxdata))
 
     def expected_actualdata(self, pars):
         return self._core.expected_actualdata(pars)

@@ -2,6 +2,12 @@
 
 from .pdf import Model
 
+
+def _poi(poi_name):
+    if not isinstance(poi_name, str):
+        raise TypeError(f"poi_name: expected a str, got {poi_name!r}")
+    return poi_name
+
 __all__ = ["correlated_background", "uncorrelated_background"]
 
 
@@ -18,6 +24,7 @@ def correlated_background(signal, bkg, bkg_up, bkg_down, batch_size=None, valida
 
     Parameters: ``correlated_bkg_uncertainty`` and the POI ``mu`` (channel ``single_channel``).
     """
+    _poi(poi_name)
     spec = {
         "channels": [
             {
@@ -47,6 +54,7 @@ def uncorrelated_background(signal, bkg, bkg_uncertainty, batch_size=None, valid
 
     Parameters: the POI ``mu`` and ``uncorr_bkguncrt`` (channel ``singlechannel``).
     """
+    _poi(poi_name)
     spec = {
         "channels": [
             {

@@ -17,6 +17,8 @@ def digest(obj, algorithm="sha256"):
         raise ValueError(
             "The supplied object is not JSON-serializable for calculating a hash."
         ) from err
+    if not isinstance(algorithm, str):
+        raise TypeError(f"algorithm: expected a hashlib algorithm name (str), got {algorithm!r}")
     try:
         hash_alg = getattr(hashlib, algorithm)
     except AttributeError as err:

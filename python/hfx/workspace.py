@@ -3,10 +3,12 @@ operated on by hfx's C++ core."""
 
 import copy
 import json
+import math
 
+from . import _checks
 from . import _core
 from . import _json
-from .exceptions import InvalidMeasurement, InvalidWorkspaceOperation
+from .exceptions import InvalidMeasurement, InvalidPdfData, InvalidWorkspaceOperation
 from .pdf import Model, _interp_codes
 
 __all__ = ["Workspace"]
@@ -14,12 +16,39 @@ __all__ = ["Workspace"]
 _UNSET = object()
 
 
-def _patch_operations(patch):
+def _patch_operations(patch, name="patch"):
     """The JSON Patch operations of a pyhf/hfx patch object or a plain list."""
     if hasattr(patch, "patch"):  # hfx.patchset.Patch, pyhf.patchset.Patch, jsonpatch.JsonPatch
         ops = patch.patch
         return ops if isinstance(ops, list) else list(ops)
+    if not isinstance(patch, (list, tuple)):
+        raise TypeError(f"{name}: expected a patch (a Patch or a list of JSON Patch operations), got {patch!r}"[:200])
     return list(patch)
+
+
+def _names(value, name):
+    """A list of names (str) from None, or a list/tuple/set of str."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
+        raise TypeError(f"{name}: expected a list of names, got {value!r}"[:200])
+    value = list(value)
+    for i, v in enumerate(value):
+        if not isinstance(v, str):
+            raise TypeError(f"{name}[{i}]: expected a name (str), got {v!r}"[:200])
+    return value
+
+
+def _renames(value, name):
+    """A {old: new} dict of names from None or a mapping of str to str."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError(f"{name}: expected a dict {{old name: new name}}, got {value!r}"[:200])
+    for k, v in value.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise TypeError(f"{name}: expected names (str) as keys and values, got {k!r}: {v!r}"[:200])
+    return dict(value)
 
 
 class Workspace(dict):
@@ -33,12 +62,12 @@ class Workspace(dict):
     valid_joins = ["none", "outer", "left outer", "right outer"]
 
     def __init__(self, spec, validate=True, **config_kwargs):
-        spec = copy.deepcopy(dict(spec))
+        spec = copy.deepcopy(dict(_checks.mapping(spec, "spec")))
         config_kwargs.pop("schema", None)
         self.version = config_kwargs.pop("version", spec.get("version", None))
         if config_kwargs:
             raise InvalidWorkspaceOperation(f"Unsupported options were passed in: {list(config_kwargs)}.")
-        core = _core.Workspace(_json.dumps(spec))
+        core = _core.Workspace(_json.dumps(spec, "spec"))
         super().__init__(spec)
         self._init_from_core(core)
 
@@ -96,11 +125,14 @@ class Workspace(dict):
         if not measurements:
             raise InvalidMeasurement("No measurements have been defined.")
         if measurement_name is not None:
+            _checks.optional_name(measurement_name, "measurement_name")
             for m in measurements:
                 if m["name"] == measurement_name:
                     return m
             raise InvalidMeasurement(f"The measurement '{measurement_name}' could not be found.")
         if measurement_index is not None:
+            if isinstance(measurement_index, bool) or not isinstance(measurement_index, int):
+                raise TypeError(f"measurement_index: expected an int, got {measurement_index!r}")
             try:
                 return measurements[measurement_index]
             except IndexError:
@@ -118,14 +150,18 @@ class Workspace(dict):
         modifier_settings = config_kwargs.pop("modifier_settings", None)
         if poi_name is _UNSET:
             poi_name = measurement["config"]["poi"]
+        _checks.optional_name(poi_name, "poi_name")
 
         def modelspec():
             return copy.deepcopy({"channels": self["channels"], "parameters": measurement["config"]["parameters"]})
 
+        if patches is not None and (isinstance(patches, (str, bytes, dict)) or not hasattr(patches, "__iter__")):
+            raise TypeError(f"patches: expected a list of patches, got {patches!r}"[:200])
         if patches:
             spec_text = _json.dumps(modelspec())
-            for patch in patches:
-                spec_text = _core.JsonPatch(_json.dumps(_patch_operations(patch))).apply_json(spec_text)
+            for i, patch in enumerate(patches):
+                ops = _json.dumps(_patch_operations(patch, f"patches[{i}]"), f"patches[{i}]")
+                spec_text = _core.JsonPatch(ops).apply_json(spec_text)
             return Model(json.loads(spec_text), poi_name=poi_name, modifier_settings=modifier_settings, **config_kwargs)
         if config_kwargs:
             return Model(modelspec(), poi_name=poi_name, modifier_settings=modifier_settings, **config_kwargs)
@@ -135,6 +171,7 @@ class Workspace(dict):
 
     def data(self, model, include_auxdata=True):
         """Observed data in the model's channel order, then (include_auxdata) its auxdata."""
+        _checks.model(model, "model")
         observed = []
         for channel in model.config.channels:
             observed += self.observations[channel]
@@ -146,18 +183,23 @@ class Workspace(dict):
         """A new workspace without the named items. Raises InvalidWorkspaceOperation."""
         return Workspace._from_core(
             self._core.prune(
-                list(channels or []),
-                list(samples or []),
-                list(modifiers or []),
-                list(modifier_types or []),
-                list(measurements or []),
+                _names(channels, "channels"),
+                _names(samples, "samples"),
+                _names(modifiers, "modifiers"),
+                _names(modifier_types, "modifier_types"),
+                _names(measurements, "measurements"),
             )
         )
 
     def rename(self, modifiers=None, samples=None, channels=None, measurements=None):
         """A new workspace with items renamed ({old: new}). Raises InvalidWorkspaceOperation."""
         return Workspace._from_core(
-            self._core.rename(dict(channels or {}), dict(samples or {}), dict(modifiers or {}), dict(measurements or {}))
+            self._core.rename(
+                _renames(channels, "channels"),
+                _renames(samples, "samples"),
+                _renames(modifiers, "modifiers"),
+                _renames(measurements, "measurements"),
+            )
         )
 
     @classmethod
@@ -180,7 +222,24 @@ class Workspace(dict):
 
     @classmethod
     def build(cls, model, data, name="measurement", validate=True):
-        """A workspace from a model and its observed main data (pyhf's Workspace.build)."""
+        """A workspace from a model and its observed main data (pyhf's Workspace.build).
+
+        ``data`` is the main data, or main data + auxdata (whose auxdata is not used)."""
+        _checks.model(model, "model")
+        nmain, naux = model.config.nmaindata, model.config.nauxdata
+        try:
+            if isinstance(data, (str, bytes, dict)):
+                raise TypeError
+            ndata = len(data)
+        except TypeError:
+            raise TypeError(f"data: expected a sequence of {nmain} numbers, got {type(data).__name__}") from None
+        if ndata not in (nmain, nmain + naux):
+            raise InvalidPdfData(
+                f"data: expected {nmain} values (the main bins) or {nmain + naux} (main + aux), got {ndata}"
+            )
+        for i in range(nmain):
+            if not math.isfinite(_checks.real(data[i], f"data[{i}]")):
+                raise InvalidPdfData(f"data[{i}]: expected a finite count, got {data[i]}")
         parameters = []
         for parname, entry in model.config.par_map.items():
             ps = entry["paramset"]
@@ -203,6 +262,8 @@ class Workspace(dict):
         return cls(spec)
 
 
-def _as_core(ws):
+def _as_core(ws, name="workspace"):
     core = getattr(ws, "_core", None)
-    return core if core is not None else _core.Workspace(_json.dumps(dict(ws)))
+    if isinstance(core, _core.Workspace):
+        return core
+    return _core.Workspace(_json.dumps(dict(_checks.mapping(ws, name)), name))

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace hfxpy {
 
 namespace {
@@ -56,12 +58,6 @@ py::dict hypotest_dict(const hfx::HypotestResult& h, std::size_t npars) {
   return d;
 }
 
-void check_data(const hfx::Model& m, std::span<const double> data) {
-  if (data.size() != m.nmaindata() + m.nauxdata())
-    throw hfx::InvalidPdfData(fmt::format("data has {} values; the model expects {} (main {} + aux {})", data.size(),
-                                          m.nmaindata() + m.nauxdata(), m.nmaindata(), m.nauxdata()));
-}
-
 }  // namespace
 
 void init_infer(py::module_& m) {
@@ -70,9 +66,10 @@ void init_infer(py::module_& m) {
       [](const PyModel& pm, py::handle data, py::object init, py::object bounds, py::object fixed,
          std::optional<double> fixed_poi, bool uncertainties) {
         const hfx::Model& model = pm.model;
-        const std::vector<double> d = to_vector(data);
-        check_data(model, d);
+        const std::vector<double> d = to_vector(data, "data", ArgKind::data);
+        check_data(model, d, "data");
         const hfx::FitProblem problem = make_problem(model, init, bounds, fixed);
+        if (fixed_poi) finite_par(*fixed_poi, "poi_val");
         hfx::FitOptions options;
         options.uncertainties = uncertainties;
         hfx::FitResult r;
@@ -92,8 +89,9 @@ void init_infer(py::module_& m) {
          py::object fixed) {
         const hfx::Model& model = pm.model;
         const hfx::TestStatistic ts = hfx::test_statistic_from_string(name);
-        const std::vector<double> d = to_vector(data);
-        check_data(model, d);
+        finite_par(mu, "mu");
+        const std::vector<double> d = to_vector(data, "data", ArgKind::data);
+        check_data(model, d, "data");
         const hfx::FitProblem problem = make_problem(model, init, bounds, fixed);
         hfx::TestStatResult r;
         {
@@ -116,8 +114,9 @@ void init_infer(py::module_& m) {
          py::object bounds, py::object fixed) {
         const hfx::Model& model = pm.model;
         const hfx::TestStatistic ts = hfx::test_statistic_from_string(test_stat);
-        std::vector<double> d = to_vector(data);
-        check_data(model, d);
+        for (double mu : mus) finite_par(mu, "poi_test");
+        std::vector<double> d = to_vector(data, "data", ArgKind::data);
+        check_data(model, d, "data");
         hfx::FitProblem problem = make_problem(model, init, bounds, fixed);
         std::vector<hfx::HypotestResult> results;
         {
@@ -142,13 +141,28 @@ void init_infer(py::module_& m) {
       [](const PyModel& pm, py::handle data, double level, const std::string& test_stat, double rtol) {
         const hfx::Model& model = pm.model;
         const hfx::TestStatistic ts = hfx::test_statistic_from_string(test_stat);
-        const std::vector<double> d = to_vector(data);
-        check_data(model, d);
+        if (!(level > 0 && level < 1))
+          throw py::value_error(fmt::format("level: expected a CLs level in (0, 1), got {}", level));
+        if (!(rtol > 0 && std::isfinite(rtol)))
+          throw py::value_error(fmt::format("rtol: expected a finite tolerance > 0, got {}", rtol));
+        const std::vector<double> d = to_vector(data, "data", ArgKind::data);
+        check_data(model, d, "data");
         hfx::UpperLimitResult r;
         {
           py::gil_scoped_release release;
           r = hfx::upper_limit(model, d, level, ts, rtol);
         }
+        if (!r.fit_problems.empty())
+          throw hfx::FailedMinimization(fmt::format("{} fit(s) behind the upper limit did not converge, first: {}",
+                                                    r.fit_problems.size(), r.fit_problems.front()));
+        // As pyhf, whose root finding is bracketed by the POI's bounds: a limit above the
+        // upper bound is no limit.
+        for (double v : {r.observed, r.expected[0], r.expected[1], r.expected[2], r.expected[3], r.expected[4]})
+          if (r.above_bound(v))
+            throw py::value_error(fmt::format(
+                "upper_limit: a limit lies above the POI's upper bound {} (CLs stays above {} up to it); widen the "
+                "POI's bounds",
+                r.poi_upper_bound, level));
         py::dict out;
         out["observed"] = r.observed;
         out["expected"] = band(r.expected);

@@ -2,7 +2,8 @@
 //
 // logpdf/logpdf_and_grad run with the GIL held on a cached Evaluator (binding the data
 // only when it changes), so a call costs little more than the likelihood itself;
-// logpdf_batch releases the GIL and uses its own Evaluator.
+// logpdf_batch releases the GIL and uses its own Evaluator. Every entry point checks its
+// arguments' types, shapes and lengths (see convert.cpp); NaN parameters give NaN.
 #include "bindings.hpp"
 
 #include "hfx/errors.hpp"
@@ -15,20 +16,24 @@ namespace hfxpy {
 
 namespace {
 
-void check_pars(const hfx::Model& m, std::span<const double> pars) {
-  if (pars.size() != m.npars())
-    throw hfx::InvalidPdfParameters(
-        fmt::format("parameters have {} values; the model has {} parameters", pars.size(), m.npars()));
-}
-
-void check_data(const hfx::Model& m, std::span<const double> data) {
-  if (data.size() != m.nmaindata() + m.nauxdata())
-    throw hfx::InvalidPdfData(fmt::format("data has {} values; the model expects {} (main {} + aux {})", data.size(),
-                                          m.nmaindata() + m.nauxdata(), m.nmaindata(), m.nauxdata()));
-}
-
 hfx::InterpCode code_or(const std::optional<std::string>& s, hfx::InterpCode fallback) {
   return s ? hfx::interp_code_from_string(*s) : fallback;
+}
+
+// The name of the spec's first modifier ("mu" if it has none, or is malformed: then
+// validation reports the real problem).
+std::string first_modifier_name(const hfx::Json& spec) {
+  if (spec["channels"].is_array())
+    for (const auto& ch : spec["channels"]) {
+      if (!ch.is_object() || !ch.contains("samples") || !ch["samples"].is_array()) continue;
+      for (const auto& s : ch["samples"]) {
+        if (!s.is_object() || !s.contains("modifiers") || !s["modifiers"].is_array()) continue;
+        for (const auto& m : s["modifiers"])
+          if (m.is_object() && m.contains("name") && m["name"].is_string() && !m["name"].get<std::string>().empty())
+            return m["name"].get<std::string>();
+      }
+    }
+  return "mu";
 }
 
 // pyhf's model specs ({channels, parameters}) are compiled as a workspace with one
@@ -60,7 +65,9 @@ std::unique_ptr<PyModel> model_from_spec(const std::string& text, const std::str
   doc["channels"] = spec["channels"];
   doc["observations"] = std::move(observations);
   Json config = Json::object();
-  config["poi"] = poi;
+  // A workspace's measurement must name a POI; without one (poi ""), ModelOptions::poi_name
+  // "" below overrides it, so any modifier's name will do.
+  config["poi"] = poi.empty() ? first_modifier_name(spec) : poi;
   config["parameters"] = spec.contains("parameters") ? spec["parameters"] : Json::array();
   doc["measurements"] = Json::array({Json{{"name", "measurement"}, {"config", std::move(config)}}});
   doc["version"] = "1.0.0";
@@ -97,6 +104,7 @@ py::dict param_set_dict(const hfx::ParameterSet& p) {
 void init_model(py::module_& m) {
   m.def("model_from_spec", &model_from_spec, py::arg("spec_json"), py::arg("poi_name") = "",
         py::arg("normsys_interp") = py::none(), py::arg("histosys_interp") = py::none(),
+        py::call_guard<py::gil_scoped_release>(),
         "Compiles a pyhf model spec {channels, parameters} given as JSON text (poi_name \"\" = no POI).");
 
   py::class_<PyModel>(m, "Model")
@@ -140,95 +148,111 @@ void init_model(py::module_& m) {
       .def_property_readonly("normsys_interp", [](const PyModel& s) { return std::string(hfx::to_string(s.model.normsys_interp())); })
       .def_property_readonly("histosys_interp", [](const PyModel& s) { return std::string(hfx::to_string(s.model.histosys_interp())); })
       // --- evaluation ---
+      // Arguments are converted into buffers local to the call (see PyModel). Results are
+      // allocated after the evaluation: no Python code runs while the cached evaluator is
+      // in use.
       .def(
           "logpdf",
           [](PyModel& s, py::handle pars, py::handle data) {
-            const auto p = as_doubles(pars, s.pars_buf);
-            const auto d = as_doubles(data, s.data_buf);
-            check_pars(s.model, p);
-            check_data(s.model, d);
-            s.bind(d);
+            DoubleBuf pbuf, dbuf;
+            const auto p = as_doubles(pars, pbuf, "pars", ArgKind::pars);
+            const auto d = as_doubles(data, dbuf, "data", ArgKind::data);
+            check_pars(s.model, p, "pars");
+            check_data(s.model, d, "data");
+            const double v = -nan_if_nan_pars(s.nll(p, d), p);
             py::array_t<double> out(1);
-            *out.mutable_data() = -s.ev.nll(p);
+            *out.mutable_data() = v;
             return out;
           },
           py::arg("pars"), py::arg("data"), "log-likelihood as a 1-element array (pyhf's numpy backend)")
       .def(
           "logpdf_and_grad",
           [](PyModel& s, py::handle pars, py::handle data) {
-            const auto p = as_doubles(pars, s.pars_buf);
-            const auto d = as_doubles(data, s.data_buf);
-            check_pars(s.model, p);
-            check_data(s.model, d);
-            s.bind(d);
+            DoubleBuf pbuf, dbuf;
+            const auto p = as_doubles(pars, pbuf, "pars", ArgKind::pars);
+            const auto d = as_doubles(data, dbuf, "data", ArgKind::data);
+            check_pars(s.model, p, "pars");
+            check_data(s.model, d, "data");
             py::array_t<double> grad(static_cast<py::ssize_t>(p.size()));
             double* g = grad.mutable_data();
-            const double v = -s.ev.nll_and_grad(p, {g, p.size()});
+            const double v = -nan_if_nan_pars(s.nll_and_grad(p, d, {g, p.size()}), p);
             for (std::size_t i = 0; i < p.size(); ++i) g[i] = -g[i];
             return py::make_tuple(v, grad);
           },
           py::arg("pars"), py::arg("data"), "(logpdf, d logpdf / d pars) with the analytic gradient")
       .def(
           "logpdf_batch",
-          [](const PyModel& s, py::array_t<double, py::array::c_style | py::array::forcecast> pars, py::handle data) {
-            if (pars.ndim() != 2 || static_cast<std::size_t>(pars.shape(1)) != s.model.npars())
-              throw hfx::InvalidPdfParameters(
-                  fmt::format("logpdf_batch takes parameters of shape (n, {})", s.model.npars()));
-            const std::vector<double> d = to_vector(data);
-            check_data(s.model, d);
-            const std::size_t n = static_cast<std::size_t>(pars.shape(0)), np = s.model.npars();
+          [](const PyModel& s, py::handle pars, py::handle data) {
+            const auto rows = as_matrix(pars, s.model.npars(), "pars");
+            const std::vector<double> d = to_vector(data, "data", ArgKind::data);
+            check_data(s.model, d, "data");
+            const std::size_t n = static_cast<std::size_t>(rows.shape(0)), np = s.model.npars();
             py::array_t<double> out(static_cast<py::ssize_t>(n));
             double* o = out.mutable_data();
-            const double* p = pars.data();
+            const double* p = rows.data();
             {
               py::gil_scoped_release release;
               hfx::Evaluator ev(s.model);
               ev.set_data(d);
-              for (std::size_t i = 0; i < n; ++i) o[i] = -ev.nll({p + i * np, np});
+              for (std::size_t i = 0; i < n; ++i) {
+                const std::span<const double> row{p + i * np, np};
+                o[i] = -nan_if_nan_pars(ev.nll(row), row);
+              }
             }
             return out;
           },
           py::arg("pars"), py::arg("data"), "logpdf at each row of a (n, npars) array; releases the GIL")
       .def(
           "expected_data",
-          [](PyModel& s, py::handle pars, bool include_auxdata) {
-            const auto p = as_doubles(pars, s.pars_buf);
-            check_pars(s.model, p);
+          [](const PyModel& s, py::handle pars, bool include_auxdata) {
+            DoubleBuf buf;
+            const auto p = as_doubles(pars, buf, "pars", ArgKind::pars);
+            check_pars(s.model, p, "pars");
             return to_array(s.model.expected_data(p, include_auxdata));
           },
           py::arg("pars"), py::arg("include_auxdata") = true)
       .def(
           "expected_actualdata",
-          [](PyModel& s, py::handle pars) {
-            const auto p = as_doubles(pars, s.pars_buf);
-            check_pars(s.model, p);
+          [](const PyModel& s, py::handle pars) {
+            DoubleBuf buf;
+            const auto p = as_doubles(pars, buf, "pars", ArgKind::pars);
+            check_pars(s.model, p, "pars");
             return to_array(s.model.expected_actualdata(p));
           },
           py::arg("pars"))
       .def(
           "expected_auxdata",
-          [](PyModel& s, py::handle pars) {
-            const auto p = as_doubles(pars, s.pars_buf);
-            check_pars(s.model, p);
+          [](const PyModel& s, py::handle pars) {
+            DoubleBuf buf;
+            const auto p = as_doubles(pars, buf, "pars", ArgKind::pars);
+            check_pars(s.model, p, "pars");
             return to_array(s.model.expected_auxdata(p));
           },
           py::arg("pars"))
       .def(
           "mainlogpdf",
-          [](PyModel& s, py::handle pars, py::handle maindata) {
-            const auto p = as_doubles(pars, s.pars_buf);
-            const auto d = as_doubles(maindata, s.data_buf);
-            check_pars(s.model, p);
-            return s.model.mainlogpdf(p, d);
+          [](const PyModel& s, py::handle pars, py::handle maindata) {
+            DoubleBuf pbuf, dbuf;
+            const auto p = as_doubles(pars, pbuf, "pars", ArgKind::pars);
+            const auto d = as_doubles(maindata, dbuf, "maindata", ArgKind::data);
+            check_pars(s.model, p, "pars");
+            if (d.size() != s.model.nmaindata())
+              throw hfx::InvalidPdfData(
+                  fmt::format("maindata: expected {} values (the main bins), got {}", s.model.nmaindata(), d.size()));
+            return -nan_if_nan_pars(-s.model.mainlogpdf(p, d), p);
           },
           py::arg("pars"), py::arg("maindata"))
       .def(
           "constraint_logpdf",
-          [](PyModel& s, py::handle pars, py::handle auxdata) {
-            const auto p = as_doubles(pars, s.pars_buf);
-            const auto d = as_doubles(auxdata, s.data_buf);
-            check_pars(s.model, p);
-            return s.model.constraint_logpdf(p, d);
+          [](const PyModel& s, py::handle pars, py::handle auxdata) {
+            DoubleBuf pbuf, dbuf;
+            const auto p = as_doubles(pars, pbuf, "pars", ArgKind::pars);
+            const auto d = as_doubles(auxdata, dbuf, "auxdata", ArgKind::data);
+            check_pars(s.model, p, "pars");
+            if (d.size() != s.model.nauxdata())
+              throw hfx::InvalidPdfData(
+                  fmt::format("auxdata: expected {} values (the auxdata), got {}", s.model.nauxdata(), d.size()));
+            return -nan_if_nan_pars(-s.model.constraint_logpdf(p, d), p);
           },
           py::arg("pars"), py::arg("auxdata"));
 }

@@ -188,3 +188,29 @@ def test_hypotests_in_threads_agree_with_serial():
     with ThreadPoolExecutor(max_workers=2) as pool:
         threaded = [float(v) for v in pool.map(lambda mu: hfx.infer.hypotest(mu, data, model), mus)]
     assert threaded == serial
+
+
+def test_upper_limit_above_the_poi_bound_is_refused():
+    # Data far above the background with the POI bounded at 10: CLs stays above 0.05 up
+    # to the bound, so there is no limit (pyhf's bracketed root finding refuses too).
+    spec = {
+        "channels": [{"name": "c", "samples": [
+            {"name": "s", "data": [5.0, 3.0], "modifiers": [{"name": "mu", "type": "normfactor", "data": None}]},
+            {"name": "b", "data": [50.0, 30.0], "modifiers": []}]}],
+        "observations": [{"name": "c", "data": [500.0, 300.0]}],
+        "measurements": [{"name": "m", "config": {"poi": "mu", "parameters": [{"name": "mu", "bounds": [[0, 10]]}]}}],
+        "version": "1.0.0",
+    }
+    ws = hfx.Workspace(spec)
+    model = ws.model()
+    with pytest.raises(ValueError, match="above the POI's upper bound 10"):
+        hfx.infer.intervals.upper_limits.upper_limit(ws.data(model), model)
+
+
+def test_hypotest_of_a_fixed_poi_raises_invalid_model():
+    model = hfx.simplemodels.uncorrelated_background([12, 11], [50, 52], [3, 7])
+    data = [51, 48] + model.config.auxdata
+    fixed = model.config.suggested_fixed()
+    fixed[model.config.poi_index] = True
+    with pytest.raises(hfx.exceptions.InvalidModel, match="the POI 'mu' is fixed"):
+        hfx.infer.hypotest(1.0, data, model, fixed_params=fixed)

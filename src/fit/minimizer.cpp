@@ -104,23 +104,39 @@ double projected_grad_norm(const Eigen::VectorXd& y, const Eigen::VectorXd& g, c
   return n;
 }
 
+// A parameter the fit cannot move: fixed, or bounds of zero width.
+bool pinned(const FitProblem& problem, std::size_t i) {
+  return problem.fixed[i] || problem.bounds[i].first == problem.bounds[i].second;
+}
+
 void add_uncertainties(Evaluator& ev, const FitProblem& problem, FitResult& r) {
   const std::size_t n = r.x.size();
   std::vector<std::size_t> free;
   for (std::size_t i = 0; i < n; ++i)
-    if (!problem.fixed[i]) free.push_back(i);
+    if (!pinned(problem, i)) free.push_back(i);
+  r.uncertainties.assign(n, 0.0);
+  r.correlations.assign(n * n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) r.correlations[i * n + i] = 1.0;
+  if (free.empty()) return;
   std::vector<double> h(n * n);
   ev.hessian(r.x, h);
   Eigen::MatrixXd H(free.size(), free.size());
   for (std::size_t a = 0; a < free.size(); ++a)
     for (std::size_t b = 0; b < free.size(); ++b) H(a, b) = h[free[a] * n + free[b]];
-  r.uncertainties.assign(n, 0.0);
-  r.correlations.assign(n * n, 0.0);
-  for (std::size_t i = 0; i < n; ++i) r.correlations[i * n + i] = 1.0;
   Eigen::LDLT<Eigen::MatrixXd> ldlt(H);
-  if (ldlt.info() != Eigen::Success) return;
-  const Eigen::MatrixXd C = ldlt.solve(Eigen::MatrixXd::Identity(free.size(), free.size()));
-  for (std::size_t a = 0; a < free.size(); ++a) r.uncertainties[free[a]] = std::sqrt(std::max(0.0, C(a, a)));
+  const Eigen::MatrixXd C = ldlt.info() == Eigen::Success
+                                ? Eigen::MatrixXd(ldlt.solve(Eigen::MatrixXd::Identity(free.size(), free.size())))
+                                : Eigen::MatrixXd();
+  if (C.size() == 0 || !C.allFinite() || (C.diagonal().array() < 0).any()) {
+    // No covariance at this point (a singular or indefinite Hessian): NaN, which callers
+    // report as missing, rather than an uncertainty that looks measured.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t i : free) r.uncertainties[i] = nan;
+    for (std::size_t a : free)
+      for (std::size_t b = 0; b < n; ++b) r.correlations[a * n + b] = r.correlations[b * n + a] = nan;
+    return;
+  }
+  for (std::size_t a = 0; a < free.size(); ++a) r.uncertainties[free[a]] = std::sqrt(C(a, a));
   for (std::size_t a = 0; a < free.size(); ++a)
     for (std::size_t b = 0; b < free.size(); ++b) {
       const double d = std::sqrt(C(a, a) * C(b, b));
@@ -737,17 +753,22 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
   const auto all_scales = parameter_scales(model);
   ScaledObjective obj{&ev, problem.init, std::vector<double>(n), {}, {}, 0};
   for (std::size_t i = 0; i < n; ++i)
-    if (!problem.fixed[i]) {
+    if (!pinned(problem, i)) {
       obj.free.push_back(i);
       obj.scale.push_back(all_scales[i]);
+    } else if (!problem.fixed[i]) {
+      obj.x[i] = problem.bounds[i].first;  // bounds [v, v]: the parameter is v
     }
   const std::size_t nf = obj.free.size();
   FitResult r;
-  r.x = problem.init;
+  r.x = obj.x;
   if (nf == 0) {
+    // Nothing to fit: the result is the NLL at the given point.
     r.nll = ev.nll(r.x);
+    r.evaluations = 1;
     r.status = std::isfinite(r.nll) ? FitStatus::converged : FitStatus::nonfinite;
     if (!std::isfinite(r.nll)) r.message = ev.nonfinite_reason();
+    if (options.uncertainties && r.converged()) add_uncertainties(ev, problem, r);
     return r;
   }
   Eigen::VectorXd y(nf), lb(nf), ub(nf);

@@ -63,10 +63,10 @@ AsymptoticCalculator::AsymptoticCalculator(const Model& model, std::vector<doubl
     : model_(&model), data_(std::move(data)), ts_(ts), problem_(std::move(problem)), options_(options),
       ev_data_(model, Evaluator::Arithmetic::stable), ev_generate_(model, Evaluator::Arithmetic::stable),
       ev_asimov_(model, Evaluator::Arithmetic::stable) {
-  if (!model.poi_index()) throw UnspecifiedPOI("hypothesis tests need a model with a parameter of interest");
   if (ts == TestStatistic::t || ts == TestStatistic::ttilde)
     throw Unsupported("the asymptotic calculator supports the test statistics q0, q and qtilde (as pyhf)");
   if (problem_.init.empty()) problem_ = FitProblem::from_model(model);
+  detail::require_free_poi(model, problem_);
   parallel_ = detail::parallel_fits_pay(model);
   ev_data_.set_data(data_);
   ev_generate_.set_data(data_);
@@ -106,6 +106,8 @@ void AsymptoticCalculator::ensure_asimov_data() {
   const FitProblem fixed = problem_.with_fixed(poi, asimov_mu);
   const FitResult asimov_fit = minimize(ev_generate_, fixed, options_);
   ++fits_;
+  asimov_generating_status_ = asimov_fit.status;
+  asimov_generating_message_ = asimov_fit.message;
   asimov_ = model_->expected_data(asimov_fit.x, true);
   asimov_generator_ = asimov_fit.x;
   ev_asimov_.set_data(asimov_);
@@ -128,6 +130,7 @@ const std::vector<double>& AsymptoticCalculator::asimov_data() {
 }
 
 const TestStatResult& AsymptoticCalculator::obs_stat(double mu) {
+  detail::require_finite_poi_value(mu);
   ensure_free_data();
   auto it = obs_cache_.find(mu);
   if (it == obs_cache_.end()) it = obs_cache_.emplace(mu, stat_on(ev_data_, mu, *free_data_)).first;
@@ -135,10 +138,27 @@ const TestStatResult& AsymptoticCalculator::obs_stat(double mu) {
 }
 
 const TestStatResult& AsymptoticCalculator::asimov_stat(double mu) {
+  detail::require_finite_poi_value(mu);
   ensure_free_asimov();
   auto it = asimov_cache_.find(mu);
   if (it == asimov_cache_.end()) it = asimov_cache_.emplace(mu, stat_on(ev_asimov_, mu, *free_asimov_)).first;
   return it->second;
+}
+
+std::vector<std::string> AsymptoticCalculator::fit_problems() const {
+  std::vector<std::string> out;
+  const auto check = [&](const FitResult& f, const std::string& which) {
+    if (!f.converged())
+      out.push_back(fmt::format("{}: {}{}{}", which, to_string(f.status), f.message.empty() ? "" : ": ", f.message));
+  };
+  if (free_data_) check(*free_data_, "free fit to the data");
+  if (!asimov_.empty() && asimov_generating_status_ != FitStatus::converged)
+    out.push_back(fmt::format("fit generating the Asimov data: {}{}{}", to_string(asimov_generating_status_),
+                              asimov_generating_message_.empty() ? "" : ": ", asimov_generating_message_));
+  if (free_asimov_) check(*free_asimov_, "free fit to the Asimov data");
+  for (const auto& [mu, stat] : obs_cache_) check(stat.fixed_fit, fmt::format("fit to the data at mu = {}", mu));
+  for (const auto& [mu, stat] : asimov_cache_) check(stat.fixed_fit, fmt::format("fit to the Asimov data at mu = {}", mu));
+  return out;
 }
 
 double AsymptoticCalculator::observed_teststat(double qmu, double qmu_asimov) const {

@@ -45,10 +45,32 @@ double test_statistic_value(TestStatistic ts, double mu, double muhat, double nl
 
 }  // namespace detail
 
+namespace detail {
+
+std::size_t require_free_poi(const Model& model, const FitProblem& problem) {
+  if (!model.poi_index()) throw UnspecifiedPOI("hypothesis tests need a model with a parameter of interest");
+  const std::size_t poi = *model.poi_index();
+  const auto [lo, hi] = problem.bounds.at(poi);
+  const std::string& name = model.par_names().at(poi);
+  if (problem.fixed.at(poi))
+    throw InvalidModel(fmt::format("the POI '{}' is fixed (at {}); hypothesis tests and limits need a free POI", name,
+                                   problem.init.at(poi)));
+  if (!(lo < hi))
+    throw InvalidModel(fmt::format("the POI '{}' has bounds [{}, {}]; hypothesis tests and limits need a POI that can move",
+                                   name, lo, hi));
+  return poi;
+}
+
+void require_finite_poi_value(double mu) {
+  if (!std::isfinite(mu)) throw InvalidPdfParameters(fmt::format("the tested POI value must be finite, got {}", mu));
+}
+
+}  // namespace detail
+
 TestStatResult test_statistic(TestStatistic ts, double mu, const Model& model, std::span<const double> data,
                               const FitProblem& problem, const FitOptions& options) {
-  if (!model.poi_index()) throw UnspecifiedPOI("test statistics need a model with a parameter of interest");
-  const std::size_t poi = *model.poi_index();
+  detail::require_finite_poi_value(mu);
+  const std::size_t poi = detail::require_free_poi(model, problem);
   Evaluator ev(model, Evaluator::Arithmetic::stable);
   ev.set_data(data);
   TestStatResult r;

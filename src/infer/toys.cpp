@@ -3,6 +3,8 @@
 #include "hfx/errors.hpp"
 #include "hfx/toys.hpp"
 
+#include <fmt/format.h>
+
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/info.h>
 #include <tbb/parallel_for.h>
@@ -85,12 +87,12 @@ double percentile_linear(std::span<const double> v, double q) {
 }
 
 ToyResult toy_hypotest(double mu, const Model& model, std::span<const double> data, const ToyOptions& options) {
-  if (!model.poi_index()) throw UnspecifiedPOI("toy hypothesis tests need a model with a parameter of interest");
   const TestStatistic ts = options.test_stat;
   if (ts == TestStatistic::t || ts == TestStatistic::ttilde)
     throw Unsupported("the toy calculator supports the test statistics q0, q and qtilde (as pyhf)");
-  const std::size_t poi = *model.poi_index();
+  detail::require_finite_poi_value(mu);
   const FitProblem problem = options.problem.init.empty() ? FitProblem::from_model(model) : options.problem;
+  const std::size_t poi = detail::require_free_poi(model, problem);
   const FitOptions& fopt = options.fit_options;
   auto fixed_at = [&](double value) { return problem.with_fixed(poi, value); };
   const FitProblem fixed_mu = fixed_at(mu);
@@ -175,6 +177,18 @@ ToyResult toy_hypotest(double mu, const Model& model, std::span<const double> da
     else (sb ? r.sb_teststats : r.b_teststats).push_back(stat[i]);
   }
 
+  if (r.sb_teststats.empty() || r.b_teststats.empty()) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    r.cls = r.clsb = r.clb = nan;
+    r.cls_expected.fill(nan);
+    r.clsb_expected.fill(nan);
+    r.clb_expected.fill(nan);
+    r.cls_problem = fmt::format("every toy fit of the {} hypothesis failed ({} of {}); no p-values",
+                                r.sb_teststats.empty() ? "signal+background" : "background-only",
+                                r.sb_teststats.empty() ? r.n_failed_sb : r.n_failed_b, n);
+    return r;
+  }
+
   // pyhf's ToyCalculator.pvalues and expected_pvalues.
   std::vector<double> sb_sorted = r.sb_teststats, b_sorted = r.b_teststats;
   std::sort(sb_sorted.begin(), sb_sorted.end());
@@ -194,6 +208,17 @@ ToyResult toy_hypotest(double mu, const Model& model, std::span<const double> da
   if (ts == TestStatistic::q0) {
     r.cls = r.clsb;
     r.cls_expected = r.clsb_expected;
+  } else if (r.clb == 0) {
+    // The b-only tail beyond the observed value is empty: CLs = CLs+b / CLb is 0/0 or
+    // x/0. What the toys do say is that CLb is below their resolution.
+    r.cls = std::numeric_limits<double>::quiet_NaN();
+    r.clb_upper_bound = 1.0 / static_cast<double>(b_sorted.size());
+    r.cls_problem = fmt::format(
+        "CLs is undetermined: none of the {} background-only toys has a test statistic >= the observed {:.6g} "
+        "(CLb = 0, so CLb < 1/{} = {:.3g}), and {} of {} signal+background toys do (CLs+b = {:.3g}); "
+        "far more toys (of order 10/CLb) or the asymptotic calculator are needed",
+        b_sorted.size(), r.teststat_obs, b_sorted.size(), *r.clb_upper_bound,
+        static_cast<std::size_t>(std::llround(r.clsb * static_cast<double>(sb_sorted.size()))), sb_sorted.size(), r.clsb);
   }
   return r;
 }

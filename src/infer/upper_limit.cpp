@@ -49,7 +49,9 @@ double root_from_guess(F&& f, double guess, double lo, double rtol) {
 
 UpperLimitResult upper_limit(const Model& model, std::span<const double> data, double level, TestStatistic ts,
                              double rtol, const FitOptions& options) {
-  if (!model.poi_index()) throw UnspecifiedPOI("upper limits need a model with a parameter of interest");
+  detail::require_free_poi(model, FitProblem::from_model(model));
+  if (!(level > 0 && level < 1)) throw Unsupported(fmt::format("the CLs level must lie between 0 and 1, got {}", level));
+  if (!(rtol > 0 && rtol < 1)) throw Unsupported(fmt::format("the relative tolerance must lie between 0 and 1, got {}", rtol));
   if (ts == TestStatistic::q0) throw Unsupported("upper limits need the q or qtilde test statistic");
   const auto [poi_lo, poi_hi] = model.suggested_bounds()[*model.poi_index()];
   AsymptoticCalculator calc(model, std::vector<double>(data.begin(), data.end()), ts, FitProblem::from_model(model),
@@ -74,12 +76,16 @@ UpperLimitResult upper_limit(const Model& model, std::span<const double> data, d
   out.observed = root_from_guess([&](double mu) { return level - calc.observed_cls(mu); },
                                  std::isfinite(out.expected[2]) ? out.expected[2] : mu0, lo, rtol);
   out.hypotests = calc.fits_performed();
+  out.poi_upper_bound = poi_hi;
+  out.fit_problems = calc.fit_problems();
   return out;
 }
 
 UpperLimitResult upper_limit_scan(const Model& model, std::span<const double> data, std::span<const double> mus,
                                   double level, TestStatistic ts, const FitOptions& options) {
   if (mus.size() < 2) throw Unsupported("an upper-limit scan needs at least two POI values");
+  if (!(level > 0 && level < 1)) throw Unsupported(fmt::format("the CLs level must lie between 0 and 1, got {}", level));
+  for (double mu : mus) detail::require_finite_poi_value(mu);
   std::vector<double> grid(mus.begin(), mus.end());
   std::sort(grid.begin(), grid.end());
   AsymptoticCalculator calc(model, std::vector<double>(data.begin(), data.end()), ts, FitProblem::from_model(model),
@@ -99,6 +105,8 @@ UpperLimitResult upper_limit_scan(const Model& model, std::span<const double> da
   out.observed = crossing([](const HypotestResult& h) { return h.cls; });
   for (int k = 0; k < 5; ++k) out.expected[k] = crossing([k](const HypotestResult& h) { return h.cls_expected[k]; });
   for (std::size_t i = 0; i < grid.size(); ++i) out.scan.emplace_back(grid[i], res[i].cls);
+  out.poi_upper_bound = model.suggested_bounds()[*model.poi_index()].second;
+  out.fit_problems = calc.fit_problems();
   return out;
 }
 

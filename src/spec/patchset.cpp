@@ -16,8 +16,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <regex>
 #include <stdexcept>
+#include <string_view>
 
 namespace hfx {
 
@@ -138,12 +138,6 @@ std::string pointer_of(const std::vector<std::string>& tokens, std::size_t count
 
 std::string items(std::size_t n) { return fmt::format("{} item{}", n, n == 1 ? "" : "s"); }
 
-std::string short_dump(const Json& v) {
-  std::string s = python_json_dumps(v);
-  if (s.size() > 80) s = s.substr(0, 77) + "...";
-  return s;
-}
-
 // Applies one operation; `fail` throws InvalidPatch with the operation's context.
 class OpApplier {
  public:
@@ -255,6 +249,7 @@ std::vector<std::string> must_parse(const Json& op, const char* key) {
 JsonPatch::JsonPatch(Json operations, std::string_view where) : ops_(std::move(operations)) {
   const std::string base(where);
   const std::string root = base.empty() ? "/" : base;
+  require_json_limits(ops_, root);
   if (!ops_.is_array())
     detail::fail(root, fmt::format("expected a JSON Patch (an array of operations), got {}", detail::describe_type(ops_)));
   for (std::size_t i = 0; i < ops_.size(); ++i) {
@@ -303,6 +298,18 @@ JsonPatch JsonPatch::load(const std::string& path) {
 
 Json JsonPatch::apply(const Json& document) const {
   Json doc = document;
+  // Every value an operation puts in must keep the document within the JSON limits:
+  // copies of copies would otherwise double the depth or size with each operation.
+  std::size_t values = json_shape(doc, kMaxJsonDepth, kMaxJsonValues).values;
+  const auto check_insert = [&](const OpApplier& applier, const Json& value, std::size_t at_depth) {
+    const std::size_t max_depth = at_depth >= kMaxJsonDepth ? 0 : kMaxJsonDepth - at_depth;
+    const JsonShape shape = json_shape(value, max_depth, kMaxJsonValues);
+    if (shape.depth > max_depth)
+      applier.fail(fmt::format("the result would be nested deeper than {} levels", kMaxJsonDepth));
+    values += shape.values;
+    if (values > kMaxJsonValues)
+      applier.fail(fmt::format("the result would hold more than {} JSON values", kMaxJsonValues));
+  };
   for (std::size_t i = 0; i < ops_.size(); ++i) {
     const Json& op = ops_[i];
     const std::string& name = op.at("op").get_ref<const std::string&>();
@@ -313,19 +320,23 @@ Json JsonPatch::apply(const Json& document) const {
     OpApplier applier(doc, std::move(context));
     const auto tokens = must_parse(op, "path");
     if (name == "add") {
+      check_insert(applier, op.at("value"), tokens.size());
       applier.add(tokens, op.at("value"));
     } else if (name == "remove") {
       applier.remove(tokens);
     } else if (name == "replace") {
+      check_insert(applier, op.at("value"), tokens.size());
       applier.replace(tokens, op.at("value"));
     } else if (name == "test") {
       const Json& actual = applier.get(tokens);
       if (!json_equal(actual, op.at("value")))
-        applier.fail(fmt::format("test failed: the document has {}, the patch expects {}", short_dump(actual),
-                                 short_dump(op.at("value"))));
+        applier.fail(fmt::format("test failed: the document has {}, the patch expects {}", detail::short_dump(actual),
+                                 detail::short_dump(op.at("value"))));
     } else {  // move, copy
       const auto from = must_parse(op, "from");
       if (from.empty()) applier.fail(fmt::format("cannot {} the whole document", name));
+      if (name == "copy") check_insert(applier, applier.get(from), tokens.size());
+      else if (tokens.size() > from.size()) check_insert(applier, applier.get(from), tokens.size());
       Json value = applier.get(from);
       if (name == "move") {
         if (from == tokens) continue;
@@ -360,15 +371,30 @@ Workspace JsonPatch::apply(const Workspace& workspace) const {
 
 namespace {
 
-bool matches(const std::string& s, const std::regex& re) { return std::regex_match(s, re); }
-
-const std::regex& name_pattern() {
-  static const std::regex re("[a-zA-Z0-9_]+");
-  return re;
+// The PatchSet schema's string patterns, checked with plain loops (std::regex recurses
+// once per character and overflows the stack on a long name).
+bool all_of_class(std::string_view s, bool (*in_class)(unsigned char)) {
+  for (unsigned char c : s)
+    if (!in_class(c)) return false;
+  return true;
 }
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_word(unsigned char c) { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool is_lower_hex(unsigned char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); }
+bool is_hex(unsigned char c) { return is_lower_hex(c) || (c >= 'A' && c <= 'F'); }
 
-void require_pattern(const std::string& s, const std::regex& re, const char* pattern, const std::string& path) {
-  if (!matches(s, re)) detail::fail(path, fmt::format("expected a string matching {}, got \"{}\"", pattern, s));
+// ^[a-zA-Z0-9_]+$
+bool is_name(std::string_view s) { return !s.empty() && all_of_class(s, is_word); }
+// ^ins[0-9]{7}$
+bool is_hepdata_id(std::string_view s) { return s.size() == 10 && s.starts_with("ins") && all_of_class(s.substr(3), is_digit); }
+bool is_md5(std::string_view s) { return s.size() == 32 && all_of_class(s, is_lower_hex); }
+bool is_sha256(std::string_view s) { return s.size() == 64 && all_of_class(s, is_hex); }
+
+void require_pattern(const std::string& s, bool (*matches)(std::string_view), const char* pattern, const std::string& path) {
+  if (!matches(s)) {
+    const std::string shown = s.size() > 80 ? s.substr(0, 80) + fmt::format("...\" ({} bytes)", s.size()) : s + "\"";
+    detail::fail(path, fmt::format("expected a string matching {}, got \"{}", pattern, shown));
+  }
 }
 
 // A key under which Python would hash a tuple of values: 1, 1.0 (and True) collide.
@@ -412,8 +438,7 @@ void validate_metadata(const Json& meta) {
   detail::reject_unknown_keys(refs, {"hepdata"}, path + "/references");
   if (refs.empty()) detail::fail(path + "/references", "expected at least one reference (e.g. \"hepdata\")");
   if (auto it = refs.find("hepdata"); it != refs.end()) {
-    static const std::regex re("ins[0-9]{7}");
-    require_pattern(detail::require_string(*it, path + "/references/hepdata"), re, "^ins[0-9]{7}$",
+    require_pattern(detail::require_string(*it, path + "/references/hepdata"), is_hepdata_id, "^ins[0-9]{7}$",
                     path + "/references/hepdata");
   }
   // digests: {"md5": hex32, "sha256": hex64}
@@ -422,19 +447,17 @@ void validate_metadata(const Json& meta) {
   detail::reject_unknown_keys(digests, {"md5", "sha256"}, path + "/digests");
   if (digests.empty()) detail::fail(path + "/digests", "expected at least one digest (sha256 or md5)");
   if (auto it = digests.find("md5"); it != digests.end()) {
-    static const std::regex re("[a-f0-9]{32}");
-    require_pattern(detail::require_string(*it, path + "/digests/md5"), re, "^[a-f0-9]{32}$", path + "/digests/md5");
+    require_pattern(detail::require_string(*it, path + "/digests/md5"), is_md5, "^[a-f0-9]{32}$", path + "/digests/md5");
   }
   if (auto it = digests.find("sha256"); it != digests.end()) {
-    static const std::regex re("[a-fA-F0-9]{64}");
-    require_pattern(detail::require_string(*it, path + "/digests/sha256"), re, "^[a-fA-F0-9]{64}$",
+    require_pattern(detail::require_string(*it, path + "/digests/sha256"), is_sha256, "^[a-fA-F0-9]{64}$",
                     path + "/digests/sha256");
   }
   const Json& labels = detail::require_key(meta, "labels", path);
   detail::require_array(labels, path + "/labels", 1);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const std::string lpath = fmt::format("{}/labels/{}", path, i);
-    require_pattern(detail::require_string(labels[i], lpath), name_pattern(), "^[a-zA-Z0-9_]+$", lpath);
+    require_pattern(detail::require_string(labels[i], lpath), is_name, "^[a-zA-Z0-9_]+$", lpath);
   }
   detail::require_string(detail::require_key(meta, "description", path), path + "/description");
 }
@@ -455,13 +478,14 @@ std::string python_tuple_repr(const Json& values) {
 }
 
 PatchSet::PatchSet(Json document) : doc_(std::move(document)) {
+  require_json_limits(doc_, "/");
   detail::require_object(doc_, "");
   detail::reject_unknown_keys(doc_, {"patches", "metadata", "version"}, "");
   const Json& meta = detail::require_key(doc_, "metadata", "");
   validate_metadata(meta);
   const Json& version = detail::require_key(doc_, "version", "");
   if (!version.is_string() || version.get<std::string>() != "1.0.0")
-    detail::fail("/version", fmt::format("expected \"1.0.0\", got {}", version.dump()));
+    detail::fail("/version", fmt::format("expected \"1.0.0\", got {}", detail::short_dump(version)));
   const Json& patches = detail::require_key(doc_, "patches", "");
   detail::require_array(patches, "/patches", 1);
 
@@ -477,7 +501,7 @@ PatchSet::PatchSet(Json document) : doc_(std::move(document)) {
     const std::string mpath = path + "/metadata";
     detail::require_object(pmeta, mpath);
     const std::string name = detail::require_string(detail::require_key(pmeta, "name", mpath), mpath + "/name");
-    require_pattern(name, name_pattern(), "^[a-zA-Z0-9_]+$", mpath + "/name");
+    require_pattern(name, is_name, "^[a-zA-Z0-9_]+$", mpath + "/name");
     const Json& values = detail::require_key(pmeta, "values", mpath);
     detail::require_array(values, mpath + "/values");
     for (std::size_t v = 0; v < values.size(); ++v)

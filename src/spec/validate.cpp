@@ -14,6 +14,12 @@
 
 namespace hfx::detail {
 
+std::string short_dump(const Json& v) {
+  std::string s = python_json_dumps(v);
+  if (s.size() > 80) s = s.substr(0, 77) + "...";
+  return s;
+}
+
 std::string describe_type(const Json& v) {
   switch (v.type()) {
     case Json::value_t::null: return "null";
@@ -99,6 +105,7 @@ ModifierSpec parse_modifier(const Json& v, const std::string& path, std::size_t 
   reject_unknown_keys(v, {"name", "type", "data"}, path);
   ModifierSpec m;
   m.name = require_string(require_key(v, "name", path), path + "/name");
+  if (m.name.empty()) fail(path + "/name", "a modifier needs a non-empty name (it names the parameter)");
   const std::string tname = require_string(require_key(v, "type", path), path + "/type");
   const auto type = modifier_type_from_string(tname);
   if (!type)
@@ -244,7 +251,7 @@ ParsedWorkspace parse_workspace(const Json& doc) {
   reject_unknown_keys(doc, {"channels", "measurements", "observations", "version"}, "");
   const Json& version = require_key(doc, "version", "");
   if (!version.is_string() || version.get<std::string>() != "1.0.0")
-    fail("/version", fmt::format("expected \"1.0.0\", got {}", version.dump()));
+    fail("/version", fmt::format("expected \"1.0.0\", got {}", short_dump(version)));
   ws.version = version.get<std::string>();
 
   const Json& channels = require_key(doc, "channels", "");
@@ -301,6 +308,7 @@ ParsedWorkspace parse_workspace(const Json& doc) {
     require_object(config, cpath);
     reject_unknown_keys(config, {"poi", "parameters"}, cpath);
     meas.poi = require_string(require_key(config, "poi", cpath), cpath + "/poi");
+    if (meas.poi.empty()) fail(cpath + "/poi", "expected the name of the parameter of interest, got an empty string");
     const Json& params = require_key(config, "parameters", cpath);
     require_array(params, cpath + "/parameters");
     std::set<std::string> pnames;

@@ -13,6 +13,8 @@ namespace hfx::detail {
 
 // Small helpers shared by the validators: each throws InvalidSpecification naming `path`.
 std::string describe_type(const Json& v);
+// `v` as Python's json.dumps writes it, cut to at most 80 characters (for messages).
+std::string short_dump(const Json& v);
 [[noreturn]] void fail(const std::string& path, const std::string& what);
 const Json& require_key(const Json& obj, std::string_view key, const std::string& path);
 void require_object(const Json& v, const std::string& path);

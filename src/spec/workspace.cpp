@@ -31,6 +31,7 @@ const ParameterConfig* MeasurementSpec::find_parameter(std::string_view paramete
 }
 
 Workspace::Workspace(Json document) : doc_(std::move(document)) {
+  require_json_limits(doc_, "/");
   auto parsed = detail::parse_workspace(doc_);
   version_ = std::move(parsed.version);
   channels_ = std::move(parsed.channels);

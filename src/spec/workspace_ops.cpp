@@ -7,6 +7,7 @@
 #include "hfx/errors.hpp"
 #include "hfx/patchset.hpp"
 #include "hfx/workspace.hpp"
+#include "validate.hpp"
 
 #include <fmt/format.h>
 
@@ -387,7 +388,7 @@ Workspace Workspace::combine(const Workspace& left, const Workspace& right, Join
   const Json& r = right.document();
   if (l.at("version") != r.at("version"))
     throw InvalidWorkspaceOperation(fmt::format("cannot combine workspaces of different versions ({} and {})",
-                                                l.at("version").dump(), r.at("version").dump()));
+                                                detail::short_dump(l.at("version")), detail::short_dump(r.at("version"))));
   Json doc = Json::object();
   doc["channels"] = join_named(join, l.at("channels"), r.at("channels"), "channels", merge_channels ? "samples" : nullptr);
   Json observations = join_named(join, l.at("observations"), r.at("observations"), "observations", nullptr);

@@ -17,12 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 using test::scratch;
 
 void write_file(const fs::path& p, const std::string& text) {
@@ -31,14 +25,7 @@ void write_file(const fs::path& p, const std::string& text) {
 }
 
 // Runs `hfx args...`; returns exit code and stdout+stderr.
-std::pair<int, std::string> hfx(const std::vector<std::string>& args) {
-  std::string cmd = quote(HFX_CLI_PATH);
-  for (const auto& a : args) {
-    cmd += ' ';
-    cmd += quote(a);
-  }
-  return test::run_command(cmd);
-}
+std::pair<int, std::string> hfx(const std::vector<std::string>& args) { return test::run_hfx(args); }
 
 std::string workspace_of(const std::string& c) { return test::data_path("reference/" + c + "/workspace.json"); }
 
@@ -335,7 +322,7 @@ TEST(CliCls, OptimizerOptionsAreChecked) {
   expect_error({"cls", ws, "--optimizer", "nlopt"}, "nlopt");
   expect_error({"cls", ws, "--optconf", "tolerance=1e-8"}, "--optimizer scipy");
   expect_error({"cls", ws, "--optimizer", "scipy", "--optconf", "stepsize=2"}, "stepsize=2");
-  expect_error({"cls", ws, "--optimizer", "scipy", "--optconf", "tolerance=abc"}, "not a number");
+  expect_error({"cls", ws, "--optimizer", "scipy", "--optconf", "tolerance=abc"}, "--optconf tolerance 'abc': expected a finite number");
   expect_error({"cls", ws, "--optimizer", "scipy", "--calctype", "toybased"}, "toys");
   const auto [code, text] = hfx({"fit", ws, "--optimizer", "scipy", "--optconf", "tolerance=1e-10", "--backend", "numpy"});
   EXPECT_EQ(code, 0) << text;

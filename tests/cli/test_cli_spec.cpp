@@ -21,11 +21,7 @@ struct CliResult {
   std::string out, err;
 };
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using test::shell_quote;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -38,19 +34,19 @@ CliResult run_cli(const std::vector<std::string>& args, const std::string& stdin
   const fs::path dir = test::scratch_dir();
   const fs::path out = dir / ("out" + std::to_string(counter)), err = dir / ("err" + std::to_string(counter));
   ++counter;
-  std::string cmd = quote(HFX_CLI_PATH);
+  std::string cmd = shell_quote(HFX_CLI_PATH);
   for (const auto& a : args) {
     cmd += ' ';
-    cmd += quote(a);
+    cmd += shell_quote(a);
   }
   if (!stdin_file.empty()) {
     cmd += " < ";
-    cmd += quote(stdin_file);
+    cmd += shell_quote(stdin_file);
   }
   cmd += " > ";
-  cmd += quote(out.string());
+  cmd += shell_quote(out.string());
   cmd += " 2> ";
-  cmd += quote(err.string());
+  cmd += shell_quote(err.string());
   CliResult r;
   r.code = test::run_command("(" + cmd + ")").first;
   r.out = slurp(out);

@@ -6,7 +6,7 @@ The numerical work runs in C++ with the GIL released.
 
 import numpy as np
 
-from .. import _core
+from .. import _checks, _core
 from ..exceptions import FailedMinimization, Unsupported
 from . import intervals, mle, test_statistics
 
@@ -22,6 +22,8 @@ def _check_calctype(calctype, kwargs):
     if base != "normal":
         raise Unsupported(f"calc_base_dist={base!r}: only 'normal' is supported")
     test_stat = kwargs.pop("test_stat", "qtilde")
+    if not isinstance(test_stat, str):
+        raise TypeError(f"test_stat: expected one of {list(_TEST_STATS)}, got {test_stat!r}")
     if test_stat not in _TEST_STATS:
         raise Unsupported(f"test_stat={test_stat!r}: the asymptotic calculator takes 'q0', 'q' or 'qtilde'")
     if kwargs:
@@ -69,7 +71,10 @@ def hypotest(
     test_stat = _check_calctype(calctype, dict(kwargs))
     if return_calculator:
         raise Unsupported("return_calculator: hfx does not expose a calculator object in its pyhf API")
-    (r,) = _core.hypotest_scan([float(poi_test)], pdf._core, data, test_stat, init_pars, par_bounds, fixed_params)
+    _checks.model(pdf)
+    poi = _checks.finite_poi(poi_test, "poi_test")
+    init_pars, par_bounds, fixed_params = pdf.config._fit_args(init_pars, par_bounds, fixed_params)
+    (r,) = _core.hypotest_scan([poi], pdf._core, data, test_stat, init_pars, par_bounds, fixed_params)
     if not r["converged"]:
         # pyhf raises when any of the hypothesis test's fits fails
         raise FailedMinimization(

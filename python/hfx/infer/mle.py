@@ -4,7 +4,7 @@ import types
 
 import numpy as np
 
-from .. import _core
+from .. import _checks, _core
 from ..exceptions import FailedMinimization, UnspecifiedPOI
 
 __all__ = ["fit", "fixed_poi_fit", "twice_nll"]
@@ -15,6 +15,7 @@ _IGNORED = {"do_grad", "do_stitch", "method", "maxiter", "tolerance", "solver_op
 
 def twice_nll(pars, data, pdf):
     """-2 log L(pars | data), as a 1-element array."""
+    _checks.model(pdf)
     return -2 * pdf.logpdf(pars, data)
 
 
@@ -41,6 +42,7 @@ def _run(data, pdf, init_pars, par_bounds, fixed_params, fixed_poi, kwargs):
     unknown = set(kwargs) - _IGNORED
     if unknown:
         raise TypeError(f"unexpected fit options: {sorted(unknown)}")
+    init_pars, par_bounds, fixed_params = pdf.config._fit_args(init_pars, par_bounds, fixed_params)
     r = _core.fit(
         pdf._core,
         data,
@@ -74,13 +76,16 @@ def fit(data, pdf, init_pars=None, par_bounds=None, fixed_params=None, **kwargs)
     the minimum (``return_fitted_val``) and a result object (``return_result_obj``).
     Raises :class:`hfx.exceptions.FailedMinimization` if the fit does not converge.
     """
+    _checks.model(pdf)
     return _run(data, pdf, init_pars, par_bounds, fixed_params, None, dict(kwargs))
 
 
 def fixed_poi_fit(poi_val, data, pdf, init_pars=None, par_bounds=None, fixed_params=None, **kwargs):
     """Fit with the POI fixed at ``poi_val`` (pyhf.infer.mle.fixed_poi_fit)."""
+    _checks.model(pdf)
     if pdf.config.poi_index is None:
         raise UnspecifiedPOI(
             "No POI is defined. A POI is required for profile likelihood based test statistics."
         )
-    return _run(data, pdf, init_pars, par_bounds, fixed_params, float(poi_val), dict(kwargs))
+    poi_val = _checks.finite_poi(poi_val, "poi_val")
+    return _run(data, pdf, init_pars, par_bounds, fixed_params, poi_val, dict(kwargs))

@@ -2,18 +2,21 @@
 
 import numpy as np
 
-from .. import _core
+from .. import _checks, _core
 from ..exceptions import FailedMinimization, UnspecifiedPOI
 
 __all__ = ["q0", "qmu", "qmu_tilde", "tmu", "tmu_tilde"]
 
 
 def _stat(name, mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitted_pars):
+    _checks.model(pdf)
     if pdf.config.poi_index is None:
         raise UnspecifiedPOI(
             "No POI is defined. A POI is required for profile likelihood based test statistics."
         )
-    r = _core.test_statistic(name, float(mu), pdf._core, data, init_pars, par_bounds, fixed_params)
+    mu = _checks.finite_poi(mu, "mu")
+    init_pars, par_bounds, fixed_params = pdf.config._fit_args(init_pars, par_bounds, fixed_params)
+    r = _core.test_statistic(name, mu, pdf._core, data, init_pars, par_bounds, fixed_params)
     if not r["converged"]:
         raise FailedMinimization(
             f"{name} at {mu}: a fit did not converge "

@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from ... import _core
+import math
+
+from ... import _checks, _core
 from ...exceptions import Unsupported
 
 __all__ = ["linear_grid_scan", "upper_limit"]
@@ -15,10 +17,18 @@ def _options(hypotest_kwargs):
     if calctype != "asymptotics":
         raise Unsupported(f"calctype={calctype!r}: hfx's Python API provides the asymptotic calculator only")
     test_stat = kwargs.pop("test_stat", "qtilde")
+    if not isinstance(test_stat, str):
+        raise TypeError(f"test_stat: expected 'q' or 'qtilde', got {test_stat!r}")
     fit_args = {k: kwargs.pop(k, None) for k in ("init_pars", "par_bounds", "fixed_params")}
     if kwargs:
         raise Unsupported(f"unsupported hypotest options for upper limits: {sorted(kwargs)}")
     return test_stat, return_tail_probs, fit_args
+
+
+def _with_model_defaults(model, fit_args):
+    """fit_args with the paramsets' suggested values where they differ from the compiled ones."""
+    init, bounds, fixed = model.config._fit_args(fit_args["init_pars"], fit_args["par_bounds"], fit_args["fixed_params"])
+    return {"init_pars": init, "par_bounds": bounds, "fixed_params": fixed}
 
 
 def _hypotests(mus, data, model, test_stat, return_tail_probs, fit_args):
@@ -43,10 +53,12 @@ def linear_grid_scan(data, model, scan, level=0.05, return_results=False, **hypo
     Returns the observed limit and the list of expected limits (-2..+2 sigma), then
     ``(scan, hypotest results)`` with ``return_results``.
     """
+    _checks.model(model, "model")
+    level = _checks.level(level)
+    scan = _checks.scan(scan)
     test_stat, return_tail_probs, fit_args = _options(hypotest_kwargs)
     exp_idx = 2 if return_tail_probs else 1
-    scan = np.asarray(scan, dtype=float)
-    results = _hypotests(scan, data, model, test_stat, return_tail_probs, fit_args)
+    results = _hypotests(scan, data, model, test_stat, return_tail_probs, _with_model_defaults(model, fit_args))
     curves = np.array([[r[0]] + [r[exp_idx][i] for i in range(5)] for r in results], dtype=float).T
     limits = [np.asarray(np.interp(level, curves[i][::-1], scan[::-1])) for i in range(6)]
     obs_limit, exp_limits = limits[0], limits[1:]
@@ -66,12 +78,19 @@ def upper_limit(data, model, scan=None, level=0.05, return_results=False, **hypo
     """
     if scan is not None:
         return linear_grid_scan(data, model, scan, level, return_results, **hypotest_kwargs)
+    _checks.model(model, "model")
+    level = _checks.level(level)
     kwargs = dict(hypotest_kwargs)
-    rtol = kwargs.pop("rtol", 1e-6)
+    rtol = _checks.real(kwargs.pop("rtol", 1e-6), "rtol")
+    if not (rtol > 0 and math.isfinite(rtol)):
+        raise ValueError(f"rtol: expected a finite tolerance > 0, got {rtol}")
     test_stat, return_tail_probs, fit_args = _options(kwargs)
-    if any(v is not None for v in fit_args.values()):
-        raise Unsupported("upper_limit without a scan uses the model's suggested init/bounds/fixed; pass a scan")
-    r = _core.upper_limit(model._core, data, float(level), test_stat, float(rtol))
+    if any(v is not None for v in _with_model_defaults(model, fit_args).values()):
+        raise Unsupported(
+            "upper_limit without a scan uses the compiled model's init/bounds/fixed (not init_pars/par_bounds/"
+            "fixed_params, nor paramset values changed in Python); pass a scan"
+        )
+    r = _core.upper_limit(model._core, data, level, test_stat, rtol)
     obs = np.asarray(r["observed"])
     exp = [np.asarray(v) for v in r["expected"]]
     if return_results:
