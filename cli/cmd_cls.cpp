@@ -1,6 +1,7 @@
 // `hfx cls`: CLs of a POI value (pyhf cls's options and JSON keys), asymptotic or from toys.
 #include "common.hpp"
 #include "model_input.hpp"
+#include "toy_checkpoint.hpp"
 
 #include "hfx/errors.hpp"
 #include "hfx/infer.hpp"
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <memory>
 #include <cmath>
 #include <cstdio>
 #include <unistd.h>
@@ -60,7 +62,9 @@ void add_cls(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "toybased: worker threads, 0 (all cores) to 1024")->capture_default_str();
   cmd->add_option("--toys-output", o->toys_output,
-                  "toybased: write the test-statistic distributions (observed value, s+b and b-only toys) as JSON here");
+                  "toybased: write the test-statistic distributions (observed value, s+b and b-only toys) as JSON here; "
+                  "while the toys run, each is saved in FILE.partial, and the same command run again after a kill "
+                  "resumes from it (same results)");
   cmd->add_flag("--tail-probs", o->tail, "Also report CLsb and CLb (observed and expected)");
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
   add_optimizer_option(cmd, o->optimizer);
@@ -79,6 +83,7 @@ void add_cls(CLI::App& app) {
     double cls = 0, clsb = 0, clb = 0;
     Band cls_exp{}, clsb_exp{}, clb_exp{};
     std::string problem;  // why the observed CLs is undetermined (toys), else empty
+    std::unique_ptr<ToyCheckpoint> checkpoint;  // with --toys-output: removed once all output is written
     Json extra = Json::object();
     if (o->calctype == "asymptotics") {
       const HypotestResult h = hypotest(test_poi, *lm.model, lm.data, ts, nullptr, fit_options);
@@ -96,6 +101,19 @@ void add_cls(CLI::App& app) {
       opt.threads = threads;
       opt.test_stat = ts;
       if (isatty(fileno(stderr))) opt.progress = ProgressBar();
+      if (!o->toys_output.empty()) {
+        const Json header = {{"hfx_toys_checkpoint", 1},      {"workspace_digest", lm.workspace->digest()},
+                             {"measurement", o->in.measurement}, {"normsys_interp", o->in.normsys_interp},
+                             {"histosys_interp", o->in.histosys_interp}, {"poi", test_poi},
+                             {"test_stat", o->teststat},       {"ntoys", ntoys},
+                             {"seed", seed}};
+        checkpoint = std::make_unique<ToyCheckpoint>(o->toys_output, header);
+        opt.known = checkpoint->resume();
+        if (!opt.known.empty())
+          std::fprintf(stderr, "hfx: resuming from %s: %zu of %zu toys already done\n", checkpoint->path().c_str(),
+                       opt.known.size(), 2 * ntoys);
+        opt.on_toy = [&checkpoint](const ToyOutcome& outcome) { checkpoint->record(outcome); };
+      }
       const ToyResult t = toy_hypotest(test_poi, *lm.model, lm.data, opt);
       if (!t.observed_fits_converged())
         throw FailedMinimization(fmt::format(
@@ -148,6 +166,7 @@ void add_cls(CLI::App& app) {
       for (auto it = extra.begin(); it != extra.end(); ++it) out[it.key()] = it.value();
       write_json(out, o->output_file);
     }
+    if (checkpoint) checkpoint->finish();
     if (!problem.empty()) throw Undetermined(problem);
   });
 }

@@ -43,6 +43,14 @@
 
 namespace hfx {
 
+// The outcome of one toy: its test statistic, or a fit that did not converge.
+struct ToyOutcome {
+  int hypothesis = 0;     // 0 = s+b, 1 = b-only
+  std::size_t index = 0;  // toy index within its hypothesis, < ntoys
+  bool converged = true;
+  double value = 0;       // the test statistic when converged
+};
+
 struct ToyOptions {
   std::size_t ntoys = 2000;  // per hypothesis (s+b and b each)
   std::uint64_t seed = 0;
@@ -52,6 +60,14 @@ struct ToyOptions {
   // Optional. Called with (toys done, toys in total = 2 * ntoys) from worker threads,
   // never concurrently, at most ~200 times, and once more at the end.
   std::function<void(std::size_t done, std::size_t total)> progress;
+  // Resuming an interrupted run: outcomes already known (same model, data, mu, seed,
+  // test statistic and problem) are taken as they are, not recomputed. Since each toy's
+  // random numbers depend only on (seed, index, hypothesis), the result equals an
+  // uninterrupted run's. Entries out of range throw InvalidPdfParameters.
+  std::vector<ToyOutcome> known;
+  // Optional. Called with each toy's outcome as it is computed (not for `known` ones),
+  // from worker threads, never concurrently: a caller can save them as they come.
+  std::function<void(const ToyOutcome&)> on_toy;
   // Problem (init, bounds, fixed) for every fit; empty = the model's suggestions.
   FitProblem problem;
   FitOptions fit_options;

@@ -123,8 +123,18 @@ ToyResult toy_hypotest(double mu, const Model& model, std::span<const double> da
   // Toy i < n is s+b toy i, toy n + i is b toy i; each writes only its own slot.
   const std::size_t n = options.ntoys, total = 2 * n;
   std::vector<double> stat(total, kNaN);
-  std::vector<char> failed(total, 0);
-  std::atomic<std::size_t> done{0};
+  std::vector<char> failed(total, 0), known(total, 0);
+  for (const ToyOutcome& k : options.known) {
+    if ((k.hypothesis != 0 && k.hypothesis != 1) || k.index >= n)
+      throw InvalidPdfParameters(fmt::format("a known toy outcome (hypothesis {}, index {}) is outside the {} toys",
+                                             k.hypothesis, k.index, n));
+    const std::size_t i = static_cast<std::size_t>(k.hypothesis) * n + k.index;
+    known[i] = 1;
+    if (k.converged) stat[i] = k.value;
+    else failed[i] = 1;
+  }
+  std::mutex outcome_mutex;
+  std::atomic<std::size_t> done{static_cast<std::size_t>(std::count(known.begin(), known.end(), 1))};
   std::mutex progress_mutex;
   std::size_t reported = 0;
   const std::size_t report_every = std::max<std::size_t>(1, total / 200);
@@ -132,6 +142,7 @@ ToyResult toy_hypotest(double mu, const Model& model, std::span<const double> da
   tbb::enumerable_thread_specific<Worker> workers(
       [&] { return Worker(model, model.nmaindata() + model.nauxdata(), model.npars()); });
   auto run_toy = [&](std::size_t i) {
+    if (known[i]) return;
     Worker& w = workers.local();
     const int h = i < n ? 0 : 1;
     const std::size_t index = h == 0 ? i : i - n;
@@ -151,6 +162,10 @@ ToyResult toy_hypotest(double mu, const Model& model, std::span<const double> da
     }
     if (ok) stat[i] = value;
     else failed[i] = 1;
+    if (options.on_toy) {
+      std::lock_guard<std::mutex> lock(outcome_mutex);
+      options.on_toy(ToyOutcome{h, index, ok, ok ? value : 0.0});
+    }
     if (options.progress) {
       const std::size_t d = done.fetch_add(1, std::memory_order_relaxed) + 1;
       if (d % report_every == 0 && d < total) {

@@ -128,6 +128,47 @@ TEST(CliReliability, ToysWithAnEmptyBackgroundTailGiveNoCls) {
   EXPECT_EQ(table.find("nan"), std::string::npos) << table;
 }
 
+// A toy run that dies part way (here: its final write fails, which leaves the checkpoint
+// of every toy) resumes from FILE.partial: a torn last line is ignored, the toys it holds
+// are not recomputed, and the result equals an uninterrupted run's.
+TEST(CliReliability, ToyRunsResumeFromTheirCheckpoint) {
+  const std::string ws = small_workspace("ws.json");
+  const std::vector<std::string> base = {"cls", ws, "--calctype", "toybased", "--ntoys", "200", "--seed", "7"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  const fs::path a = scratch("toys_a.json"), b = scratch("toys_b.json"), partial = scratch("toys_b.json.partial");
+  const auto [code_a, out_a] = run_hfx(with({"--toys-output", a.string()}));
+  ASSERT_EQ(code_a, 0) << out_a;
+  EXPECT_FALSE(fs::exists(scratch("toys_a.json.partial")));
+  EXPECT_EQ(run_hfx(with({"--toys-output", b.string()}), "> /dev/full").first, 2);
+  ASSERT_TRUE(fs::exists(partial));
+  std::vector<std::string> saved;
+  {
+    std::ifstream in(partial);
+    for (std::string line; std::getline(in, line);) saved.push_back(line);
+  }
+  ASSERT_EQ(saved.size(), 401u);  // the run's description, then 2 x 200 toys
+  {
+    std::ofstream out(partial, std::ios::trunc);
+    for (std::size_t i = 0; i <= 150; ++i) out << saved[i] << "\n";
+    out << R"({"h": 1, "i)";  // cut short by the kill
+  }
+  const auto [code_b, out_b] = run_hfx(with({"--toys-output", b.string()}));
+  EXPECT_EQ(code_b, 0) << out_b;
+  EXPECT_NE(out_b.find("resuming from " + partial.string() + ": 150 of 400 toys already done"), std::string::npos);
+  EXPECT_EQ(out_b.substr(out_b.find('{')), out_a);
+  EXPECT_EQ(load_json_file(b.string()), load_json_file(a.string()));
+  EXPECT_FALSE(fs::exists(partial));
+  // Another run's checkpoint (another seed) is refused, not mixed in.
+  std::ofstream(partial) << saved[0] << "\n";
+  std::vector<std::string> other = with({"--toys-output", b.string()});
+  other[7] = "8";
+  expect_one_line(run_hfx(other), 2, "a checkpoint of another toy run");
+}
+
 TEST(CliReliability, WriteFailuresAreErrors) {
   const std::string ws = small_workspace("ws.json");
   for (const std::string cmd : {"cls", "fit", "yields", "upper-limit", "significance"})
