@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <utility>
 
 namespace hfx {
@@ -18,6 +19,24 @@ double test_statistic_value(TestStatistic ts, double mu, double muhat, double nl
 
 namespace {
 double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+
+// log(Phi(-x)), also where Phi(-x) underflows: beyond x = 30 from Phi(-x) = phi(x) / f(x)
+// with f(x) = x + 1/(x + 2/(x + 3/(x + ...))), Mills' ratio's continued fraction
+// (Abramowitz & Stegun 26.2.14), which 60 terms give to machine precision there.
+double log_normal_sf(double x) {
+  if (x < 30) return std::log(normal_cdf(-x));
+  double f = x;
+  for (int k = 60; k >= 1; --k) f = x + k / f;
+  return -0.5 * x * x - 0.5 * std::log(2 * std::numbers::pi) - std::log(f);
+}
+
+// CLs = Phi(-(t + sqa)) / Phi(-t): the plain ratio, or from logarithms where CLb
+// underflows (an observation tens of sigma below the expectation), which would be 0/0.
+double cls_of(double t, double sqa) {
+  const double clb = normal_cdf(-t);
+  if (clb > 1e-290) return normal_cdf(-(t + sqa)) / clb;
+  return std::exp(log_normal_sf(t + sqa) - log_normal_sf(t));
+}
 // The n-sigma order of the expected band: pyhf evaluates n = 2, 1, 0, -1, -2 of the
 // background-only distribution, which gives CLs from the -2 sigma to the +2 sigma band.
 constexpr double kBandSigmas[5] = {2, 1, 0, -1, -2};
@@ -176,8 +195,7 @@ double AsymptoticCalculator::observed_cls(double mu) {
   const double qa = asimov_stat(mu).value;
   tasks.wait();
   const double t = observed_teststat(obs_stat(mu).value, qa);
-  const double clsb = normal_cdf(-(t + std::sqrt(qa)));
-  return ts_ == TestStatistic::q0 ? clsb : clsb / normal_cdf(-t);
+  return ts_ == TestStatistic::q0 ? normal_cdf(-(t + std::sqrt(qa))) : cls_of(t, std::sqrt(qa));
 }
 
 HypotestResult AsymptoticCalculator::hypotest(double mu) {
@@ -215,7 +233,7 @@ HypotestResult AsymptoticCalculator::hypotest(double mu) {
   r.teststat = t;
   r.clsb = normal_cdf(-(t + sqa));
   r.clb = normal_cdf(-t);
-  r.cls = r.clsb / r.clb;
+  r.cls = cls_of(t, sqa);
   expected_band(sqa, r.clsb_expected, r.clb_expected);
   for (int k = 0; k < 5; ++k) r.cls_expected[k] = r.clsb_expected[k] / r.clb_expected[k];
   if (ts_ == TestStatistic::q0) {

@@ -112,6 +112,25 @@ TEST(CliReliability, UpperLimitAboveThePoiBoundIsReportedAsBounded) {
   for (const auto& e : r["exp"]) EXPECT_TRUE(e.is_number());  // the expected band lies inside
 }
 
+// Data tens of sigma below the expectation: CLb = Phi(-t) underflows, and CLs comes from
+// the logarithms of the tail probabilities instead of 0/0.
+TEST(CliReliability, AsymptoticClsOfAnExtremeDeficitIsANumber) {
+  const fs::path p = scratch("extreme.json");
+  std::ofstream(p) << R"({"channels": [{"name": "c", "samples": [
+      {"name": "s", "data": [500.0, 300.0], "modifiers": [{"name": "mu", "type": "normfactor", "data": null}]},
+      {"name": "b", "data": [5000.0, 3000.0], "modifiers": []}]}],
+    "observations": [{"name": "c", "data": [10.0, 10.0]}],
+    "measurements": [{"name": "m", "config": {"poi": "mu", "parameters": []}}], "version": "1.0.0"})";
+  const auto [code, r] = json_of({"cls", p.string(), "--tail-probs"});
+  EXPECT_EQ(code, 0);
+  EXPECT_TRUE(r["CLs_obs"].is_number());
+  EXPECT_EQ(r["CLb_obs"], 0.0);
+  const auto [ucode, u] = json_of({"upper-limit", p.string()});
+  EXPECT_EQ(ucode, 0);
+  EXPECT_GT(u["obs"].get<double>(), 0.0);
+  EXPECT_LT(u["obs"].get<double>(), u["exp"][0].get<double>());
+}
+
 TEST(CliReliability, ToysWithAnEmptyBackgroundTailGiveNoCls) {
   // A deficit: no b-only toy reaches the observed test statistic at mu = 4.
   const std::string ws = small_workspace("deficit.json", "[]", "[30.0, 15.0]");
