@@ -76,6 +76,8 @@ void add_cls(CLI::App& app) {
     const std::uint64_t seed = integer_option("--seed", o->seed, 0, UINT64_MAX);
     const auto threads = static_cast<unsigned>(integer_option("--threads", o->threads, 0, 1024));
     LoadedModel lm = load_model(o->in);
+    const std::size_t poi = detail::require_free_poi(*lm.model, FitProblem::from_model(*lm.model));
+    require_within_bounds("--test-poi", test_poi, *lm.model, poi);
     const TestStatistic ts = test_statistic_from_string(o->teststat);
     const FitOptions fit_options = fit_options_for(o->optimizer);
     if (o->calctype == "toybased" && fit_options.method != FitMethod::newton)

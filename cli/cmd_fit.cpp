@@ -45,6 +45,7 @@ void add_fit(CLI::App& app) {
       if (it == names.end()) throw InvalidModel(fmt::format("--fix: no parameter '{}' in the model", name));
       const std::size_t i = static_cast<std::size_t>(it - names.begin());
       prob.init[i] = number_option("--fix " + name, f.substr(eq + 1));
+      require_within_bounds("--fix " + name + " =", prob.init[i], m, i);
       prob.fixed[i] = true;
     }
     FitOptions opts = fit_options_for(o->optimizer);

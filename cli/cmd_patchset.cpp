@@ -14,6 +14,22 @@ namespace hfx::cli {
 
 namespace {
 
+// Runs f; an hfx::Error from it (a patch that fails, a digest that differs, a name not
+// in the set) is thrown again with the PatchSet file in front, as a load error names it.
+template <class F>
+auto naming_file(const std::string& patchset, F&& f) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    const std::string file = patchset == "-" ? "<stdin>" : patchset;
+    const std::string what = fmt::format("{}: {}", file, e.what());
+    if (dynamic_cast<const PatchSetVerificationError*>(&e)) throw PatchSetVerificationError(what);
+    if (dynamic_cast<const InvalidPatchLookup*>(&e)) throw InvalidPatchLookup(what);
+    if (dynamic_cast<const InvalidSpecification*>(&e)) throw InvalidSpecification(what);
+    throw InvalidPatch(what);
+  }
+}
+
 std::string require_name(const std::optional<std::string>& name) {
   if (!name) throw InvalidPatchLookup("no patch selected: give the patch's name with --name");
   return *name;
@@ -67,7 +83,8 @@ void add_patchset_apply(CLI::App& group) {
   cmd->callback([opts] {
     const Workspace ws = Workspace::load(opts->background_only);
     const PatchSet ps = PatchSet::load(opts->patchset);
-    write_pyhf_json(ps.apply(ws, require_name(opts->name)).document(), opts->output_file);
+    const Workspace patched = naming_file(opts->patchset, [&] { return ps.apply(ws, require_name(opts->name)); });
+    write_pyhf_json(patched.document(), opts->output_file);
   });
 }
 
@@ -86,7 +103,11 @@ void add_patchset_verify(CLI::App& group) {
   cmd->add_option("patchset", opts->patchset, "PatchSet JSON file ('-': standard input)");
   cmd->callback([opts] {
     const Workspace ws = Workspace::load(opts->background_only);
-    PatchSet::load(opts->patchset).verify(ws);
+    const PatchSet ps = PatchSet::load(opts->patchset);
+    naming_file(opts->patchset, [&] {
+      ps.verify(ws);
+      return 0;
+    });
     write_text("All good.\n", "");
   });
 }

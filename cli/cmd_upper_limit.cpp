@@ -49,6 +49,10 @@ void add_upper_limit(CLI::App& app) {
       for (int i = 0; i < n; ++i) mus.push_back(start + (stop - start) * i / (n - 1));
     }
     LoadedModel lm = load_model(o->in);
+    if (!mus.empty() && lm.model->poi_index()) {
+      require_within_bounds("--scan START", mus.front(), *lm.model, *lm.model->poi_index());
+      require_within_bounds("--scan STOP", mus.back(), *lm.model, *lm.model->poi_index());
+    }
     const auto ts = test_statistic_from_string(o->teststat);
     const FitOptions fit_options = fit_options_for(o->optimizer);
     const UpperLimitResult r = mus.empty() ? upper_limit(*lm.model, lm.data, level, ts, rtol, fit_options)

@@ -47,7 +47,9 @@ std::vector<double> read_pars(const std::string& path, const Model& model) {
                                            path, model.npars(), doc.type_name()));
   std::vector<double> pars = model.suggested_init();
   const auto& names = model.par_names();
-  for (const auto& [key, value] : doc.items()) {
+  for (const auto& item : doc.items()) {
+    const std::string& key = item.key();
+    const Json& value = item.value();
     const std::string where = fmt::format("{}: parameter '{}'", path, key);
     const auto& sets = model.parameter_sets();
     const auto set = std::find_if(sets.begin(), sets.end(), [&](const ParameterSet& p) { return p.name == key; });

@@ -243,6 +243,13 @@ std::uint64_t integer_option(std::string_view option, const std::string& text, s
   return v;
 }
 
+void require_within_bounds(std::string_view option, double value, const Model& model, std::size_t index) {
+  const auto [lo, hi] = model.suggested_bounds().at(index);
+  if (!(value >= lo && value <= hi))
+    throw InvalidPdfParameters(fmt::format("{} {}: outside the bounds [{}, {}] of parameter '{}'", option, value, lo, hi,
+                                           model.par_names().at(index)));
+}
+
 void add_optimizer_option(CLI::App* cmd, OptimizerChoice& choice) {
   cmd->add_option("--backend", choice.backend, "Accepted for pyhf compatibility and ignored (hfx has one backend)");
   cmd->add_option("--optimizer", choice.optimizer,

@@ -40,6 +40,10 @@ double number_option_between(std::string_view option, const std::string& text, d
 // ... and a whole number in [lo, hi] (no sign, no fraction, no exponent).
 std::uint64_t integer_option(std::string_view option, const std::string& text, std::uint64_t lo, std::uint64_t hi);
 
+// Throws InvalidPdfParameters "OPTION V: outside the bounds [lo, hi] of parameter NAME"
+// unless lo <= value <= hi for model parameter `index` (pyhf refuses such values too).
+void require_within_bounds(std::string_view option, double value, const Model& model, std::size_t index);
+
 // Python's json.dumps(value, indent=4, sort_keys=True) + "\n", byte for byte (ASCII-only
 // output with \uXXXX escapes, floats in repr form): what pyhf's spec/patchset commands print.
 std::string pyhf_json_dumps(const Json& value);

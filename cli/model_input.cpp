@@ -21,8 +21,9 @@ LoadedModel load_model(const ModelInput& in) {
   LoadedModel out;
   Workspace ws = Workspace::load(in.workspace);
   for (const auto& path : in.patches) {
+    const JsonPatch patch = JsonPatch::load(path);  // its errors name the file
     try {
-      ws = JsonPatch::load(path).apply(ws);
+      ws = patch.apply(ws);
     } catch (const Error& e) {
       throw InvalidPatch(fmt::format("{}: {}", path, e.what()));
     }
@@ -32,7 +33,13 @@ LoadedModel load_model(const ModelInput& in) {
   opts.normsys_interp = interp_code_from_string(in.normsys_interp);
   opts.histosys_interp = interp_code_from_string(in.histosys_interp);
   out.workspace = std::make_unique<Workspace>(std::move(ws));
-  out.model = std::make_unique<Model>(compile(*out.workspace, opts));
+  try {
+    out.model = std::make_unique<Model>(compile(*out.workspace, opts));
+  } catch (const InvalidModel& e) {
+    throw InvalidModel(fmt::format("{}: {}", in.workspace == "-" ? "<stdin>" : in.workspace, e.what()));
+  } catch (const InvalidMeasurement& e) {
+    throw InvalidMeasurement(fmt::format("{}: {}", in.workspace == "-" ? "<stdin>" : in.workspace, e.what()));
+  }
   out.data = observed_data(*out.workspace, *out.model);
   return out;
 }

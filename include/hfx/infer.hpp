@@ -55,6 +55,10 @@ namespace detail {
 // test of a parameter that cannot move would print CLs = 1 for any data (pyhf raises
 // InvalidModel too). Returns the POI's index.
 std::size_t require_free_poi(const Model& model, const FitProblem& problem);
+// Throws InvalidModel, naming the channel and bin, unless the model's expected main data
+// at `pars` are finite and >= 0: data generated there (Asimov, toys) would be no counts.
+// `what` says which point it is.
+void require_valid_expected(const Model& model, std::span<const double> pars, std::string_view what);
 // Throws InvalidPdfParameters unless the tested POI value `mu` is finite.
 void require_finite_poi_value(double mu);
 // Size of one fit step of the model: table entries one likelihood evaluation walks plus

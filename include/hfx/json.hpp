@@ -17,7 +17,7 @@ using Json = nlohmann::ordered_json;
 // inside containers; a scalar at the top is depth 0) and number of values. Serialising
 // and copying recurse per level, so deeper documents would overflow the stack.
 inline constexpr std::size_t kMaxJsonDepth = 512;
-inline constexpr std::size_t kMaxJsonValues = std::size_t{1} << 26;
+inline constexpr std::size_t kMaxJsonValues = std::size_t{1} << 25;
 
 // Nesting depth and number of values of `value`, counted without recursion; counting
 // stops once either exceeds its limit (the returned numbers are then lower bounds).

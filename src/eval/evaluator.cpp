@@ -836,6 +836,10 @@ std::string Evaluator::nonfinite_reason() const {
     for (std::size_t j = 0; j < d.channel_nbins[ci]; ++j) {
       const std::size_t g = d.channel_offset[ci] + j;
       const double lam = rate_[g];
+      if (std::isnan(lam) || std::isinf(lam))
+        return fmt::format("expected rate is not a finite number in channel '{}' bin {} (a modifier's factor overflows "
+                           "or is undefined at these parameters)",
+                           d.channels[ci], j);
       if (!(lam > 0) && !(lam == 0 && data_[g] == 0))
         return fmt::format("expected rate {} <= 0 in channel '{}' bin {} with observed {}", lam, d.channels[ci], j, data_[g]);
     }

@@ -1,3 +1,4 @@
+#include "eval/target_pragmas.hpp"
 #include "gauss_constraints.hpp"
 
 #include "cpu_features.hpp"
@@ -54,8 +55,7 @@ double sum_scalar(const std::uint32_t* runs, std::size_t nruns, const double* au
   return 0.5 * (s0 + s1);
 }
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+HFX_TARGET_PUSH("avx2,fma")
 
 double sum_avx2(const std::uint32_t* runs, std::size_t nruns, const double* aux, const double* inv_sigma,
                 const double* x) {
@@ -106,7 +106,7 @@ void add_grad_avx2(const std::uint32_t* runs, std::size_t nruns, const double* a
   }
 }
 
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 std::uint32_t term_count(const std::uint32_t* runs, std::size_t nruns) { return nruns > 0 ? runs[3 * nruns - 2] : 0; }
 

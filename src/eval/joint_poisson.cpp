@@ -1,3 +1,4 @@
+#include "eval/target_pragmas.hpp"
 #include "joint_poisson.hpp"
 
 #include "cpu_features.hpp"
@@ -38,8 +39,7 @@ std::shared_ptr<const JointPoisson> make_joint_poisson(const double* count, cons
   return out;
 }
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512dq")
+HFX_TARGET_PUSH("avx512f,avx512dq")
 // GCC 12's AVX-512 headers build some intrinsics on _mm256_undefined_pd(), which its
 // -Wmaybe-uninitialized then reports in every caller (a known false positive).
 #pragma GCC diagnostic push
@@ -75,6 +75,6 @@ bool joint_poisson_sum(const JointPoisson& j, const double* rate, const double* 
 }
 
 #pragma GCC diagnostic pop
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 }  // namespace hfx::detail

@@ -22,6 +22,7 @@
 // send anything else to a scalar path; for such lanes log8 returns an unspecified value.
 #pragma once
 
+#include "eval/target_pragmas.hpp"
 #include <immintrin.h>
 
 #include <cstdint>
@@ -38,8 +39,7 @@ struct Log8Table {
 
 extern const Log8Table kLog8Table;
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512dq")
+HFX_TARGET_PUSH("avx512f,avx512dq")
 
 // log(x + extra) for each lane (x in the domain above). kExtra = false: a plain log of x.
 // kExtra = true, for log1p: `extra` holds a small addend that x's rounding lost
@@ -100,6 +100,6 @@ template <bool kExtra>
   return log8_impl<true>(w, _mm512_sub_pd(u, _mm512_sub_pd(w, one)));
 }
 
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 }  // namespace hfx::detail

@@ -1,3 +1,4 @@
+#include "eval/target_pragmas.hpp"
 #include "main_poisson.hpp"
 
 #include "cpu_features.hpp"
@@ -10,17 +11,15 @@
 #include <limits>
 
 // libmvec's four-lane log (vector function ABI name; AVX2).
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+HFX_TARGET_PUSH("avx2,fma")
 extern "C" __m256d _ZGVdN4v_log(__m256d);
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 namespace hfx::detail {
 
 namespace {
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+HFX_TARGET_PUSH("avx2,fma")
 
 // total += the terms of bins [g, n) one by one with libm's log; whether their rates
 // are all positive and finite.
@@ -66,10 +65,9 @@ bool sum_avx2(const double* rate, const double* count, const double* c, std::siz
   return true;
 }
 
-#pragma GCC pop_options
+HFX_TARGET_POP
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512dq")
+HFX_TARGET_PUSH("avx512f,avx512dq")
 // GCC 12's AVX-512 headers build some intrinsics on _mm256_undefined_pd(), which its
 // -Wmaybe-uninitialized then reports in every caller (a known false positive).
 #pragma GCC diagnostic push
@@ -99,7 +97,7 @@ bool sum_avx512(const double* rate, const double* count, const double* c, std::s
 }
 
 #pragma GCC diagnostic pop
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 bool no_vector_sum(const double*, const double*, const double*, std::size_t, double*) { return false; }
 

@@ -1,3 +1,4 @@
+#include "eval/target_pragmas.hpp"
 #include "normsys_sweep.hpp"
 
 #include "cpu_features.hpp"
@@ -16,10 +17,9 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 // libmvec's four-lane exp (vector function ABI name; AVX2).
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+HFX_TARGET_PUSH("avx2,fma")
 extern "C" __m256d _ZGVdN4v_exp(__m256d);
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 namespace hfx::detail {
 

@@ -1,3 +1,4 @@
+#include "eval/target_pragmas.hpp"
 #include "packed_code4p.hpp"
 
 #include "cpu_features.hpp"
@@ -69,8 +70,7 @@ void packed_grad_sse(const BlockEntries& be, const double* slope, const double* 
   }
 }
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+HFX_TARGET_PUSH("avx2,fma")
 
 // AVX2: an entry's (S, A) pairs of two bins fill one 256-bit register, so a 3-bin entry
 // is one 256-bit and one 128-bit fused multiply-add against the broadcast (c_S, c_A).
@@ -157,7 +157,7 @@ void packed_grad_avx2(const BlockEntries& be, const double* slope, const double*
   }
 }
 
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 void all_blocks_sse(const ModelData& d, const double* coef, double* base) {
   for (std::size_t b = 0; b < d.blocks.size(); ++b) {

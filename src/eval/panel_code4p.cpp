@@ -1,3 +1,4 @@
+#include "eval/target_pragmas.hpp"
 #include "panel_code4p.hpp"
 
 #include <immintrin.h>
@@ -9,8 +10,7 @@ namespace hfx::detail {
 
 namespace {
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+HFX_TARGET_PUSH("avx2,fma")
 
 // One panel of G lane groups. Up to 6 groups the S and A parts have separate
 // accumulators (2 G chains of one multiply-add per parameter each), beyond that one per
@@ -93,7 +93,7 @@ void panel_backward(const double* slope, const std::uint32_t* par, const std::ui
   }
 }
 
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 // Calls f(std::integral_constant<int, G>) for a panel of G lane groups (1 <= G <=
 // kMaxGroups): each G is its own kernel, unrolled.

@@ -1,3 +1,4 @@
+#include "eval/target_pragmas.hpp"
 #include "poisson_constraints.hpp"
 
 #include "cpu_features.hpp"
@@ -11,10 +12,9 @@
 // The lambda below is inlined; GCC's -Wpsabi note concerns only external calls.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+HFX_TARGET_PUSH("avx2,fma")
 extern "C" __m256d _ZGVdN4v_log(__m256d);
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 namespace hfx::detail {
 
@@ -31,8 +31,7 @@ double sum_scalar(const std::uint32_t* par, const double* r, const double* a, st
   return sum;
 }
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+HFX_TARGET_PUSH("avx2,fma")
 
 // log1p(u) as log(w) + (u - (w - 1)) / w with w = 1 + u rounded: the quotient restores
 // what rounding w lost (w - 1 is exact near w = 1, where it matters), as accurate as
@@ -79,10 +78,9 @@ double sum_avx2(const std::uint32_t* par, const double* r, const double* a, std:
   return std::isnan(sum) ? sum_scalar(par, r, a, n, x) : sum;
 }
 
-#pragma GCC pop_options
+HFX_TARGET_POP
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512dq")
+HFX_TARGET_PUSH("avx512f,avx512dq")
 // GCC 12's AVX-512 headers build some intrinsics on _mm256_undefined_pd(), which its
 // -Wmaybe-uninitialized then reports in every caller (a known false positive).
 #pragma GCC diagnostic push
@@ -127,7 +125,7 @@ double sum_avx512(const std::uint32_t* par, const double* r, const double* a, st
 }
 
 #pragma GCC diagnostic pop
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 }  // namespace
 

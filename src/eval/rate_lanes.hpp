@@ -7,14 +7,14 @@
 // was one eight-lane load). So the lanes are built from eight-byte loads.
 #pragma once
 
+#include "eval/target_pragmas.hpp"
 #include <immintrin.h>
 
 #include <cstddef>
 
 namespace hfx::detail {
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512dq")
+HFX_TARGET_PUSH("avx512f,avx512dq")
 // GCC 12's AVX-512 headers build the casts on undefined registers, which its
 // -W(maybe-)uninitialized then reports in every caller (a known false positive).
 #pragma GCC diagnostic push
@@ -47,6 +47,6 @@ namespace hfx::detail {
 }
 
 #pragma GCC diagnostic pop
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 }  // namespace hfx::detail

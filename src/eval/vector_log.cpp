@@ -1,3 +1,4 @@
+#include "eval/target_pragmas.hpp"
 #include "vector_log.hpp"
 
 #include "cpu_features.hpp"
@@ -10,12 +11,11 @@
 extern "C" {
 __m128d _ZGVbN2v_log(__m128d);
 }
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+HFX_TARGET_PUSH("avx2,fma")
 extern "C" {
 __m256d _ZGVdN4v_log(__m256d);
 }
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 namespace hfx::detail {
 
@@ -32,8 +32,7 @@ void apply_sse(const double* x, double* out, std::size_t n) {
   for (; i < n; ++i) out[i] = scalar(x[i]);
 }
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+HFX_TARGET_PUSH("avx2,fma")
 using Fn4 = __m256d (*)(__m256d);
 // A tail of at least min_tail values (of the last 1-3) goes through the vector function
 // too, with the unused lanes filled by `fill` (a value inside the function's domain: a
@@ -53,7 +52,7 @@ __attribute__((target("avx2,fma"))) void apply_avx2(const double* x, double* out
   _mm256_storeu_pd(res, f4(_mm256_loadu_pd(in)));
   for (std::size_t l = 0; i + l < n; ++l) out[i + l] = res[l];
 }
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 }  // namespace
 

@@ -125,6 +125,7 @@ void AsymptoticCalculator::ensure_asimov_data() {
   const FitProblem fixed = problem_.with_fixed(poi, asimov_mu);
   const FitResult asimov_fit = minimize(ev_generate_, fixed, options_);
   ++fits_;
+  detail::require_valid_expected(*model_, asimov_fit.x, "the fit generating the Asimov data");
   asimov_generating_status_ = asimov_fit.status;
   asimov_generating_message_ = asimov_fit.message;
   asimov_ = model_->expected_data(asimov_fit.x, true);

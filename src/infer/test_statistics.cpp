@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace hfx {
 
@@ -59,6 +60,17 @@ std::size_t require_free_poi(const Model& model, const FitProblem& problem) {
     throw InvalidModel(fmt::format("the POI '{}' has bounds [{}, {}]; hypothesis tests and limits need a POI that can move",
                                    name, lo, hi));
   return poi;
+}
+
+void require_valid_expected(const Model& model, std::span<const double> pars, std::string_view what) {
+  const std::vector<double> expected = model.expected_actualdata(pars);
+  std::size_t g = 0;
+  for (std::size_t c = 0; c < model.channels().size(); ++c)
+    for (std::size_t j = 0; j < model.channel_nbins()[c]; ++j, ++g)
+      if (!(expected[g] >= 0) || !std::isfinite(expected[g]))
+        throw InvalidModel(fmt::format("the expected rate at {} is {} in channel '{}' bin {}: no counts can be generated "
+                                       "there (a sample with negative yields, or a modifier out of range?)",
+                                       what, expected[g], model.channels()[c], j));
 }
 
 void require_finite_poi_value(double mu) {

@@ -117,6 +117,8 @@ ToyResult toy_hypotest(double mu, const Model& model, std::span<const double> da
   start[poi] = mu_b;
   r.b_generating_fit = minimize(ev, fixed_at(mu_b), fopt, start);
 
+  detail::require_valid_expected(model, r.sb_generating_fit.x, "the signal+background toys' generating fit");
+  detail::require_valid_expected(model, r.b_generating_fit.x, "the background-only toys' generating fit");
   const ToySampler sb_sampler(model, r.sb_generating_fit.x), b_sampler(model, r.b_generating_fit.x);
   const Hypothesis hyp[2] = {{&sb_sampler, &r.sb_generating_fit.x}, {&b_sampler, &r.b_generating_fit.x}};
 

@@ -53,6 +53,9 @@ std::string path_of(const std::vector<Frame>& stack, std::size_t max_shown = 12)
 struct ScanResult {
   std::string path;
   std::size_t depth_exceeded_at = std::string_view::npos;
+  // At least as many as the values in the document: 1 + commas + containers opened
+  // (outside strings), known before nlohmann builds the document.
+  std::size_t values_bound = 1;
   // An integer literal beyond 64 bits: nlohmann would read it as a double, so a digest
   // would differ from Python's, which keeps such integers exact.
   std::size_t big_integer_at = std::string_view::npos;
@@ -80,6 +83,7 @@ ScanResult scan(std::string_view text, std::size_t stop) {
     switch (c) {
       case '{':
       case '[':
+        ++result.values_bound;
         stack.push_back(Frame{c == '{', 0, {}, true});
         if (stack.size() > kMaxDepth) {
           result.depth_exceeded_at = i;
@@ -92,6 +96,7 @@ ScanResult scan(std::string_view text, std::size_t stop) {
         if (!stack.empty()) stack.pop_back();
         break;
       case ',':
+        ++result.values_bound;
         if (!stack.empty()) {
           if (stack.back().is_object) stack.back().expecting_key = true;
           else ++stack.back().index;
@@ -207,6 +212,9 @@ Json parse_json(std::string_view text, std::string_view source) {
         "{}:{}:{}: {}: nesting deeper than {} levels is not a HistFactory document", source, line,
         col, depth.path, kMaxDepth));
   }
+  if (depth.values_bound > kMaxJsonValues)
+    throw InvalidSpecification(fmt::format("{}: /: more than {} JSON values is beyond what hfx accepts", source,
+                                           kMaxJsonValues));
   if (depth.big_integer_at != std::string_view::npos) {
     auto [line, col] = line_col(text, depth.big_integer_at);
     throw InvalidSpecification(fmt::format(

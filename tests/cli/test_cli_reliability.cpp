@@ -227,17 +227,23 @@ TEST(CliReliability, BadInputFilesAreOneLineErrors) {
 }
 
 TEST(CliReliability, PatchesCannotBuildDeepDocuments) {
-  // Each copy puts /version inside its own deepest array: the depth doubles per copy.
-  std::string deep = "0";
-  for (int i = 0; i < 200; ++i) deep = "[" + deep + "]";
-  std::string ops = R"([{"op": "add", "path": "/version", "value": )" + deep + "}";
-  std::string path = "/version";
-  for (int k = 0; k < 3; ++k) {
-    ops += R"(, {"op": "copy", "from": "/version", "path": ")" + path + "/0\"}";
-    for (int i = 0; i < 200 * (1 << k); ++i) path += "/0";
-  }
-  ops += "]";
-  expect_one_line(run_hfx({"fit", small_workspace("ws.json"), "-p", write("deep.json", ops)}), 2,
+  // /version becomes 200 nested arrays; each copy then puts the whole of /version inside
+  // its own innermost array, doubling the depth: 400 levels are fine, 800 are not.
+  std::string deep = "[]";
+  for (int i = 1; i < 200; ++i) deep = "[" + deep + "]";
+  std::string innermost = "/version";
+  for (int i = 1; i < 200; ++i) innermost += "/0";
+  const std::string first = R"([{"op": "add", "path": "/version", "value": )" + deep + R"(},
+    {"op": "copy", "from": "/version", "path": ")" + innermost + R"(/0"})";
+  std::string second_target = innermost;
+  for (int i = 0; i < 200; ++i) second_target += "/0";
+  const std::string twice = first + R"(, {"op": "copy", "from": "/version", "path": ")" + second_target + R"(/0"}])";
+  // One copy: 400 levels, so the patched document reaches validation (and fails there).
+  expect_one_line(run_hfx({"fit", small_workspace("ws.json"), "-p", write("deep1.json", first + "]")}), 2,
+                  "/version: expected \"1.0.0\"");
+  expect_one_line(run_hfx({"fit", small_workspace("ws.json"), "-p", write("deep2.json", twice)}), 2,
+                  "deep2.json: /2: op 'copy' from '/version' path '/version/0/0/0/0/0/0/0/0/");
+  expect_one_line(run_hfx({"fit", small_workspace("ws.json"), "-p", write("deep2.json", twice)}), 2,
                   "the result would be nested deeper than 512 levels");
 }
 
@@ -266,6 +272,9 @@ TEST(CliReliability, OptionValuesAreValidated) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"fit", ws, "--fix", "mu=abc"}, "--fix mu 'abc': expected a finite number"},
       {{"fit", ws, "--fix", "mu"}, "expected NAME=VALUE"},
+      {{"fit", ws, "--fix", "mu=1e9"}, "--fix mu = 1000000000: outside the bounds [0, 10] of parameter 'mu'"},
+      {{"cls", ws, "--test-poi", "-1"}, "--test-poi -1: outside the bounds [0, 10] of parameter 'mu'"},
+      {{"upper-limit", ws, "--scan", "0", "20", "5"}, "--scan STOP 20: outside the bounds [0, 10]"},
       {{"upper-limit", ws, "--level", "0"}, "--level '0': expected a number between 0 and 1"},
       {{"upper-limit", ws, "--level", "1"}, "--level '1'"},
       {{"upper-limit", ws, "--level", "NaN"}, "--level 'NaN': expected a finite number"},

@@ -193,7 +193,7 @@ TEST(CliSpec, ErrorsAreOneLineWithExitCode2) {
       {{"combine", ws, ws, "--merge-channels"}, "InvalidWorkspaceOperation: channels can only be merged"},
       {{"patchset", "extract", ps}, "InvalidPatchLookup: no patch selected"},
       {{"patchset", "extract", ps, "--name", "x"}, "InvalidPatchLookup: no patch named \"x\""},
-      {{"patchset", "apply", ws, ps, "--name", "patch_channel1_signal_syst1"}, "PatchSetVerificationError: /metadata/digests/sha256: digest mismatch"},
+      {{"patchset", "apply", ws, ps, "--name", "patch_channel1_signal_syst1"}, "PatchSetVerificationError: " + ps + ": /metadata/digests/sha256: digest mismatch"},
       {{"patchset", "inspect", ws}, "InvalidSpecification: " + ws + ": /channels: unknown key 'channels'"},
   };
   for (const auto& [args, expected] : cases) {
