@@ -33,59 +33,61 @@ void add_fit(CLI::App& app) {
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
   add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
-    LoadedModel lm = load_model(o->in);
-    const Model& m = *lm.model;
-    FitProblem prob = FitProblem::from_model(m);
-    for (const auto& f : o->fix) {
-      const auto eq = f.find('=');
-      if (eq == std::string::npos) throw Unsupported(fmt::format("--fix '{}': expected NAME=VALUE", f));
-      const std::string name = f.substr(0, eq);
-      const auto& names = m.par_names();
-      const auto it = std::find(names.begin(), names.end(), name);
-      if (it == names.end()) throw InvalidModel(fmt::format("--fix: no parameter '{}' in the model", name));
-      const std::size_t i = static_cast<std::size_t>(it - names.begin());
-      prob.init[i] = number_option("--fix " + name, f.substr(eq + 1));
-      require_within_bounds("--fix " + name + " =", prob.init[i], m, i);
-      prob.fixed[i] = true;
-    }
-    FitOptions opts = fit_options_for(o->optimizer);
-    opts.uncertainties = true;
-    const FitResult r = fit(m, lm.data, prob, opts);
-    if (!r.converged())
-      throw FailedMinimization(fmt::format("the fit did not converge ({}: {}); no result printed", to_string(r.status), r.message));
-    Json pars = Json::object(), errs = Json::object();
-    for (const auto& p : m.parameter_sets()) {
-      pars[p.name] = std::vector<double>(r.x.begin() + p.offset, r.x.begin() + p.offset + p.size);
-      errs[p.name] = numbers_or_null(std::span(r.uncertainties).subspan(p.offset, p.size));
-    }
-    if (o->table) {
-      std::string t = fmt::format("status: {}   twice_nll: {:.10g}   iterations: {}   evaluations: {}\n\n", to_string(r.status),
-                                  r.twice_nll(), r.iterations, r.evaluations);
-      t += fmt::format("{:<50} {:>14} {:>12}\n", "parameter", "value", "uncertainty");
+    naming_workspace(o->in, [&] {
+      LoadedModel lm = load_model(o->in);
+      const Model& m = *lm.model;
+      FitProblem prob = FitProblem::from_model(m);
+      for (const auto& f : o->fix) {
+        const auto eq = f.find('=');
+        if (eq == std::string::npos) throw Unsupported(fmt::format("--fix '{}': expected NAME=VALUE", f));
+        const std::string name = f.substr(0, eq);
+        const auto& names = m.par_names();
+        const auto it = std::find(names.begin(), names.end(), name);
+        if (it == names.end()) throw InvalidModel(fmt::format("--fix: no parameter '{}' in the model", name));
+        const std::size_t i = static_cast<std::size_t>(it - names.begin());
+        prob.init[i] = number_option("--fix " + name, f.substr(eq + 1));
+        require_within_bounds("--fix " + name + " =", prob.init[i], m, i);
+        prob.fixed[i] = true;
+      }
+      FitOptions opts = fit_options_for(o->optimizer);
+      opts.uncertainties = true;
+      const FitResult r = fit(m, lm.data, prob, opts);
+      if (!r.converged())
+        throw FailedMinimization(fmt::format("the fit did not converge ({}: {}); no result printed", to_string(r.status), r.message));
+      Json pars = Json::object(), errs = Json::object();
+      for (const auto& p : m.parameter_sets()) {
+        pars[p.name] = std::vector<double>(r.x.begin() + p.offset, r.x.begin() + p.offset + p.size);
+        errs[p.name] = numbers_or_null(std::span(r.uncertainties).subspan(p.offset, p.size));
+      }
+      if (o->table) {
+        std::string t = fmt::format("status: {}   twice_nll: {:.10g}   iterations: {}   evaluations: {}\n\n", to_string(r.status),
+                                    r.twice_nll(), r.iterations, r.evaluations);
+        t += fmt::format("{:<50} {:>14} {:>12}\n", "parameter", "value", "uncertainty");
+        for (std::size_t i = 0; i < m.npars(); ++i)
+          t += fmt::format("{:<50} {:>14.6g} {:>12}{}\n", m.par_names()[i], r.x[i],
+                           std::isnan(r.uncertainties[i]) ? std::string("none") : fmt::format("{:.4g}", r.uncertainties[i]),
+                           prob.fixed[i] ? "  (fixed)" : "");
+        write_text(t, o->output_file);
+        return;
+      }
+      Json out = Json::object();
+      out["mle_parameters"] = pars;
+      if (o->value) out["twice_nll"] = r.twice_nll();
+      out["uncertainties"] = errs;
+      const bool no_covariance = std::any_of(r.uncertainties.begin(), r.uncertainties.end(), [](double u) { return std::isnan(u); });
+      if (no_covariance)
+        out["uncertainties_problem"] = "the Hessian at the minimum is singular or not positive definite: no covariance";
+      out["status"] = std::string(to_string(r.status));
+      out["iterations"] = r.iterations;
+      out["evaluations"] = r.evaluations;
+      out["projected_gradient_norm"] = r.grad_norm;
+      out["par_names"] = m.par_names();
+      Json corr = Json::array();
       for (std::size_t i = 0; i < m.npars(); ++i)
-        t += fmt::format("{:<50} {:>14.6g} {:>12}{}\n", m.par_names()[i], r.x[i],
-                         std::isnan(r.uncertainties[i]) ? std::string("none") : fmt::format("{:.4g}", r.uncertainties[i]),
-                         prob.fixed[i] ? "  (fixed)" : "");
-      write_text(t, o->output_file);
-      return;
-    }
-    Json out = Json::object();
-    out["mle_parameters"] = pars;
-    if (o->value) out["twice_nll"] = r.twice_nll();
-    out["uncertainties"] = errs;
-    const bool no_covariance = std::any_of(r.uncertainties.begin(), r.uncertainties.end(), [](double u) { return std::isnan(u); });
-    if (no_covariance)
-      out["uncertainties_problem"] = "the Hessian at the minimum is singular or not positive definite: no covariance";
-    out["status"] = std::string(to_string(r.status));
-    out["iterations"] = r.iterations;
-    out["evaluations"] = r.evaluations;
-    out["projected_gradient_norm"] = r.grad_norm;
-    out["par_names"] = m.par_names();
-    Json corr = Json::array();
-    for (std::size_t i = 0; i < m.npars(); ++i)
-      corr.push_back(numbers_or_null(std::span(r.correlations).subspan(i * m.npars(), m.npars())));
-    out["correlations"] = corr;
-    write_json(out, o->output_file);
+        corr.push_back(numbers_or_null(std::span(r.correlations).subspan(i * m.npars(), m.npars())));
+      out["correlations"] = corr;
+      write_json(out, o->output_file);
+    });
   });
 }
 

@@ -57,7 +57,8 @@ void add_patchset_extract(CLI::App& group) {
                 "Include patchset metadata in output (default: without).");
   cmd->callback([opts] {
     const PatchSet ps = PatchSet::load(opts->patchset);
-    write_pyhf_json(ps.extract(require_name(opts->name), opts->with_metadata), opts->output_file);
+    const Json patch = naming_file(opts->patchset, [&] { return ps.extract(require_name(opts->name), opts->with_metadata); });
+    write_pyhf_json(patch, opts->output_file);
   });
 }
 

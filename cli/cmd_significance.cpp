@@ -24,23 +24,28 @@ void add_significance(CLI::App& app) {
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
   add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
-    LoadedModel lm = load_model(o->in);
-    const SignificanceResult s = significance(*lm.model, lm.data, fit_options_for(o->optimizer));
-    if (!s.free_fit.converged())
-      throw FailedMinimization(fmt::format("the free fit did not converge ({}); no significance printed", to_string(s.free_fit.status)));
-    if (o->table) {
-      write_text(fmt::format("observed: p0 = {:.6g}  Z = {:.4f}\nexpected: p0 = {:.6g}  Z = {:.4f}\n", s.p0_observed,
-                             s.z_observed, s.p0_expected, s.z_expected), o->output_file);
-      return;
-    }
-    Json out = Json::object();
-    out["q0"] = s.q0;
-    out["p0_obs"] = s.p0_observed;
-    out["Z_obs"] = s.z_observed;
-    out["p0_exp"] = s.p0_expected;
-    out["Z_exp"] = s.z_expected;
-    out["p0_exp_band"] = std::vector<double>(s.p0_expected_band.begin(), s.p0_expected_band.end());
-    write_json(out, o->output_file);
+    naming_workspace(o->in, [&] {
+      LoadedModel lm = load_model(o->in);
+      const SignificanceResult s = significance(*lm.model, lm.data, fit_options_for(o->optimizer));
+      if (!s.fit_problems.empty())
+        throw FailedMinimization(fmt::format("{} fit{} behind the significance did not converge, first: {}; no "
+                                             "significance printed",
+                                             s.fit_problems.size(), s.fit_problems.size() == 1 ? "" : "s",
+                                             s.fit_problems.front()));
+      if (o->table) {
+        write_text(fmt::format("observed: p0 = {:.6g}  Z = {:.4f}\nexpected: p0 = {:.6g}  Z = {:.4f}\n", s.p0_observed,
+                               s.z_observed, s.p0_expected, s.z_expected), o->output_file);
+        return;
+      }
+      Json out = Json::object();
+      out["q0"] = s.q0;
+      out["p0_obs"] = s.p0_observed;
+      out["Z_obs"] = s.z_observed;
+      out["p0_exp"] = s.p0_expected;
+      out["Z_exp"] = s.z_expected;
+      out["p0_exp_band"] = std::vector<double>(s.p0_expected_band.begin(), s.p0_expected_band.end());
+      write_json(out, o->output_file);
+    });
   });
 }
 

@@ -199,7 +199,7 @@ void add_yields(CLI::App& app) {
                                        model.measurement_name(),
                                        opts->pars_file.empty() ? std::string("at the suggested init")
                                                                : fmt::format("from {}", opts->pars_file),
-                                       logpdf);
+                                       std::isfinite(logpdf) ? fmt::format("{}", logpdf) : std::string("not finite"));
       if (!problem.empty()) header += "logpdf is not finite: " + problem + "\n";
       if (!note.empty()) header += "note: " + note + "\n";
       write_text(table(result, header), opts->output_file);

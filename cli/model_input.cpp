@@ -33,13 +33,7 @@ LoadedModel load_model(const ModelInput& in) {
   opts.normsys_interp = interp_code_from_string(in.normsys_interp);
   opts.histosys_interp = interp_code_from_string(in.histosys_interp);
   out.workspace = std::make_unique<Workspace>(std::move(ws));
-  try {
-    out.model = std::make_unique<Model>(compile(*out.workspace, opts));
-  } catch (const InvalidModel& e) {
-    throw InvalidModel(fmt::format("{}: {}", in.workspace == "-" ? "<stdin>" : in.workspace, e.what()));
-  } catch (const InvalidMeasurement& e) {
-    throw InvalidMeasurement(fmt::format("{}: {}", in.workspace == "-" ? "<stdin>" : in.workspace, e.what()));
-  }
+  out.model = std::make_unique<Model>(compile(*out.workspace, opts));
   out.data = observed_data(*out.workspace, *out.model);
   return out;
 }

@@ -2,6 +2,7 @@
 // upper-limit, significance): WORKSPACE, --measurement, -p/--patch, interpolation codes.
 #pragma once
 
+#include "hfx/errors.hpp"
 #include "hfx/model.hpp"
 #include "hfx/workspace.hpp"
 
@@ -32,5 +33,20 @@ struct LoadedModel {
 
 // Loads, patches and compiles. Throws hfx::Error subclasses with clear messages.
 LoadedModel load_model(const ModelInput& in);
+
+// Runs f(); an InvalidModel or InvalidMeasurement from it (compiling the measurement, a
+// fixed POI, a rate that is no count) is thrown again with the workspace file in front,
+// as the loading errors have it.
+template <class F>
+void naming_workspace(const ModelInput& in, F&& f) {
+  const std::string file = in.workspace == "-" ? "<stdin>" : in.workspace;
+  try {
+    f();
+  } catch (const InvalidModel& e) {
+    throw InvalidModel(file + ": " + e.what());
+  } catch (const InvalidMeasurement& e) {
+    throw InvalidMeasurement(file + ": " + e.what());
+  }
+}
 
 }  // namespace hfx::cli

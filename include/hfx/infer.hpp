@@ -168,6 +168,8 @@ struct SignificanceResult {
   double p0_expected = 0, z_expected = 0;  // median, from the Asimov dataset at mu = 1
   Band p0_expected_band{};
   FitResult free_fit;
+  // Fits behind the result that did not converge (AsymptoticCalculator::fit_problems).
+  std::vector<std::string> fit_problems;
 };
 // Discovery significance from q0 (pyhf's hypotest(0, test_stat="q0")).
 SignificanceResult significance(const Model& model, std::span<const double> data, const FitOptions& options = {});

@@ -270,6 +270,7 @@ SignificanceResult significance(const Model& model, std::span<const double> data
   s.p0_expected = h.clsb_expected[2];
   s.z_expected = std::sqrt(h.qmu_asimov);
   s.free_fit = h.free_fit;
+  s.fit_problems = calc.fit_problems();
   return s;
 }
 

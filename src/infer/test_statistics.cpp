@@ -70,7 +70,8 @@ void require_valid_expected(const Model& model, std::span<const double> pars, st
       if (!(expected[g] >= 0) || !std::isfinite(expected[g]))
         throw InvalidModel(fmt::format("the expected rate at {} is {} in channel '{}' bin {}: no counts can be generated "
                                        "there (a sample with negative yields, or a modifier out of range?)",
-                                       what, expected[g], model.channels()[c], j));
+                                       what, std::isfinite(expected[g]) ? fmt::format("{}", expected[g]) : "not a finite number",
+                                       model.channels()[c], j));
 }
 
 void require_finite_poi_value(double mu) {

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -300,15 +301,23 @@ Json JsonPatch::apply(const Json& document) const {
   Json doc = document;
   // Every value an operation puts in must keep the document within the JSON limits:
   // copies of copies would otherwise double the depth or size with each operation.
+  // A result may hold what the document and the patch's values hold, twice over, plus
+  // room to spare: enough for real patches (which add samples and channels), while a
+  // chain of copies that doubles the document with each operation stops long before it
+  // takes gigabytes.
   std::size_t values = json_shape(doc, kMaxJsonDepth, kMaxJsonValues).values;
+  const std::size_t max_values =
+      std::min(kMaxJsonValues, 2 * (values + json_shape(ops_, kMaxJsonDepth, kMaxJsonValues).values) + (std::size_t{1} << 20));
   const auto check_insert = [&](const OpApplier& applier, const Json& value, std::size_t at_depth) {
     const std::size_t max_depth = at_depth >= kMaxJsonDepth ? 0 : kMaxJsonDepth - at_depth;
     const JsonShape shape = json_shape(value, max_depth, kMaxJsonValues);
     if (shape.depth > max_depth)
       applier.fail(fmt::format("the result would be nested deeper than {} levels", kMaxJsonDepth));
     values += shape.values;
-    if (values > kMaxJsonValues)
-      applier.fail(fmt::format("the result would hold more than {} JSON values", kMaxJsonValues));
+    if (values > max_values)
+      applier.fail(fmt::format("the result would hold more than {} JSON values (twice the document and the patch, "
+                               "plus 2^20)",
+                               max_values));
   };
   for (std::size_t i = 0; i < ops_.size(); ++i) {
     const Json& op = ops_[i];

@@ -79,7 +79,7 @@ TEST(CliReliability, FixedPoiIsRefusedByEveryTest) {
   const std::string pinned = small_workspace("pinned.json", R"([{"name": "mu", "bounds": [[1, 1]]}])");
   const std::string zero = small_workspace("zero.json", R"([{"name": "mu", "bounds": [[0, 0]], "inits": [0]}])");
   for (const std::string cmd : {"cls", "upper-limit", "significance"}) {
-    expect_one_line(run_hfx({cmd, fixed}), 2, "InvalidModel: the POI 'mu' is fixed");
+    expect_one_line(run_hfx({cmd, fixed}), 2, "InvalidModel: " + fixed + ": the POI 'mu' is fixed");
     expect_one_line(run_hfx({cmd, pinned}), 2, "the POI 'mu' has bounds [1, 1]");
     expect_one_line(run_hfx({cmd, zero}), 2, "the POI 'mu' has bounds [0, 0]");
   }
@@ -245,6 +245,15 @@ TEST(CliReliability, PatchesCannotBuildDeepDocuments) {
                   "deep2.json: /2: op 'copy' from '/version' path '/version/0/0/0/0/0/0/0/0/");
   expect_one_line(run_hfx({"fit", small_workspace("ws.json"), "-p", write("deep2.json", twice)}), 2,
                   "the result would be nested deeper than 512 levels");
+}
+
+TEST(CliReliability, PatchesCannotBuildHugeDocuments) {
+  // Each copy appends /x to itself: 2 KB of patch would build 2^30 values.
+  std::string ops = R"([{"op": "add", "path": "/x", "value": [[0, 0, 0, 0, 0, 0, 0, 0]]})";
+  for (int i = 0; i < 30; ++i) ops += R"(, {"op": "copy", "from": "/x", "path": "/x/-"})";
+  ops += "]";
+  expect_one_line(run_hfx({"fit", small_workspace("ws.json"), "-p", write("bomb.json", ops)}), 2,
+                  "the result would hold more than");
 }
 
 TEST(CliReliability, LongAndControlCharacterNamesGiveShortOneLineErrors) {

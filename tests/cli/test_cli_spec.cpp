@@ -191,8 +191,8 @@ TEST(CliSpec, ErrorsAreOneLineWithExitCode2) {
       {{"rename", ws, "-s", "signal", "background1"}, "InvalidModel: /channels/0/samples/"},
       {{"combine", ws, ws}, "InvalidWorkspaceOperation: the workspaces both have channels named 'channel1'"},
       {{"combine", ws, ws, "--merge-channels"}, "InvalidWorkspaceOperation: channels can only be merged"},
-      {{"patchset", "extract", ps}, "InvalidPatchLookup: no patch selected"},
-      {{"patchset", "extract", ps, "--name", "x"}, "InvalidPatchLookup: no patch named \"x\""},
+      {{"patchset", "extract", ps}, "InvalidPatchLookup: " + ps + ": no patch selected"},
+      {{"patchset", "extract", ps, "--name", "x"}, "InvalidPatchLookup: " + ps + ": no patch named \"x\""},
       {{"patchset", "apply", ws, ps, "--name", "patch_channel1_signal_syst1"}, "PatchSetVerificationError: " + ps + ": /metadata/digests/sha256: digest mismatch"},
       {{"patchset", "inspect", ws}, "InvalidSpecification: " + ws + ": /channels: unknown key 'channels'"},
   };
