@@ -230,6 +230,10 @@ class Compiler {
         for (std::size_t j = 0; j < nb; ++j) {
           const bool valid = s.data[j] > 0 && unc[j] > 0;
           const double tau = valid ? (s.data[j] * s.data[j]) / (unc[j] * unc[j]) : 1.0;
+          if (!std::isfinite(tau) || !(tau > 0))
+            throw InvalidModel(fmt::format("shapesys '{}' of sample '{}' in channel '{}' bin {}: the Poisson constraint's "
+                                           "tau = (nominal / uncertainty)^2 = ({} / {})^2 is not a finite positive number",
+                                           m.name, s.name, c.name, j, s.data[j], unc[j]));
           r.fixed.push_back(!valid);
           r.auxdata.push_back(tau);
           r.factors.push_back(tau);
@@ -280,6 +284,10 @@ class Compiler {
               if (nom_sum > 0) rel2 += (u / nom_sum) * (u / nom_sum);
             }
           const double sigma = std::sqrt(rel2);
+          if (!std::isfinite(sigma))
+            throw InvalidModel(fmt::format("staterror '{}' in channel '{}' bin {}: the relative uncertainty (uncertainty "
+                                           "/ sum of nominal yields {}) is not a finite number",
+                                           name, c.name, j, nom_sum));
           fixed.push_back(sigma == 0);
           sigmas.push_back(sigma == 0 ? 1.0 : sigma);
         }

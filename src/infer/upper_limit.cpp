@@ -19,6 +19,7 @@ template <class F>
 double root_from_guess(F&& f, double guess, double lo, double rtol) {
   // A tight bracket around the guess first (the functions here are nearly linear in mu),
   // widened geometrically until the sign changes.
+  if (!std::isfinite(guess)) return std::nan("");
   double delta = 0.03;
   double a = std::max(lo, guess * (1 - delta)), b = std::max(a + 1e-9, guess * (1 + delta));
   double fa = f(a), fb = f(b);
@@ -29,11 +30,13 @@ double root_from_guess(F&& f, double guess, double lo, double rtol) {
     a = std::max(lo, a * (1 - std::min(delta, 0.5)) - 1e-9);
     fa = f(a);
   }
-  for (int i = 0; i < 60 && fb < 0; ++i) {  // move up
+  for (int i = 0; i < 60 && fb < 0; ++i) {  // move up, while mu stays a number
+    const double next = b * (1 + 2 * delta) + 1e-6;
+    if (!(next < 1e300)) return std::nan("");
     a = b;
     fa = fb;
     delta *= 2;
-    b = b * (1 + delta) + 1e-6;
+    b = next;
     fb = f(b);
   }
   if (!(fa <= 0 && fb >= 0)) return std::nan("");

@@ -211,6 +211,25 @@ TEST(CliReliability, OutputFilesAreReplacedWhole) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 1);
 }
 
+// Numbers at the edge of the double range: no inf or nan as a value, no InvalidPdfData
+// about internal arrays; the model's own terms are named.
+TEST(CliReliability, HugeNumbersGiveStatusesNotInfinities) {
+  const std::string huge_obs = small_workspace("huge_obs.json", "[]", "[1e308, 31.0]");
+  for (const std::string cmd : {"fit", "cls", "upper-limit", "significance"}) {
+    const auto [code, text] = run_hfx({cmd, huge_obs});
+    EXPECT_EQ(code, 1) << cmd << ": " << text;
+    EXPECT_EQ(lines(text), 1u) << text;
+    EXPECT_EQ(text.find("inf"), std::string::npos) << text;
+  }
+  const fs::path p = scratch("huge_shapesys.json");
+  std::ofstream(p) << R"({"channels": [{"name": "c", "samples": [
+      {"name": "s", "data": [5.0], "modifiers": [{"name": "mu", "type": "normfactor", "data": null}]},
+      {"name": "b", "data": [1e300], "modifiers": [{"name": "unc", "type": "shapesys", "data": [1e-10]}]}]}],
+    "observations": [{"name": "c", "data": [5.0]}],
+    "measurements": [{"name": "m", "config": {"poi": "mu", "parameters": []}}], "version": "1.0.0"})";
+  expect_one_line(run_hfx({"cls", p.string()}), 2, "shapesys 'unc' of sample 'b' in channel 'c' bin 0: the Poisson");
+}
+
 TEST(CliReliability, IntegersBeyond64BitsAreRefused) {
   const std::string ws = small_workspace("bigint.json", "[]", "[18446744073709551616, 31.0]");
   expect_one_line(run_hfx({"digest", ws}), 2, "/observations/0/data/0: the integer 18446744073709551616 does not fit");
