@@ -9,6 +9,7 @@ packages=(
   libboost-math-dev libssl-dev
   libtbb-dev libxbyak-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   python3 python3-dev python3-numpy python3-pytest pybind11-dev python3-scipy
 )
 

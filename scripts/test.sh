@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs dependencies, builds the release preset
 # and runs every C++ (ctest) and Python (pytest) test, then builds and runs the C++
-# tests once more under AddressSanitizer + UndefinedBehaviorSanitizer.
+# tests once more under AddressSanitizer + UndefinedBehaviorSanitizer, then fuzzes each
+# libFuzzer target for HFX_FUZZ_SECONDS (default 30) seconds (scripts/fuzz.sh).
 # Usage: scripts/test.sh            (everything)
 #        scripts/test.sh --no-asan  (skip the sanitizer pass)
+#        scripts/test.sh --no-fuzz  (skip the fuzzing pass; both flags may be given)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 asan=1
-[ "${1:-}" = "--no-asan" ] && asan=0
+fuzz=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-asan) asan=0 ;;
+    --no-fuzz) fuzz=0 ;;
+    *) echo "usage: scripts/test.sh [--no-asan] [--no-fuzz]" >&2; exit 2 ;;
+  esac
+done
 
 echo "== release build"
 bash scripts/build.sh release
@@ -24,5 +33,10 @@ if [ "$asan" = 1 ]; then
   bash scripts/build.sh asan
   echo "== asan+ubsan tests"
   HFX_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan
+fi
+
+if [ "$fuzz" = 1 ]; then
+  echo "== fuzzing (libFuzzer + ASan + UBSan, ${HFX_FUZZ_SECONDS:-30} s per target)"
+  bash scripts/fuzz.sh "${HFX_FUZZ_SECONDS:-30}"
 fi
 echo "== all tests passed"
