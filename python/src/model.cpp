@@ -99,6 +99,20 @@ py::dict param_set_dict(const hfx::ParameterSet& p) {
   return d;
 }
 
+// The logpdf of one part of the model (its main bins or its constraint terms): `pars`
+// and that part's data, `name`d, `expected` values long (`what` they are), checked.
+template <class F>
+double part_logpdf(const PyModel& s, py::handle pars, py::handle data, const char* name, std::size_t expected,
+                   const char* what, F&& logpdf) {
+  DoubleBuf pbuf, dbuf;
+  const auto p = as_doubles(pars, pbuf, "pars", ArgKind::pars);
+  const auto d = as_doubles(data, dbuf, name, ArgKind::data);
+  check_pars(s.model, p, "pars");
+  if (d.size() != expected)
+    throw hfx::InvalidPdfData(fmt::format("{}: expected {} values ({}), got {}", name, expected, what, d.size()));
+  return -nan_if_nan_pars(-logpdf(p, d), p);
+}
+
 }  // namespace
 
 void init_model(py::module_& m) {
@@ -232,27 +246,15 @@ void init_model(py::module_& m) {
       .def(
           "mainlogpdf",
           [](const PyModel& s, py::handle pars, py::handle maindata) {
-            DoubleBuf pbuf, dbuf;
-            const auto p = as_doubles(pars, pbuf, "pars", ArgKind::pars);
-            const auto d = as_doubles(maindata, dbuf, "maindata", ArgKind::data);
-            check_pars(s.model, p, "pars");
-            if (d.size() != s.model.nmaindata())
-              throw hfx::InvalidPdfData(
-                  fmt::format("maindata: expected {} values (the main bins), got {}", s.model.nmaindata(), d.size()));
-            return -nan_if_nan_pars(-s.model.mainlogpdf(p, d), p);
+            return part_logpdf(s, pars, maindata, "maindata", s.model.nmaindata(), "the main bins",
+                               [&](auto p, auto d) { return s.model.mainlogpdf(p, d); });
           },
           py::arg("pars"), py::arg("maindata"))
       .def(
           "constraint_logpdf",
           [](const PyModel& s, py::handle pars, py::handle auxdata) {
-            DoubleBuf pbuf, dbuf;
-            const auto p = as_doubles(pars, pbuf, "pars", ArgKind::pars);
-            const auto d = as_doubles(auxdata, dbuf, "auxdata", ArgKind::data);
-            check_pars(s.model, p, "pars");
-            if (d.size() != s.model.nauxdata())
-              throw hfx::InvalidPdfData(
-                  fmt::format("auxdata: expected {} values (the auxdata), got {}", s.model.nauxdata(), d.size()));
-            return -nan_if_nan_pars(-s.model.constraint_logpdf(p, d), p);
+            return part_logpdf(s, pars, auxdata, "auxdata", s.model.nauxdata(), "the auxdata",
+                               [&](auto p, auto d) { return s.model.constraint_logpdf(p, d); });
           },
           py::arg("pars"), py::arg("auxdata"));
 }
