@@ -15,18 +15,14 @@ namespace hfx::cli {
 namespace {
 
 // Runs f; an hfx::Error from it (a patch that fails, a digest that differs, a name not
-// in the set) is thrown again with the PatchSet file in front, as a load error names it.
+// in the set) is thrown again, of the same kind, with the PatchSet file in front, as a
+// load error names it.
 template <class F>
 auto naming_file(const std::string& patchset, F&& f) {
   try {
     return f();
   } catch (const Error& e) {
-    const std::string file = patchset == "-" ? "<stdin>" : patchset;
-    const std::string what = fmt::format("{}: {}", file, e.what());
-    if (dynamic_cast<const PatchSetVerificationError*>(&e)) throw PatchSetVerificationError(what);
-    if (dynamic_cast<const InvalidPatchLookup*>(&e)) throw InvalidPatchLookup(what);
-    if (dynamic_cast<const InvalidSpecification*>(&e)) throw InvalidSpecification(what);
-    throw InvalidPatch(what);
+    std::rethrow_exception(e.with_prefix((patchset == "-" ? "<stdin>" : patchset) + ": "));
   }
 }
 

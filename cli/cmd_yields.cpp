@@ -3,6 +3,7 @@
 // a readable table. pyhf has no such command; its keys follow pyhf's vocabulary
 // (par_names, expected_data, auxdata, logpdf).
 #include "common.hpp"
+#include "model_input.hpp"
 
 #include "hfx/errors.hpp"
 #include "hfx/evaluator.hpp"
@@ -156,14 +157,7 @@ void add_yields(CLI::App& app) {
   cmd->add_flag("--table", opts->table, "Print a readable per-channel table instead of JSON");
   cmd->add_option("--output-file", opts->output_file, "Write the output to this file instead of stdout");
   cmd->callback([opts] {
-    Workspace ws = Workspace::load(opts->workspace);
-    for (const auto& path : opts->patches) {
-      try {
-        ws = JsonPatch::load(path).apply(ws);
-      } catch (const InvalidPatch& e) {
-        throw InvalidPatch(fmt::format("{}: {}", path, e.what()));
-      }
-    }
+    const Workspace ws = apply_patches(Workspace::load(opts->workspace), opts->patches);
     std::string note;
     const Model model = compile_for_cli(ws, opts->measurement, &note);
     const std::vector<double> pars = opts->pars_file.empty() ? model.suggested_init() : read_pars(opts->pars_file, model);

@@ -17,10 +17,8 @@ void ModelInput::add_to(CLI::App* cmd) {
       ->capture_default_str();
 }
 
-LoadedModel load_model(const ModelInput& in) {
-  LoadedModel out;
-  Workspace ws = Workspace::load(in.workspace);
-  for (const auto& path : in.patches) {
+Workspace apply_patches(Workspace ws, const std::vector<std::string>& patches) {
+  for (const auto& path : patches) {
     const JsonPatch patch = JsonPatch::load(path);  // its errors name the file
     try {
       ws = patch.apply(ws);
@@ -28,6 +26,12 @@ LoadedModel load_model(const ModelInput& in) {
       throw InvalidPatch(fmt::format("{}: {}", path, e.what()));
     }
   }
+  return ws;
+}
+
+LoadedModel load_model(const ModelInput& in) {
+  LoadedModel out;
+  Workspace ws = apply_patches(Workspace::load(in.workspace), in.patches);
   ModelOptions opts;
   opts.measurement = in.measurement;
   opts.normsys_interp = interp_code_from_string(in.normsys_interp);

@@ -34,6 +34,10 @@ struct LoadedModel {
 // Loads, patches and compiles. Throws hfx::Error subclasses with clear messages.
 LoadedModel load_model(const ModelInput& in);
 
+// `ws` with the JSON Patch files applied in order; an error applying one is an
+// InvalidPatch naming its file (loading errors name it already).
+Workspace apply_patches(Workspace ws, const std::vector<std::string>& patches);
+
 // Runs f(); an InvalidModel or InvalidMeasurement from it (compiling the measurement, a
 // fixed POI, a rate that is no count) is thrown again with the workspace file in front,
 // as the loading errors have it.
@@ -43,9 +47,9 @@ void naming_workspace(const ModelInput& in, F&& f) {
   try {
     f();
   } catch (const InvalidModel& e) {
-    throw InvalidModel(file + ": " + e.what());
+    std::rethrow_exception(e.with_prefix(file + ": "));
   } catch (const InvalidMeasurement& e) {
-    throw InvalidMeasurement(file + ": " + e.what());
+    std::rethrow_exception(e.with_prefix(file + ": "));
   }
 }
 

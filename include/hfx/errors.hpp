@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -25,6 +26,11 @@ class Error : public std::runtime_error {
   static std::string one_line(const std::string& text);
   // The pyhf-style class name, e.g. "InvalidSpecification" (used by the CLI and Python).
   virtual const char* kind() const noexcept { return "Error"; }
+  // An error of the same kind whose message is `prefix` + this one's (adapters put the
+  // file a message is about in front of it): std::rethrow_exception(e.with_prefix(...)).
+  virtual std::exception_ptr with_prefix(const std::string& prefix) const {
+    return std::make_exception_ptr(Error(prefix + what()));
+  }
 };
 
 #define HFX_DECLARE_ERROR(Name)                                     \
@@ -32,6 +38,9 @@ class Error : public std::runtime_error {
    public:                                                          \
     using Error::Error;                                             \
     const char* kind() const noexcept override { return #Name; }    \
+    std::exception_ptr with_prefix(const std::string& prefix) const override { \
+      return std::make_exception_ptr(Name(prefix + what()));        \
+    }                                                               \
   }
 
 // The document is not valid JSON, or not a valid HistFactory document (schema, shapes).
