@@ -23,17 +23,6 @@
 
 namespace hfx::cli {
 
-namespace {
-mode_t current_umask() {
-  const mode_t m = ::umask(0);
-  ::umask(m);
-  return m;
-}
-}  // namespace
-
-namespace {
-
-// Writes all of `text` to `fd`; false on any error (errno tells which).
 bool write_all(int fd, std::string_view text) {
   while (!text.empty()) {
     const ssize_t n = ::write(fd, text.data(), text.size());
@@ -44,6 +33,14 @@ bool write_all(int fd, std::string_view text) {
     text.remove_prefix(static_cast<std::size_t>(n));
   }
   return true;
+}
+
+namespace {
+
+mode_t current_umask() {
+  const mode_t m = ::umask(0);
+  ::umask(m);
+  return m;
 }
 
 // The first non-finite number in `v` as a JSON pointer, or "" (JSON has no NaN or

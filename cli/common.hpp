@@ -24,6 +24,9 @@ void write_json(const Json& value, const std::string& output_file, int indent = 
 // file or none, never a partial one. Every write is checked: throws IOError on failure
 // (a full disk, /dev/full, a closed pipe).
 void write_text(const std::string& text, const std::string& output_file);
+// Writes all of `text` to the file descriptor `fd` (again after a short write or EINTR);
+// false on an error, which errno tells.
+bool write_all(int fd, std::string_view text);
 // Flushes stdout; throws IOError if anything written to it was lost (main calls it last).
 void finish_stdout();
 // A number for JSON output, or null where it is not finite: for values whose absence the

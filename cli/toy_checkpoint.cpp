@@ -1,5 +1,7 @@
 #include "toy_checkpoint.hpp"
 
+#include "common.hpp"
+
 #include "hfx/errors.hpp"
 
 #include <fmt/format.h>
@@ -67,15 +69,7 @@ std::vector<ToyOutcome> ToyCheckpoint::resume() {
 
 void ToyCheckpoint::append(const std::string& line) {
   // One write() per line with O_APPEND: a kill leaves whole lines and at most one torn one.
-  std::string_view rest = line;
-  while (!rest.empty()) {
-    const ssize_t n = ::write(fd_, rest.data(), rest.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw IOError(fmt::format("{}: write error: {}", path_, std::strerror(errno)));
-    }
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
+  if (!write_all(fd_, line)) throw IOError(fmt::format("{}: write error: {}", path_, std::strerror(errno)));
 }
 
 void ToyCheckpoint::record(const ToyOutcome& o) {

@@ -120,9 +120,8 @@ class AsymptoticCalculator {
   // ev_asimov_: conditional fits to the Asimov data.
   Evaluator ev_data_, ev_generate_, ev_asimov_;
   std::optional<FitResult> free_data_, free_asimov_;
-  std::vector<double> asimov_, asimov_generator_;
-  FitStatus asimov_generating_status_ = FitStatus::converged;
-  std::string asimov_generating_message_;
+  std::vector<double> asimov_;
+  std::optional<FitResult> asimov_fit_;  // the conditional fit the Asimov data come from
   std::map<double, TestStatResult> obs_cache_, asimov_cache_;
   const TestStatResult& obs_stat(double mu);
   const TestStatResult& asimov_stat(double mu);

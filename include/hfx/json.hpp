@@ -26,8 +26,9 @@ struct JsonShape {
 };
 JsonShape json_shape(const Json& value, std::size_t max_depth = kMaxJsonDepth, std::size_t max_values = kMaxJsonValues);
 // Throws InvalidSpecification "`what`: nesting deeper than 512 levels ..." (or too many
-// values) when `value` placed `base_depth` containers deep would break the limits.
-void require_json_limits(const Json& value, std::string_view what, std::size_t base_depth = 0);
+// values) when `value` placed `base_depth` containers deep would break the limits;
+// returns its shape otherwise.
+JsonShape require_json_limits(const Json& value, std::string_view what, std::size_t base_depth = 0);
 
 // Parses `text` as JSON. Only JSON is accepted: YAML, NaN/Infinity literals, trailing
 // garbage and nesting deeper than 512 levels are rejected. Throws InvalidSpecification

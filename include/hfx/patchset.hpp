@@ -62,6 +62,7 @@ class JsonPatch {
 
  private:
   Json ops_;
+  std::size_t values_ = 0;  // JSON values in ops_ (json_shape), for apply's size limit
   std::string where_;
 };
 

@@ -123,13 +123,10 @@ void AsymptoticCalculator::ensure_asimov_data() {
   const std::size_t poi = *model_->poi_index();
   const double asimov_mu = ts_ == TestStatistic::q0 ? 1.0 : 0.0;
   const FitProblem fixed = problem_.with_fixed(poi, asimov_mu);
-  const FitResult asimov_fit = minimize(ev_generate_, fixed, options_);
+  asimov_fit_ = minimize(ev_generate_, fixed, options_);
   ++fits_;
-  detail::require_valid_expected(*model_, asimov_fit.x, "the fit generating the Asimov data");
-  asimov_generating_status_ = asimov_fit.status;
-  asimov_generating_message_ = asimov_fit.message;
-  asimov_ = model_->expected_data(asimov_fit.x, true);
-  asimov_generator_ = asimov_fit.x;
+  detail::require_valid_expected(*model_, asimov_fit_->x, "the fit generating the Asimov data");
+  asimov_ = model_->expected_data(asimov_fit_->x, true);
   ev_asimov_.set_data(asimov_);
   // ev_generate_ has done its one job; from here on it is a second evaluator of the
   // Asimov data, so the Asimov free and conditional fits can run concurrently.
@@ -140,7 +137,7 @@ void AsymptoticCalculator::ensure_free_asimov() {
   ensure_asimov_data();
   if (free_asimov_) return;
   // The Asimov dataset's own best fit is the point it was generated from.
-  free_asimov_ = minimize(ev_generate_, problem_, options_, asimov_generator_);
+  free_asimov_ = minimize(ev_generate_, problem_, options_, asimov_fit_->x);
   ++fits_;
 }
 
@@ -172,9 +169,7 @@ std::vector<std::string> AsymptoticCalculator::fit_problems() const {
       out.push_back(fmt::format("{}: {}{}{}", which, to_string(f.status), f.message.empty() ? "" : ": ", f.message));
   };
   if (free_data_) check(*free_data_, "free fit to the data");
-  if (!asimov_.empty() && asimov_generating_status_ != FitStatus::converged)
-    out.push_back(fmt::format("fit generating the Asimov data: {}{}{}", to_string(asimov_generating_status_),
-                              asimov_generating_message_.empty() ? "" : ": ", asimov_generating_message_));
+  if (asimov_fit_) check(*asimov_fit_, "fit generating the Asimov data");
   if (free_asimov_) check(*free_asimov_, "free fit to the Asimov data");
   for (const auto& [mu, stat] : obs_cache_) check(stat.fixed_fit, fmt::format("fit to the data at mu = {}", mu));
   for (const auto& [mu, stat] : asimov_cache_) check(stat.fixed_fit, fmt::format("fit to the Asimov data at mu = {}", mu));

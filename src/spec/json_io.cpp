@@ -131,7 +131,7 @@ ScanResult scan(std::string_view text, std::size_t stop) {
           ++j;
         }
         const std::string_view lit = text.substr(i, j - i);
-        if (integer && result.big_integer_at == std::string_view::npos && !fits_64_bits(lit)) {
+        if (integer && !fits_64_bits(lit)) {
           result.big_integer_at = i;
           result.big_integer = lit;
           result.path = path_of(stack);
@@ -328,7 +328,7 @@ JsonShape json_shape(const Json& value, std::size_t max_depth, std::size_t max_v
   return shape;
 }
 
-void require_json_limits(const Json& value, std::string_view what, std::size_t base_depth) {
+JsonShape require_json_limits(const Json& value, std::string_view what, std::size_t base_depth) {
   const std::size_t max_depth = base_depth >= kMaxJsonDepth ? 0 : kMaxJsonDepth - base_depth;
   const JsonShape shape = json_shape(value, max_depth, kMaxJsonValues);
   if (shape.depth > max_depth)
@@ -336,6 +336,7 @@ void require_json_limits(const Json& value, std::string_view what, std::size_t b
                                            kMaxJsonDepth));
   if (shape.values > kMaxJsonValues)
     throw InvalidSpecification(fmt::format("{}: more than {} JSON values is beyond what hfx accepts", what, kMaxJsonValues));
+  return shape;
 }
 
 Json load_json_file(const std::string& path) {

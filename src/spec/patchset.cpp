@@ -250,7 +250,7 @@ std::vector<std::string> must_parse(const Json& op, const char* key) {
 JsonPatch::JsonPatch(Json operations, std::string_view where) : ops_(std::move(operations)) {
   const std::string base(where);
   const std::string root = base.empty() ? "/" : base;
-  require_json_limits(ops_, root);
+  values_ = require_json_limits(ops_, root).values;
   if (!ops_.is_array())
     detail::fail(root, fmt::format("expected a JSON Patch (an array of operations), got {}", detail::describe_type(ops_)));
   for (std::size_t i = 0; i < ops_.size(); ++i) {
@@ -306,8 +306,7 @@ Json JsonPatch::apply(const Json& document) const {
   // chain of copies that doubles the document with each operation stops long before it
   // takes gigabytes.
   std::size_t values = json_shape(doc, kMaxJsonDepth, kMaxJsonValues).values;
-  const std::size_t max_values =
-      std::min(kMaxJsonValues, 2 * (values + json_shape(ops_, kMaxJsonDepth, kMaxJsonValues).values) + (std::size_t{1} << 20));
+  const std::size_t max_values = std::min(kMaxJsonValues, 2 * (values + values_) + (std::size_t{1} << 20));
   const auto check_insert = [&](const OpApplier& applier, const Json& value, std::size_t at_depth) {
     const std::size_t max_depth = at_depth >= kMaxJsonDepth ? 0 : kMaxJsonDepth - at_depth;
     const JsonShape shape = json_shape(value, max_depth, kMaxJsonValues);
@@ -344,9 +343,11 @@ Json JsonPatch::apply(const Json& document) const {
     } else {  // move, copy
       const auto from = must_parse(op, "from");
       if (from.empty()) applier.fail(fmt::format("cannot {} the whole document", name));
-      if (name == "copy") check_insert(applier, applier.get(from), tokens.size());
-      else if (tokens.size() > from.size()) check_insert(applier, applier.get(from), tokens.size());
-      Json value = applier.get(from);
+      const Json& source = applier.get(from);
+      // Checked before the value is copied. A move can only nest a value deeper than it
+      // was; a copy adds it again.
+      if (name == "copy" || tokens.size() > from.size()) check_insert(applier, source, tokens.size());
+      Json value = source;
       if (name == "move") {
         if (from == tokens) continue;
         const bool from_in_object = applier.walk(from, from.size() - 1).is_object();
