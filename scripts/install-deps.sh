@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   nlohmann-json3-dev libcli11-dev libfmt-dev libeigen3-dev liblbfgspp-dev
   libboost-math-dev libssl-dev
-  libtbb-dev libxbyak-dev
+  libtbb-dev libxbyak-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3 python3-dev python3-numpy python3-pytest pybind11-dev python3-scipy

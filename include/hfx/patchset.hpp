@@ -14,6 +14,7 @@
 #include "hfx/workspace.hpp"
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,8 +49,8 @@ class JsonPatch {
   // Reads a JSON Patch file ("-" = stdin) and validates it.
   static JsonPatch load(const std::string& path);
 
-  const Json& operations() const { return ops_; }
-  std::size_t size() const { return ops_.size(); }
+  const Json& operations() const { return *ops_; }
+  std::size_t size() const { return ops_->size(); }
 
   // Applies the operations in order to a copy of `document` and returns it. Throws
   // InvalidPatch naming the operation index, op and path, e.g.
@@ -61,7 +62,12 @@ class JsonPatch {
   Workspace apply(const Workspace& workspace) const;
 
  private:
-  Json ops_;
+  friend class PatchSet;
+  // Validates the operations `ops` points to; a PatchSet's patches point into its
+  // document (which they keep alive), so that a PatchSet holds its operations once.
+  JsonPatch(std::shared_ptr<const Json> ops, std::string_view where);
+
+  std::shared_ptr<const Json> ops_;  // immutable: copies of a JsonPatch share it
   std::size_t values_ = 0;  // JSON values in ops_ (json_shape), for apply's size limit
   std::string where_;
 };
@@ -86,13 +92,13 @@ class PatchSet {
   // Reads and validates a file ("-" = stdin); messages are prefixed with the file name.
   static PatchSet load(const std::string& path);
 
-  const Json& document() const { return doc_; }
-  const Json& metadata() const { return doc_.at("metadata"); }
+  const Json& document() const { return *doc_; }
+  const Json& metadata() const { return doc_->at("metadata"); }
   const Json& references() const { return metadata().at("references"); }
   const Json& digests() const { return metadata().at("digests"); }
   const std::string& description() const { return metadata().at("description").get_ref<const std::string&>(); }
   std::vector<std::string> labels() const;
-  const std::string& version() const { return doc_.at("version").get_ref<const std::string&>(); }
+  const std::string& version() const { return doc_->at("version").get_ref<const std::string&>(); }
 
   const std::vector<Patch>& patches() const { return patches_; }
   std::size_t size() const { return patches_.size(); }
@@ -119,7 +125,7 @@ class PatchSet {
   Workspace apply_values(const Workspace& workspace, const Json& values) const;
 
  private:
-  Json doc_;
+  std::shared_ptr<const Json> doc_;  // immutable; the patches' operations point into it
   std::vector<Patch> patches_;
 };
 

@@ -1,4 +1,6 @@
 // Reading JSON documents with errors that say where (line, column and JSON path).
+#include "json_parse.hpp"
+
 #include "hfx/errors.hpp"
 #include "hfx/json.hpp"
 
@@ -12,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -188,6 +191,11 @@ std::size_t first_overflowing_number(std::string_view text) {
 }  // namespace
 
 Json parse_json(std::string_view text, std::string_view source) {
+  if (std::optional<Json> doc = detail::parse_json_simdjson(text)) return std::move(*doc);
+  return detail::parse_json_reference(text, source);
+}
+
+Json detail::parse_json_reference(std::string_view text, std::string_view source) {
   // Reject what is obviously not JSON with a message about what it looks like.
   std::size_t first = text.find_first_not_of(" \t\r\n");
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
@@ -293,10 +301,11 @@ std::string read_file(const std::string& path) {
     return IOError(fmt::format("{}: input larger than {} MiB (set HFX_MAX_INPUT_MB to allow more)", name, limit >> 20));
   };
   std::string data;
-  // Regular files: one allocation of their size (a 200 MB document in well under a second).
+  // Regular files: one allocation of their size (a 200 MB document in well under a second),
+  // with room after it for simdjson to read the text in place (load_json_file).
   if (S_ISREG(st.st_mode) && st.st_size > 0) {
     if (static_cast<std::size_t>(st.st_size) > limit) throw too_large();
-    data.reserve(static_cast<std::size_t>(st.st_size) + 1);
+    data.reserve(static_cast<std::size_t>(st.st_size) + detail::kJsonPadding);
   }
   char buf[1 << 16];
   for (;;) {
@@ -341,7 +350,10 @@ JsonShape require_json_limits(const Json& value, std::string_view what, std::siz
 
 Json load_json_file(const std::string& path) {
   const std::string text = read_file(path);
-  return parse_json(text, path == "-" ? "<stdin>" : path);
+  // As parse_json, but without simdjson's copy of the text when read_file left room.
+  if (auto doc = detail::parse_json_simdjson(text, text.capacity() - text.size() >= detail::kJsonPadding))
+    return std::move(*doc);
+  return detail::parse_json_reference(text, path == "-" ? "<stdin>" : path);
 }
 
 std::string json_pointer_escape(std::string_view token) {

@@ -247,15 +247,19 @@ std::vector<std::string> must_parse(const Json& op, const char* key) {
 // JsonPatch
 // ---------------------------------------------------------------------------------------
 
-JsonPatch::JsonPatch(Json operations, std::string_view where) : ops_(std::move(operations)) {
+JsonPatch::JsonPatch(Json operations, std::string_view where)
+    : JsonPatch(std::make_shared<const Json>(std::move(operations)), where) {}
+
+JsonPatch::JsonPatch(std::shared_ptr<const Json> operations, std::string_view where) : ops_(std::move(operations)) {
+  const Json& ops = *ops_;
   const std::string base(where);
   const std::string root = base.empty() ? "/" : base;
-  values_ = require_json_limits(ops_, root).values;
-  if (!ops_.is_array())
-    detail::fail(root, fmt::format("expected a JSON Patch (an array of operations), got {}", detail::describe_type(ops_)));
-  for (std::size_t i = 0; i < ops_.size(); ++i) {
+  values_ = require_json_limits(ops, root).values;
+  if (!ops.is_array())
+    detail::fail(root, fmt::format("expected a JSON Patch (an array of operations), got {}", detail::describe_type(ops)));
+  for (std::size_t i = 0; i < ops.size(); ++i) {
     const std::string path = fmt::format("{}/{}", base, i);
-    const Json& op = ops_[i];
+    const Json& op = ops[i];
     if (!op.is_object())
       detail::fail(path, fmt::format("expected an operation object {{\"op\": ..., \"path\": ...}}, got {}",
                                      detail::describe_type(op)));
@@ -318,8 +322,8 @@ Json JsonPatch::apply(const Json& document) const {
                                "plus 2^20)",
                                max_values));
   };
-  for (std::size_t i = 0; i < ops_.size(); ++i) {
-    const Json& op = ops_[i];
+  for (std::size_t i = 0; i < ops_->size(); ++i) {
+    const Json& op = (*ops_)[i];
     const std::string& name = op.at("op").get_ref<const std::string&>();
     const std::string& path = op.at("path").get_ref<const std::string&>();
     std::string context = fmt::format("{}/{}: op '{}'", where_, i, name);
@@ -487,16 +491,17 @@ std::string python_tuple_repr(const Json& values) {
   return out + ")";
 }
 
-PatchSet::PatchSet(Json document) : doc_(std::move(document)) {
-  require_json_limits(doc_, "/");
-  detail::require_object(doc_, "");
-  detail::reject_unknown_keys(doc_, {"patches", "metadata", "version"}, "");
-  const Json& meta = detail::require_key(doc_, "metadata", "");
+PatchSet::PatchSet(Json document) : doc_(std::make_shared<const Json>(std::move(document))) {
+  const Json& doc = *doc_;
+  require_json_limits(doc, "/");
+  detail::require_object(doc, "");
+  detail::reject_unknown_keys(doc, {"patches", "metadata", "version"}, "");
+  const Json& meta = detail::require_key(doc, "metadata", "");
   validate_metadata(meta);
-  const Json& version = detail::require_key(doc_, "version", "");
+  const Json& version = detail::require_key(doc, "version", "");
   if (!version.is_string() || version.get<std::string>() != "1.0.0")
     detail::fail("/version", fmt::format("expected \"1.0.0\", got {}", detail::short_dump(version)));
-  const Json& patches = detail::require_key(doc_, "patches", "");
+  const Json& patches = detail::require_key(doc, "patches", "");
   detail::require_array(patches, "/patches", 1);
 
   const std::size_t nlabels = meta.at("labels").size();
@@ -518,7 +523,8 @@ PatchSet::PatchSet(Json document) : doc_(std::move(document)) {
       if (!values[v].is_number() && !values[v].is_string())
         detail::fail(fmt::format("{}/values/{}", mpath, v),
                      fmt::format("expected a number or a string, got {}", detail::describe_type(values[v])));
-    JsonPatch ops(detail::require_key(p, "patch", path), path + "/patch");
+    // The operations stay in the document: the patch points to them (and keeps it alive).
+    JsonPatch ops(std::shared_ptr<const Json>(doc_, &detail::require_key(p, "patch", path)), path + "/patch");
 
     if (auto [it, fresh] = by_name.emplace(name, i); !fresh)
       throw InvalidPatchSet(fmt::format("{}/name: duplicate patch name '{}' (also /patches/{})", mpath, name, it->second));

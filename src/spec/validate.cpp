@@ -84,7 +84,18 @@ std::vector<double> require_numbers(const Json& v, const std::string& path, std:
   require_array(v, path, min_items);
   std::vector<double> out;
   out.reserve(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) out.push_back(require_number(v[i], fmt::format("{}/{}", path, i)));
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    // The element's path is written only for a message.
+    const Json& x = v[i];
+    if (x.is_number()) {
+      const double d = x.get<double>();
+      if (std::isfinite(d)) {
+        out.push_back(d);
+        continue;
+      }
+    }
+    out.push_back(require_number(x, fmt::format("{}/{}", path, i)));
+  }
   return out;
 }
 
