@@ -9,34 +9,12 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <memory>
 #include <cmath>
 #include <cstdio>
 #include <unistd.h>
 
 namespace hfx::cli {
-
-namespace {
-
-// A one-line progress bar redrawn on stderr; only used when stderr is a terminal.
-class ProgressBar {
- public:
-  void operator()(std::size_t done, std::size_t total) {
-    const double frac = total ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
-    const int width = 40, filled = static_cast<int>(frac * width);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-    std::fprintf(stderr, "\rtoys [%s%s] %3d%% %zu/%zu %.1fs", std::string(filled, '#').c_str(),
-                 std::string(width - filled, '.').c_str(), static_cast<int>(frac * 100), done, total, secs);
-    if (done == total) std::fputc('\n', stderr);
-    std::fflush(stderr);
-  }
-
- private:
-  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
-};
-
-}  // namespace
 
 void add_cls(CLI::App& app) {
   struct Opts {
@@ -103,7 +81,7 @@ void add_cls(CLI::App& app) {
         opt.seed = seed;
         opt.threads = threads;
         opt.test_stat = ts;
-        if (isatty(fileno(stderr))) opt.progress = ProgressBar();
+        if (isatty(fileno(stderr))) opt.progress = ProgressBar("toys");
         if (!o->toys_output.empty()) {
           const Json header = {{"hfx_toys_checkpoint", 1},      {"workspace_digest", lm.workspace->digest()},
                                {"measurement", o->in.measurement}, {"normsys_interp", o->in.normsys_interp},

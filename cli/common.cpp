@@ -1,12 +1,14 @@
 #include "common.hpp"
 
 #include "hfx/errors.hpp"
+#include "hfx/file_io.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -23,25 +25,7 @@
 
 namespace hfx::cli {
 
-bool write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 namespace {
-
-mode_t current_umask() {
-  const mode_t m = ::umask(0);
-  ::umask(m);
-  return m;
-}
 
 // The first non-finite number in `v` as a JSON pointer, or "" (JSON has no NaN or
 // infinity: nlohmann would print null, which reads as a value that was never there).
@@ -66,35 +50,28 @@ void write_text(const std::string& text, const std::string& output_file) {
     if (!std::cout) throw IOError(fmt::format("<stdout>: write error: {}", std::strerror(errno)));
     return;
   }
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const auto status = fs::status(output_file, ec);
-  if (fs::is_directory(status)) throw IOError(fmt::format("{}: is a directory", output_file));
-  if (fs::exists(status) && !fs::is_regular_file(status)) {
-    // A device or pipe (/dev/stdout, /dev/null, a FIFO): written in place.
-    const int fd = ::open(output_file.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) throw IOError(fmt::format("{}: cannot open for writing: {}", output_file, std::strerror(errno)));
-    const bool ok = write_all(fd, text);
-    const int err = errno;
-    if (::close(fd) != 0 || !ok)
-      throw IOError(fmt::format("{}: write error: {}", output_file, std::strerror(ok ? errno : err)));
-    return;
-  }
-  // A regular file appears whole or not at all: written beside it, then renamed over it.
-  std::string tmp = output_file + ".XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) throw IOError(fmt::format("{}: cannot open for writing: {}", output_file, std::strerror(errno)));
-  bool ok = write_all(fd, text) && ::fsync(fd) == 0;
-  int err = errno;
-  if (::close(fd) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (ok && ::chmod(tmp.c_str(), 0666 & ~current_umask()) == 0 && ::rename(tmp.c_str(), output_file.c_str()) == 0)
-    return;
-  if (ok) err = errno;
-  ::unlink(tmp.c_str());
-  throw IOError(fmt::format("{}: write error: {}", output_file, std::strerror(err)));
+  write_file(output_file, text);
+}
+
+namespace {
+double seconds_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+ProgressBar::ProgressBar(std::string label) : label_(std::move(label)), t0_(seconds_now()) {}
+
+void ProgressBar::operator()(std::size_t done, std::size_t total) {
+  const double frac = total ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+  const int width = 30, filled = static_cast<int>(frac * width);
+  const double secs = seconds_now() - t0_, rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+  const std::string eta =
+      done < total && rate > 0 ? fmt::format(" ETA {:.0f}s", static_cast<double>(total - done) / rate) : std::string();
+  std::fprintf(stderr, "\r%s [%s%s] %3d%% %zu/%zu %.1f/s %.1fs%s\033[K", label_.c_str(), std::string(filled, '#').c_str(),
+               std::string(width - filled, '.').c_str(), static_cast<int>(frac * 100), done, total, rate, secs,
+               eta.c_str());
+  if (done == total) std::fputc('\n', stderr);
+  std::fflush(stderr);
 }
 
 void finish_stdout() {

@@ -24,15 +24,24 @@ void write_json(const Json& value, const std::string& output_file, int indent = 
 // file or none, never a partial one. Every write is checked: throws IOError on failure
 // (a full disk, /dev/full, a closed pipe).
 void write_text(const std::string& text, const std::string& output_file);
-// Writes all of `text` to the file descriptor `fd` (again after a short write or EINTR);
-// false on an error, which errno tells.
-bool write_all(int fd, std::string_view text);
 // Flushes stdout; throws IOError if anything written to it was lost (main calls it last).
 void finish_stdout();
 // A number for JSON output, or null where it is not finite: for values whose absence the
 // output explains next to them (a *_problem key).
 Json number_or_null(double v);
 Json numbers_or_null(std::span<const double> v);
+
+// A one-line progress bar redrawn on stderr ("LABEL [####....] 40% 50/125 12.3/s ETA 5s");
+// callers create it only when stderr is a terminal.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string label);
+  void operator()(std::size_t done, std::size_t total);
+
+ private:
+  std::string label_;
+  double t0_;
+};
 
 // Strict readers of numeric option values; each throws Unsupported with a message that
 // names the option, the allowed range and what was given (never a library's text):
@@ -79,5 +88,7 @@ void add_fit(CLI::App& app);
 void add_cls(CLI::App& app);
 void add_upper_limit(CLI::App& app);
 void add_significance(CLI::App& app);
+void add_contour(CLI::App& app);
+void add_scan(CLI::App& app);
 
 }  // namespace hfx::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   hfx::cli::add_cls(app);
   hfx::cli::add_upper_limit(app);
   hfx::cli::add_significance(app);
+  hfx::cli::add_contour(app);
   hfx::cli::add_inspect(app);
   hfx::cli::add_yields(app);
   hfx::cli::add_combine(app);
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   hfx::cli::add_rename(app);
   hfx::cli::add_sort(app);
   hfx::cli::add_patchset(app);
+  hfx::cli::add_scan(app);
   // Exit status: 0 a result; 1 no result although the input was valid (a fit that did
   // not converge, CLs the toys cannot determine); 2 bad input or arguments; 3 out of
   // memory or an internal error.

@@ -9,8 +9,12 @@ namespace hfx::cli {
 
 void ModelInput::add_to(CLI::App* cmd) {
   cmd->add_option("workspace", workspace, "Workspace JSON file ('-' for stdin)")->default_val("-");
-  cmd->add_option("--measurement", measurement, "Measurement name (default: the workspace's first)");
   cmd->add_option("-p,--patch", patches, "JSON Patch file applied to the workspace first (repeatable)");
+  add_model_options(cmd);
+}
+
+void ModelInput::add_model_options(CLI::App* cmd) {
+  cmd->add_option("--measurement", measurement, "Measurement name (default: the workspace's first)");
   cmd->add_option("--normsys-interp", normsys_interp, "normsys interpolation code (code0, code1, code2, code4, code4p)")
       ->capture_default_str();
   cmd->add_option("--histosys-interp", histosys_interp, "histosys interpolation code (code0, code1, code2, code4, code4p)")
@@ -29,13 +33,18 @@ Workspace apply_patches(Workspace ws, const std::vector<std::string>& patches) {
   return ws;
 }
 
+ModelOptions ModelInput::model_options() const {
+  ModelOptions opts;
+  opts.measurement = measurement;
+  opts.normsys_interp = interp_code_from_string(normsys_interp);
+  opts.histosys_interp = interp_code_from_string(histosys_interp);
+  return opts;
+}
+
 LoadedModel load_model(const ModelInput& in) {
   LoadedModel out;
   Workspace ws = apply_patches(Workspace::load(in.workspace), in.patches);
-  ModelOptions opts;
-  opts.measurement = in.measurement;
-  opts.normsys_interp = interp_code_from_string(in.normsys_interp);
-  opts.histosys_interp = interp_code_from_string(in.histosys_interp);
+  const ModelOptions opts = in.model_options();
   out.workspace = std::make_unique<Workspace>(std::move(ws));
   out.model = std::make_unique<Model>(compile(*out.workspace, opts));
   out.data = observed_data(*out.workspace, *out.model);

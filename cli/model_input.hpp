@@ -23,6 +23,10 @@ struct ModelInput {
 
   // Registers the options on `cmd`.
   void add_to(CLI::App* cmd);
+  // Registers only --measurement and the interpolation codes (commands with other inputs).
+  void add_model_options(CLI::App* cmd);
+  // The model options these choose. Throws Unsupported for an unknown code.
+  ModelOptions model_options() const;
 };
 
 struct LoadedModel {

@@ -3,6 +3,7 @@
 #include "common.hpp"
 
 #include "hfx/errors.hpp"
+#include "hfx/file_io.hpp"
 
 #include <fmt/format.h>
 

@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3 python3-dev python3-numpy python3-pytest pybind11-dev python3-scipy
+  python3-matplotlib  # python/tests/test_contour.py compares with its tricontour
+  python3-distributed  # python/tests/test_scan.py runs hfx.scan on a Dask LocalCluster
 )
 
 missing=()

@@ -10,6 +10,7 @@ Switching from pyhf is a change of import::
 
 from . import _core
 from . import exceptions, infer, simplemodels, utils
+from ._scan import scan
 from .patchset import PatchSet
 from .pdf import Model
 from .tensor import get_backend, set_backend
@@ -25,6 +26,7 @@ __all__ = [
     "exceptions",
     "get_backend",
     "infer",
+    "scan",
     "set_backend",
     "simplemodels",
     "tensorlib",

@@ -12,4 +12,5 @@ PYBIND11_MODULE(_core, m) {
   hfxpy::init_patchset(m);
   hfxpy::init_model(m);
   hfxpy::init_infer(m);
+  hfxpy::init_scan(m);
 }
