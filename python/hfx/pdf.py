@@ -22,17 +22,22 @@ _DEFAULT_MODIFIER_SETTINGS = {
 
 
 def _interp_codes(modifier_settings):
-    """(normsys, histosys) interpolation codes from pyhf's modifier_settings."""
+    """(normsys, histosys) interpolation codes from pyhf's modifier_settings.
+
+    As pyhf: without modifier_settings the defaults are normsys code4 and histosys code4p;
+    once settings are given, a kind (or an "interpcode") they leave out takes pyhf's
+    modifier default, normsys code1 and histosys code0.
+    """
     if modifier_settings is None:
         return None, None
     _checks.mapping(modifier_settings, "modifier_settings")
     codes = []
-    for kind in ("normsys", "histosys"):
+    for kind, default in (("normsys", "code1"), ("histosys", "code0")):
         setting = modifier_settings.get(kind, {})
         if not isinstance(setting, dict):
             raise TypeError(f"modifier_settings[{kind!r}]: expected a dict like {{'interpcode': 'code4'}}, got {setting!r}")
-        code = setting.get("interpcode")
-        if code is not None and not isinstance(code, str):
+        code = setting.get("interpcode", default)
+        if not isinstance(code, str):
             raise InvalidInterpCode(f"{kind}: interpcode must be a string like 'code4', got {code!r}")
         codes.append(code)
     unknown = set(modifier_settings) - {"normsys", "histosys"}
@@ -103,7 +108,7 @@ class _ModelConfig:
 
     def __init__(self, core, modifier_settings):
         self._core = core
-        self.modifier_settings = copy.deepcopy(modifier_settings or _DEFAULT_MODIFIER_SETTINGS)
+        self.modifier_settings = copy.deepcopy(_DEFAULT_MODIFIER_SETTINGS if modifier_settings is None else modifier_settings)
         self.channels = list(core.channels)
         self.samples = list(core.samples)
         self.modifiers = [tuple(m) for m in core.modifiers]
