@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <set>
 #include <unistd.h>
@@ -37,14 +38,37 @@ void add_merge(CLI::App* scan) {
       "merge", "Join the results of the shards of one scan (--shard I/N) into OUTPUT, rows in the grid's order.\n"
                "Prints a report: points missing from every part, points found in several parts (the first kept), and\n"
                "those whose rows differ. Exits with 1 when points are missing (OUTPUT is written with the rest).");
-  cmd->add_option("output", o->output, "Merged results file (JSON Lines)")->required();
+  cmd->add_option("output", o->output, "Merged results file (JSON Lines; '-' for stdout, then the report goes to stderr)")
+      ->required();
   cmd->add_option("parts", o->parts, "Results files of the shards")->required();
   cmd->callback([o] {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (o->output != "-") {
+      // OUTPUT forgotten would make the first part the output: never overwrite a part,
+      // nor a file that is not a merged results file.
+      for (const auto& part : o->parts)
+        if (fs::equivalent(o->output, part, ec))
+          throw Unsupported(fmt::format("scan merge: OUTPUT {} is also one of the parts; name a new file first", o->output));
+      if (fs::exists(o->output, ec) && fs::file_size(o->output, ec) > 0) {
+        scan::ResultsContent previous;
+        try {
+          previous = scan::read_results(o->output);
+        } catch (const Error&) {
+          throw Unsupported(fmt::format("scan merge: {} exists and is not hfx scan results; refusing to overwrite it", o->output));
+        }
+        if (!previous.header.value("shard", Json()).is_null())
+          throw Unsupported(fmt::format("scan merge: {} holds one shard's results; refusing to overwrite it", o->output));
+      }
+    }
     const scan::MergeReport r = scan::merge(o->parts);
-    write_file(o->output, scan::results_text(r.merged));
+    const std::string text = scan::results_text(r.merged);
+    if (o->output == "-") write_text(text, "");
+    else write_file(o->output, text);
     Json report = {{"output", o->output}, {"parts", o->parts.size()}, {"summary", scan::summarize(r.merged.rows)},
                    {"missing", r.missing}, {"duplicates", r.duplicates}, {"conflicting", r.conflicting}};
-    write_json(report, "");
+    if (o->output == "-") std::cerr << report.dump() << "\n";
+    else write_json(report, "");
     if (!r.missing.empty())
       throw Undetermined(fmt::format("{} of {} points are missing from the parts, first: {}", r.missing.size(),
                                      r.merged.header.at("points").size(), r.missing.front()));
@@ -69,7 +93,8 @@ void add_scan(CLI::App& app) {
       "Inputs: BKG.json PATCHSET.json (a pyhf PatchSet, verified against BKG), BKG.json PATCH.json... (JSON Patch\n"
       "files), or WS.json... (full signal workspaces). Writes one JSON line per point as it finishes (after a header\n"
       "line); rerun with the same -o to resume a killed scan. A point whose fit fails is a row with its status and\n"
-      "message. With -o, prints a summary at the end and rewrites the file in grid order.");
+      "message. With -o, prints a summary at the end and rewrites the file in grid order.\n"
+      "Exit status: 0 when the scan ran (rows say how each point went), 1 when no point gave a result, 2 bad input.");
   // Not ->required(): CLI11 would take "merge" for a file while required positionals are unfilled.
   cmd->add_option("files", o->files, "Input files (see above)");
   cmd->add_option("-o,--output-file", o->output_file,
@@ -152,7 +177,9 @@ void add_scan(CLI::App& app) {
       write_text(scan::row_line(header), "");
       run.on_row = [](const Json& row) { write_text(scan::row_line(row), ""); };
     }
-    if (!o->quiet && isatty(fileno(stderr)) && !todo.empty()) run.progress = ProgressBar("scan");
+    // No bar when rows go to the same terminal: its redraws would cut through them.
+    const bool rows_on_terminal = !file && isatty(fileno(stdout));
+    if (!o->quiet && isatty(fileno(stderr)) && !rows_on_terminal && !todo.empty()) run.progress = ProgressBar("scan");
     std::vector<Json> computed = scan::run(grid, todo, s, run);
     rows.insert(rows.end(), std::make_move_iterator(computed.begin()), std::make_move_iterator(computed.end()));
     Json summary = scan::summarize(rows);
@@ -167,6 +194,9 @@ void add_scan(CLI::App& app) {
     } else {
       std::cerr << "hfx: scan summary: " << summary.dump() << "\n";
     }
+    if (summary["ok"] == 0 && summary["undetermined"] == 0)
+      throw Undetermined(fmt::format("no point gave a result ({} failed, {} errors); the rows' messages say why",
+                                     summary["failed"].get<std::size_t>(), summary["error"].get<std::size_t>()));
   });
 }
 

@@ -12,8 +12,9 @@ namespace hfx {
 bool write_all(int fd, std::string_view text);
 
 // Writes `text` to the file `path`. A regular file appears whole or not at all (written
-// beside it, fsync'ed, renamed over it); a device or pipe (/dev/stdout, a FIFO) is
-// written in place. Every write is checked: throws IOError naming the file.
+// beside it, fsync'ed, renamed over it; it keeps its permissions, and a symbolic link
+// keeps pointing at it); a device or pipe (/dev/stdout, a FIFO) is written in place.
+// Every write is checked: throws IOError naming the file.
 void write_file(const std::string& path, std::string_view text);
 
 }  // namespace hfx

@@ -101,7 +101,8 @@ struct Settings {
   void check() const;
 };
 
-// Computes one point; never throws for the point's own problems. The row:
+// Computes one point; never throws for the point's own problems (only std::bad_alloc,
+// which is not one: the scan stops, and a rerun resumes it). The row:
 //   {"name", "values", "status", ["message"], "CLs_obs", "CLs_exp" (-2..+2 sigma),
 //    ["CLs_obs_problem"], ["upper_limit": {"obs", "exp", ["obs_problem"], ["exp_problem"]}],
 //    ["significance": {"p0_obs", "Z_obs", "p0_exp", "Z_exp"}], ["toys": {...}], "time_s"}
@@ -130,8 +131,11 @@ Json results_header(const Grid& grid, const Selected& selected, const Selection&
 
 // A JSON Lines results file: the header, then one row per line appended as points finish.
 // Opening an existing file resumes it: its header must equal the new one (apart from the
-// version), complete rows are kept, and a last line cut off by a kill is dropped. Rows are
-// appended with one write() each, so a kill loses at most the rows in flight.
+// version and the input files' names), complete rows are kept, and a last line cut off by
+// a kill is dropped (a file that is not a scan's results is refused and left untouched).
+// Rows are appended with one write() each, so a kill loses at most the rows in flight.
+// Only regular files (or symbolic links to them); an exclusive flock() keeps a second
+// process from writing the same file.
 class ResultsFile {
  public:
   // Throws InvalidSpecification naming the file and line for a file that is not a scan's
@@ -146,7 +150,8 @@ class ResultsFile {
   // Appends one row (thread-safe). Throws IOError.
   void append(const Json& row);
   // Rewrites the file with the rows in the header's point order (atomically: a kill
-  // leaves the old file or the new one), once every point of this shard is done.
+  // leaves the old file or the new one), once every point of this shard is done; no
+  // append() after it.
   void finish();
   const std::string& path() const { return path_; }
 

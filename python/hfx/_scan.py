@@ -146,9 +146,17 @@ def scan(
             executor.submit(_evaluate_chunk, background, [grid.task(i) for i in todo[k : k + size]], settings_json)
             for k in range(0, len(todo), size)
         ]
+        failure = None
         for future in concurrent.futures.as_completed(futures):
-            for text in future.result():
+            try:
+                texts = future.result()
+            except Exception as exc:  # keep the other tasks' rows; a rerun with `output` resumes
+                failure = failure or exc
+                continue
+            for text in texts:
                 record(text)
+        if failure is not None:
+            raise failure
     if results is not None:
         results.finish()
     shard_names = [grid_names[i] for i in grid.select(names, values, shard_index, shard_count)[1]]

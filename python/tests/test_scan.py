@@ -93,5 +93,7 @@ def test_bad_arguments():
         hfx.scan([BKG, PATCHSET], calctype="toybased", upper_limit=True)
     with pytest.raises(hfx.exceptions.Unsupported, match="no label 'mass'"):
         hfx.scan([BKG, PATCHSET], values=["mass=100"])
+    with pytest.raises(hfx.exceptions.InvalidSpecification, match="whole number"):
+        hfx.scan([BKG, PATCHSET], calctype="toybased", ntoys=-1)
     with pytest.raises(TypeError, match="executor"):
         hfx.scan([BKG, PATCHSET], executor=object())

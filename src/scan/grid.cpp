@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fnmatch.h>
 
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -100,6 +101,7 @@ Grid load_grid(const std::vector<std::string>& files, bool verify, std::vector<s
   if (files.empty()) throw Unsupported("no input files: expected BKG PATCHSET, BKG PATCH..., or WORKSPACE...");
   std::vector<Json> docs;
   std::vector<Kind> kinds;
+  std::vector<std::string> sources;  // the file each point comes from
   Grid grid;
   grid.inputs = Json::array();
   for (const auto& f : files) {
@@ -128,16 +130,21 @@ Grid load_grid(const std::vector<std::string>& files, bool verify, std::vector<s
     for (const auto& w : mine)
       if (warnings) warnings->push_back(source_name(files[1]) + ": " + w);
     grid.inputs = std::move(inputs);
+    sources.assign(grid.points.size(), source_name(files[1]));
   } else if (kinds.size() >= 2 && kinds[0] == Kind::workspace && all_from(1, is_patch)) {
     grid.background = std::make_shared<const Workspace>(workspace_from(std::move(docs[0]), files[0]));
     grid.inputs[0]["kind"] = "background";
-    for (std::size_t i = 1; i < docs.size(); ++i) grid.points.push_back(patch_point(std::move(docs[i]), kinds[i], files[i]));
+    for (std::size_t i = 1; i < docs.size(); ++i) {
+      grid.points.push_back(patch_point(std::move(docs[i]), kinds[i], files[i]));
+      sources.push_back(source_name(files[i]));
+    }
   } else if (all_from(0, [](Kind k) { return k == Kind::workspace; })) {
     for (std::size_t i = 0; i < docs.size(); ++i) {
       Point p;
       p.name = std::filesystem::path(files[i]).stem().string();
       p.workspace = std::make_shared<const Workspace>(workspace_from(std::move(docs[i]), files[i]));
       grid.points.push_back(std::move(p));
+      sources.push_back(source_name(files[i]));
     }
   } else {
     std::string got;
@@ -150,8 +157,8 @@ Grid load_grid(const std::vector<std::string>& files, bool verify, std::vector<s
   for (std::size_t i = 0; i < grid.points.size(); ++i) {
     auto [it, fresh] = seen.emplace(grid.points[i].name, i);
     if (!fresh)
-      throw InvalidSpecification(fmt::format("two points are named '{}' (inputs {} and {}); point names must be unique",
-                                             grid.points[i].name, it->second + 1, i + 1));
+      throw InvalidSpecification(fmt::format("two points are named '{}' (from {} and from {}); point names must be unique",
+                                             grid.points[i].name, sources[it->second], sources[i]));
   }
   return grid;
 }
@@ -161,23 +168,22 @@ namespace {
 // One --values condition: LABEL=V or LABEL=LO:HI.
 struct Condition {
   std::string label;
-  Json equal;                   // when not a range
+  std::string text;             // V as written, for string values
+  Json equal;                   // V as a number when it is one (numbers compare by value)
   double lo = -INFINITY, hi = INFINITY;
   bool range = false;
   bool holds(const Json& value) const {
-    if (!range) return json_equal(value, equal) || (value.is_string() && equal.is_string() && value == equal);
-    return value.is_number() && value.get<double>() >= lo && value.get<double>() <= hi;
+    if (range) return value.is_number() && value.get<double>() >= lo && value.get<double>() <= hi;
+    if (value.is_string()) return value.get<std::string>() == text;
+    return !equal.is_null() && json_equal(value, equal);
   }
 };
 
-// All of `text` as a finite number, or nothing.
+// All of `text` as a finite number, or nothing (no spaces, no hex, whatever the locale).
 std::optional<double> number_of(const std::string& text) {
-  std::size_t used = 0;
-  try {
-    const double v = std::stod(text, &used);
-    if (used == text.size() && std::isfinite(v)) return v;
-  } catch (const std::exception&) {
-  }
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec == std::errc() && end == text.data() + text.size() && std::isfinite(v)) return v;
   return std::nullopt;
 }
 
@@ -204,10 +210,11 @@ Condition parse_condition(const std::string& text, const std::vector<std::string
     c.range = true;
     if (colon > 0) c.lo = bound_of(rhs.substr(0, colon), text);
     if (colon + 1 < rhs.size()) c.hi = bound_of(rhs.substr(colon + 1), text);
+    if (c.lo > c.hi) throw Unsupported(fmt::format("--values '{}': LO {} is above HI {}", text, c.lo, c.hi));
     return c;
   }
-  const auto v = number_of(rhs);
-  c.equal = v ? Json(*v) : Json(rhs);
+  c.text = rhs;
+  if (const auto v = number_of(rhs)) c.equal = *v;
   return c;
 }
 
@@ -225,6 +232,12 @@ Selected select(const Grid& grid, const Selection& s) {
     for (const auto& pattern : s.names) keep = keep || fnmatch(pattern.c_str(), p.name.c_str(), 0) == 0;
     for (const auto& c : conditions) keep = keep && p.values.contains(c.label) && c.holds(p.values.at(c.label));
     if (keep) out.all.push_back(i);
+  }
+  if (out.all.empty()) {
+    std::string what;
+    for (const auto& n : s.names) what += fmt::format(" --name '{}'", n);
+    for (const auto& v : s.values) what += fmt::format(" --values '{}'", v);
+    throw Unsupported(fmt::format("no point of the grid's {} matches{}", grid.points.size(), what.empty() ? " (empty grid)" : what));
   }
   for (std::size_t k = s.shard_index; k < out.all.size(); k += s.shard_count) out.shard.push_back(out.all[k]);
   return out;

@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <new>
 
 namespace hfx::scan {
 
@@ -128,7 +127,9 @@ Json evaluate(const Grid& grid, const Point& point, const Settings& settings, un
   } catch (const Error& e) {
     fail("error", fmt::format("{}: {}", e.kind(), e.what()));
   } catch (const std::bad_alloc&) {
-    fail("error", "out of memory");
+    throw;  // not the point's own problem: the scan stops and a rerun resumes it
+  } catch (const std::exception& e) {
+    fail("error", fmt::format("internal error: {}", Error::one_line(e.what())));
   }
   row["time_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return row;

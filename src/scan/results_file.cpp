@@ -12,9 +12,11 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <utility>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 namespace hfx::scan {
@@ -79,8 +81,10 @@ ResultsContent parse_results(const std::string& text, const std::string& path, s
       if (!j.is_object() || !j.contains("hfx_scan") || !j.contains("points") || !j["points"].is_array())
         throw InvalidSpecification(fmt::format("{}:1: not the header of hfx scan results (no \"hfx_scan\" and \"points\")", path));
       out.header = std::move(j);
-      for (const auto& n : out.header["points"])
-        if (n.is_string()) names.insert(n.get<std::string>());
+      for (const auto& n : out.header["points"]) {
+        if (!n.is_string()) throw InvalidSpecification(fmt::format("{}:1: /points: expected point names (strings)", path));
+        names.insert(n.get<std::string>());
+      }
       continue;
     }
     if (!j.is_object() || !j.contains("name") || !j["name"].is_string() || !j.contains("status"))
@@ -126,10 +130,24 @@ ResultsContent read_results(const std::string& path) { return parse_results(read
 ResultsFile::ResultsFile(std::string path, const Json& header) : path_(std::move(path)), header_(header) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  const bool exists = fs::exists(path_, ec) && fs::file_size(path_, ec) > 0;
-  if (exists) {
-    std::size_t complete = 0;
-    ResultsContent old = parse_results(read_file(path_), path_, &complete);
+  const auto status = fs::status(path_, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status))
+    throw IOError(fmt::format("{}: not a regular file; scan results go to a file they can be resumed from "
+                              "(without -o they go to stdout)",
+                              path_));
+  fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+  if (fd_ < 0) throw IOError(fmt::format("{}: cannot open for writing: {}", path_, std::strerror(errno)));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)
+    throw IOError(fmt::format("{}: another process is writing it (a scan with the same -o still running?)", path_));
+  const std::string text = read_file(path_);
+  const std::string header_line = row_line(header_);
+  std::size_t keep = 0;
+  if (text.find('\n') == std::string::npos) {
+    // No complete line: a new file, or a header cut off by a kill (then it starts anew).
+    if (header_line.compare(0, text.size(), text) != 0)
+      throw InvalidSpecification(fmt::format("{}: not hfx scan results (no complete line); use another output file", path_));
+  } else {
+    ResultsContent old = parse_results(text, path_, &keep);
     const Json a = identity(old.header, true), b = identity(header_, true);
     if (a != b)
       throw InvalidSpecification(fmt::format(
@@ -137,13 +155,11 @@ ResultsFile::ResultsFile(std::string path, const Json& header) : path_(std::move
           "or remove it to start anew",
           path_, describe_difference(a, b)));
     resumed_ = std::move(old.rows);
-    // A row a kill cut short is dropped, so that the next one starts on its own line.
-    if (::truncate(path_.c_str(), static_cast<off_t>(complete)) != 0)
-      throw IOError(fmt::format("{}: cannot truncate the cut-off last line: {}", path_, std::strerror(errno)));
   }
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-  if (fd_ < 0) throw IOError(fmt::format("{}: cannot open for writing: {}", path_, std::strerror(errno)));
-  if (!exists && !write_all(fd_, row_line(header_)))
+  // A row a kill cut short is dropped, so that the next one starts on its own line.
+  if (keep != text.size() && ::ftruncate(fd_, static_cast<off_t>(keep)) != 0)
+    throw IOError(fmt::format("{}: cannot truncate the cut-off last line: {}", path_, std::strerror(errno)));
+  if (keep == 0 && !write_all(fd_, header_line))
     throw IOError(fmt::format("{}: write error: {}", path_, std::strerror(errno)));
 }
 
@@ -154,6 +170,7 @@ ResultsFile::~ResultsFile() {
 void ResultsFile::append(const Json& row) {
   const std::string line = row_line(row);
   const std::lock_guard<std::mutex> lock(mutex_);
+  if (fd_ < 0) throw std::logic_error("ResultsFile::append after finish()");
   // One write() per row with O_APPEND: a kill leaves whole rows and at most one cut-off.
   if (!write_all(fd_, line)) throw IOError(fmt::format("{}: write error: {}", path_, std::strerror(errno)));
   appended_.push_back(row);
@@ -164,6 +181,8 @@ void ResultsFile::finish() {
   std::vector<Json> rows = resumed_;
   rows.insert(rows.end(), appended_.begin(), appended_.end());
   write_file(path_, results_text({header_, in_point_order(header_, std::move(rows))}));
+  ::close(fd_);
+  fd_ = -1;
 }
 
 MergeReport merge(const std::vector<std::string>& parts) {

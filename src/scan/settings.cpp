@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdint>
+
 namespace hfx::scan {
 
 Json Settings::to_json() const {
@@ -52,6 +55,14 @@ T get(const Json& s, const char* key) {
   }
 }
 
+// A whole number >= 0 (nlohmann would wrap -1 around to 2^64 - 1 and cut 1.5 to 1).
+std::uint64_t whole(const Json& s, const char* key) {
+  const Json& v = field(s, key);
+  if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0))
+    throw InvalidSpecification(fmt::format("scan settings: /{}: expected a whole number >= 0, got {}", key, v.dump()));
+  return v.get<std::uint64_t>();
+}
+
 }  // namespace
 
 Settings Settings::from_json(const Json& s) {
@@ -79,8 +90,8 @@ Settings Settings::from_json(const Json& s) {
     throw InvalidSpecification(fmt::format("scan settings: /calctype: expected asymptotics or toybased, got '{}'", calctype));
   out.toys = calctype == "toybased";
   if (out.toys) {
-    out.ntoys = get<std::size_t>(s, "ntoys");
-    out.seed = get<std::uint64_t>(s, "seed");
+    out.ntoys = whole(s, "ntoys");
+    out.seed = whole(s, "seed");
   }
   out.check();
   return out;
@@ -95,7 +106,8 @@ void Settings::check() const {
                       "--calctype asymptotics");
   if (toys && fit.method != FitMethod::newton)
     throw Unsupported("--optimizer scipy is for the asymptotic calculator; toys use hfx's own fits");
-  if (toys && ntoys == 0) throw Unsupported("ntoys: expected at least 1 toy");
+  if (toys && (ntoys < 1 || ntoys > 100000000))
+    throw Unsupported(fmt::format("ntoys {}: expected 1 to 100000000 toys per hypothesis", ntoys));
 }
 
 }  // namespace hfx::scan

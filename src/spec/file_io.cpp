@@ -36,9 +36,11 @@ mode_t current_umask() {
 
 }  // namespace
 
-void write_file(const std::string& path, std::string_view text) {
+void write_file(const std::string& given, std::string_view text) {
   namespace fs = std::filesystem;
   std::error_code ec;
+  // A symbolic link stays one: its target is replaced.
+  const std::string path = fs::is_symlink(fs::symlink_status(given, ec)) ? fs::weakly_canonical(given, ec).string() : given;
   const auto status = fs::status(path, ec);
   if (fs::is_directory(status)) throw IOError(fmt::format("{}: is a directory", path));
   if (fs::exists(status) && !fs::is_regular_file(status)) {
@@ -58,7 +60,10 @@ void write_file(const std::string& path, std::string_view text) {
     ok = false;
     err = errno;
   }
-  if (ok && ::chmod(tmp.c_str(), 0666 & ~current_umask()) == 0 && ::rename(tmp.c_str(), path.c_str()) == 0) return;
+  // A replaced file keeps its permissions; a new one gets the umask's.
+  struct stat old {};
+  const mode_t mode = ::stat(path.c_str(), &old) == 0 ? (old.st_mode & 07777) : (0666 & ~current_umask());
+  if (ok && ::chmod(tmp.c_str(), mode) == 0 && ::rename(tmp.c_str(), path.c_str()) == 0) return;
   if (ok) err = errno;
   ::unlink(tmp.c_str());
   throw IOError(fmt::format("{}: write error: {}", path, std::strerror(err)));

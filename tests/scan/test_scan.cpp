@@ -286,7 +286,8 @@ TEST(Scan, BadPointsAreRowsAndTheScanGoesOn) {
   // Fits that cannot converge (two SLSQP iterations): "failed" rows with a message, no number.
   std::tie(code, text) = run_hfx({"scan", k1LBkg, k1LPatchset, "--no-verify", "--name", "C1N2_Wh_hbb_700_150",
                                   "--optimizer", "scipy", "--optconf", "maxiter=2"});
-  ASSERT_EQ(code, 0) << text;
+  ASSERT_EQ(code, 1) << text;  // no point gave a result
+  EXPECT_NE(text.find("no point gave a result (1 failed, 0 errors)"), std::string::npos) << text;
   const auto got = json_lines(text);
   ASSERT_EQ(got.size(), 2u) << text;
   const Json& row = got[1];
@@ -322,6 +323,10 @@ TEST(Scan, BadArgumentsAreOneLineErrors) {
       {{"scan", k3LBkg, k3LPatchset, "--calctype", "toybased", "--upper-limit"}, "asymptotic calculator only"},
       {{"scan", k3LBkg, k3LPatchset, "--level", "1.5"}, "--level"},
       {{"scan", k3LBkg, data_path("malformed/infinity_literal.json")}, "infinity_literal.json"},
+      {{"scan", k3LBkg, k3LPatchset, "--name", "nomatch*"}, "no point of the grid's 64 matches --name 'nomatch*'"},
+      {{"scan", k3LBkg, k3LPatchset, "--values", "mn1=200:100"}, "LO 200 is above HI 100"},
+      {{"scan", k3LBkg, k3LPatchset, "--values", "mn2= 200"}, "no point of the grid's 64 matches"},
+      {{"scan", k3LBkg, k3LPatchset, "-o", "/dev/null"}, "/dev/null: not a regular file"},
   };
   for (const auto& c : cases) {
     auto [code, text] = run_hfx(c.args);
@@ -329,6 +334,56 @@ TEST(Scan, BadArgumentsAreOneLineErrors) {
     EXPECT_NE(text.find(c.expect), std::string::npos) << text;
     EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
   }
+}
+
+TEST(Scan, OutputFilesAreNeverClobbered) {
+  const std::vector<std::string> common = {"scan", k3LBkg, k3LPatchset, "--values", "mn1=:20"};
+  // A results file whose header a kill cut off starts anew.
+  const std::string cut = scratch("cut-header.jsonl").string();
+  std::ofstream(cut) << R"({"hfx_scan":1,"vers)";
+  auto args = common;
+  args.insert(args.end(), {"-o", cut});
+  auto [code, text] = run_hfx(args);
+  ASSERT_EQ(code, 0) << text;
+  EXPECT_EQ(lines_of(cut).at(0)["hfx_scan"], 1);
+  // A file that is not scan results (the PatchSet given as -o by mistake) is left alone.
+  const std::string precious = scratch("precious.json").string();
+  std::ofstream(precious) << "{\"not\": \"results\"}";
+  args = common;
+  args.insert(args.end(), {"-o", precious});
+  std::tie(code, text) = run_hfx(args);
+  EXPECT_EQ(code, 2) << text;
+  EXPECT_EQ(test::run_command("cat " + test::shell_quote(precious)).second, "{\"not\": \"results\"}");
+  // Through a symbolic link the results land in its target, which keeps its mode.
+  const std::string target = scratch("target.jsonl").string(), link = scratch("link.jsonl").string();
+  std::ofstream(target).close();
+  fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write);
+  fs::create_symlink(target, link);
+  args = common;
+  args.insert(args.end(), {"-o", link});
+  std::tie(code, text) = run_hfx(args);
+  ASSERT_EQ(code, 0) << text;
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(fs::status(target).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(lines_of(target).size(), lines_of(cut).size());
+  // `scan merge` with OUTPUT forgotten would overwrite the first part: refused.
+  const std::string p0 = scratch("m0.jsonl").string(), p1 = scratch("m1.jsonl").string();
+  for (const auto& [part, shard] : {std::pair{p0, "0/2"}, std::pair{p1, "1/2"}}) {
+    args = common;
+    args.insert(args.end(), {"--shard", shard, "-o", part});
+    ASSERT_EQ(run_hfx(args).first, 0);
+  }
+  const std::string before = test::run_command("cat " + test::shell_quote(p0)).second;
+  std::tie(code, text) = run_hfx({"scan", "merge", p0, p1});
+  EXPECT_EQ(code, 2) << text;
+  EXPECT_NE(text.find("holds one shard's results; refusing to overwrite it"), std::string::npos) << text;
+  std::tie(code, text) = run_hfx({"scan", "merge", p0, p0, p1});
+  EXPECT_EQ(code, 2) << text;
+  EXPECT_NE(text.find("is also one of the parts"), std::string::npos) << text;
+  EXPECT_EQ(before, test::run_command("cat " + test::shell_quote(p0)).second);
+  std::tie(code, text) = run_hfx({"scan", "merge", precious, p0, p1});
+  EXPECT_EQ(code, 2) << text;
+  EXPECT_NE(text.find("is not hfx scan results; refusing to overwrite it"), std::string::npos) << text;
 }
 
 }  // namespace
