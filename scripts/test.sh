@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs dependencies, builds the release preset
 # and runs every C++ (ctest) and Python (pytest) test, then builds and runs the C++
-# tests once more under AddressSanitizer + UndefinedBehaviorSanitizer, then fuzzes each
+# tests once more under AddressSanitizer + UndefinedBehaviorSanitizer (clang), then fuzzes each
 # libFuzzer target for HFX_FUZZ_SECONDS (default 30) seconds (scripts/fuzz.sh).
 # Usage: scripts/test.sh            (everything)
 #        scripts/test.sh --no-asan  (skip the sanitizer pass)

@@ -69,7 +69,7 @@ Workspace panel_workspace() {
                        {sample("bkg", narrow, {histosys("h1", narrow, 0.92, 1.07, 0.0), histosys("h3", narrow, 0.9, 1.2, 0.01)}),
                         sample("other", narrow, Json::array()),
                         sample("sig", {1, 1, 1}, {mu, histosys("h2", {1, 1, 1}, 0.5, 1.6, 0.05)})}}});
-  channels.push_back({{"name", "y_one"}, {"samples", {sample("bkg", one, {histosys("h2", one, 0.9, 1.1, 0.0)})}}});
+  channels.push_back({{"name", "y_one"}, {"samples", {sample("bkg", one, Json::array({histosys("h2", one, 0.9, 1.1, 0.0)}))}}});
   std::vector<double> obs_wide(60);
   for (std::size_t j = 0; j < 60; ++j) obs_wide[j] = std::round(wide[j] * 2.05);
   Json doc = {{"channels", channels},

@@ -4,6 +4,7 @@
 // interval edges and at the ends of the domain.
 #include "eval/cpu_features.hpp"
 #include "eval/log8.hpp"
+#include "eval/target_pragmas.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,8 +24,7 @@ double ulps(double got, long double want) {
   return static_cast<double>(std::fabs(static_cast<long double>(got) - want) / ulp);
 }
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512dq")
+HFX_TARGET_PUSH("avx512f,avx512dq")
 // GCC 12's AVX-512 headers build some intrinsics on undefined vectors, which its
 // uninitialized-use warnings then report (a known false positive).
 #pragma GCC diagnostic push
@@ -33,7 +33,7 @@ double ulps(double got, long double want) {
 void log8_lanes(const double* in, double* out) { _mm512_storeu_pd(out, detail::log8(_mm512_loadu_pd(in))); }
 void log1p8_lanes(const double* in, double* out) { _mm512_storeu_pd(out, detail::log1p8(_mm512_loadu_pd(in))); }
 #pragma GCC diagnostic pop
-#pragma GCC pop_options
+HFX_TARGET_POP
 
 // The worst error of f over `count` arguments drawn by gen, against ref.
 struct Worst {
