@@ -55,6 +55,8 @@ py::dict hypotest_dict(const hfx::HypotestResult& h, std::size_t npars) {
   d["converged"] = h.all_converged();
   d["free_fit"] = fit_dict(h.free_fit, npars);
   d["fixed_fit"] = fit_dict(h.fixed_fit, npars);
+  d["asimov_free_fit"] = fit_dict(h.asimov_free_fit, npars);
+  d["asimov_fixed_fit"] = fit_dict(h.asimov_fixed_fit, npars);
   return d;
 }
 

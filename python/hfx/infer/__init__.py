@@ -8,9 +8,9 @@ import numpy as np
 
 from .. import _checks, _core
 from ..exceptions import FailedMinimization, Unsupported
-from . import intervals, mle, test_statistics
+from . import calculators, intervals, mle, test_statistics
 
-__all__ = ["hypotest", "intervals", "mle", "test_statistics"]
+__all__ = ["calculators", "hypotest", "intervals", "mle", "test_statistics"]
 
 _TEST_STATS = ("q0", "q", "qtilde")
 
