@@ -9,7 +9,7 @@ Switching from pyhf is a change of import::
 """
 
 from . import _core
-from . import exceptions, infer, simplemodels, utils
+from . import exceptions, infer, schema, simplemodels, utils
 from ._scan import scan
 from .patchset import PatchSet
 from .pdf import Model
@@ -27,6 +27,7 @@ __all__ = [
     "get_backend",
     "infer",
     "scan",
+    "schema",
     "set_backend",
     "simplemodels",
     "tensorlib",

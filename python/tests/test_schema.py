@@ -1,0 +1,39 @@
+"""hfx.schema.validate: pyhf's entry point on hfx's own validators."""
+
+import pytest
+
+import hfx
+
+from conftest import REFERENCE, load_json
+
+
+
+def test_valid_documents_of_each_kind_pass():
+    ws = load_json(REFERENCE / "small" / "pyhf-docs-2bin-1channel" / "workspace.json")
+    assert hfx.schema.validate(ws, "workspace.json") is None
+    assert hfx.schema.validate({"channels": ws["channels"]}, "model.json") is None
+    ps = load_json(REFERENCE / "3L-eRJR" / "published" / "patchset.json")
+    assert hfx.schema.validate(ps, "patchset.json", version="1.0.0") is None
+    assert hfx.schema.validate([{"op": "remove", "path": "/channels/0"}], "jsonpatch.json") is None
+
+
+@pytest.mark.parametrize(
+    "spec,kind,path",
+    [
+        ({"channels": [], "observations": [], "measurements": []}, "workspace.json", "version"),
+        ({"channels": [{"name": "c", "samples": "x"}]}, "model.json", "/channels/0/samples"),
+        ([{"op": "jump", "path": "/a"}], "jsonpatch.json", "/0/op"),
+        ({"metadata": {}, "patches": [], "version": "1.0.0"}, "patchset.json", "/metadata"),
+    ],
+)
+def test_invalid_documents_name_the_path(spec, kind, path):
+    with pytest.raises(hfx.exceptions.InvalidSpecification, match=path):
+        hfx.schema.validate(spec, kind)
+
+
+def test_unknown_kinds_and_versions():
+    with pytest.raises(hfx.exceptions.Unsupported, match="defs.json"):
+        hfx.schema.validate({}, "defs.json")
+    with pytest.raises(hfx.exceptions.InvalidSpecification, match="1.0.0"):
+        hfx.schema.validate({}, "workspace.json", version="0.9.0")
+    assert hfx.schema.version == "1.0.0"
