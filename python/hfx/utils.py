@@ -1,9 +1,72 @@
 """Helpers with pyhf.utils' names."""
 
 import hashlib
+import importlib.metadata
 import json
+import platform
+import re
+import sys
 
-__all__ = ["digest", "citation"]
+__all__ = ["citation", "digest", "environment_info", "options_from_eqdelimstring"]
+
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+def _scalar(text):
+    """A KEY=VALUE option's value read as YAML reads a plain scalar (what pyhf's CLI does):
+    a whole number, a number with a fraction or exponent, a boolean word, null, else the text."""
+    t = text.strip()
+    if _INT.fullmatch(t):
+        return int(t)
+    if _FLOAT.fullmatch(t):
+        return float(t)
+    if t.lower() in _BOOLS:
+        return _BOOLS[t.lower()]
+    if t in ("", "~", "null", "Null", "NULL"):
+        return None
+    return t
+
+
+def options_from_eqdelimstring(opts):
+    """{KEY: value} from ["KEY=VALUE", ...] (split at the first "="), values typed as
+    pyhf's --optconf reads them: "a=10" -> 10, "c=1.0e-8" -> 1e-08, "e=True" -> True."""
+    out = {}
+    for opt in opts:
+        key, value = opt.split("=", 1)  # an option without "=" is a ValueError
+        out[key.strip()] = _scalar(value)
+    return out
+
+
+def environment_info():
+    """The machine and package versions as a Markdown list, for bug reports."""
+    if sys.platform.startswith("linux") and hasattr(platform, "freedesktop_os_release"):
+        try:
+            release = platform.freedesktop_os_release()
+            os_version = " ".join(v for v in (release.get("NAME"), release.get("VERSION")) if v)
+        except OSError:
+            os_version = platform.platform()
+    elif sys.platform == "darwin":
+        os_version = f"macOS {platform.mac_ver()[0]}"
+    else:
+        os_version = platform.platform()
+    from . import __version__
+
+    def version_of(package):
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+    lines = [
+        f"os version: {os_version}",
+        f"kernel version: {platform.system()} {platform.release()} {platform.machine()}",
+        f"python version: {platform.python_implementation()} {platform.python_version()}",
+        f"pyhf version: {__version__} (hfx)",
+        f"hfx version: {__version__}",
+    ] + [f"{p} version: {version_of(p)}" for p in ("numpy", "scipy", "iminuit", "jax", "jaxlib")]
+    return "".join(f"* {line}\n" for line in lines)
 
 
 def digest(obj, algorithm="sha256"):
