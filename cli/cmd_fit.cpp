@@ -14,23 +14,34 @@
 
 namespace hfx::cli {
 
+namespace {
+// Up to this many parameters `hfx fit` prints the correlation matrix by default (a
+// million numbers); beyond, only when asked.
+constexpr std::size_t kAutoCorrelations = 1000;
+}  // namespace
+
 void add_fit(CLI::App& app) {
   struct Opts {
     ModelInput in;
     std::string output_file;
-    bool value = false, table = false;
+    bool value = false, table = false, correlations = false, no_correlations = false;
     std::vector<std::string> fix;
     OptimizerChoice optimizer;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("fit", "Perform a maximum likelihood fit for a given pyhf workspace.\n"
                                         "JSON keys as `pyhf fit` (mle_parameters, twice_nll with --value) plus status, "
-                                        "uncertainties, correlations, iterations and evaluations.");
+                                        "uncertainties, correlations (up to 1000 parameters unless --correlations), "
+                                        "iterations and evaluations.");
   o->in.add_to(cmd);
   cmd->add_option("--output-file", o->output_file, "Write the JSON result here instead of stdout");
   cmd->add_flag("--value", o->value, "Include the fitted value of the objective (twice_nll)");
   cmd->add_option("--fix", o->fix, "Fix a parameter: NAME=VALUE (repeatable)");
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
+  cmd->add_flag("--correlations", o->correlations,
+                "Include the correlation matrix whatever the model's size (by default it is included up to "
+                "1000 parameters: it has npars^2 numbers)");
+  cmd->add_flag("--no-correlations", o->no_correlations, "Leave the correlation matrix out")->excludes("--correlations");
   add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
     naming_workspace(o->in, [&] {
@@ -51,6 +62,7 @@ void add_fit(CLI::App& app) {
       }
       FitOptions opts = fit_options_for(o->optimizer);
       opts.uncertainties = true;
+      opts.correlations = !o->table && !o->no_correlations && (o->correlations || m.npars() <= kAutoCorrelations);
       const FitResult r = fit(m, lm.data, prob, opts);
       if (!r.converged())
         throw FailedMinimization(fmt::format("the fit did not converge ({}: {}); no result printed", to_string(r.status), r.message));
@@ -82,10 +94,15 @@ void add_fit(CLI::App& app) {
       out["evaluations"] = r.evaluations;
       out["projected_gradient_norm"] = r.grad_norm;
       out["par_names"] = m.par_names();
-      Json corr = Json::array();
-      for (std::size_t i = 0; i < m.npars(); ++i)
-        corr.push_back(numbers_or_null(std::span(r.correlations).subspan(i * m.npars(), m.npars())));
-      out["correlations"] = corr;
+      if (opts.correlations) {
+        Json corr = Json::array();
+        for (std::size_t i = 0; i < m.npars(); ++i)
+          corr.push_back(numbers_or_null(std::span(r.correlations).subspan(i * m.npars(), m.npars())));
+        out["correlations"] = corr;
+      } else if (!o->no_correlations) {
+        out["correlations_note"] = fmt::format("left out for {} parameters (more than {}); --correlations includes them",
+                                               m.npars(), kAutoCorrelations);
+      }
       write_json(out, o->output_file);
     });
   });

@@ -56,24 +56,9 @@ class Evaluator {
   // Expected auxdata at pars.
   void expected_aux(std::span<const double> pars, std::span<double> out) const;
 
-  // Numerical Hessian of nll from central differences of the analytic gradient,
-  // symmetrised; hess is npars*npars row-major. `step` is relative to max(1, |x|).
-  void hessian(std::span<const double> pars, std::span<double> hess, double step = 1e-5);
-
   // d rate_g / d par_p for every main bin g: jac is nmaindata x npars, row-major. One
   // reverse sweep per main bin.
   void jacobian(std::span<const double> pars, std::span<double> jac);
-  // The expected (Fisher) information of the bound data at pars: sum over main bins of
-  // n / rate^2 * J_g J_g^T plus the constraints' curvature. Exact for the constraint
-  // terms, the Gauss-Newton part of the main terms. As (row, col, value) entries to be
-  // summed (duplicates possible) -- sparse, since a bin depends on few parameters -- or
-  // as a dense npars x npars matrix.
-  struct Entry {
-    std::uint32_t row, col;
-    double value;
-  };
-  void fisher_information(std::span<const double> pars, std::vector<Entry>& entries);
-  void fisher_hessian(std::span<const double> pars, std::span<double> hess);
   // The constraint terms' curvature d^2(-log constraint)/d par^2 per parameter (the
   // constraints are independent, so this is their whole Hessian): 1/sigma^2 for a
   // Gaussian, aux/par^2 for a Poisson; 0 for unconstrained parameters. diag has npars.

@@ -49,8 +49,11 @@ struct FitOptions {
   double edm_tolerance = 1e-12;
   int lbfgs_memory = 6;
   int max_restarts = 3;
-  // Compute the Hessian at the minimum for uncertainties and correlations.
+  // Compute the Hessian at the minimum for uncertainties (sparse: memory and time follow
+  // its non-zeros), and with `correlations` also the correlation matrix (a dense
+  // npars x npars inverse).
   bool uncertainties = false;
+  bool correlations = false;
   // FitMethod::scipy: SciPy's ftol (on twice the NLL) and maxiter as pyhf passes them.
   double scipy_ftol = 1e-6;
   int scipy_max_iterations = 100000;
@@ -67,9 +70,9 @@ struct FitResult {
   double grad_norm = 0;      // final projected-gradient infinity norm (unscaled)
   std::string message;       // human-readable detail for non-converged fits
   // With FitOptions::uncertainties: 1-sigma errors from the inverse Hessian (0 for
-  // fixed parameters) and the correlation matrix (npars x npars, row-major). NaN for
-  // the free parameters when the Hessian at the minimum cannot be inverted into a
-  // covariance (singular or not positive).
+  // fixed parameters), and with FitOptions::correlations the correlation matrix
+  // (npars x npars, row-major; empty otherwise). NaN for the free parameters when the
+  // Hessian at the minimum is not positive definite (no covariance).
   std::vector<double> uncertainties;
   std::vector<double> correlations;
   bool converged() const { return status == FitStatus::converged; }

@@ -66,14 +66,15 @@ void init_infer(py::module_& m) {
   m.def(
       "fit",
       [](const PyModel& pm, py::handle data, py::object init, py::object bounds, py::object fixed,
-         std::optional<double> fixed_poi, bool uncertainties) {
+         std::optional<double> fixed_poi, bool uncertainties, bool correlations) {
         const hfx::Model& model = pm.model;
         const std::vector<double> d = to_vector(data, "data", ArgKind::data);
         check_data(model, d, "data");
         const hfx::FitProblem problem = make_problem(model, init, bounds, fixed);
         if (fixed_poi) finite_par(*fixed_poi, "poi_val");
         hfx::FitOptions options;
-        options.uncertainties = uncertainties;
+        options.uncertainties = uncertainties || correlations;
+        options.correlations = correlations;
         hfx::FitResult r;
         {
           py::gil_scoped_release release;
@@ -83,7 +84,8 @@ void init_infer(py::module_& m) {
         return fit_dict(r, model.npars());
       },
       py::arg("model"), py::arg("data"), py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(),
-      py::arg("fixed_params") = py::none(), py::arg("fixed_poi") = py::none(), py::arg("uncertainties") = false);
+      py::arg("fixed_params") = py::none(), py::arg("fixed_poi") = py::none(), py::arg("uncertainties") = false,
+      py::arg("correlations") = false);
 
   m.def(
       "test_statistic",

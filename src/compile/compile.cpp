@@ -67,9 +67,13 @@ Requirement scalar_normal(ModifierType t) {
   return {t, ConstraintType::normal, true, 1, {0.0}, {{-5.0, 5.0}}, {false}, {0.0}, {1.0}, {}, true, false, false};
 }
 
-struct SampleRef {
+// One (channel, sample) pair: indices into the sorted channel and sample names, and the
+// sample's modifiers in sorted (name, type) order.
+struct Block {
+  std::size_t ci, si;
   const ChannelSpec* channel;
   const SampleSpec* sample;
+  std::vector<const ModifierSpec*> modifiers;
 };
 
 class Compiler {
@@ -131,43 +135,44 @@ class Compiler {
         throw InvalidModel(fmt::format("duplicate channel '{}'", d_->channels[i]));
     d_->samples.assign(samples.begin(), samples.end());
     d_->modifiers.assign(mods.begin(), mods.end());
+    // pyhf's walk over (sorted channel, sorted sample) pairs, and each sample's modifiers
+    // in sorted (name, type) order, indexed once so that compile stays linear in the spec.
+    std::map<std::string_view, std::size_t> sample_index;
+    for (std::size_t si = 0; si < d_->samples.size(); ++si) sample_index.emplace(d_->samples[si], si);
+    std::vector<const ChannelSpec*> sorted(spec_.size());
+    for (std::size_t i = 0; i < spec_.size(); ++i) sorted[i] = &spec_[i];
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->name < b->name; });
+    channel_ = sorted;
     std::size_t offset = 0;
-    for (const auto& name : d_->channels) {
-      const ChannelSpec& c = channel(name);
+    for (std::size_t ci = 0; ci < sorted.size(); ++ci) {
+      const ChannelSpec& c = *sorted[ci];
       d_->channel_offset.push_back(offset);
       d_->channel_nbins.push_back(c.nbins());
       offset += c.nbins();
+      std::vector<Block> blocks;
+      for (const auto& s : c.samples) {
+        Block b{ci, sample_index.at(s.name), &c, &s, {}};
+        for (const auto& m : s.modifiers) b.modifiers.push_back(&m);
+        std::sort(b.modifiers.begin(), b.modifiers.end(), [](auto* x, auto* y) {
+          return std::make_pair(std::string_view(x->name), to_string(x->type())) <
+                 std::make_pair(std::string_view(y->name), to_string(y->type()));
+        });
+        blocks.push_back(std::move(b));
+      }
+      // A sample name repeated within a channel keeps the first (as a name lookup would).
+      std::stable_sort(blocks.begin(), blocks.end(), [](const Block& x, const Block& y) { return x.si < y.si; });
+      for (std::size_t k = 0; k < blocks.size(); ++k)
+        if (k == 0 || blocks[k].si != blocks[k - 1].si) blocks_.push_back(std::move(blocks[k]));
     }
     d_->nmain = offset;
   }
 
-  const ChannelSpec& channel(const std::string& name) const {
-    for (const auto& c : spec_)
-      if (c.name == name) return c;
-    throw InvalidModel(fmt::format("no channel '{}'", name));
-  }
-
-  static const SampleSpec* find_sample(const ChannelSpec& c, const std::string& name) {
-    for (const auto& s : c.samples)
-      if (s.name == name) return &s;
-    return nullptr;
-  }
-
-  static const ModifierSpec* find_modifier(const SampleSpec& s, const std::string& name, ModifierType t) {
+  static const ModifierSpec* find_modifier(const SampleSpec& s, std::string_view name, ModifierType t) {
     for (const auto& m : s.modifiers)
       if (m.name == name && m.type() == t) return &m;
     return nullptr;
   }
 
-  // Walks (channel, sample) pairs in pyhf's order.
-  template <class F>
-  void for_each_block(F&& f) const {
-    for (std::size_t ci = 0; ci < d_->channels.size(); ++ci) {
-      const ChannelSpec& c = channel(d_->channels[ci]);
-      for (std::size_t si = 0; si < d_->samples.size(); ++si)
-        if (const SampleSpec* s = find_sample(c, d_->samples[si])) f(ci, c, si, *s);
-    }
-  }
 
   void add_requirement(const std::string& name, Requirement r) {
     auto it = req_index_.find(name);
@@ -188,12 +193,15 @@ class Compiler {
         collect_staterror();
         continue;
       }
-      std::set<std::string> seen;
-      for_each_block([&](std::size_t, const ChannelSpec& c, std::size_t, const SampleSpec& s) {
-        for (const auto& [mname, mtype] : d_->modifiers) {
-          if (mtype != to_string(type)) continue;
-          const ModifierSpec* m = find_modifier(s, mname, type);
-          if (!m) continue;
+      std::set<std::string_view> seen;
+      for (const Block& b : blocks_) {
+        const ChannelSpec& c = *b.channel;
+        const SampleSpec& s = *b.sample;
+        for (const ModifierSpec* mp : b.modifiers) {
+          if (mp->type() != type) continue;
+          const ModifierSpec* m = find_modifier(s, mp->name, type);
+          if (m != mp) continue;  // a repeated (name, type) on one sample: the first counts
+          const std::string& mname = m->name;
           if (type == ModifierType::shapesys) {
             const std::string where = fmt::format("sample '{}' in channel '{}'", s.name, c.name);
             auto [it, inserted] = shapesys_owner.emplace(mname, where);
@@ -204,7 +212,7 @@ class Compiler {
           if (!seen.insert(mname).second) continue;
           add_requirement(mname, requirement_for(*m, c, s));
         }
-      });
+      }
     }
   }
 
@@ -247,33 +255,29 @@ class Compiler {
   }
 
   void collect_staterror() {
-    std::set<std::string> names;
-    for (const auto& [mname, mtype] : d_->modifiers)
-      if (mtype == "staterror") names.insert(mname);
-    for (const auto& name : names) {
-      // Channels (sorted order) in which each sample carries this staterror; every sample
-      // that carries it must carry it in the same channels (pyhf asserts the same).
-      std::optional<std::vector<std::size_t>> mask;
-      std::string first_sample;
-      for (std::size_t si = 0; si < d_->samples.size(); ++si) {
-        std::vector<std::size_t> chans;
-        for (std::size_t ci = 0; ci < d_->channels.size(); ++ci) {
-          const SampleSpec* s = find_sample(channel(d_->channels[ci]), d_->samples[si]);
-          if (s && find_modifier(*s, name, ModifierType::staterror)) chans.push_back(ci);
+    // Per staterror name, per sample (in sorted order), the channels that carry it; every
+    // sample that carries it must carry it in the same channels (pyhf asserts the same).
+    std::map<std::string_view, std::map<std::size_t, std::vector<std::size_t>>> carriers;
+    for (const Block& b : blocks_)
+      for (const ModifierSpec* m : b.modifiers)
+        if (m->type() == ModifierType::staterror) {
+          auto& chans = carriers[m->name][b.si];
+          if (chans.empty() || chans.back() != b.ci) chans.push_back(b.ci);
         }
-        if (chans.empty()) continue;
-        if (!mask) {
-          mask = chans;
-          first_sample = d_->samples[si];
-        } else if (*mask != chans) {
+    for (const auto& [name_view, per_sample] : carriers) {
+      const std::string name(name_view);
+      const auto& [first_si, mask] = *per_sample.begin();
+      for (const auto& [si, chans] : per_sample)
+        if (chans != mask)
           throw InvalidModel(fmt::format("staterror '{}' covers different channels on sample '{}' than on sample '{}'; "
-                                         "a staterror must cover the same bins on every sample", name, d_->samples[si], first_sample));
-        }
-      }
+                                         "a staterror must cover the same bins on every sample", name, d_->samples[si],
+                                         d_->samples[first_si]));
       std::vector<double> sigmas;
       std::vector<bool> fixed;
-      for (std::size_t ci : *mask) {
-        const ChannelSpec& c = channel(d_->channels[ci]);
+      auto& first_bin = staterror_first_bin_[name];
+      for (std::size_t ci : mask) {
+        const ChannelSpec& c = *channel_[ci];
+        first_bin[ci] = static_cast<std::uint32_t>(sigmas.size());
         for (std::size_t j = 0; j < c.nbins(); ++j) {
           double nom_sum = 0, rel2 = 0;
           for (const auto& s : c.samples)
@@ -293,7 +297,6 @@ class Compiler {
         }
       }
       const std::size_t n = sigmas.size();
-      staterror_channels_[name] = *mask;
       add_requirement(name, {ModifierType::staterror, ConstraintType::normal, false, n, std::vector<double>(n, 1.0),
                              std::vector<std::pair<double, double>>(n, {1e-10, 10.0}), fixed,
                              std::vector<double>(n, 1.0), sigmas, {}, true, true, false});
@@ -335,16 +338,13 @@ class Compiler {
     }
   }
 
-  std::string config_path(const std::string& name) const {
-    for (std::size_t i = 0; i < meas_.parameters.size(); ++i)
-      if (meas_.parameters[i].name == name)
-        return fmt::format("measurement '{}' parameters[{}] ('{}')", meas_.name, i, name);
-    return fmt::format("measurement '{}'", meas_.name);
-  }
-
   void apply_user_config(ParameterSet& p, const Requirement& r) {
-    const ParameterConfig* cfg = meas_.find_parameter(p.name);
-    const std::string where = config_path(p.name);
+    if (config_index_.empty())
+      for (std::size_t i = meas_.parameters.size(); i-- > 0;) config_index_[meas_.parameters[i].name] = i;
+    const auto it = config_index_.find(p.name);
+    const ParameterConfig* cfg = it == config_index_.end() ? nullptr : &meas_.parameters[it->second];
+    const std::string where = cfg ? fmt::format("measurement '{}' parameters[{}] ('{}')", meas_.name, it->second, p.name)
+                                  : fmt::format("measurement '{}'", meas_.name);
     auto sized = [&](const char* key, const std::optional<std::vector<double>>& v) {
       if (v && v->size() != p.size)
         throw InvalidModel(fmt::format("{}: {} has {} value{}, but '{}' has {} parameter{}", where, key, v->size(),
@@ -398,10 +398,12 @@ class Compiler {
     throw InvalidModel(fmt::format("the parameter of interest '{}' (measurement '{}') is not a parameter of the model", poi, meas_.name));
   }
 
-  const ParameterSet& set(const std::string& name) const {
-    for (const auto& p : d_->sets)
-      if (p.name == name) return p;
-    throw std::logic_error("unknown parameter set " + name);
+  const ParameterSet& set(const std::string& name) {
+    if (set_index_.empty())
+      for (std::size_t i = 0; i < d_->sets.size(); ++i) set_index_.emplace(d_->sets[i].name, i);
+    auto it = set_index_.find(name);
+    if (it == set_index_.end()) throw std::logic_error("unknown parameter set " + name);
+    return d_->sets[it->second];
   }
 
   void build_blocks() {
@@ -411,7 +413,10 @@ class Compiler {
     d.scalar_begin.push_back(0);
     d.histo_begin.push_back(0);
     d.binfactor_begin.push_back(0);
-    for_each_block([&](std::size_t ci, const ChannelSpec& c, std::size_t si, const SampleSpec& s) {
+    for (const Block& blk : blocks_) {
+      const std::size_t ci = blk.ci, si = blk.si;
+      const ChannelSpec& c = *blk.channel;
+      const SampleSpec& s = *blk.sample;
       const std::uint32_t nb = static_cast<std::uint32_t>(c.nbins());
       const std::uint32_t begin = static_cast<std::uint32_t>(d.nominal.size());
       d.blocks.push_back({static_cast<std::uint32_t>(ci), static_cast<std::uint32_t>(si), begin, nb});
@@ -422,11 +427,7 @@ class Compiler {
       std::vector<std::vector<std::uint32_t>> per_bin(nb);
       // Walk modifiers in pyhf's sorted (name, type) order, so products and sums are
       // accumulated in a fixed, documented order.
-      std::vector<const ModifierSpec*> mods;
-      for (const auto& m : s.modifiers) mods.push_back(&m);
-      std::sort(mods.begin(), mods.end(), [](auto* a, auto* b) {
-        return std::make_pair(a->name, to_string(a->type())) < std::make_pair(b->name, to_string(b->type()));
-      });
+      const std::vector<const ModifierSpec*>& mods = blk.modifiers;
       std::uint32_t histo_position = 0;  // histosys entries of this block so far, null ones included
       for (const ModifierSpec* m : mods) {
         const ParameterSet& p = set(m->name);
@@ -494,11 +495,7 @@ class Compiler {
             break;
           case ModifierType::staterror: {
             // Index of this channel's first bin among the bins the staterror covers.
-            std::uint32_t first = 0;
-            for (std::size_t cj : staterror_channels_.at(m->name)) {
-              if (cj == ci) break;
-              first += static_cast<std::uint32_t>(d.channel_nbins[cj]);
-            }
+            const std::uint32_t first = staterror_first_bin_.at(m->name).at(ci);
             for (std::uint32_t j = 0; j < nb; ++j) per_bin[j].push_back(par + first + j);
             break;
           }
@@ -510,7 +507,7 @@ class Compiler {
       }
       d.scalar_begin.push_back(static_cast<std::uint32_t>(d.scalars.size()));
       d.histo_begin.push_back(static_cast<std::uint32_t>(d.histos.size()));
-    });
+    }
   }
 
   // The fits' view of the tables: the normsys entries regrouped so that each block's run
@@ -642,7 +639,14 @@ class Compiler {
   std::shared_ptr<ModelData> d_;
   std::vector<std::pair<std::string, std::vector<Requirement>>> reqs_;
   std::map<std::string, std::size_t> req_index_;
-  std::map<std::string, std::vector<std::size_t>> staterror_channels_;
+  // Per staterror: the index of each covered channel's first bin among its parameters.
+  std::map<std::string, std::map<std::size_t, std::uint32_t>> staterror_first_bin_;
+  // The (channel, sample) blocks in pyhf's order, and the channels in sorted order.
+  std::vector<Block> blocks_;
+  std::vector<const ChannelSpec*> channel_;
+  std::map<std::string_view, std::size_t> set_index_;
+  // The measurement's parameter configurations by name (the first of a repeated name).
+  std::map<std::string_view, std::size_t> config_index_;
 };
 
 }  // namespace
@@ -660,8 +664,11 @@ Model compile(const Workspace& ws, const ModelOptions& options) {
 std::vector<double> observed_data(const Workspace& ws, const Model& model, bool include_auxdata) {
   std::vector<double> out;
   out.reserve(model.nmaindata() + model.nauxdata());
+  std::map<std::string_view, const ObservationSpec*> by_name;
+  for (const auto& o : ws.observations()) by_name.emplace(o.name, &o);
   for (const auto& name : model.channels()) {
-    const ObservationSpec* obs = ws.find_observation(name);
+    const auto it = by_name.find(name);
+    const ObservationSpec* obs = it == by_name.end() ? nullptr : it->second;
     if (!obs) throw InvalidSpecification(fmt::format("/observations: no observation for channel '{}'", name));
     out.insert(out.end(), obs->data.begin(), obs->data.end());
   }

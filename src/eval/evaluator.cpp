@@ -622,40 +622,6 @@ void Evaluator::jacobian(std::span<const double> x, std::span<double> jac) {
     }
 }
 
-void Evaluator::fisher_information(std::span<const double> x, std::vector<Entry>& entries) {
-  const auto& d = *tables_;
-  forward(x, true);
-  entries.clear();
-  row_.assign(d.npars, 0.0);
-  std::fill(w_.begin(), w_.end(), 0.0);
-  for (std::size_t c = 0; c < d.channels.size(); ++c) {
-    const std::uint32_t* pars = d.channel_pars.data() + d.channel_par_begin[c];
-    const std::size_t m = d.channel_par_begin[c + 1] - d.channel_par_begin[c];
-    for (std::size_t j = 0; j < d.channel_nbins[c]; ++j) {
-      const std::size_t g = d.channel_offset[c] + j;
-      const double lam = rate_[g];
-      if (!(lam > 0) || data_[g] <= 0) continue;
-      // Jacobian row g: a reverse sweep over this channel's blocks only; its non-zero
-      // columns are among the channel's parameters.
-      w_[g] = 1.0;
-      backward_main(x, row_, d.channel_block_begin[c], d.channel_block_begin[c + 1]);
-      w_[g] = 0.0;
-      const double wg = data_[g] / (lam * lam);
-      for (std::size_t a = 0; a < m; ++a) {
-        const double ja = row_[pars[a]];
-        if (ja == 0) continue;
-        for (std::size_t b = 0; b < m; ++b) {
-          const double jb = row_[pars[b]];
-          if (jb != 0) entries.push_back({pars[a], pars[b], wg * ja * jb});
-        }
-      }
-      for (std::size_t a = 0; a < m; ++a) row_[pars[a]] = 0.0;
-    }
-  }
-  for (const auto& c : d.normal) entries.push_back({c.par, c.par, normal_curvature(c)});
-  for (const auto& c : d.poisson) entries.push_back({c.par, c.par, poisson_curvature(data_[d.nmain + c.aux], x[c.par])});
-}
-
 void Evaluator::constraint_curvature(std::span<const double> x, std::span<double> diag) const {
   const auto& d = *tables_;
   std::fill(diag.begin(), diag.end(), 0.0);
@@ -793,14 +759,6 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
   return rate_;
 }
 
-void Evaluator::fisher_hessian(std::span<const double> x, std::span<double> hess) {
-  const std::size_t n = model_->npars();
-  std::vector<Entry> entries;
-  fisher_information(x, entries);
-  std::fill(hess.begin(), hess.end(), 0.0);
-  for (const auto& e : entries) hess[e.row * n + e.col] += e.value;
-}
-
 std::span<const double> Evaluator::expected_main(std::span<const double> x) {
   forward(x, false);
   return rate_;
@@ -809,25 +767,6 @@ std::span<const double> Evaluator::expected_main(std::span<const double> x) {
 void Evaluator::expected_aux(std::span<const double> x, std::span<double> out) const {
   const auto& d = *tables_;
   for (std::size_t i = 0; i < d.aux_par.size(); ++i) out[i] = x[d.aux_par[i]] * d.aux_scale[i];
-}
-
-void Evaluator::hessian(std::span<const double> x, std::span<double> hess, double step) {
-  const std::size_t n = model_->npars();
-  std::vector<double> xp(x.begin(), x.end()), gp(n), gm(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const double h = step * std::max(1.0, std::abs(x[i]));
-    xp[i] = x[i] + h;
-    nll_and_grad(xp, gp);
-    xp[i] = x[i] - h;
-    nll_and_grad(xp, gm);
-    xp[i] = x[i];
-    for (std::size_t j = 0; j < n; ++j) hess[i * n + j] = (gp[j] - gm[j]) / (2 * h);
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = i + 1; j < n; ++j) {
-      const double v = 0.5 * (hess[i * n + j] + hess[j * n + i]);
-      hess[i * n + j] = hess[j * n + i] = v;
-    }
 }
 
 std::string Evaluator::nonfinite_reason() const {

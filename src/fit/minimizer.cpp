@@ -8,6 +8,7 @@
 #include "hfx/fit.hpp"
 
 #include "compile/model_data.hpp"
+#include "fit/covariance.hpp"
 #include "fit/scipy_slsqp.hpp"
 
 #include <Eigen/Core>
@@ -108,42 +109,6 @@ double projected_grad_norm(const Eigen::VectorXd& y, const Eigen::VectorXd& g, c
 bool pinned(const FitProblem& problem, std::size_t i) {
   return problem.fixed[i] || problem.bounds[i].first == problem.bounds[i].second;
 }
-
-void add_uncertainties(Evaluator& ev, const FitProblem& problem, FitResult& r) {
-  const std::size_t n = r.x.size();
-  std::vector<std::size_t> free;
-  for (std::size_t i = 0; i < n; ++i)
-    if (!pinned(problem, i)) free.push_back(i);
-  r.uncertainties.assign(n, 0.0);
-  r.correlations.assign(n * n, 0.0);
-  for (std::size_t i = 0; i < n; ++i) r.correlations[i * n + i] = 1.0;
-  if (free.empty()) return;
-  std::vector<double> h(n * n);
-  ev.hessian(r.x, h);
-  Eigen::MatrixXd H(free.size(), free.size());
-  for (std::size_t a = 0; a < free.size(); ++a)
-    for (std::size_t b = 0; b < free.size(); ++b) H(a, b) = h[free[a] * n + free[b]];
-  Eigen::LDLT<Eigen::MatrixXd> ldlt(H);
-  const Eigen::MatrixXd C = ldlt.info() == Eigen::Success
-                                ? Eigen::MatrixXd(ldlt.solve(Eigen::MatrixXd::Identity(free.size(), free.size())))
-                                : Eigen::MatrixXd();
-  if (C.size() == 0 || !C.allFinite() || (C.diagonal().array() < 0).any()) {
-    // No covariance at this point (a singular or indefinite Hessian): NaN, which callers
-    // report as missing, rather than an uncertainty that looks measured.
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    for (std::size_t i : free) r.uncertainties[i] = nan;
-    for (std::size_t a : free)
-      for (std::size_t b = 0; b < n; ++b) r.correlations[a * n + b] = r.correlations[b * n + a] = nan;
-    return;
-  }
-  for (std::size_t a = 0; a < free.size(); ++a) r.uncertainties[free[a]] = std::sqrt(C(a, a));
-  for (std::size_t a = 0; a < free.size(); ++a)
-    for (std::size_t b = 0; b < free.size(); ++b) {
-      const double d = std::sqrt(C(a, a) * C(b, b));
-      r.correlations[free[a] * n + free[b]] = d > 0 ? C(a, b) / d : (a == b ? 1.0 : 0.0);
-    }
-}
-
 
 // Projected Newton steps in the scaled free variables. The Hessian is the expected
 // (Fisher) information, assembled sparsely (a bin depends on few parameters) and
@@ -285,7 +250,6 @@ class NewtonStage {
       case Elimination::failed: return false;
       case Elimination::not_applicable: break;
     }
-    obj_.ev->fisher_information(obj_.x, entries_);
     // Reduced index: free and inactive variables only.
     const Eigen::Index n = y.size();
     reduced_.assign(n, -1);
@@ -293,19 +257,17 @@ class NewtonStage {
     for (Eigen::Index j = 0; j < n; ++j)
       if (!active_[j]) reduced_[j] = static_cast<int>(m++);
     if (m == 0) return true;
-    triplets_.clear();
-    for (const auto& e : entries_) {
-      const int a = free_index_[e.row], b = free_index_[e.col];
-      if (a < 0 || b < 0 || reduced_[a] < 0 || reduced_[b] < 0) continue;
-      triplets_.emplace_back(reduced_[a], reduced_[b], e.value * obj_.scale[a] * obj_.scale[b]);
-    }
+    assemble_fisher();
     if (damping_ > 0)
       for (Eigen::Index j = 0; j < m; ++j) triplets_.emplace_back(j, j, damping_);
     Eigen::VectorXd rhs(m);
     for (Eigen::Index j = 0; j < n; ++j)
       if (reduced_[j] >= 0) rhs[reduced_[j]] = -g[j];
     Eigen::VectorXd sol;
-    if (m <= 120) {
+    // Dense factorisation for small systems, and for those whose entries fill more than a
+    // quarter of the matrix (parameters that all share the same few channels), where a
+    // sparse factor gains nothing.
+    if (m <= 120 || static_cast<double>(triplets_.size()) > 0.25 * static_cast<double>(m) * static_cast<double>(m)) {
       Eigen::MatrixXd H = Eigen::MatrixXd::Zero(m, m);
       for (const auto& t : triplets_) H(t.row(), t.col()) += t.value();
       if (!dense_solve(H, rhs, sol)) return false;
@@ -336,6 +298,45 @@ class NewtonStage {
     return true;
   }
 
+  // The expected information on the free, inactive variables (reduced_ indices, scaled)
+  // as triplets: per channel sum_bins w J J' from the last Jacobian sweep (a dense block
+  // over the channel's parameters, so the entries are per channel, not per bin), plus
+  // the constraints' curvature on the diagonal.
+  void assemble_fisher() {
+    const auto& md = obj_.ev->model().data();
+    triplets_.clear();
+    constraint_diag_.resize(obj_.x.size());
+    obj_.ev->constraint_curvature(obj_.x, constraint_diag_);
+    for (std::size_t k = 0; k < obj_.free.size(); ++k)
+      if (reduced_[k] >= 0) triplets_.emplace_back(reduced_[k], reduced_[k], constraint_diag_[obj_.free[k]] * obj_.scale[k] * obj_.scale[k]);
+    std::size_t current = md.channels.size();
+    auto flush = [&] {
+      if (current == md.channels.size()) return;
+      const std::uint32_t* pars = md.channel_pars.data() + md.channel_par_begin[current];
+      const auto m = static_cast<Eigen::Index>(md.channel_par_begin[current + 1] - md.channel_par_begin[current]);
+      for (Eigen::Index a = 0; a < m; ++a) {
+        const int ka = free_index_[pars[a]];
+        if (ka < 0 || reduced_[ka] < 0) continue;
+        for (Eigen::Index b = 0; b < m; ++b) {
+          const int kb = free_index_[pars[b]];
+          const double v = a >= b ? block_(a, b) : block_(b, a);
+          if (kb < 0 || reduced_[kb] < 0 || v == 0) continue;
+          triplets_.emplace_back(reduced_[ka], reduced_[kb], v * obj_.scale[ka] * obj_.scale[kb]);
+        }
+      }
+    };
+    for_each_weighted_bin(rates_, [&](std::size_t c, std::size_t, double w, const double* row, std::size_t m) {
+      if (c != current) {
+        flush();
+        current = c;
+        block_.setZero(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(m));
+      }
+      const Eigen::Map<const Eigen::VectorXd> j(row, static_cast<Eigen::Index>(m));
+      block_.selfadjointView<Eigen::Lower>().rankUpdate(j, w);
+    });
+    flush();
+  }
+
   // The expected information has a known structure: a parameter local to one main bin
   // (a staterror or shapesys gamma) couples only to that bin's other parameters, through
   // the bin's rank-one term w J J' (w = n / rate^2), plus its own constraint curvature D.
@@ -346,6 +347,7 @@ class NewtonStage {
   // e.g. 1 x 1 for a model whose 200 other parameters are gammas.
   enum class Elimination { solved, failed, not_applicable, retry_without_secants };
   static constexpr Eigen::Index kMaxDenseGlobals = 150;
+  static constexpr std::size_t kMaxLowRankRows = 500;
 
   // Channel Jacobian (jac_, rates_) and the scaled gradient at y, in one sweep.
   void jacobian_and_gradient(const Eigen::VectorXd& y, Eigen::VectorXd& g) {
@@ -379,7 +381,6 @@ class NewtonStage {
     Eigen::Index K = 0;
     for (std::size_t k = 0; k < nf; ++k)
       if (!active_[k] && md.par_local_bin[obj_.free[k]] < 0) global_of_[k] = static_cast<int>(K++);
-    if (K > kMaxDenseGlobals) return Elimination::not_applicable;
     // Constraint curvature in scaled variables (exact for both constraint types).
     constraint_diag_.resize(obj_.x.size());
     obj_.ev->constraint_curvature(obj_.x, constraint_diag_);
@@ -393,6 +394,19 @@ class NewtonStage {
       if (!active_[k] && global_of_[k] < 0 && !(curvature_[k] > 0)) return Elimination::not_applicable;
       inv_curvature_[k] = 1.0 / curvature_[k];
     }
+    // The global system is diag(D) + V' diag(c) V with one row of V per weighted bin.
+    // With fewer weighted bins (plus unconstrained globals) than global parameters --
+    // published models: tens of systematics, a handful of bins -- it is solved through
+    // that low-rank form (solve_low_rank); otherwise it is assembled densely. Beyond
+    // kMaxDenseGlobals globals only the low-rank form with at most kMaxLowRankRows rows
+    // is used (many systematics on few bins); the rest is the sparse path's.
+    std::size_t B = 0;
+    for (std::size_t gbin = 0; gbin < md.nmain; ++gbin) B += rates[gbin] > 0 && data[gbin] > 0;
+    std::size_t n_unconstrained = 0;
+    for (std::size_t k = 0; k < nf; ++k) n_unconstrained += global_of_[k] >= 0 && !(curvature_[k] > 0);
+    const std::size_t max_rows = B + kMaxSecants + n_unconstrained;
+    if (K > kMaxDenseGlobals && !(static_cast<Eigen::Index>(max_rows) < K / 2 && max_rows <= kMaxLowRankRows))
+      return Elimination::not_applicable;
 
     rhs_.resize(K);
     for (std::size_t k = 0; k < nf; ++k)
@@ -427,14 +441,6 @@ class NewtonStage {
     bin_w_.assign(md.nmain, 0.0);
     bin_t_.resize(md.nmain);
     bin_q_.resize(md.nmain);
-    // The global system is diag(D) + V' diag(c) V with one row of V per weighted bin.
-    // With fewer weighted bins (plus unconstrained globals) than global parameters --
-    // published models: tens of systematics, a handful of bins -- it is solved through
-    // that low-rank form (solve_low_rank); otherwise it is assembled densely.
-    std::size_t B = 0;
-    for (std::size_t gbin = 0; gbin < md.nmain; ++gbin) B += rates[gbin] > 0 && data[gbin] > 0;
-    std::size_t n_unconstrained = 0;
-    for (std::size_t k = 0; k < nf; ++k) n_unconstrained += global_of_[k] >= 0 && !(curvature_[k] > 0);
     bool low_rank = static_cast<Eigen::Index>(B + nsec + n_unconstrained) < K;
     if (low_rank) {
       V_.setZero(static_cast<Eigen::Index>(B + nsec), K);
@@ -495,7 +501,9 @@ class NewtonStage {
     if (low_rank && !solve_low_rank(dg)) {
       // An indefinite secant correction: solve without it.
       if (nsec > 0) return Elimination::retry_without_secants;
-      // Singular or ill-conditioned reduced system: assemble the dense one instead.
+      // Singular or ill-conditioned reduced system: assemble the dense one instead
+      // (the sparse path's, for many globals).
+      if (K > kMaxDenseGlobals) return Elimination::not_applicable;
       S_ = V_.transpose() * c_.asDiagonal() * V_;
       low_rank = false;
     }
@@ -691,8 +699,8 @@ class NewtonStage {
   const Eigen::VectorXd& ub_;
   std::vector<int> free_index_, reduced_;
   std::vector<bool> active_;
-  std::vector<Evaluator::Entry> entries_;
   std::vector<Eigen::Triplet<double>> triplets_;
+  Eigen::MatrixXd block_;  // one channel's expected information (lower triangle)
   // solve_by_elimination scratch.
   struct Column {
     std::uint32_t a;  // column in the channel's Jacobian block
@@ -740,7 +748,7 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
     throw InvalidPdfParameters(fmt::format("start point has {} values; the model has {} parameters", start.size(), n));
   if (options.method == FitMethod::scipy) {
     FitResult r = detail::minimize_scipy_slsqp(ev, problem, options);
-    if (options.uncertainties && r.converged()) add_uncertainties(ev, problem, r);
+    if (options.uncertainties && r.converged()) detail::add_uncertainties(ev, problem, r, options.correlations);
     return r;
   }
   // The Newton stage asks for the Jacobian where the line search last evaluated the NLL
@@ -768,7 +776,7 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
     r.evaluations = 1;
     r.status = std::isfinite(r.nll) ? FitStatus::converged : FitStatus::nonfinite;
     if (!std::isfinite(r.nll)) r.message = ev.nonfinite_reason();
-    if (options.uncertainties && r.converged()) add_uncertainties(ev, problem, r);
+    if (options.uncertainties && r.converged()) detail::add_uncertainties(ev, problem, r, options.correlations);
     return r;
   }
   Eigen::VectorXd y(nf), lb(nf), ub(nf);
@@ -885,7 +893,7 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
     r.status = FitStatus::nonfinite;
     r.message = ev.nonfinite_reason();
   }
-  if (options.uncertainties && r.status == FitStatus::converged) add_uncertainties(ev, problem, r);
+  if (options.uncertainties && r.status == FitStatus::converged) detail::add_uncertainties(ev, problem, r, options.correlations);
   return r;
 }
 

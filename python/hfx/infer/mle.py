@@ -51,6 +51,7 @@ def _run(data, pdf, init_pars, par_bounds, fixed_params, fixed_poi, kwargs):
         fixed_params,
         fixed_poi,
         bool(return_uncertainties or return_correlations),
+        bool(return_correlations),
     )
     result = _result_object(r)
     if not r["converged"]:
