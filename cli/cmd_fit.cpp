@@ -24,7 +24,7 @@ void add_fit(CLI::App& app) {
   struct Opts {
     ModelInput in;
     std::string output_file;
-    bool value = false, table = false, correlations = false, no_correlations = false;
+    bool value = false, table = false, correlations = false, no_correlations = false, no_uncertainties = false;
     std::vector<std::string> fix;
     OptimizerChoice optimizer;
   };
@@ -42,6 +42,10 @@ void add_fit(CLI::App& app) {
                 "Include the correlation matrix whatever the model's size (by default it is included up to "
                 "1000 parameters: it has npars^2 numbers)");
   cmd->add_flag("--no-correlations", o->no_correlations, "Leave the correlation matrix out")->excludes("--correlations");
+  cmd->add_flag("--no-uncertainties", o->no_uncertainties,
+                "Leave out uncertainties and correlations (no Hessian at the minimum: on models with thousands of "
+                "parameters per channel the Hessian's inverse costs more than the fit)")
+      ->excludes("--correlations");
   add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
     naming_workspace(o->in, [&] {
@@ -61,15 +65,16 @@ void add_fit(CLI::App& app) {
         prob.fixed[i] = true;
       }
       FitOptions opts = fit_options_for(o->optimizer);
-      opts.uncertainties = true;
-      opts.correlations = !o->table && !o->no_correlations && (o->correlations || m.npars() <= kAutoCorrelations);
+      opts.uncertainties = !o->no_uncertainties;
+      opts.correlations = opts.uncertainties && !o->table && !o->no_correlations &&
+                          (o->correlations || m.npars() <= kAutoCorrelations);
       const FitResult r = fit(m, lm.data, prob, opts);
       if (!r.converged())
         throw FailedMinimization(fmt::format("the fit did not converge ({}: {}); no result printed", to_string(r.status), r.message));
       Json pars = Json::object(), errs = Json::object();
       for (const auto& p : m.parameter_sets()) {
         pars[p.name] = std::vector<double>(r.x.begin() + p.offset, r.x.begin() + p.offset + p.size);
-        errs[p.name] = numbers_or_null(std::span(r.uncertainties).subspan(p.offset, p.size));
+        if (opts.uncertainties) errs[p.name] = numbers_or_null(std::span(r.uncertainties).subspan(p.offset, p.size));
       }
       if (o->table) {
         std::string t = fmt::format("status: {}   twice_nll: {:.10g}   iterations: {}   evaluations: {}\n\n", to_string(r.status),
@@ -77,7 +82,8 @@ void add_fit(CLI::App& app) {
         t += fmt::format("{:<50} {:>14} {:>12}\n", "parameter", "value", "uncertainty");
         for (std::size_t i = 0; i < m.npars(); ++i)
           t += fmt::format("{:<50} {:>14.6g} {:>12}{}\n", m.par_names()[i], r.x[i],
-                           std::isnan(r.uncertainties[i]) ? std::string("none") : fmt::format("{:.4g}", r.uncertainties[i]),
+                           !opts.uncertainties || std::isnan(r.uncertainties[i]) ? std::string("none")
+                                                                                  : fmt::format("{:.4g}", r.uncertainties[i]),
                            prob.fixed[i] ? "  (fixed)" : "");
         write_text(t, o->output_file);
         return;
@@ -85,7 +91,7 @@ void add_fit(CLI::App& app) {
       Json out = Json::object();
       out["mle_parameters"] = pars;
       if (o->value) out["twice_nll"] = r.twice_nll();
-      out["uncertainties"] = errs;
+      if (opts.uncertainties) out["uncertainties"] = errs;
       const bool no_covariance = std::any_of(r.uncertainties.begin(), r.uncertainties.end(), [](double u) { return std::isnan(u); });
       if (no_covariance)
         out["uncertainties_problem"] = "the Hessian at the minimum is singular or not positive definite: no covariance";
@@ -99,7 +105,7 @@ void add_fit(CLI::App& app) {
         for (std::size_t i = 0; i < m.npars(); ++i)
           corr.push_back(numbers_or_null(std::span(r.correlations).subspan(i * m.npars(), m.npars())));
         out["correlations"] = corr;
-      } else if (!o->no_correlations) {
+      } else if (opts.uncertainties && !o->no_correlations) {
         out["correlations_note"] = fmt::format("left out for {} parameters (more than {}); --correlations includes them",
                                                m.npars(), kAutoCorrelations);
       }

@@ -651,6 +651,7 @@ class NewtonStage {
   // Solves H d = -g with a finite-difference Hessian of the analytic gradient.
   bool solve_observed(const Eigen::VectorXd& y, const Eigen::VectorXd& g, Eigen::VectorXd& d) {
     const Eigen::Index n = y.size();
+    if (n > kMaxDenseObserved) return solve_observed_sparse(y, g, d);
     Eigen::MatrixXd H(n, n);
     Eigen::VectorXd yp(n), gp(n);
     for (Eigen::Index j = 0; j < n; ++j) {
@@ -677,6 +678,45 @@ class NewtonStage {
     if (!dense_solve(Hf, rhs, sol)) return false;
     for (Eigen::Index a = 0; a < m; ++a) d[idx[a]] = sol[a];
     return true;
+  }
+
+  // The same for large models: the sparse Hessian (coloured differences, src/fit/
+  // covariance.cpp) in the scaled variables, factorised sparsely.
+  static constexpr Eigen::Index kMaxDenseObserved = 1000;
+  bool solve_observed_sparse(const Eigen::VectorXd& y, const Eigen::VectorXd& g, Eigen::VectorXd& d) {
+    obj_.set_point(y);
+    const Eigen::SparseMatrix<double> hx = detail::sparse_hessian(*obj_.ev, obj_.x, obj_.free);
+    const Eigen::Index n = y.size();
+    std::vector<int> reduced(n, -1);
+    Eigen::Index m = 0;
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (!active_[j]) reduced[j] = static_cast<int>(m++);
+    if (m == 0) return true;
+    std::vector<Eigen::Triplet<double>> entries;
+    for (Eigen::Index k = 0; k < hx.outerSize(); ++k)
+      for (Eigen::SparseMatrix<double>::InnerIterator it(hx, k); it; ++it) {
+        const int a = reduced[it.row()], b = reduced[it.col()];
+        if (a >= 0 && b >= 0) entries.emplace_back(a, b, it.value() * obj_.scale[it.row()] * obj_.scale[it.col()]);
+      }
+    Eigen::SparseMatrix<double> h(m, m);
+    h.setFromTriplets(entries.begin(), entries.end());
+    Eigen::VectorXd rhs(m);
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (reduced[j] >= 0) rhs[reduced[j]] = -g[j];
+    Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> ldlt;
+    ldlt.analyzePattern(h);
+    for (double lambda = 0; lambda < 1e6; lambda = lambda == 0 ? 1e-8 : lambda * 10) {
+      Eigen::SparseMatrix<double> hd = h;
+      for (Eigen::Index j = 0; j < m; ++j) hd.coeffRef(j, j) += lambda * std::max(1.0, std::abs(h.coeff(j, j)));
+      ldlt.factorize(hd);
+      if (ldlt.info() == Eigen::Success && (ldlt.vectorD().array() > 0).all()) {
+        const Eigen::VectorXd sol = ldlt.solve(rhs);
+        for (Eigen::Index j = 0; j < n; ++j)
+          if (reduced[j] >= 0) d[j] = sol[reduced[j]];
+        return true;
+      }
+    }
+    return false;
   }
 
   // Cholesky with Levenberg damping until positive definite.

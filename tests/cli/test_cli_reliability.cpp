@@ -4,12 +4,14 @@
 #include "hfx/json.hpp"
 #include "test_util.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace hfx {
@@ -65,6 +67,54 @@ TEST(CliReliability, FitWithEveryParameterFixedIsTheNllAtThatPoint) {
   EXPECT_EQ(r["mle_parameters"]["mu"][0], 1.0);
   EXPECT_EQ(r["uncertainties"]["mu"][0], 0.0);
   EXPECT_GT(r["twice_nll"].get<double>(), 0.0);
+}
+
+// The correlation matrix has npars^2 numbers: printed by default up to 1000 parameters,
+// beyond only with --correlations; --no-uncertainties skips the Hessian altogether.
+TEST(CliReliability, FitCorrelationsFollowTheModelSizeAndTheOptions) {
+  const std::string small = small_workspace("corr_small.json");
+  auto [code, r] = json_of({"fit", small});
+  ASSERT_EQ(code, 0);
+  EXPECT_EQ(r["correlations"].size(), 1u);
+  EXPECT_FALSE(r.contains("correlations_note"));
+  std::tie(code, r) = json_of({"fit", small, "--no-correlations"});
+  ASSERT_EQ(code, 0);
+  EXPECT_FALSE(r.contains("correlations"));
+  EXPECT_FALSE(r.contains("correlations_note"));
+  EXPECT_GT(r["uncertainties"]["mu"][0].get<double>(), 0.0);
+  std::tie(code, r) = json_of({"fit", small, "--no-uncertainties"});
+  ASSERT_EQ(code, 0);
+  EXPECT_FALSE(r.contains("uncertainties"));
+  EXPECT_FALSE(r.contains("correlations"));
+  EXPECT_GT(r["mle_parameters"]["mu"][0].get<double>(), 0.0);
+  expect_one_line(run_hfx({"fit", small, "--no-uncertainties", "--correlations"}), 2, "excludes");
+
+  // 1 + 1001 parameters: a shapesys gamma per bin.
+  std::string bins, unc, obs;
+  for (int j = 0; j < 1001; ++j) {
+    const char* sep = j ? ", " : "";
+    bins += fmt::format("{}{}", sep, 20 + j % 7);
+    unc += fmt::format("{}{}", sep, 2 + j % 3);
+    obs += fmt::format("{}{}", sep, 21 + j % 5);
+  }
+  const std::string big = write("corr_big.json", fmt::format(R"({{"channels": [{{"name": "c", "samples": [
+      {{"name": "s", "data": [{}], "modifiers": [{{"name": "mu", "type": "normfactor", "data": null}}]}},
+      {{"name": "b", "data": [{}], "modifiers": [{{"name": "g", "type": "shapesys", "data": [{}]}}]}}]}}],
+    "observations": [{{"name": "c", "data": [{}]}}],
+    "measurements": [{{"name": "m", "config": {{"poi": "mu", "parameters": []}}}}], "version": "1.0.0"}})",
+                                                              bins, bins, unc, obs));
+  std::tie(code, r) = json_of({"fit", big});
+  ASSERT_EQ(code, 0);
+  EXPECT_FALSE(r.contains("correlations"));
+  EXPECT_NE(r["correlations_note"].get<std::string>().find("1002 parameters"), std::string::npos);
+  EXPECT_EQ(r["uncertainties"]["g"].size(), 1001u);
+  const double mu_unc = r["uncertainties"]["mu"][0].get<double>();
+  std::tie(code, r) = json_of({"fit", big, "--correlations"});
+  ASSERT_EQ(code, 0);
+  ASSERT_EQ(r["correlations"].size(), 1002u);
+  EXPECT_EQ(r["correlations"][0].size(), 1002u);
+  EXPECT_DOUBLE_EQ(r["correlations"][0][0].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(r["uncertainties"]["mu"][0].get<double>(), mu_unc);
 }
 
 TEST(CliReliability, ParameterWithZeroWidthBoundsHasNoUncertainty) {

@@ -122,8 +122,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
       fit_options.max_iterations = 100;
       fit_options.max_restarts = 1;
       fit_options.uncertainties = true;
+      fit_options.correlations = (f >> 4) % 2 == 0;
       const hfx::FitResult result = hfx::fit(model, data, problem, fit_options);
       if (result.x.size() != model.npars()) trap("fit result has the wrong number of parameters");
+      if (result.converged() && result.uncertainties.size() != model.npars()) trap("fit result lacks uncertainties");
+      if (result.correlations.size() != (fit_options.correlations && result.converged() ? model.npars() * model.npars() : 0))
+        trap("fit result has correlations of the wrong size");
     }
   } catch (const hfx::Error& e) {
     check_error(e);
