@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -53,15 +54,19 @@ QUICK = [(10, 100, []), (100, 500, []), (1000, 5000, []), (2000, 10000, [])]
 def timed(cmd, timeout=None):
     """Runs cmd; returns (wall seconds, peak RSS MB, stdout), or None after `timeout` s."""
     t0 = time.perf_counter()
+    # Its own session, so that a timeout stops hfx as well as /usr/bin/time.
+    p = subprocess.Popen(["/usr/bin/time", "-f", "%M"] + cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, start_new_session=True)
     try:
-        p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True, timeout=timeout)
+        out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         return None
     wall = time.perf_counter() - t0
     if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.strip()[-400:]}")
-    rss_kb = int(p.stderr.strip().splitlines()[-1])
-    return wall, rss_kb / 1024, p.stdout
+        raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}: {err.strip()[-400:]}")
+    return wall, int(err.strip().splitlines()[-1]) / 1024, out
 
 
 def entries(path):
