@@ -186,8 +186,6 @@ class Evaluator {
   bool forward_grads_ = false;     // whether it computed the normsys derivatives
   // Vectorised-log scratch of the const term evaluations (an Evaluator is per thread).
   mutable Doubles log_scratch_;
-  long bad_bin_ = -1;
-  double bad_rate_ = 0;
   // The tables this evaluator reads: the model's, or in the fits' arithmetic its merged
   // ones when it has them (ModelData::fit). Same parameters, bins and constraints.
   const detail::ModelData* tables_ = nullptr;

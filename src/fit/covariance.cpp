@@ -167,25 +167,38 @@ bool sparse_inverse(const Eigen::SparseMatrix<double>& a, std::vector<double>& d
   // Takahashi: Z = (P A P')^-1 on the pattern of L, from the last column back:
   //   Z(i, j) = -sum_{k in L(:, j)} L(k, j) Z(i, k)       for i in L(:, j)
   //   Z(j, j) = 1 / D(j) - sum_{k in L(:, j)} L(k, j) Z(k, j).
-  // The pattern of column j is a clique of the filled graph, so each Z(i, k) it needs is
-  // on the pattern (column min(i, k)) or on the diagonal.
-  std::vector<double> z(row.size(), 0.0), zdiag(n);
-  auto lookup = [&](Eigen::Index i, Eigen::Index k) {
-    if (i == k) return zdiag[i];
-    const Eigen::Index c = std::min(i, k), r = std::max(i, k);
-    const auto first = row.begin() + col[c], last = row.begin() + col[c + 1];
-    const auto it = std::lower_bound(first, last, r);
-    return it != last && *it == r ? z[it - row.begin()] : 0.0;
-  };
+  // The pattern s of column j is a clique of the filled graph, so each Z(i, k) it needs
+  // is on the pattern: Z(max, min) is stored in column min(i, k). The products are
+  // scattered into a dense work vector, each pair {i, k} of s read once from column
+  // min(i, k), with membership in s marked per column (no searches).
+  std::vector<double> z(row.size(), 0.0), zdiag(n), work(n, 0.0), lj(n, 0.0);
+  std::vector<char> in_s(n, 0);
   for (Eigen::Index j = n - 1; j >= 0; --j) {
-    for (Eigen::Index p = col[j]; p < col[j + 1]; ++p) {
-      const Eigen::Index i = row[p];
-      double s = 0;
-      for (Eigen::Index q = col[j]; q < col[j + 1]; ++q) s += lval[q] * lookup(i, row[q]);
-      z[p] = -s;
+    const Eigen::Index p0 = col[j], p1 = col[j + 1];
+    for (Eigen::Index p = p0; p < p1; ++p) {
+      in_s[row[p]] = 1;
+      lj[row[p]] = lval[p];
+    }
+    for (Eigen::Index p = p0; p < p1; ++p) {
+      const Eigen::Index k = row[p];
+      const double lk = lval[p];
+      work[k] += zdiag[k] * lk;
+      for (Eigen::Index q = col[k]; q < col[k + 1]; ++q) {
+        const Eigen::Index r = row[q];
+        if (!in_s[r]) continue;
+        work[r] += z[q] * lk;
+        work[k] += z[q] * lj[r];
+      }
     }
     double s = 0;
-    for (Eigen::Index p = col[j]; p < col[j + 1]; ++p) s += lval[p] * z[p];
+    for (Eigen::Index p = p0; p < p1; ++p) {
+      const Eigen::Index i = row[p];
+      z[p] = -work[i];
+      s += lval[p] * z[p];
+      work[i] = 0;
+      in_s[i] = 0;
+      lj[i] = 0;
+    }
     zdiag[j] = 1.0 / d[j] - s;
   }
   const auto& perm = ldlt.permutationP().indices();
