@@ -68,11 +68,7 @@ void add_cls(CLI::App& app) {
       Json extra = Json::object();
       if (o->calctype == "asymptotics") {
         const HypotestResult h = hypotest(test_poi, *lm.model, lm.data, ts, nullptr, fit_options);
-        if (!h.all_converged())
-          throw FailedMinimization(fmt::format(
-              "a fit did not converge (free: {}, fixed: {}, Asimov free: {}, Asimov fixed: {}); no CLs printed",
-              to_string(h.free_fit.status), to_string(h.fixed_fit.status), to_string(h.asimov_free_fit.status),
-              to_string(h.asimov_fixed_fit.status)));
+        if (!h.all_converged()) throw FailedMinimization(h.fit_problem() + "; no CLs printed");
         cls = h.cls, clsb = h.clsb, clb = h.clb;
         cls_exp = h.cls_expected, clsb_exp = h.clsb_expected, clb_exp = h.clb_expected;
       } else {
@@ -96,11 +92,7 @@ void add_cls(CLI::App& app) {
           opt.on_toy = [&checkpoint](const ToyOutcome& outcome) { checkpoint->record(outcome); };
         }
         const ToyResult t = toy_hypotest(test_poi, *lm.model, lm.data, opt);
-        if (!t.observed_fits_converged())
-          throw FailedMinimization(fmt::format(
-              "a fit to the observed data did not converge (free: {}, fixed at mu: {}, fixed at the b-only point: {}); "
-              "no CLs printed",
-              to_string(t.obs_free_fit.status), to_string(t.obs_fixed_fit.status), to_string(t.b_generating_fit.status)));
+        if (!t.observed_fits_converged()) throw FailedMinimization(t.observed_fit_problem() + "; no CLs printed");
         cls = t.cls, clsb = t.clsb, clb = t.clb;
         cls_exp = t.cls_expected, clsb_exp = t.clsb_expected, clb_exp = t.clb_expected;
         problem = t.cls_problem;

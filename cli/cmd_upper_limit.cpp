@@ -64,14 +64,7 @@ void add_upper_limit(CLI::App& app) {
                                              r.fit_problems.front()));
       // Why a limit is not printed: CLs does not cross the level (in the scan's range), or
       // it crosses above the POI's upper bound, where the model is not defined.
-      const auto problem = [&](double v) -> std::string {
-        if (std::isnan(v))
-          return mus.empty() ? "not found: CLs does not cross the level"
-                             : "outside the scanned range: CLs does not cross the level there";
-        if (r.above_bound(v))
-          return fmt::format("above the POI's upper bound {}: CLs stays above {} up to the bound", r.poi_upper_bound, level);
-        return "";
-      };
+      const auto problem = [&](double v) { return r.problem(v, level); };
       const std::string obs_problem = problem(r.observed);
       std::array<std::string, 5> exp_problem;
       for (int k = 0; k < 5; ++k) exp_problem[k] = problem(r.expected[k]);

@@ -47,6 +47,8 @@ struct HypotestResult {
   double qmu = 0, qmu_asimov = 0;
   FitResult free_fit, fixed_fit, asimov_free_fit, asimov_fixed_fit;
   bool all_converged() const;
+  // "" when all_converged(), else a one-line message with the four fits' statuses.
+  std::string fit_problem() const;
 };
 
 namespace detail {
@@ -144,6 +146,11 @@ struct UpperLimitResult {
   // no limit (callers report it as bounded, as pyhf refuses it).
   double poi_upper_bound = 0;
   bool above_bound(double limit) const { return limit > poi_upper_bound; }
+  // upper_limit_scan's result: a NaN limit means no crossing within the scanned range.
+  bool from_scan = false;
+  // Why `limit` (observed or an expected entry) is no limit, "" when it is one: CLs does
+  // not cross `level` (NaN), or the limit is above the POI's upper bound.
+  std::string problem(double limit, double level) const;
   // Fits behind the result that did not converge (AsymptoticCalculator::fit_problems);
   // when not empty the limits are not to be trusted and must not be reported as results.
   std::vector<std::string> fit_problems;

@@ -96,6 +96,8 @@ struct ToyResult {
   // Fits on the observed data: the test statistic's two fits and the generating points.
   FitResult obs_free_fit, obs_fixed_fit, sb_generating_fit, b_generating_fit;
   bool observed_fits_converged() const;
+  // "" when observed_fits_converged(), else a one-line message with the fits' statuses.
+  std::string observed_fit_problem() const;
 };
 
 // pyhf.infer.hypotest(mu, data, model, calctype="toybased", ntoys=..., test_stat=...).

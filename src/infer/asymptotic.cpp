@@ -77,6 +77,13 @@ bool HypotestResult::all_converged() const {
   return free_fit.converged() && fixed_fit.converged() && asimov_free_fit.converged() && asimov_fixed_fit.converged();
 }
 
+std::string HypotestResult::fit_problem() const {
+  if (all_converged()) return "";
+  return fmt::format("a fit did not converge (free: {}, fixed: {}, Asimov free: {}, Asimov fixed: {})",
+                     to_string(free_fit.status), to_string(fixed_fit.status), to_string(asimov_free_fit.status),
+                     to_string(asimov_fixed_fit.status));
+}
+
 AsymptoticCalculator::AsymptoticCalculator(const Model& model, std::vector<double> data, TestStatistic ts,
                                            FitProblem problem, FitOptions options)
     : model_(&model), data_(std::move(data)), ts_(ts), problem_(std::move(problem)), options_(options),

@@ -65,6 +65,13 @@ bool ToyResult::observed_fits_converged() const {
          b_generating_fit.converged();
 }
 
+std::string ToyResult::observed_fit_problem() const {
+  if (observed_fits_converged()) return "";
+  return fmt::format("a fit to the observed data did not converge (free: {}, fixed at mu: {}, fixed at the b-only "
+                     "point: {})", to_string(obs_free_fit.status), to_string(obs_fixed_fit.status),
+                     to_string(b_generating_fit.status));
+}
+
 double empirical_pvalue(std::span<const double> sorted_samples, double value) {
   if (sorted_samples.empty()) return kNaN;  // pyhf: 0 / 0
   if (std::isnan(value)) return 0.0;

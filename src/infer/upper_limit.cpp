@@ -84,6 +84,15 @@ UpperLimitResult upper_limit(const Model& model, std::span<const double> data, d
   return out;
 }
 
+std::string UpperLimitResult::problem(double limit, double level) const {
+  if (std::isnan(limit))
+    return from_scan ? "outside the scanned range: CLs does not cross the level there"
+                     : "not found: CLs does not cross the level";
+  if (above_bound(limit))
+    return fmt::format("above the POI's upper bound {}: CLs stays above {} up to the bound", poi_upper_bound, level);
+  return "";
+}
+
 UpperLimitResult upper_limit_scan(const Model& model, std::span<const double> data, std::span<const double> mus,
                                   double level, TestStatistic ts, const FitOptions& options) {
   if (mus.size() < 2) throw Unsupported("an upper-limit scan needs at least two POI values");
@@ -109,6 +118,7 @@ UpperLimitResult upper_limit_scan(const Model& model, std::span<const double> da
   for (int k = 0; k < 5; ++k) out.expected[k] = crossing([k](const HypotestResult& h) { return h.cls_expected[k]; });
   for (std::size_t i = 0; i < grid.size(); ++i) out.scan.emplace_back(grid[i], res[i].cls);
   out.poi_upper_bound = model.suggested_bounds()[*model.poi_index()].second;
+  out.from_scan = true;
   out.fit_problems = calc.fit_problems();
   return out;
 }

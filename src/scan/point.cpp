@@ -22,13 +22,6 @@ Json band_json(const Band& b) {
 
 // Why a limit is not a number: CLs does not cross the level, or crosses above the POI's
 // upper bound, where the model is not defined (as `hfx upper-limit` reports it).
-std::string limit_problem(const UpperLimitResult& r, double v, double level) {
-  if (std::isnan(v)) return "not found: CLs does not cross the level";
-  if (r.above_bound(v))
-    return fmt::format("above the POI's upper bound {}: CLs stays above {} up to the bound", r.poi_upper_bound, level);
-  return "";
-}
-
 std::string count_fits(const std::vector<std::string>& problems) {
   return fmt::format("{} fit{} did not converge, first: {}", problems.size(), problems.size() == 1 ? "" : "s",
                      problems.front());
@@ -47,10 +40,7 @@ void compute(Json& row, const Workspace& ws, const Settings& s, unsigned toy_thr
   std::string undetermined;
   if (!s.toys) {
     const HypotestResult h = hypotest(s.test_poi, model, data, s.test_stat, nullptr, s.fit);
-    if (!h.all_converged())
-      throw FailedMinimization(fmt::format("a fit did not converge (free: {}, fixed: {}, Asimov free: {}, Asimov fixed: {})",
-                                           to_string(h.free_fit.status), to_string(h.fixed_fit.status),
-                                           to_string(h.asimov_free_fit.status), to_string(h.asimov_fixed_fit.status)));
+    if (!h.all_converged()) throw FailedMinimization(h.fit_problem());
     row["CLs_obs"] = h.cls;
     row["CLs_exp"] = band_json(h.cls_expected);
   } else {
@@ -60,10 +50,7 @@ void compute(Json& row, const Workspace& ws, const Settings& s, unsigned toy_thr
     opt.threads = toy_threads;
     opt.test_stat = s.test_stat;
     const ToyResult t = toy_hypotest(s.test_poi, model, data, opt);
-    if (!t.observed_fits_converged())
-      throw FailedMinimization(fmt::format(
-          "a fit to the observed data did not converge (free: {}, fixed at mu: {}, fixed at the b-only point: {})",
-          to_string(t.obs_free_fit.status), to_string(t.obs_fixed_fit.status), to_string(t.b_generating_fit.status)));
+    if (!t.observed_fits_converged()) throw FailedMinimization(t.observed_fit_problem());
     row["CLs_obs"] = std::isfinite(t.cls) ? Json(t.cls) : Json(nullptr);
     row["CLs_exp"] = band_json(t.cls_expected);
     if (!t.cls_problem.empty()) {
@@ -76,13 +63,13 @@ void compute(Json& row, const Workspace& ws, const Settings& s, unsigned toy_thr
     const UpperLimitResult r = hfx::upper_limit(model, data, s.level, s.test_stat, s.rtol, s.fit);
     if (!r.fit_problems.empty()) throw FailedMinimization("upper limit: " + count_fits(r.fit_problems));
     Json ul = Json::object();
-    const std::string obs_problem = limit_problem(r, r.observed, s.level);
+    const std::string obs_problem = r.problem(r.observed, s.level);
     ul["obs"] = obs_problem.empty() ? Json(r.observed) : Json(nullptr);
     if (!obs_problem.empty()) ul["obs_problem"] = obs_problem;
     Json exp = Json::array(), notes = Json::array();
     bool any = false;
     for (double v : r.expected) {
-      const std::string p = limit_problem(r, v, s.level);
+      const std::string p = r.problem(v, s.level);
       exp.push_back(p.empty() ? Json(v) : Json(nullptr));
       notes.push_back(p.empty() ? Json(nullptr) : Json(p));
       any = any || !p.empty();

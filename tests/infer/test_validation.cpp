@@ -54,5 +54,26 @@ INSTANTIATE_TEST_SUITE_P(Pyhf, ValidationCase,
                                            "2bin_2channel_coupledhistosys", "2bin_2channel_couplednorm",
                                            "2bin_2channel_coupledshapefactor", "2bin_histosys"));
 
+// Why a limit is no limit: one wording for `hfx upper-limit` and `hfx scan`.
+TEST(UpperLimitProblem, NamesTheReason) {
+  UpperLimitResult r;
+  r.poi_upper_bound = 10;
+  EXPECT_EQ(r.problem(5.0, 0.05), "");
+  EXPECT_EQ(r.problem(10.0, 0.05), "");
+  EXPECT_EQ(r.problem(std::nan(""), 0.05), "not found: CLs does not cross the level");
+  EXPECT_EQ(r.problem(12.0, 0.05), "above the POI's upper bound 10: CLs stays above 0.05 up to the bound");
+  r.from_scan = true;
+  EXPECT_EQ(r.problem(std::nan(""), 0.05), "outside the scanned range: CLs does not cross the level there");
+}
+
+TEST(HypotestFitProblem, ListsTheFitsStatuses) {
+  HypotestResult h;
+  for (FitResult* f : {&h.free_fit, &h.fixed_fit, &h.asimov_free_fit, &h.asimov_fixed_fit}) f->status = FitStatus::converged;
+  EXPECT_EQ(h.fit_problem(), "");
+  h.asimov_fixed_fit.status = FitStatus::iteration_limit;
+  EXPECT_EQ(h.fit_problem(), "a fit did not converge (free: converged, fixed: converged, Asimov free: converged, "
+                             "Asimov fixed: iteration_limit)");
+}
+
 }  // namespace
 }  // namespace hfx
