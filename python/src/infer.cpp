@@ -5,6 +5,7 @@
 
 #include "hfx/errors.hpp"
 #include "hfx/infer.hpp"
+#include "hfx/toys.hpp"
 
 #include <fmt/format.h>
 
@@ -63,6 +64,45 @@ py::dict hypotest_dict(const hfx::HypotestResult& h, std::size_t npars) {
 }  // namespace
 
 void init_infer(py::module_& m) {
+  m.def(
+      "toy_hypotest",
+      [](double mu, const PyModel& pm, py::handle data, const std::string& test_stat, std::size_t ntoys,
+         std::uint64_t seed, py::object init, py::object bounds, py::object fixed) {
+        const hfx::Model& model = pm.model;
+        finite_par(mu, "poi_test");
+        if (ntoys == 0) throw hfx::InvalidPdfParameters("ntoys: expected at least 1 toy");
+        const std::vector<double> d = to_vector(data, "data", ArgKind::data);
+        check_data(model, d, "data");
+        hfx::ToyOptions options;
+        options.ntoys = ntoys;
+        options.seed = seed;
+        options.test_stat = hfx::test_statistic_from_string(test_stat);
+        options.problem = make_problem(model, init, bounds, fixed);
+        hfx::ToyResult r;
+        {
+          py::gil_scoped_release release;
+          r = hfx::toy_hypotest(mu, model, d, options);
+        }
+        py::dict out;
+        out["converged"] = r.observed_fits_converged();
+        out["fit_problem"] = r.observed_fit_problem();
+        out["cls"] = r.cls;
+        out["clsb"] = r.clsb;
+        out["clb"] = r.clb;
+        out["cls_expected"] = band(r.cls_expected);
+        out["clsb_expected"] = band(r.clsb_expected);
+        out["clb_expected"] = band(r.clb_expected);
+        out["teststat"] = r.teststat_obs;
+        out["sb_teststats"] = to_array(r.sb_teststats);
+        out["b_teststats"] = to_array(r.b_teststats);
+        out["cls_problem"] = r.cls_problem;
+        out["n_failed"] = r.n_failed();
+        out["seed"] = r.seed;
+        return out;
+      },
+      py::arg("poi_test"), py::arg("model"), py::arg("data"), py::arg("test_stat"), py::arg("ntoys"), py::arg("seed"),
+      py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none());
+
   m.def(
       "fit",
       [](const PyModel& pm, py::handle data, py::object init, py::object bounds, py::object fixed,

@@ -4,7 +4,9 @@ p-values and expected p-values, and the distribution objects. The expected numbe
 tolerance=1e-12) on pyhf's simple two-bin model."""
 
 import json
+import os
 import pathlib
+import subprocess
 
 import numpy as np
 import pytest
@@ -72,7 +74,87 @@ def test_generate_asimov_data_is_the_expected_data_of_the_conditional_fit(model_
     assert np.asarray(asimov) == pytest.approx(np.asarray(model.expected_data(pars)))
 
 
-def test_toy_calculator_is_not_in_python_yet(model_data):
+def _seed_after(k):
+    """The seed hfx's toy calculator draws after numpy.random.seed(k)."""
+    np.random.seed(k)
+    return int(np.random.randint(0, 2**63 - 1, dtype=np.int64))
+
+
+def _cli():
+    path = pathlib.Path(os.environ.get("HFX_CLI", pathlib.Path(__file__).parents[2] / "build" / "release" / "cli" / "hfx"))
+    if not path.exists():
+        pytest.skip(f"no hfx CLI at {path} (build it, or set HFX_CLI)")
+    return path
+
+
+@pytest.mark.parametrize("ts", ["qtilde", "q"])
+def test_toy_hypotest_is_the_cli_toy_run_with_the_same_seed(ts, model_data, tmp_path):
+    """Python's toys are `hfx cls --calctype toybased`'s: same seed, same numbers."""
     model, data = model_data
-    with pytest.raises(hfx.exceptions.Unsupported, match="hfx cls --calctype toybased"):
-        hfx.infer.calculators.ToyCalculator(data, model)
+    mu = 1.0
+    np.random.seed(7)
+    cls, tails, band = hfx.infer.hypotest(
+        mu, data, model, calctype="toybased", ntoys=300, test_stat=ts, return_tail_probs=True, return_expected_set=True
+    )
+    ws = tmp_path / "ws.json"
+    ws.write_text(json.dumps(hfx.Workspace.build(model, [51, 48])))
+    out = subprocess.run(
+        [str(_cli()), "cls", str(ws), "--calctype", "toybased", "--ntoys", "300", "--seed", str(_seed_after(7)),
+         "--test-poi", str(mu), "--teststat", ts],
+        capture_output=True, text=True, check=True,
+    )
+    cli = json.loads(out.stdout)
+    assert float(cls) == cli["CLs_obs"]
+    assert [float(v) for v in band] == cli["CLs_exp"]
+
+
+def test_toy_calculator_objects(model_data):
+    model, data = model_data
+    np.random.seed(3)
+    calc = hfx.infer.calculators.ToyCalculator(data, model, ntoys=400, track_progress=False)
+    sb, b = calc.distributions(1.0)
+    assert isinstance(sb, hfx.infer.calculators.EmpiricalDistribution)
+    assert sb.samples.size == b.samples.size == 400  # every toy fit converges on this model
+    ts = calc.teststatistic(1.0)
+    clsb, clb, cls = calc.pvalues(ts, sb, b)
+    # the same toys through hypotest (same seed drawn): the C++ p-values and band
+    np.random.seed(3)
+    cls2, tails, band = hfx.infer.hypotest(
+        1.0, data, model, calctype="toybased", ntoys=400, return_tail_probs=True, return_expected_set=True
+    )
+    assert float(cls) == pytest.approx(float(cls2), rel=1e-12)
+    assert [float(clsb), float(clb)] == pytest.approx([float(v) for v in tails], rel=1e-12)
+    # expected_pvalues in numpy (percentiles of the p-values at every b-only toy)
+    # against the C++ band
+    exp = calc.expected_pvalues(sb, b)
+    assert [float(v) for v in exp[2]] == pytest.approx([float(v) for v in band], rel=1e-9, abs=1e-12)
+    # repeatable under numpy's seed, different without it
+    np.random.seed(3)
+    again = hfx.infer.hypotest(1.0, data, model, calctype="toybased", ntoys=400)
+    assert float(again) == float(cls2)
+    np.random.seed(4)
+    other = hfx.infer.calculators.ToyCalculator(data, model, ntoys=400).distributions(1.0)[0]
+    assert not np.array_equal(other.samples, sb.samples)
+
+
+@pytest.mark.parametrize("calctype", ["asymptotics", "toybased"])
+def test_hypotest_returns_its_calculator(calctype, model_data):
+    model, data = model_data
+    kind = {"asymptotics": hfx.infer.calculators.AsymptoticCalculator,
+            "toybased": hfx.infer.calculators.ToyCalculator}[calctype]
+    extra = {"ntoys": 50} if calctype == "toybased" else {}
+    r = hfx.infer.hypotest(1.0, data, model, calctype=calctype, return_calculator=True, **extra)
+    assert len(r) == 2 and isinstance(r[1], kind)
+    r = hfx.infer.hypotest(1.0, data, model, calctype=calctype, return_calculator=True, return_expected_set=True, **extra)
+    assert len(r) == 3 and len(r[1]) == 5 and isinstance(r[2], kind)
+
+
+def test_bad_toy_options(model_data):
+    model, data = model_data
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="ntoys"):
+            hfx.infer.calculators.ToyCalculator(data, model, ntoys=bad)
+    with pytest.raises(ValueError, match="calctype"):
+        hfx.infer.hypotest(1.0, data, model, calctype="bootstrap")
+
+

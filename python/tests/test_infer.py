@@ -110,8 +110,6 @@ def test_hypotest_return_shapes_follow_pyhf():
     assert float(r[0]) == pytest.approx(float(r[1][0]) / float(r[1][1]), rel=1e-12)
     r = hfx.infer.hypotest(0.0, data, model, test_stat="q0", return_tail_probs=True)
     assert len(r) == 2 and len(r[1]) == 1
-    with pytest.raises(hfx.exceptions.Unsupported):
-        hfx.infer.hypotest(1.0, data, model, calctype="toybased")
 
 
 def test_fit_options_follow_pyhf():

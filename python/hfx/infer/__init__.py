@@ -1,8 +1,11 @@
 """Inference with pyhf's API: hypothesis tests (CLs), fits, test statistics, limits.
 
-Only the asymptotic calculator is provided (pyhf's default, calctype="asymptotics").
-The numerical work runs in C++ with the GIL released.
+The asymptotic calculator (pyhf's default, calctype="asymptotics") and the toy calculator
+(calctype="toybased", ntoys per hypothesis, seeded from numpy's global generator). The
+numerical work runs in C++ with the GIL released.
 """
+
+import logging
 
 import numpy as np
 
@@ -13,22 +16,28 @@ from . import calculators, intervals, mle, test_statistics
 __all__ = ["calculators", "hypotest", "intervals", "mle", "test_statistics"]
 
 _TEST_STATS = ("q0", "q", "qtilde")
+_log = logging.getLogger(__name__)
 
 
 def _check_calctype(calctype, kwargs):
-    if calctype != "asymptotics":
-        raise Unsupported(f"calctype={calctype!r}: hfx's Python API provides the asymptotic calculator only")
+    """The test statistic and the toy options (ntoys, or None for asymptotics)."""
+    if calctype not in ("asymptotics", "toybased"):
+        raise ValueError(f"calctype must be 'asymptotics' or 'toybased', got {calctype!r}")
     base = kwargs.pop("calc_base_dist", "normal")
-    if base != "normal":
-        raise Unsupported(f"calc_base_dist={base!r}: only 'normal' is supported")
+    if calctype == "asymptotics" and base not in ("normal", "clipped_normal"):
+        raise ValueError(f"unknown base distribution for asymptotics {base!r}")
     test_stat = kwargs.pop("test_stat", "qtilde")
     if not isinstance(test_stat, str):
         raise TypeError(f"test_stat: expected one of {list(_TEST_STATS)}, got {test_stat!r}")
     if test_stat not in _TEST_STATS:
-        raise Unsupported(f"test_stat={test_stat!r}: the asymptotic calculator takes 'q0', 'q' or 'qtilde'")
+        raise Unsupported(f"test_stat={test_stat!r}: hfx's calculators take 'q0', 'q' or 'qtilde'")
+    ntoys = None
+    if calctype == "toybased":
+        ntoys = kwargs.pop("ntoys", 2000)
+        kwargs.pop("track_progress", None)
     if kwargs:
         raise Unsupported(f"unsupported hypotest options: {sorted(kwargs)}")
-    return test_stat
+    return test_stat, base, ntoys
 
 
 def _returns_from_result(r, is_q0, return_tail_probs, return_expected, return_expected_set):
@@ -61,24 +70,51 @@ def hypotest(
     return_calculator=False,
     **kwargs,
 ):
-    r"""Asymptotic CLs hypothesis test at ``poi_test`` (pyhf.infer.hypotest).
+    r"""CLs hypothesis test at ``poi_test`` (pyhf.infer.hypotest).
 
     Returns CLs_obs, then ``[CLsb, CLb]`` (return_tail_probs), the median expected CLs
     (return_expected) and the expected band for :math:`(-2,-1,0,1,2)\sigma`
-    (return_expected_set), all numpy 0-d arrays, in pyhf's order. With
-    ``test_stat="q0"`` the p-values are the discovery p0 and ``[CLb]``.
+    (return_expected_set), all numpy 0-d arrays, in pyhf's order, then the calculator
+    (return_calculator). With ``test_stat="q0"`` the p-values are the discovery p0 and
+    ``[CLb]``. ``calctype="toybased"`` runs ``ntoys`` toys per hypothesis (default
+    2000) in C++; an observed CLs that the toys cannot determine (no background-only
+    toy reaches the observed test statistic) is NaN, and the reason is logged (logger
+    ``hfx.infer``, level WARNING).
     """
-    test_stat = _check_calctype(calctype, dict(kwargs))
-    if return_calculator:
-        raise Unsupported("return_calculator: hfx does not expose a calculator object in its pyhf API")
+    test_stat, base, ntoys = _check_calctype(calctype, dict(kwargs))
     _checks.model(pdf)
     poi = _checks.finite_poi(poi_test, "poi_test")
-    init_pars, par_bounds, fixed_params = pdf.config._fit_args(init_pars, par_bounds, fixed_params)
-    (r,) = _core.hypotest_scan([poi], pdf._core, data, test_stat, init_pars, par_bounds, fixed_params)
-    if not r["converged"]:
-        # pyhf raises when any of the hypothesis test's fits fails
-        raise FailedMinimization(
-            f"hypotest at {poi_test}: a fit did not converge "
-            f"(free: {r['free_fit']['status']}, fixed: {r['fixed_fit']['status']})"
-        )
-    return _returns_from_result(r, test_stat == "q0", return_tail_probs, return_expected, return_expected_set)
+    fit_args = pdf.config._fit_args(init_pars, par_bounds, fixed_params)
+    if ntoys is None:
+        calc = None
+        if return_calculator or base != "normal":
+            calc = calculators.AsymptoticCalculator(
+                data, pdf, init_pars, par_bounds, fixed_params, test_stat=test_stat, calc_base_dist=base
+            )
+        if base == "normal":
+            (r,) = _core.hypotest_scan([poi], pdf._core, data, test_stat, *fit_args)
+            if not r["converged"]:
+                # pyhf raises when any of the hypothesis test's fits fails
+                raise FailedMinimization(
+                    f"hypotest at {poi_test}: a fit did not converge "
+                    f"(free: {r['free_fit']['status']}, fixed: {r['fixed_fit']['status']})"
+                )
+            if calc is not None:
+                calc.teststatistic(poi)
+        else:
+            # the clipped base distribution changes the p-values: the calculator's
+            ts = calc.teststatistic(poi)
+            sb, b = calc.distributions(poi)
+            r = dict(zip(("clsb", "clb", "cls"), (float(v) for v in calc.pvalues(ts, sb, b))))
+            exp = calc.expected_pvalues(sb, b)
+            for key, band in zip(("clsb_expected", "clb_expected", "cls_expected"), exp):
+                r[key] = [float(v) for v in band]
+    else:
+        calc = calculators.ToyCalculator(data, pdf, init_pars, par_bounds, fixed_params, test_stat=test_stat, ntoys=ntoys)
+        r = calc._run(poi)
+        if r["cls_problem"]:
+            _log.warning("hypotest at %s: %s", poi_test, r["cls_problem"])
+    returns = _returns_from_result(r, test_stat == "q0", return_tail_probs, return_expected, return_expected_set)
+    if return_calculator:
+        returns = (*returns, calc) if isinstance(returns, tuple) else (returns, calc)
+    return returns

@@ -4,8 +4,10 @@ test-statistic distributions, the empirical distribution of toys, Asimov data.
 The asymptotic calculator's fits run in C++ (one hfx hypothesis test per tested value,
 the GIL released); what is left here is the arithmetic of the p-values in the
 :math:`-\\hat{\\mu}/\\sigma` space that pyhf (and ROOT) use, so that the distribution
-objects answer as pyhf's do. The toy calculator is not provided in Python yet: the CLI's
-``hfx cls --calctype toybased`` runs toys.
+objects answer as pyhf's do. The toy calculator's toys run in C++ as well (``hfx cls
+--calctype toybased``'s, on all cores); its random numbers come from a seed drawn from
+numpy's global generator, so ``numpy.random.seed`` makes a run repeatable, as in pyhf
+(the toys themselves differ from pyhf's).
 """
 
 import math
@@ -156,9 +158,87 @@ class AsymptoticCalculator:
         return [list(col) for col in zip(*rows)]
 
 
-class ToyCalculator:
-    """pyhf's toy calculator: not in hfx's Python API yet (the CLI runs toys:
-    ``hfx cls --calctype toybased``)."""
+def _toy_seed():
+    """A seed for hfx's toy generator from numpy's global generator."""
+    return int(np.random.randint(0, 2**63 - 1, dtype=np.int64))
 
-    def __init__(self, *args, **kwargs):
-        raise Unsupported("ToyCalculator: toys are not in hfx's Python API yet; use `hfx cls --calctype toybased`")
+
+class ToyCalculator:
+    """pyhf's toy calculator: ``teststatistic(mu)`` on the data, ``distributions(mu)``
+    (the signal+background and background-only toys' test statistics as
+    :class:`EmpiricalDistribution`), ``pvalues(...)`` and ``expected_pvalues(...)``.
+    ``ntoys`` toys per hypothesis; ``track_progress`` is accepted and ignored."""
+
+    def __init__(
+        self,
+        data,
+        pdf,
+        init_pars=None,
+        par_bounds=None,
+        fixed_params=None,
+        test_stat="qtilde",
+        ntoys=2000,
+        track_progress=True,
+    ):
+        _checks.model(pdf)
+        if test_stat not in ("q0", "q", "qtilde"):
+            raise Unsupported(f"test_stat={test_stat!r}: the toy calculator takes 'q0', 'q' or 'qtilde'")
+        if isinstance(ntoys, bool) or not isinstance(ntoys, (int, np.integer)) or ntoys < 1:
+            raise ValueError(f"ntoys: expected a positive integer, got {ntoys!r}")
+        self.data = data
+        self.pdf = pdf
+        self.init_pars = init_pars if init_pars is not None else pdf.config.suggested_init()
+        self.par_bounds = par_bounds if par_bounds is not None else pdf.config.suggested_bounds()
+        self.fixed_params = fixed_params if fixed_params is not None else pdf.config.suggested_fixed()
+        self.test_stat = test_stat
+        self.ntoys = int(ntoys)
+        self.track_progress = track_progress
+        self._toys = {}
+
+    def _run(self, poi_test):
+        """hfx's toy hypothesis test at poi_test (cached per value)."""
+        poi = _checks.finite_poi(poi_test, "poi_test")
+        if poi not in self._toys:
+            init, bounds, fixed = self.pdf.config._fit_args(self.init_pars, self.par_bounds, self.fixed_params)
+            r = _core.toy_hypotest(
+                poi, self.pdf._core, self.data, self.test_stat, self.ntoys, _toy_seed(), init, bounds, fixed
+            )
+            if not r["converged"]:
+                raise FailedMinimization(f"toys at {poi}: {r['fit_problem']}")
+            self._toys[poi] = r
+        return self._toys[poi]
+
+    def teststatistic(self, poi_test):
+        """The observed test statistic (q0, q or qtilde itself, not its square root)."""
+        from . import test_statistics
+
+        stat = {"q0": test_statistics.q0, "q": test_statistics.qmu, "qtilde": test_statistics.qmu_tilde}
+        return stat[self.test_stat](poi_test, self.data, self.pdf, self.init_pars, self.par_bounds, self.fixed_params)
+
+    def distributions(self, poi_test, track_progress=None):
+        """(signal+background, background-only) distributions of the test statistic from
+        ``ntoys`` toys each (toys whose fits did not converge are left out)."""
+        r = self._run(poi_test)
+        return EmpiricalDistribution(r["sb_teststats"]), EmpiricalDistribution(r["b_teststats"])
+
+    def pvalues(self, teststat, sig_plus_bkg_distribution, bkg_only_distribution):
+        """(CLsb, CLb, CLs) of a test statistic value: the fractions of toys at least as
+        large. CLs is NaN (with numpy's warning) when no background-only toy is."""
+        clsb = sig_plus_bkg_distribution.pvalue(teststat)
+        clb = bkg_only_distribution.pvalue(teststat)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cls = np.asarray(clsb / clb) if clb > 0 else np.asarray(float("nan"))
+        return clsb, clb, cls
+
+    def expected_pvalues(self, sig_plus_bkg_distribution, bkg_only_distribution):
+        """[CLsb band, CLb band, CLs band] for (-2, -1, 0, 1, 2) sigma: the p-values at
+        every background-only toy's test statistic, at the normal percentiles."""
+        pvalues = np.asarray(
+            [
+                [float(v) for v in self.pvalues(t, sig_plus_bkg_distribution, bkg_only_distribution)]
+                for t in bkg_only_distribution.samples
+            ]
+        )
+        percentiles = 100.0 * ndtr(np.asarray([-2.0, -1.0, 0.0, 1.0, 2.0]))
+        band = np.percentile(pvalues, percentiles, axis=0).T
+        return [[np.asarray(v) for v in row] for row in band]
