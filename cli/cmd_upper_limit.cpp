@@ -26,7 +26,9 @@ void add_upper_limit(CLI::App& app) {
   auto* cmd = app.add_subcommand("upper-limit", "Upper limit on the POI at CLs = level (default 95% CL): observed and "
                                                 "the expected band (-2 ... +2 sigma), by TOMS748 root finding or a scan.\n"
                                                 "Exits with 1 and prints no limit when a fit behind it did not converge; a "
-                                                "limit above the POI's upper bound is reported as null with a note.");
+                                                "limit above the POI's upper bound is reported as null with a note.\n"
+                                                "JSON keys: obs, exp, level, poi_bounds, hypotests, and scan: the observed CLs "
+                                                "at every POI value evaluated ([{mu, CLs_obs}], sorted by mu).");
   o->in.add_to(cmd);
   cmd->add_option("--output-file", o->output_file, "Write the JSON result here instead of stdout");
   cmd->add_option("--level", o->level, "CLs level, between 0 and 1 (0.05 = 95% CL)")->capture_default_str();

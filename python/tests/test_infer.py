@@ -212,3 +212,25 @@ def test_hypotest_of_a_fixed_poi_raises_invalid_model():
     fixed[model.config.poi_index] = True
     with pytest.raises(hfx.exceptions.InvalidModel, match="the POI 'mu' is fixed"):
         hfx.infer.hypotest(1.0, data, model, fixed_params=fixed)
+
+
+def test_toms748_scan_finds_the_level_crossings():
+    model = hfx.simplemodels.uncorrelated_background([12.0, 11.0], [50.0, 52.0], [3.0, 7.0])
+    data = [51, 48] + model.config.auxdata
+    upper_limits = hfx.infer.intervals.upper_limits
+    obs, exp = upper_limits.toms748_scan(data, model, 0, 5, rtol=1e-8)
+    assert float(hfx.infer.hypotest(obs, data, model)) == pytest.approx(0.05, rel=1e-6)
+    for i in range(5):
+        band = hfx.infer.hypotest(exp[i], data, model, return_expected_set=True)[1]
+        assert float(band[i]) == pytest.approx(0.05, rel=1e-6)
+    # the roots do not depend on the starting bracket
+    obs2, exp2 = upper_limits.toms748_scan(data, model, 3, 5, rtol=1e-8)
+    assert float(obs2) == pytest.approx(float(obs), rel=1e-7)
+    assert np.allclose(exp2, exp, rtol=1e-7)
+    obs3, exp3, (mus, results) = upper_limits.toms748_scan(data, model, 0, 1, rtol=1e-4, from_upper_limit_fn=True)
+    assert float(obs3) == pytest.approx(float(obs), rel=1e-3) and len(mus) == len(results) > 0
+    for bad in ((5, 0), (1, 1), (0, float("inf"))):
+        with pytest.raises(ValueError, match="bounds_low"):
+            upper_limits.toms748_scan(data, model, *bad)
+    with pytest.raises(ValueError, match="atol"):
+        upper_limits.toms748_scan(data, model, 0, 5, atol=-1)

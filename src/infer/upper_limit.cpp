@@ -76,8 +76,15 @@ UpperLimitResult upper_limit(const Model& model, std::span<const double> data, d
                                       lo + a_k * sigma, lo, rtol);
   }
   // Observed: CLs(mu) decreases through the level; start from the median expected limit.
-  out.observed = root_from_guess([&](double mu) { return level - calc.observed_cls(mu); },
-                                 std::isfinite(out.expected[2]) ? out.expected[2] : mu0, lo, rtol);
+  out.observed = root_from_guess(
+      [&](double mu) {
+        const double cls = calc.observed_cls(mu);
+        out.scan.emplace_back(mu, cls);
+        return level - cls;
+      },
+      std::isfinite(out.expected[2]) ? out.expected[2] : mu0, lo, rtol);
+  std::sort(out.scan.begin(), out.scan.end());
+  out.scan.erase(std::unique(out.scan.begin(), out.scan.end()), out.scan.end());
   out.hypotests = calc.fits_performed();
   out.poi_upper_bound = poi_hi;
   out.fit_problems = calc.fit_problems();

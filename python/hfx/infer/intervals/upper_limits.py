@@ -7,7 +7,7 @@ import math
 from ... import _checks, _core
 from ...exceptions import Unsupported
 
-__all__ = ["linear_grid_scan", "upper_limit"]
+__all__ = ["linear_grid_scan", "toms748_scan", "upper_limit"]
 
 
 def _options(hypotest_kwargs):
@@ -97,3 +97,26 @@ def upper_limit(data, model, scan=None, level=0.05, return_results=False, **hypo
         mus = [mu for mu, _ in r["scan"]]
         return obs, exp, (mus, _hypotests(mus, data, model, test_stat, return_tail_probs, fit_args))
     return obs, exp
+
+
+def toms748_scan(
+    data, model, bounds_low, bounds_up, level=0.05, atol=2e-12, rtol=1e-4, from_upper_limit_fn=False, **hypotest_kwargs
+):
+    """Upper limits by TOMS748 root finding (pyhf.infer.intervals.upper_limits.toms748_scan).
+
+    The observed and each expected limit to relative tolerance ``rtol``, found in C++ as
+    :func:`upper_limit` without a scan does. ``bounds_low`` < ``bounds_up`` is pyhf's
+    starting bracket; hfx brackets each root itself (from one Asimov evaluation, widened
+    as needed, as pyhf widens a bracket that does not contain the crossing), so the
+    roots do not depend on it. ``atol`` is accepted; hfx stops on ``rtol``. Returns
+    ``(obs_limit, [exp_limits])``, and ``(tested POI values, hypotest results)`` with
+    ``from_upper_limit_fn``.
+    """
+    lo = _checks.real(bounds_low, "bounds_low")
+    hi = _checks.real(bounds_up, "bounds_up")
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"bounds_low, bounds_up: expected finite values with bounds_low < bounds_up, got {lo}, {hi}")
+    atol = _checks.real(atol, "atol")
+    if not (atol >= 0 and math.isfinite(atol)):
+        raise ValueError(f"atol: expected a finite tolerance >= 0, got {atol}")
+    return upper_limit(data, model, None, level, from_upper_limit_fn, rtol=rtol, **hypotest_kwargs)
