@@ -209,6 +209,56 @@ class _ModelConfig:
         return f"<hfx model config: {self.npars} parameters, channels {self.channels}>"
 
 
+class _MainModel:
+    """pyhf's model.main_model: the main bins' expected data and Poisson log-likelihood."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def expected_data(self, pars, return_by_sample=False):
+        """The main bins' expected data, or with return_by_sample one row per sample of
+        model.config.samples (zeros in channels without that sample)."""
+        if return_by_sample:
+            return self._model._core.expected_by_sample(pars)
+        return self._model.expected_actualdata(pars)
+
+    def logpdf(self, maindata, pars):
+        return self._model.mainlogpdf(maindata, pars)
+
+
+class _ConstraintModel:
+    """pyhf's model.constraint_model: the auxiliary data's expectation and constraint terms."""
+
+    def __init__(self, model):
+        self._model = model
+
+    def expected_data(self, pars):
+        return self._model.expected_auxdata(pars)
+
+    def logpdf(self, auxdata, pars):
+        return self._model.constraint_logpdf(auxdata, pars)
+
+
+class _IndexViewer:
+    """Cuts a dataset into pieces by index lists and joins pieces back (the tensorviewer
+    of Model.make_pdf's Simultaneous)."""
+
+    def __init__(self, indices, size):
+        self.indices = [np.asarray(i, dtype=int) for i in indices]
+        self.size = size
+
+    def split(self, data):
+        data = np.asarray(data, dtype=float)
+        return [data[..., i] for i in self.indices]
+
+    def stitch(self, pieces):
+        pieces = [np.asarray(p, dtype=float) for p in pieces]
+        out = np.zeros(pieces[0].shape[:-1] + (self.size,))
+        for i, p in zip(self.indices, pieces):
+            out[..., i] = p
+        return out
+
+
 class Model:
     """A HistFactory model compiled by hfx (pyhf.Model's API).
 
@@ -275,6 +325,45 @@ class Model:
         return self._config
 
     # --- evaluation: thin wrappers, numpy arrays pass to C++ without copies ---
+    @property
+    def main_model(self):
+        return _MainModel(self)
+
+    @property
+    def constraint_model(self):
+        return _ConstraintModel(self)
+
+    def make_pdf(self, pars):
+        """The likelihood at ``pars`` as an :class:`hfx.probability.Simultaneous`: Poisson
+        main bins, then the Normal and the Poisson constraint terms, over data laid out as
+        ``expected_data`` (main bins, then auxdata). For sampling pseudo-data and
+        evaluating it with numpy; hfx's own fits and toys do not use it."""
+        from . import probability
+
+        pars = np.asarray(pars, dtype=float)
+        nmain, naux = self.config.nmaindata, self.config.nauxdata
+        aux = np.asarray(self.expected_auxdata(pars), dtype=float)
+        normal, sigmas, poisson = [], [], []
+        k = 0
+        for name in self.config.auxdata_order:
+            ps = self.config.param_set(name)
+            for j in range(ps.n_parameters):
+                if ps.pdf_type == "normal":
+                    normal.append(k)
+                    sigmas.append(ps.sigmas[j])
+                else:
+                    poisson.append(k)
+                k += 1
+        pieces = [probability.Independent(probability.Poisson(self.expected_actualdata(pars)))]
+        indices = [np.arange(nmain)]
+        if normal:
+            pieces.append(probability.Independent(probability.Normal(aux[normal], sigmas)))
+            indices.append(nmain + np.asarray(normal))
+        if poisson:
+            pieces.append(probability.Independent(probability.Poisson(aux[poisson])))
+            indices.append(nmain + np.asarray(poisson))
+        return probability.Simultaneous(pieces, _IndexViewer(indices, nmain + naux))
+
     def logpdf(self, pars, data):
         """log-likelihood of ``data`` (main + aux) at ``pars``, as a 1-element array."""
         return self._core.logpdf(pars, data)

@@ -226,6 +226,26 @@ void init_model(py::module_& m) {
           },
           py::arg("pars"), py::arg("include_auxdata") = true)
       .def(
+          "expected_by_sample",
+          [](const PyModel& s, py::handle pars) {
+            DoubleBuf buf;
+            const auto p = as_doubles(pars, buf, "pars", ArgKind::pars);
+            check_pars(s.model, p, "pars");
+            // samples x main bins, zero where a channel does not define the sample
+            const std::size_t ns = s.model.samples().size(), nmain = s.model.nmaindata();
+            py::array_t<double> out({static_cast<py::ssize_t>(ns), static_cast<py::ssize_t>(nmain)});
+            auto v = out.mutable_unchecked<2>();
+            for (std::size_t a = 0; a < ns; ++a)
+              for (std::size_t b = 0; b < nmain; ++b) v(a, b) = 0.0;
+            std::vector<std::size_t> offset(s.model.channels().size() + 1, 0);
+            for (std::size_t c = 0; c < s.model.channels().size(); ++c)
+              offset[c + 1] = offset[c] + s.model.channel_nbins()[c];
+            for (const auto& y : s.model.expected_by_sample(p))
+              for (std::size_t b = 0; b < y.yields.size(); ++b) v(y.sample, offset[y.channel] + b) = y.yields[b];
+            return out;
+          },
+          py::arg("pars"))
+      .def(
           "expected_actualdata",
           [](const PyModel& s, py::handle pars) {
             DoubleBuf buf;

@@ -84,3 +84,39 @@ def test_a_hand_written_likelihood_equals_the_models():
     sim = probability.Simultaneous([main, aux], _Halves(2))
     assert float(sim.log_prob(data)) == pytest.approx(float(model.logpdf(pars, data)[0]), rel=1e-12)
     assert sim.expected_data() == pytest.approx(np.asarray(model.expected_data(pars)), rel=1e-12)
+
+
+def test_make_pdf_is_the_models_likelihood():
+    """Model.make_pdf: the same log-likelihood as model.logpdf (normal and Poisson
+    constraints), samples shaped like the data, and main_model / constraint_model."""
+    spec = {
+        "channels": [
+            {
+                "name": "sr",
+                "samples": [
+                    {"name": "signal", "data": [5.0, 8.0],
+                     "modifiers": [{"name": "mu", "type": "normfactor", "data": None}]},
+                    {"name": "bkg", "data": [50.0, 40.0],
+                     "modifiers": [{"name": "stat", "type": "staterror", "data": [3.0, 4.0]},
+                                   {"name": "syst", "type": "normsys", "data": {"hi": 1.1, "lo": 0.92}},
+                                   {"name": "shape", "type": "shapesys", "data": [5.0, 2.0]}]},
+                ],
+            }
+        ]
+    }
+    model = hfx.Model(spec, poi_name="mu")
+    pars = np.asarray(model.config.suggested_init(), dtype=float) + 0.03
+    data = np.asarray(model.expected_data(model.config.suggested_init()), dtype=float) + 0.5
+    pdf = model.make_pdf(pars)
+    assert float(pdf.log_prob(data)) == pytest.approx(float(model.logpdf(pars, data)[0]), rel=1e-12)
+    assert pdf.expected_data() == pytest.approx(np.asarray(model.expected_data(pars)), rel=1e-12)
+    np.random.seed(5)
+    toys = pdf.sample((200,))
+    assert toys.shape == (200, model.config.nmaindata + model.config.nauxdata)
+    assert pdf.log_prob(toys).shape == (200,)
+    by_sample = model.main_model.expected_data(pars, return_by_sample=True)
+    assert by_sample.shape == (2, 2)
+    assert by_sample.sum(axis=0) == pytest.approx(np.asarray(model.main_model.expected_data(pars)), rel=1e-12)
+    assert model.constraint_model.expected_data(pars) == pytest.approx(np.asarray(model.expected_auxdata(pars)))
+    aux = data[model.config.nmaindata:]
+    assert model.constraint_model.logpdf(aux, pars) == pytest.approx(model.constraint_logpdf(aux, pars), rel=1e-15)
