@@ -80,6 +80,19 @@ class EmpiricalDistribution:
         return np.percentile(self.samples, 100.0 * float(ndtr(nsigma)))
 
 
+def _setup(calc, kind, data, pdf, init_pars, par_bounds, fixed_params, test_stat):
+    """The arguments both calculators keep: the model's suggestions where None is given."""
+    _checks.model(pdf)
+    if test_stat not in ("q0", "q", "qtilde"):
+        raise Unsupported(f"test_stat={test_stat!r}: the {kind} calculator takes 'q0', 'q' or 'qtilde'")
+    calc.data = data
+    calc.pdf = pdf
+    calc.init_pars = init_pars if init_pars is not None else pdf.config.suggested_init()
+    calc.par_bounds = par_bounds if par_bounds is not None else pdf.config.suggested_bounds()
+    calc.fixed_params = fixed_params if fixed_params is not None else pdf.config.suggested_fixed()
+    calc.test_stat = test_stat
+
+
 @dataclass(frozen=True)
 class HypoTestFitResults:
     """The fits behind an asymptotic test (pyhf's field names)."""
@@ -98,17 +111,9 @@ class AsymptoticCalculator:
     def __init__(
         self, data, pdf, init_pars=None, par_bounds=None, fixed_params=None, test_stat="qtilde", calc_base_dist="normal"
     ):
-        _checks.model(pdf)
-        if test_stat not in ("q0", "q", "qtilde"):
-            raise Unsupported(f"test_stat={test_stat!r}: the asymptotic calculator takes 'q0', 'q' or 'qtilde'")
+        _setup(self, "asymptotic", data, pdf, init_pars, par_bounds, fixed_params, test_stat)
         if calc_base_dist not in ("normal", "clipped_normal"):
             raise ValueError(f"unknown base distribution for asymptotics {calc_base_dist}")
-        self.data = data
-        self.pdf = pdf
-        self.init_pars = init_pars if init_pars is not None else pdf.config.suggested_init()
-        self.par_bounds = par_bounds if par_bounds is not None else pdf.config.suggested_bounds()
-        self.fixed_params = fixed_params if fixed_params is not None else pdf.config.suggested_fixed()
-        self.test_stat = test_stat
         self.calc_base_dist = calc_base_dist
         self.sqrtqmuA_v = None
         self.fitted_pars = None
@@ -180,17 +185,9 @@ class ToyCalculator:
         ntoys=2000,
         track_progress=True,
     ):
-        _checks.model(pdf)
-        if test_stat not in ("q0", "q", "qtilde"):
-            raise Unsupported(f"test_stat={test_stat!r}: the toy calculator takes 'q0', 'q' or 'qtilde'")
+        _setup(self, "toy", data, pdf, init_pars, par_bounds, fixed_params, test_stat)
         if isinstance(ntoys, bool) or not isinstance(ntoys, (int, np.integer)) or ntoys < 1:
             raise ValueError(f"ntoys: expected a positive integer, got {ntoys!r}")
-        self.data = data
-        self.pdf = pdf
-        self.init_pars = init_pars if init_pars is not None else pdf.config.suggested_init()
-        self.par_bounds = par_bounds if par_bounds is not None else pdf.config.suggested_bounds()
-        self.fixed_params = fixed_params if fixed_params is not None else pdf.config.suggested_fixed()
-        self.test_stat = test_stat
         self.ntoys = int(ntoys)
         self.track_progress = track_progress
         self._toys = {}
