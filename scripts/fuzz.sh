@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of hfx with libFuzzer under ASan + UBSan (docs/fuzzing.md).
-# Installs dependencies, builds the `fuzz` preset (clang), generates the seed corpora from
-# tests/data, then runs each target for SECONDS (default 60). The corpus each run grows
-# is kept in build/fuzz/corpus/TARGET (later runs start from it); libFuzzer's output goes
-# to build/fuzz/logs/TARGET.log, crash reproducers to build/fuzz/artifacts/.
+# Installs dependencies, builds the `fuzz` preset (clang; or $HFX_FUZZ_PRESET), generates
+# the seed corpora from tests/data, then runs each target for SECONDS (default 60). The
+# corpus each run grows is kept in build/PRESET/corpus/TARGET (later runs start from it);
+# libFuzzer's output goes to build/PRESET/logs/TARGET.log, crash reproducers to
+# build/PRESET/artifacts/.
 # Exits non-zero if a target crashed (the reproducer's path and the log's tail printed).
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: fuzz_workspace fuzz_patch fuzz_model)
 set -euo pipefail
@@ -13,12 +14,15 @@ seconds=${1:-60}
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(fuzz_workspace fuzz_patch fuzz_model)
 
-out=build/fuzz
+# HFX_FUZZ_PRESET=asan fuzzes with the asan preset's build (scripts/test.sh: one clang build
+# for the sanitizer tests and the fuzzers); the default is the fuzz preset.
+preset=${HFX_FUZZ_PRESET:-fuzz}
+out=build/$preset
 mkdir -p "$out/logs" "$out/artifacts"
 
 bash scripts/install-deps.sh
 echo "== fuzz build (clang, ASan + UBSan + libFuzzer)"
-if ! { cmake --preset fuzz && cmake --build --preset fuzz -j "$(nproc)"; } >"$out/logs/build.log" 2>&1; then
+if ! { cmake --preset "$preset" && cmake --build --preset "$preset" -j "$(nproc)"; } >"$out/logs/build.log" 2>&1; then
   tail -n 40 "$out/logs/build.log"
   echo "fuzz: build failed (full log: $out/logs/build.log)"
   exit 1

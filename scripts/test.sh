@@ -37,6 +37,10 @@ fi
 
 if [ "$fuzz" = 1 ]; then
   echo "== fuzzing (libFuzzer + ASan + UBSan, ${HFX_FUZZ_SECONDS:-30} s per target)"
-  bash scripts/fuzz.sh "${HFX_FUZZ_SECONDS:-30}"
+  if [ "$asan" = 1 ]; then
+    HFX_FUZZ_PRESET=asan bash scripts/fuzz.sh "${HFX_FUZZ_SECONDS:-30}"
+  else
+    bash scripts/fuzz.sh "${HFX_FUZZ_SECONDS:-30}"
+  fi
 fi
 echo "== all tests passed"
