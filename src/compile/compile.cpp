@@ -79,7 +79,10 @@ struct Block {
 class Compiler {
  public:
   Compiler(const std::vector<ChannelSpec>& channels, const MeasurementSpec& meas, const ModelOptions& opts)
-      : spec_(channels), meas_(meas), opts_(opts) {}
+      : spec_(channels), meas_(meas), opts_(opts) {
+    // The first of a repeated name counts (as a lookup by name would find it).
+    for (std::size_t i = meas_.parameters.size(); i-- > 0;) config_index_[meas_.parameters[i].name] = i;
+  }
 
   std::shared_ptr<ModelData> run() {
     d_ = std::make_shared<ModelData>();
@@ -153,7 +156,8 @@ class Compiler {
       for (const auto& s : c.samples) {
         Block b{ci, sample_index.at(s.name), &c, &s, {}};
         for (const auto& m : s.modifiers) b.modifiers.push_back(&m);
-        std::sort(b.modifiers.begin(), b.modifiers.end(), [](auto* x, auto* y) {
+        // Stable: a repeated (name, type) keeps its order, so the first one stays first.
+        std::stable_sort(b.modifiers.begin(), b.modifiers.end(), [](auto* x, auto* y) {
           return std::make_pair(std::string_view(x->name), to_string(x->type())) <
                  std::make_pair(std::string_view(y->name), to_string(y->type()));
         });
@@ -197,10 +201,11 @@ class Compiler {
       for (const Block& b : blocks_) {
         const ChannelSpec& c = *b.channel;
         const SampleSpec& s = *b.sample;
-        for (const ModifierSpec* mp : b.modifiers) {
-          if (mp->type() != type) continue;
-          const ModifierSpec* m = find_modifier(s, mp->name, type);
-          if (m != mp) continue;  // a repeated (name, type) on one sample: the first counts
+        for (std::size_t k = 0; k < b.modifiers.size(); ++k) {
+          const ModifierSpec* m = b.modifiers[k];
+          if (m->type() != type) continue;
+          // A repeated (name, type) on one sample: the first counts (the sort is stable).
+          if (k > 0 && b.modifiers[k - 1]->type() == type && b.modifiers[k - 1]->name == m->name) continue;
           const std::string& mname = m->name;
           if (type == ModifierType::shapesys) {
             const std::string where = fmt::format("sample '{}' in channel '{}'", s.name, c.name);
@@ -278,15 +283,17 @@ class Compiler {
       for (std::size_t ci : mask) {
         const ChannelSpec& c = *channel_[ci];
         first_bin[ci] = static_cast<std::uint32_t>(sigmas.size());
+        // The channel's samples that carry this staterror, with their modifier.
+        std::vector<std::pair<const SampleSpec*, const ModifierSpec*>> carry;
+        for (const auto& s : c.samples)
+          if (const ModifierSpec* m = find_modifier(s, name, ModifierType::staterror)) carry.emplace_back(&s, m);
         for (std::size_t j = 0; j < c.nbins(); ++j) {
           double nom_sum = 0, rel2 = 0;
-          for (const auto& s : c.samples)
-            if (find_modifier(s, name, ModifierType::staterror)) nom_sum += s.data[j];
-          for (const auto& s : c.samples)
-            if (const ModifierSpec* m = find_modifier(s, name, ModifierType::staterror)) {
-              const double u = std::get<modifier::StatError>(m->data).data[j];
-              if (nom_sum > 0) rel2 += (u / nom_sum) * (u / nom_sum);
-            }
+          for (const auto& [s, m] : carry) nom_sum += s->data[j];
+          for (const auto& [s, m] : carry) {
+            const double u = std::get<modifier::StatError>(m->data).data[j];
+            if (nom_sum > 0) rel2 += (u / nom_sum) * (u / nom_sum);
+          }
           const double sigma = std::sqrt(rel2);
           if (!std::isfinite(sigma))
             throw InvalidModel(fmt::format("staterror '{}' in channel '{}' bin {}: the relative uncertainty (uncertainty "
@@ -331,6 +338,7 @@ class Compiler {
       d_->sets.push_back(std::move(p));
     }
     d_->npars = offset;
+    for (std::size_t i = 0; i < d_->sets.size(); ++i) set_index_.emplace(d_->sets[i].name, i);
     for (const auto& p : d_->sets) {
       if (p.is_scalar) d_->par_names.push_back(p.name);
       else
@@ -339,8 +347,6 @@ class Compiler {
   }
 
   void apply_user_config(ParameterSet& p, const Requirement& r) {
-    if (config_index_.empty())
-      for (std::size_t i = meas_.parameters.size(); i-- > 0;) config_index_[meas_.parameters[i].name] = i;
     const auto it = config_index_.find(p.name);
     const ParameterConfig* cfg = it == config_index_.end() ? nullptr : &meas_.parameters[it->second];
     const std::string where = cfg ? fmt::format("measurement '{}' parameters[{}] ('{}')", meas_.name, it->second, p.name)
@@ -398,10 +404,8 @@ class Compiler {
     throw InvalidModel(fmt::format("the parameter of interest '{}' (measurement '{}') is not a parameter of the model", poi, meas_.name));
   }
 
-  const ParameterSet& set(const std::string& name) {
-    if (set_index_.empty())
-      for (std::size_t i = 0; i < d_->sets.size(); ++i) set_index_.emplace(d_->sets[i].name, i);
-    auto it = set_index_.find(name);
+  const ParameterSet& set(const std::string& name) const {
+    const auto it = set_index_.find(name);
     if (it == set_index_.end()) throw std::logic_error("unknown parameter set " + name);
     return d_->sets[it->second];
   }
