@@ -274,24 +274,14 @@ class NewtonStage {
     } else {
       Eigen::SparseMatrix<double> H(m, m);
       H.setFromTriplets(triplets_.begin(), triplets_.end());
-      for (double lambda = 0; lambda < 1e6; lambda = lambda == 0 ? 1e-10 : lambda * 100) {
-        Eigen::SparseMatrix<double> Hd = H;
-        if (lambda > 0)
-          for (Eigen::Index j = 0; j < m; ++j) Hd.coeffRef(j, j) += lambda * std::max(1.0, H.coeff(j, j));
-        // The sparsity pattern rarely changes between iterations: analyse it once.
-        if (pattern_m_ != m || pattern_active_ != active_ || pattern_nnz_ != Hd.nonZeros()) {
-          sparse_.analyzePattern(Hd);
-          pattern_m_ = m;
-          pattern_active_ = active_;
-          pattern_nnz_ = Hd.nonZeros();
-        }
-        sparse_.factorize(Hd);
-        if (sparse_.info() == Eigen::Success && (sparse_.vectorD().array() > 0).all()) {
-          sol = sparse_.solve(rhs);
-          break;
-        }
+      // The sparsity pattern rarely changes between iterations: analyse it once.
+      if (pattern_m_ != m || pattern_active_ != active_ || pattern_nnz_ != H.nonZeros()) {
+        sparse_.analyzePattern(H);
+        pattern_m_ = m;
+        pattern_active_ = active_;
+        pattern_nnz_ = H.nonZeros();
       }
-      if (sol.size() != m) return false;
+      if (!damped_sparse_solve(H, rhs, sparse_, 1e-10, 100, sol)) return false;
     }
     for (Eigen::Index j = 0; j < n; ++j)
       if (reduced_[j] >= 0) d[j] = sol[reduced_[j]];
@@ -705,14 +695,26 @@ class NewtonStage {
       if (reduced[j] >= 0) rhs[reduced[j]] = -g[j];
     Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> ldlt;
     ldlt.analyzePattern(h);
-    for (double lambda = 0; lambda < 1e6; lambda = lambda == 0 ? 1e-8 : lambda * 10) {
+    Eigen::VectorXd sol;
+    if (!damped_sparse_solve(h, rhs, ldlt, 1e-8, 10, sol)) return false;
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (reduced[j] >= 0) d[j] = sol[reduced[j]];
+    return true;
+  }
+
+  // Solves h sol = rhs with `ldlt` (its pattern analysed for h, whose diagonal is stored),
+  // adding Levenberg damping lambda * max(1, |h_jj|) to the diagonal -- lambda = 0, then
+  // `first`, growing by `factor` below 1e6 -- until the factor is positive definite.
+  static bool damped_sparse_solve(const Eigen::SparseMatrix<double>& h, const Eigen::VectorXd& rhs,
+                                  Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>>& ldlt, double first, double factor,
+                                  Eigen::VectorXd& sol) {
+    for (double lambda = 0; lambda < 1e6; lambda = lambda == 0 ? first : lambda * factor) {
       Eigen::SparseMatrix<double> hd = h;
-      for (Eigen::Index j = 0; j < m; ++j) hd.coeffRef(j, j) += lambda * std::max(1.0, std::abs(h.coeff(j, j)));
+      if (lambda > 0)
+        for (Eigen::Index j = 0; j < h.rows(); ++j) hd.coeffRef(j, j) += lambda * std::max(1.0, std::abs(h.coeff(j, j)));
       ldlt.factorize(hd);
       if (ldlt.info() == Eigen::Success && (ldlt.vectorD().array() > 0).all()) {
-        const Eigen::VectorXd sol = ldlt.solve(rhs);
-        for (Eigen::Index j = 0; j < n; ++j)
-          if (reduced[j] >= 0) d[j] = sol[reduced[j]];
+        sol = ldlt.solve(rhs);
         return true;
       }
     }
