@@ -78,8 +78,10 @@ def entries(path):
         pars = set()
         for s in ch["samples"]:
             for m in s["modifiers"]:
-                per_bin = m["type"] in ("staterror", "shapesys", "shapefactor")
-                pars.update((m["name"], j) for j in range(nb)) if per_bin else pars.add((m["name"], None))
+                if m["type"] in ("staterror", "shapesys", "shapefactor"):
+                    pars.update((m["name"], j) for j in range(nb))
+                else:
+                    pars.add((m["name"], None))
         total += len(pars) ** 2
     return total
 
