@@ -90,5 +90,7 @@ void add_upper_limit(CLI::App& app);
 void add_significance(CLI::App& app);
 void add_contour(CLI::App& app);
 void add_scan(CLI::App& app);
+void add_rootfile(CLI::App& app);
+void add_xml2json(CLI::App& app);
 
 }  // namespace hfx::cli
