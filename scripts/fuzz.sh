@@ -6,13 +6,13 @@
 # libFuzzer's output goes to build/PRESET/logs/TARGET.log, crash reproducers to
 # build/PRESET/artifacts/.
 # Exits non-zero if a target crashed (the reproducer's path and the log's tail printed).
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: fuzz_workspace fuzz_patch fuzz_model)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (targets: fuzz_workspace fuzz_patch fuzz_model fuzz_root_file)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_workspace fuzz_patch fuzz_model)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_workspace fuzz_patch fuzz_model fuzz_root_file)
 
 # HFX_FUZZ_PRESET=asan fuzzes with the asan preset's build (scripts/test.sh: one clang build
 # for the sanitizer tests and the fuzzers); the default is the fuzz preset.
@@ -38,7 +38,9 @@ for t in "${targets[@]}"; do
   mkdir -p "$out/corpus/$t"
   log=$out/logs/$t.log
   status=0
-  "$bin" -max_total_time="$seconds" -dict=tests/fuzz/json.dict -timeout=10 -rss_limit_mb=2048 \
+  dict=(-dict=tests/fuzz/json.dict)
+  [ "$t" = fuzz_root_file ] && dict=()
+  "$bin" -max_total_time="$seconds" "${dict[@]}" -timeout=10 -rss_limit_mb=2048 \
     -max_len=65536 -print_final_stats=1 -artifact_prefix="$out/artifacts/$t-" \
     "$out/corpus/$t" "$out/seeds/$t" >"$log" 2>&1 || status=$?
   # The last status line, e.g. "#123456  DONE  cov: 2345 ft: 9876 corp: 321/45Kb ... exec/s: 2057".

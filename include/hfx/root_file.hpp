@@ -58,6 +58,8 @@ class File {
  public:
   // Throws IOError if the file cannot be read or is not a ROOT file.
   static File open(const std::string& path);
+  // The same for a file's bytes held in memory; `name` stands for the path in errors.
+  static File from_bytes(std::string bytes, const std::string& name);
 
   const std::string& path() const;
   // Every key of every directory: a directory's keys in file order, each subdirectory's
@@ -81,6 +83,7 @@ class File {
  private:
   struct Impl;
   explicit File(std::unique_ptr<Impl> impl);
+  static File read_structure(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

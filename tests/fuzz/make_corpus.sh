@@ -3,7 +3,8 @@
 # OUT/fuzz_workspace, OUT/fuzz_patch, OUT/fuzz_model, each a fresh directory of small
 # JSON files (< 50 KB): workspaces and malformed documents for fuzz_workspace and
 # fuzz_model; JSON Patches and PatchSets, alone (applied to the built-in seed workspace)
-# and as "WORKSPACE \0 PATCH" pairs, for fuzz_patch.
+# and as "WORKSPACE \0 PATCH" pairs, for fuzz_patch; ROOT files (< 64 KiB) behind the
+# two bytes that select fuzz_root_file's whole-file mode.
 # Usage: tests/fuzz/make_corpus.sh OUT
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -11,7 +12,7 @@ data=$root/tests/data
 out=${1:?usage: make_corpus.sh OUT}
 max=50000
 
-for t in fuzz_workspace fuzz_patch fuzz_model; do rm -rf "${out:?}/$t"; mkdir -p "$out/$t"; done
+for t in fuzz_workspace fuzz_patch fuzz_model fuzz_root_file; do rm -rf "${out:?}/$t"; mkdir -p "$out/$t"; done
 
 # name for a corpus file: its path under tests/data with / -> _
 seed_name() { local rel=${1#"$data"/}; echo "${rel//\//_}"; }
@@ -47,6 +48,10 @@ ops=(
 i=0
 for o in "${ops[@]}"; do printf '%s' "$o" > "$out/fuzz_patch/ops_$i.json"; i=$((i + 1)); done
 
-for t in fuzz_workspace fuzz_patch fuzz_model; do
+while IFS= read -r -d '' f; do
+  { printf '\0\0'; cat "$f"; } > "$out/fuzz_root_file/$(seed_name "$f")"
+done < <(find "$data" -name '*.root' -size -65000c -print0)
+
+for t in fuzz_workspace fuzz_patch fuzz_model fuzz_root_file; do
   printf '%s: %s files\n' "$t" "$(find "$out/$t" -type f | wc -l)"
 done

@@ -72,7 +72,8 @@ bool is_directory(const Key& k) { return k.class_name == "TDirectory" || k.class
 
 struct File::Impl {
   std::string path;
-  int fd = -1;
+  int fd = -1;          // the file, or
+  std::string memory;   // its bytes (File::from_bytes)
   std::uint64_t size = 0;
   std::vector<Key> keys;
   Key streamer_info;
@@ -86,6 +87,7 @@ struct File::Impl {
   std::string read(std::int64_t offset, std::int64_t n, const std::string& what) const {
     if (offset < 0 || n < 0 || static_cast<std::uint64_t>(offset) > size || static_cast<std::uint64_t>(n) > size - offset)
       fail(fmt::format("{}: truncated file ({} bytes at offset {} lie beyond its {} bytes)", what, n, offset, size));
+    if (fd < 0) return memory.substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(n));
     std::string out(static_cast<std::size_t>(n), '\0');
     std::size_t done = 0;
     while (done < out.size()) {
@@ -140,6 +142,19 @@ File File::open(const std::string& path) {
   struct stat st {};
   if (::fstat(impl->fd, &st) != 0 || !S_ISREG(st.st_mode)) throw IOError(fmt::format("{}: not a regular file", path));
   impl->size = static_cast<std::uint64_t>(st.st_size);
+  return read_structure(std::move(impl));
+}
+
+File File::from_bytes(std::string bytes, const std::string& name) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = name;
+  impl->memory = std::move(bytes);
+  impl->size = impl->memory.size();
+  return read_structure(std::move(impl));
+}
+
+File File::read_structure(std::unique_ptr<Impl> impl) {
+  const std::string& path = impl->path;
 
   const std::string head = impl->read(0, std::min<std::int64_t>(64, static_cast<std::int64_t>(impl->size)), "file header");
   if (head.size() < 4 || head.compare(0, 4, "root") != 0) impl->fail("not a ROOT file (it does not start with \"root\")");

@@ -21,18 +21,25 @@ constexpr std::uint32_t kByteCountMask = 0x40000000;
 constexpr std::uint16_t kByteCountVMask = 0x4000;
 constexpr std::uint32_t kIsReferenced = 1u << 4;
 
+constexpr std::size_t kUnknownEnd = std::size_t(-1);
+
 struct Part {
   int version = 0;
-  std::size_t end = 0;  // one past the part's last byte
+  std::size_t end = kUnknownEnd;  // one past the part's last byte, when a byte count says
 };
 
-// A class part's header; `what` names it in errors. Every part hfx reads or steps over
-// carries a byte count (ROOT writes one for each of them).
+// A class part's header; `what` names it in errors. ROOT writes a byte count before
+// each version; some other writers (Geant4's g4tools) leave it out of the parts they
+// write field by field, which the reader then reads field by field too.
 Part part(ByteReader& r, const char* what) {
   const std::size_t start = r.pos();
   const std::uint32_t count = r.u32();
-  if (!(count & kByteCountMask)) r.fail(fmt::format("{} has no byte count (offset {})", what, start));
   Part p;
+  if (!(count & kByteCountMask)) {
+    r.seek(start);
+    p.version = r.i16();
+    return p;
+  }
   p.end = start + 4 + (count & ~kByteCountMask);
   if (p.end > r.size() || p.end < start + 6) r.fail(fmt::format("{}'s byte count {} points outside the object", what, count & ~kByteCountMask));
   p.version = r.i16();
@@ -40,11 +47,18 @@ Part part(ByteReader& r, const char* what) {
 }
 
 void end_part(ByteReader& r, const Part& p, const char* what) {
+  if (p.end == kUnknownEnd) return;
   if (r.pos() > p.end) r.fail(fmt::format("{} is longer than its byte count says", what));
   r.seek(p.end);
 }
 
-void skip_part(ByteReader& r, const char* what) { r.seek(part(r, what).end); }
+// Steps over a part hfx does not read, which needs its byte count.
+void skip_part(ByteReader& r, const char* what) {
+  const std::size_t start = r.pos();
+  const Part p = part(r, what);
+  if (p.end == kUnknownEnd) r.fail(fmt::format("{} has no byte count (offset {})", what, start));
+  r.seek(p.end);
+}
 
 // TNamed: TObject (version, unique id, bits, process id if referenced), name, title.
 std::pair<std::string, std::string> named(ByteReader& r) {
@@ -121,6 +135,9 @@ Histogram decode_histogram(std::string_view class_name, std::string_view bytes, 
   r.skip(4 * 8 + 3 * 8);  // sums of weights (w, w², wx, wx²); maximum, minimum, norm factor
   array<double>(r, "contour levels");
   h.sumw2 = array<double>(r, "sum of squared weights");
+  if (th1.end == kUnknownEnd)
+    r.fail("the TH1 part has no byte count (written by a program other than ROOT, such as Geant4's g4tools), "
+           "so its remaining members cannot be stepped over");
   end_part(r, th1, "TH1");
   h.contents = contents_array(r, class_name);
   end_part(r, derived, h.class_name.c_str());
