@@ -46,4 +46,11 @@ struct ReadResult {
 // files and histograms that cannot be read.
 ReadResult read(const std::string& config_file, const ReadOptions& options = {});
 
+// The measurements of a top-level (Combination) document given as text (`source` names
+// it in errors): lumi from Lumi/LumiRelErr, then `parameter_configs` (the NormFactors'),
+// each moved to the end and updated where a ParamSetting sets it (pyhf's
+// process_measurements). Warnings (ignored ConstraintTerms) go to `warnings`.
+Json measurements(std::string combination_xml, const std::string& source, const std::vector<Json>& parameter_configs,
+                  std::vector<std::string>* warnings = nullptr);
+
 }  // namespace hfx::xml

@@ -34,8 +34,8 @@ class HfxError(Exception):
     """Base class of every hfx exception (not in pyhf, which has no common base)."""
 
 
-class Unsupported(HfxError):
-    """An option or combination of options hfx does not support."""
+class Unsupported(HfxError, ValueError):
+    """An option or combination of options hfx does not support. Also a ValueError."""
 
 
 class InvalidMeasurement(HfxError):

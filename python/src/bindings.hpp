@@ -113,5 +113,6 @@ void init_patchset(py::module_& m);
 void init_model(py::module_& m);
 void init_infer(py::module_& m);
 void init_scan(py::module_& m);
+void init_interchange(py::module_& m);
 
 }  // namespace hfxpy

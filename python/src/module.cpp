@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   hfxpy::init_model(m);
   hfxpy::init_infer(m);
   hfxpy::init_scan(m);
+  hfxpy::init_interchange(m);
 }

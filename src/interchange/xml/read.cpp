@@ -64,8 +64,8 @@ std::string where(const std::string& file, const pugi::xml_node& node) {
 
 class Document {
  public:
-  Document(const std::string& file) : file_(file) {
-    text_ = read_file(file);
+  explicit Document(const std::string& file) : Document(read_file(file), file) {}
+  Document(std::string text, const std::string& name) : file_(name), text_(std::move(text)) {
     const pugi::xml_parse_result r = doc_.load_buffer(text_.data(), text_.size());
     if (!r) {
       std::size_t line = 1, col = 1;
@@ -73,7 +73,7 @@ class Document {
         if (text_[i] == '\n') ++line, col = 1;
         else ++col;
       }
-      throw InvalidSpecification(fmt::format("{}: line {}, column {}: not well-formed XML ({})", file, line, col, r.description()));
+      throw InvalidSpecification(fmt::format("{}: line {}, column {}: not well-formed XML ({})", file_, line, col, r.description()));
     }
   }
   pugi::xml_node root() const { return doc_.document_element(); }
@@ -157,7 +157,10 @@ class Histograms {
     Bins b;
     b.values = h.values();
     b.errors = h.variances();
-    for (double& e : b.errors) e = std::sqrt(e);
+    // pyhf takes the square root with numpy in the histogram's own precision when it
+    // has no sums of squared weights: float for TH1F and TH1S (uproot's arrays).
+    const bool single = !h.weighted() && (h.class_name == "TH1F" || h.class_name == "TH1S" || h.class_name == "TH1C");
+    for (double& e : b.errors) e = single ? static_cast<double>(std::sqrt(static_cast<float>(e))) : std::sqrt(e);
     return b;
   }
 
@@ -188,7 +191,7 @@ class Reader {
     const std::string histo_path = attr(ch, "HistoPath");
     const pugi::xml_node data = ch.child("Data");
     if (!data)
-      throw InvalidSpecification(fmt::format("{}: channel '{}' has no <Data> (hfx, like pyhf, needs the observed data)", where(file, ch), c.name));
+      throw InvalidSpecification(fmt::format("{}: Channel {} is missing data (<Data>; a workspace needs the observed data)", where(file, ch), c.name));
     {
       const std::string in = attr(data, "InputFile", input_file);
       const std::string hp = attr(data, "HistoPath", histo_path);
@@ -208,7 +211,7 @@ class Reader {
       const double lumi = number_attr(top.file(), m, "Lumi");
       const double lumi_err = lumi * number_attr(top.file(), m, "LumiRelErr");
       const pugi::xml_node poi = m.child("POI");
-      if (!poi) throw InvalidSpecification(fmt::format("{}: measurement '{}' has no <POI>", where(top.file(), m), name));
+      if (!poi) throw InvalidSpecification(fmt::format("{}: Measurement {} is missing POI specification (<POI>)", where(top.file(), m), name));
       // Parameter configurations in pyhf's order: the NormFactors', each moved to the end
       // when a ParamSetting changes it.
       std::vector<Json> params = parameter_configs;
@@ -231,7 +234,8 @@ class Reader {
           std::string par(text.substr(i, j - i));
           i = j;
           if (par.rfind("gamma_", 0) == 0)
-            throw Unsupported(fmt::format("{}: '{}': setting a bin-wise parameter (\"gamma\") constant cannot be written in pyhf JSON",
+            throw Unsupported(fmt::format("{}: '{}': hfx, like pyhf, does not support setting non-scalar parameters (\"gammas\"): "
+                                          "pyhf JSON configures a bin-wise parameter as a whole",
                                           where(top.file(), setting), par));
           if (par.rfind("alpha_", 0) == 0) par.erase(0, 6);
           if (par == "Lumi") par = "lumi";
@@ -354,6 +358,16 @@ std::vector<Json> dedupe(const std::vector<Json>& configs) {
 }
 
 }  // namespace
+
+Json measurements(std::string combination_xml, const std::string& source, const std::vector<Json>& parameter_configs,
+                  std::vector<std::string>* warnings) {
+  ReadResult result;
+  Reader reader(ReadOptions{}, result);
+  const Document top(std::move(combination_xml), source);
+  Json out = reader.measurements(top, parameter_configs);
+  if (warnings) *warnings = std::move(result.warnings);
+  return out;
+}
 
 ReadResult read(const std::string& config_file, const ReadOptions& options) {
   ReadResult result;

@@ -1,0 +1,64 @@
+// Bindings of hfx's interchange formats: HistFactory XML (readxml) and ROOT histograms.
+#include "bindings.hpp"
+
+#include "hfx/histfactory_xml.hpp"
+#include "hfx/json.hpp"
+#include "hfx/root_file.hpp"
+
+namespace hfxpy {
+
+void init_interchange(py::module_& m) {
+  m.def(
+      "readxml_parse",
+      [](const std::string& config_file, const std::string& rootdir, const std::vector<std::pair<std::string, std::string>>& mounts,
+         bool validation_as_error) {
+        hfx::xml::ReadOptions o;
+        o.rootdir = rootdir;
+        o.validation_as_error = validation_as_error;
+        for (const auto& [host, mount] : mounts) o.mounts.push_back({host, mount});
+        hfx::xml::ReadResult r;
+        {
+          py::gil_scoped_release release;
+          r = hfx::xml::read(config_file, o);
+        }
+        return py::make_tuple(hfx::python_json_dumps(r.workspace), r.warnings);
+      },
+      py::arg("config_file"), py::arg("rootdir"), py::arg("mounts"), py::arg("validation_as_error"),
+      "HistFactory XML -> (workspace as JSON text, warnings); see hfx/histfactory_xml.hpp.");
+  m.def(
+      "readxml_measurements",
+      [](std::string xml, const std::string& configs_json) {
+        std::vector<hfx::Json> configs;
+        for (auto& c : hfx::parse_json(configs_json, "parameter configurations")) configs.push_back(c);
+        std::vector<std::string> warnings;
+        const hfx::Json result = hfx::xml::measurements(std::move(xml), "<Combination>", configs, &warnings);
+        return py::make_tuple(hfx::python_json_dumps(result), warnings);
+      },
+      py::arg("xml"), py::arg("parameter_configs_json"), "pyhf's process_measurements on a <Combination> document's text.");
+  m.def(
+      "root_keys",
+      [](const std::string& path) {
+        const hfx::root::File f = hfx::root::File::open(path);
+        py::list out;
+        for (const auto& k : f.keys()) out.append(py::make_tuple(k.path, k.cycle, k.class_name, k.title));
+        return out;
+      },
+      py::arg("path"), "(path, cycle, class, title) of every key of a ROOT file.");
+  m.def(
+      "root_histogram",
+      [](const std::string& path, const std::string& key) {
+        const hfx::root::Histogram h = hfx::root::File::open(path).histogram(key);
+        py::dict out;
+        out["class"] = h.class_name;
+        out["name"] = h.name;
+        out["title"] = h.title;
+        out["edges"] = h.edges;
+        out["contents"] = h.contents;
+        out["sumw2"] = h.sumw2;
+        out["entries"] = h.entries;
+        return out;
+      },
+      py::arg("path"), py::arg("key"), "One TH1 of a ROOT file: bins with under/overflow, sumw2, edges, entries.");
+}
+
+}  // namespace hfxpy
