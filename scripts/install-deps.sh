@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libeigen3-dev liblbfgspp-dev
   libboost-math-dev libssl-dev
   libtbb-dev libxbyak-dev libsimdjson-dev
+  libpugixml-dev zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libxxhash-dev  # XML + ROOT files (src/interchange)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3 python3-dev python3-numpy python3-pytest pybind11-dev python3-scipy
