@@ -3,6 +3,7 @@ operated on by hfx's C++ core."""
 
 import copy
 import json
+import logging
 import math
 
 from . import _checks
@@ -12,6 +13,8 @@ from .exceptions import InvalidMeasurement, InvalidPdfData, InvalidWorkspaceOper
 from .pdf import Model, _interp_codes
 
 __all__ = ["Workspace"]
+
+_log = logging.getLogger(__name__)
 
 _UNSET = object()
 
@@ -30,7 +33,10 @@ def _names(value, name):
     """A list of names (str) from None, or a list/tuple/set of str."""
     if value is None:
         return []
-    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
+    if isinstance(value, (str, bytes)):
+        # pyhf refuses one name given without a list (it would match by substring)
+        raise InvalidWorkspaceOperation(f"{name}: expected a list of names, got the string {value!r}"[:200])
+    if not isinstance(value, (list, tuple, set, frozenset)):
         raise TypeError(f"{name}: expected a list of names, got {value!r}"[:200])
     value = list(value)
     for i, v in enumerate(value):
@@ -67,20 +73,31 @@ class Workspace(dict):
         self.version = config_kwargs.pop("version", spec.get("version", None))
         if config_kwargs:
             raise InvalidWorkspaceOperation(f"Unsupported options were passed in: {list(config_kwargs)}.")
-        core = _core.Workspace(_json.dumps(spec, "spec"))
+        text = _json.dumps(spec, "spec")
+        core = _core.Workspace(text)
         super().__init__(spec)
-        self._init_from_core(core)
+        self._init_from_core(core, text)
 
     @classmethod
     def _from_core(cls, core):
         self = cls.__new__(cls)
         dict.__init__(self, json.loads(core.document()))
         self.version = self.get("version")
-        self._init_from_core(core)
+        self._init_from_core(core, _json.dumps(dict(self)))
         return self
 
-    def _init_from_core(self, core):
+    def _synced_core(self):
+        """The C++ workspace of the document as it is now: like pyhf's dict, a Workspace
+        edited after construction is used as edited (validated again when it changed)."""
+        text = _json.dumps(dict(self), "workspace")
+        if text != self._core_text:
+            self._core = _core.Workspace(text)
+            self._core_text = text
+        return self._core
+
+    def _init_from_core(self, core, text):
         self._core = core
+        self._core_text = text
         self.schema = "workspace.json"
         self.measurement_names = list(core.measurement_names())
         self.observations = {obs["name"]: obs["data"] for obs in self["observations"]}
@@ -114,7 +131,7 @@ class Workspace(dict):
     def digest(self, algorithm="sha256"):
         """pyhf digest of the document (sha256 of its sorted-key json.dumps)."""
         if algorithm == "sha256":
-            return self._core.digest()
+            return self._synced_core().digest()
         from .utils import digest
 
         return digest(self, algorithm)
@@ -122,7 +139,7 @@ class Workspace(dict):
     def get_measurement(self, measurement_name=None, measurement_index=None):
         """The measurement dict by name, by index, or the first one (pyhf's rules)."""
         measurements = self["measurements"]
-        if not measurements:
+        if not measurements or not self.measurement_names:
             raise InvalidMeasurement("No measurements have been defined.")
         if measurement_name is not None:
             _checks.optional_name(measurement_name, "measurement_name")
@@ -166,7 +183,7 @@ class Workspace(dict):
         if config_kwargs:
             return Model(modelspec(), poi_name=poi_name, modifier_settings=modifier_settings, **config_kwargs)
         normsys, histosys = _interp_codes(modifier_settings)
-        core = self._core.model(measurement["name"], poi_name or "", normsys, histosys)
+        core = self._synced_core().model(measurement["name"], poi_name or "", normsys, histosys)
         return Model._from_core(core, modelspec, modifier_settings)
 
     def data(self, model, include_auxdata=True):
@@ -182,7 +199,7 @@ class Workspace(dict):
     def prune(self, modifiers=None, modifier_types=None, samples=None, channels=None, measurements=None):
         """A new workspace without the named items. Raises InvalidWorkspaceOperation."""
         return Workspace._from_core(
-            self._core.prune(
+            self._synced_core().prune(
                 _names(channels, "channels"),
                 _names(samples, "samples"),
                 _names(modifiers, "modifiers"),
@@ -194,7 +211,7 @@ class Workspace(dict):
     def rename(self, modifiers=None, samples=None, channels=None, measurements=None):
         """A new workspace with items renamed ({old: new}). Raises InvalidWorkspaceOperation."""
         return Workspace._from_core(
-            self._core.rename(
+            self._synced_core().rename(
                 _renames(channels, "channels"),
                 _renames(samples, "samples"),
                 _renames(modifiers, "modifiers"),
@@ -212,6 +229,16 @@ class Workspace(dict):
         if merge_channels and join not in ["outer", "left outer", "right outer"]:
             raise ValueError(
                 f"You can only merge channels using the 'outer', 'left outer', or 'right outer' join operations; not {join}"
+            )
+        if join in ["left outer", "right outer"]:
+            _log.warning(
+                "You are using an unsafe join operation. This will silence exceptions that might be raised during a normal 'outer' operation."
+            )
+        left_version = left.get("version") if isinstance(left, dict) else None
+        right_version = right.get("version") if isinstance(right, dict) else None
+        if left_version != right_version:
+            raise InvalidWorkspaceOperation(
+                f"Workspaces of different versions cannot be combined: {left_version} != {right_version}"
             )
         return cls._from_core(_core.Workspace.combine(_as_core(left), _as_core(right), join, merge_channels))
 
@@ -263,7 +290,6 @@ class Workspace(dict):
 
 
 def _as_core(ws, name="workspace"):
-    core = getattr(ws, "_core", None)
-    if isinstance(core, _core.Workspace):
-        return core
+    if isinstance(ws, Workspace):
+        return ws._synced_core()
     return _core.Workspace(_json.dumps(dict(_checks.mapping(ws, name)), name))

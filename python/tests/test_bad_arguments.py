@@ -495,7 +495,7 @@ def test_bad_suggested_fixed(case):
         ("model-patches-int", lambda: WS.model(patches=5), TypeError),
         ("model-patches-None-entry", lambda: WS.model(patches=[None]), TypeError),
         ("prune-str-entry", lambda: WS.prune(channels=[None]), TypeError),
-        ("prune-str", lambda: WS.prune(channels="ch"), TypeError),
+        ("prune-str", lambda: WS.prune(channels="ch"), hfx.exceptions.InvalidWorkspaceOperation),  # as pyhf
         ("prune-int", lambda: WS.prune(channels=5), TypeError),
         ("rename-None-value", lambda: WS.rename(channels={"ch": None}), TypeError),
         ("rename-str", lambda: WS.rename(channels="ab"), TypeError),

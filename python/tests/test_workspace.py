@@ -113,3 +113,46 @@ def test_model_with_patches():
     assert len(ps) == len(ps.patches) and ps.labels and ps.version == "1.0.0"
     with pytest.raises(hfx.exceptions.InvalidPatchLookup):
         ps["no such patch"]
+
+
+def _small_ws():
+    return hfx.Workspace(load_json(REFERENCE / "small" / "pyhf-docs-2bin-1channel" / "workspace.json"))
+
+
+def test_edits_after_construction_are_used_like_pyhfs_dict():
+    ws = _small_ws()
+    before = ws.digest()
+    sample = ws["channels"][0]["samples"][0]
+    old = sample["name"]
+    sample["name"] = "renamed_in_place"
+    assert ws.digest() != before
+    srt = hfx.Workspace.sorted(ws)
+    assert "renamed_in_place" in {s["name"] for c in srt["channels"] for s in c["samples"]}
+    assert "renamed_in_place" in ws.model().config.samples
+    pruned = ws.prune(samples=["renamed_in_place"])
+    assert "renamed_in_place" not in pruned.samples
+    sample["name"] = old
+    assert ws.digest() == before
+    # an edit that breaks the document is reported when the workspace is used
+    ws["channels"][0]["samples"][0]["data"] = [1.0]
+    with pytest.raises(hfx.exceptions.InvalidSpecification, match="/channels/0/samples/1/data: expected 1 number"):
+        ws.model()
+
+
+def test_combine_checks_versions_and_warns_about_unsafe_joins(caplog):
+    ws = _small_ws()
+    other = ws.rename(channels={c: c + "_2" for c in ws.channels}, measurements={m: m + "_2" for m in ws.measurement_names})
+    other["version"] = "1.2.0"
+    with pytest.raises(hfx.exceptions.InvalidWorkspaceOperation, match=r"1\.0\.0 != 1\.2\.0"):
+        hfx.Workspace.combine(ws, other)
+    other["version"] = "1.0.0"
+    with caplog.at_level("WARNING", "hfx.workspace"):
+        combined = hfx.Workspace.combine(ws, other, join="left outer")
+    assert "unsafe join operation" in caplog.text
+    assert len(combined.channels) == 2
+
+
+def test_prune_refuses_one_name_without_a_list():
+    ws = _small_ws()
+    with pytest.raises(hfx.exceptions.InvalidWorkspaceOperation, match="expected a list of names"):
+        ws.prune(samples=ws.samples[0])
