@@ -92,5 +92,6 @@ void add_contour(CLI::App& app);
 void add_scan(CLI::App& app);
 void add_rootfile(CLI::App& app);
 void add_xml2json(CLI::App& app);
+void add_json2xml(CLI::App& app);
 
 }  // namespace hfx::cli

@@ -17,6 +17,10 @@
 #include <string>
 #include <vector>
 
+namespace hfx {
+class Workspace;
+}
+
 namespace hfx::xml {
 
 // pyhf's --mount HOST:MOUNT: a path in the XML at or below MOUNT is read from HOST.
@@ -52,5 +56,35 @@ ReadResult read(const std::string& config_file, const ReadOptions& options = {})
 // process_measurements). Warnings (ignored ConstraintTerms) go to `warnings`.
 Json measurements(std::string combination_xml, const std::string& source, const std::vector<Json>& parameter_configs,
                   std::vector<std::string>* warnings = nullptr);
+
+struct WriteOptions {
+  std::string output_dir = ".";           // created if missing
+  std::string specroot = "config";        // channel files: output_dir/specroot/PREFIX_CHANNEL.xml
+  std::string dataroot = "data";          // histograms: output_dir/dataroot/data.root
+  std::string resultprefix = "FitConfig";
+};
+
+struct WriteResult {
+  std::string top_xml;                // the top-level (Combination) document
+  std::vector<std::string> files;     // written, relative to output_dir
+  std::vector<std::string> warnings;  // what HistFactory XML cannot hold, one line each
+};
+
+// Writes `workspace` as HistFactory XML (`pyhf json2xml`'s layout and histogram names:
+// one channel file per channel, every histogram in one ROOT file of TH1D, the schema
+// HistFactorySchema.dtd) and returns the top-level document (not written: the caller
+// chooses its name). Paths in the files are relative to output_dir, so read() with
+// rootdir = output_dir reads them back wherever the directory is moved. Written so that
+// read() gives back the same workspace (channels, samples, modifiers, observations and
+// measurements; numbers bit for bit: normsys as shortest round-trip decimals, shapesys and
+// the luminosity error as relative values that multiply back exactly, staterror as the
+// nominal histogram's sums of squared weights), except what the XML cannot hold, which is
+// listed in warnings: a normfactor without configuration gets pyhf's defaults written
+// (Val 1, range [0, 10]); configurations of parameters no modifier uses; bounds, auxdata
+// or sigmas of constrained parameters; initial values or fixing of bin-wise parameters;
+// normfactor ranges that differ between measurements; staterror and lumi names other than
+// staterror_CHANNEL and lumi; a shapesys uncertainty on an empty nominal bin.
+// Throws IOError if a file cannot be written.
+WriteResult write(const Workspace& workspace, const WriteOptions& options);
 
 }  // namespace hfx::xml

@@ -1,4 +1,4 @@
-// Reading the parts of ROOT files that HistFactory inputs use, without ROOT:
+// Reading (and writing TH1D histograms to) the parts of ROOT files that HistFactory inputs use, without ROOT:
 // directories, keys (every cycle) and one-dimensional histograms (TH1C/S/I/F/D).
 //
 // Reading follows the ROOT file format (root.cern/doc/master/classTFile.html, TKey,
@@ -89,5 +89,20 @@ class File {
 
 // Decodes a histogram object from its (decompressed) bytes. `where` names it in errors.
 Histogram decode_histogram(std::string_view class_name, std::string_view bytes, const std::string& where);
+
+// A histogram for write_histograms: bins 0..n on its axis (HistFactory XML refers to
+// histograms by bin index only).
+struct HistogramToWrite {
+  std::string path;              // key name (no directories)
+  std::string title;
+  std::vector<double> contents;  // one per bin, no under-/overflow
+  std::vector<double> sumw2;     // empty (Poisson errors), or one per bin
+};
+
+// Writes a ROOT file (format 6.24, 32-bit seeks) holding these TH1D histograms at the top
+// directory, zlib-compressed, with the streamer information of the classes it stores, as
+// ROOT writes them (ROOT, uproot, JSROOT and File above read it). The same input gives the
+// same bytes. The file appears whole or not at all (write_file). Throws IOError.
+void write_histograms(const std::string& file_path, const std::vector<HistogramToWrite>& histograms);
 
 }  // namespace hfx::root

@@ -4,6 +4,7 @@
 #include "hfx/histfactory_xml.hpp"
 #include "hfx/json.hpp"
 #include "hfx/root_file.hpp"
+#include "hfx/workspace.hpp"
 
 namespace hfxpy {
 
@@ -35,6 +36,21 @@ void init_interchange(py::module_& m) {
         return py::make_tuple(hfx::python_json_dumps(result), warnings);
       },
       py::arg("xml"), py::arg("parameter_configs_json"), "pyhf's process_measurements on a <Combination> document's text.");
+  m.def(
+      "writexml",
+      [](const std::string& spec_json, const std::string& output_dir, const std::string& specroot, const std::string& dataroot,
+         const std::string& resultprefix) {
+        hfx::xml::WriteOptions o{output_dir, specroot, dataroot, resultprefix};
+        hfx::xml::WriteResult r;
+        {
+          hfx::Workspace ws(hfx::parse_json(spec_json, "spec"));
+          py::gil_scoped_release release;
+          r = hfx::xml::write(ws, o);
+        }
+        return py::make_tuple(py::bytes(r.top_xml), r.warnings);
+      },
+      py::arg("spec_json"), py::arg("output_dir"), py::arg("specroot"), py::arg("dataroot"), py::arg("resultprefix"),
+      "Workspace -> HistFactory XML + data.root; returns (top-level XML, warnings).");
   m.def(
       "root_keys",
       [](const std::string& path) {

@@ -378,6 +378,11 @@ class Compiler {
       if (cfg->factors) p.factors = *cfg->factors;
       if (cfg->fixed) p.fixed.assign(p.size, *cfg->fixed);
     }
+    // A width of 0 is valid in a document (pyhf's xml2json writes one for an unused lumi)
+    // but not for a constraint the model has.
+    for (std::size_t i = 0; i < p.sigmas.size(); ++i)
+      if (!(p.sigmas[i] > 0))
+        throw InvalidModel(fmt::format("{}: sigmas[{}] of '{}' is {}: a constraint needs a width > 0", where, i, p.name, p.sigmas[i]));
     if (p.type == ModifierType::lumi && (p.inits.empty() || p.bounds.empty() || p.auxdata.empty() || p.sigmas.empty()))
       throw InvalidModel(fmt::format("{}: the lumi parameter needs a configuration with inits, bounds, auxdata and "
                                      "sigmas in the measurement's parameters", where));

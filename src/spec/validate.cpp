@@ -225,7 +225,7 @@ ParameterConfig parse_parameter_config(const Json& v, const std::string& path) {
   p.sigmas = opt_numbers("sigmas");
   if (p.sigmas)
     for (std::size_t i = 0; i < p.sigmas->size(); ++i)
-      if (!((*p.sigmas)[i] > 0)) fail(fmt::format("{}/sigmas/{}", path, i), fmt::format("expected a width > 0, got {}", (*p.sigmas)[i]));
+      if (!((*p.sigmas)[i] >= 0)) fail(fmt::format("{}/sigmas/{}", path, i), fmt::format("expected a width >= 0, got {}", (*p.sigmas)[i]));
   if (auto it = v.find("bounds"); it != v.end()) {
     const std::string bpath = path + "/bounds";
     require_array(*it, bpath, 1);
