@@ -140,3 +140,56 @@ TEST(Xml2Json, CliWritesWhatPyhfPrints) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string slurp_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// tests/data/interchange/written/*.root were written by json2xml and read by JSROOT
+// (RootFile.AgreesWithJsrootOnEveryTestFile); the writer still writes those bytes.
+TEST(Json2Xml, WritesTheRootFilesJsrootRead) {
+  for (const std::string c : {"pyhf-validation/2bin_2channel_coupledhistosys", "small/litehf-staterror-shapesys"}) {
+    SCOPED_TRACE(c);
+    const fs::path out = hfx::test::scratch("json2xml-" + std::to_string(std::hash<std::string>{}(c)));
+    const auto [code, text] = hfx::test::run_hfx({"json2xml", data_path("reference/" + c + "/workspace.json"), "--output-dir", out.string()});
+    ASSERT_EQ(code, 0) << text;
+    EXPECT_EQ(slurp_file(out / "data/data.root"),
+              slurp_file(data_path("interchange/written/" + fs::path(c).filename().string() + ".root")));
+  }
+}
+
+TEST(Json2Xml, RoundTripThroughTheCli) {
+  const fs::path out = hfx::test::scratch("json2xml-cli");
+  const std::string ws = data_path("reference/small/litehf-multi-channel/workspace.json");
+  auto [code, text] = hfx::test::run_hfx({"json2xml", ws, "--output-dir", out.string(), "--resultprefix", "R", "--specroot", "xml",
+                                          "--dataroot", "hists"});
+  ASSERT_EQ(code, 0) << text;
+  EXPECT_EQ(text, "");  // nothing lost
+  EXPECT_TRUE(fs::exists(out / "R.xml") && fs::exists(out / "hists/data.root") && fs::exists(out / "HistFactorySchema.dtd"));
+  std::tie(code, text) = hfx::test::run_hfx({"xml2json", (out / "R.xml").string(), "--basedir", out.string()}, "2>/dev/null");
+  ASSERT_EQ(code, 0) << text;
+  const Json back = hfx::parse_json(text, "stdout");
+  const Json orig = hfx::test::load("reference/small/litehf-multi-channel/workspace.json");
+  EXPECT_EQ(back["channels"].size(), orig["channels"].size());
+  for (const Json& o : orig["observations"])
+    for (const Json& b : back["observations"])
+      if (b["name"] == o["name"])  // numbers come back as doubles (34 -> 34.0)
+        EXPECT_EQ(b["data"].get<std::vector<double>>(), o["data"].get<std::vector<double>>());
+}
+
+TEST(Json2Xml, BadInputAndLossesAreOneLine) {
+  const fs::path out = hfx::test::scratch("json2xml-bad");
+  auto [code, text] = hfx::test::run_hfx({"json2xml", data_path("malformed/_bkgonly.json") + ".nope", "--output-dir", out.string()});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(text.find("hfx: error: IOError"), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(out / "FitConfig.xml"));
+  std::tie(code, text) = hfx::test::run_hfx(
+      {"json2xml", data_path("reference/small/litehf-staterror-shapesys/workspace.json"), "--output-dir", out.string()});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(text.find("hfx: warning: /channels[mychannel]/samples[bkg_MC]/modifiers[MCstat, staterror]"), std::string::npos) << text;
+}
+
+}  // namespace
