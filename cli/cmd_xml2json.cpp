@@ -44,7 +44,7 @@ void add_xml2json(CLI::App& app) {
     for (const std::string& m : opts->mounts) {
       const auto colon = m.find(':');
       if (colon == std::string::npos || m.find(':', colon + 1) != std::string::npos)
-        throw Unsupported(fmt::format("--mount '{}': expected HOST:MOUNT (two paths separated by one colon)", m));
+        throw Unsupported(fmt::format("--mount '{}' is not a valid colon-separated option: expected HOST:MOUNT", m));
       const std::string host = m.substr(0, colon);
       if (!std::filesystem::exists(host)) throw Unsupported(fmt::format("--mount '{}': host path '{}' does not exist", m, host));
       options.mounts.push_back({std::filesystem::absolute(host).lexically_normal().string(), m.substr(colon + 1)});

@@ -28,8 +28,30 @@ def validate(spec, schema_name, *, version=None, allow_tag_wildcard=False):
     if schema_name == "workspace.json":
         _core.Workspace(text)
     elif schema_name == "model.json":
-        _core.model_from_spec(text)
+        _validate_model_spec(spec, text)
     elif schema_name == "patchset.json":
         _core.PatchSet(text)
     else:
         _core.JsonPatch(text)
+
+
+def _validate_model_spec(spec, text):
+    """A model spec ({channels, parameters}) checked like pyhf's model.json schema: the
+    structure and consistency of its channels and parameter configurations, not whether a
+    model can be built from it (e.g. a lumi modifier whose configuration is missing). It is
+    checked as the workspace holding it with a measurement and zero observations."""
+    try:
+        bins = {c["name"]: len(c["samples"][0]["data"]) for c in spec["channels"]}
+        document = {
+            "channels": spec["channels"],
+            "measurements": [{"name": "model", "config": {"poi": "model-spec", "parameters": spec.get("parameters", [])}}],
+            "observations": [{"name": name, "data": [0.0] * n} for name, n in bins.items()],
+            "version": version,
+        }
+        extra = set(spec) - {"channels", "parameters"}
+    except (KeyError, TypeError, IndexError, AttributeError):
+        _core.model_from_spec(text)  # reports the problem with its JSON path
+        return
+    if extra:
+        raise InvalidSpecification(f"/{sorted(extra)[0]}: not a key of a model spec (channels, parameters)")
+    _core.Workspace(_json.dumps(document, "spec"))

@@ -37,3 +37,15 @@ def test_unknown_kinds_and_versions():
     with pytest.raises(hfx.exceptions.InvalidSpecification, match="1.0.0"):
         hfx.schema.validate({}, "workspace.json", version="0.9.0")
     assert hfx.schema.version == "1.0.0"
+
+
+def test_model_spec_is_checked_for_structure_not_buildability():
+    # a lumi modifier without its configuration is a valid model.json document (pyhf's
+    # schema), though no model can be built from it
+    spec = {"channels": [{"name": "c", "samples": [{"name": "s", "data": [1.0], "modifiers": [{"name": "lumi", "type": "lumi", "data": None}]}]}]}
+    hfx.schema.validate(spec, "model.json")
+    with pytest.raises(hfx.exceptions.InvalidModel):
+        hfx.Model(spec)
+    spec["channels"][0]["samples"][0]["data"] = "x"
+    with pytest.raises(hfx.exceptions.InvalidSpecification, match="/channels/0/samples/0/data"):
+        hfx.schema.validate(spec, "model.json")
