@@ -59,6 +59,9 @@ std::string python_float_repr(double value);
 
 // Hex sha256 of `bytes`.
 std::string sha256_hex(std::string_view bytes);
+// Hex digest of `bytes` with a hashlib-named algorithm (md5, sha1, sha256, sha512,
+// sha3_256, ...); throws Unsupported for one OpenSSL does not have.
+std::string digest_hex(std::string_view bytes, std::string_view algorithm);
 
 // Escapes one JSON Pointer reference token (RFC 6901: "~" -> "~0", "/" -> "~1").
 std::string json_pointer_escape(std::string_view token);

@@ -433,16 +433,6 @@ std::string python_str_repr(const std::string& s) {
   return out + "'";
 }
 
-std::string md5_hex(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_md5(), nullptr) != 1)
-    throw std::runtime_error("md5 failed");
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
-  return hex;
-}
-
 void validate_metadata(const Json& meta) {
   const std::string path = "/metadata";
   detail::require_object(meta, path);
@@ -588,7 +578,7 @@ Json PatchSet::extract(std::string_view name, bool with_metadata) const {
 void PatchSet::verify(const Workspace& workspace) const {
   const std::string text = python_json_dumps(workspace.document());
   for (auto it = digests().begin(); it != digests().end(); ++it) {
-    const std::string computed = it.key() == "md5" ? md5_hex(text) : sha256_hex(text);
+    const std::string computed = digest_hex(text, it.key() == "md5" ? "md5" : "sha256");
     const std::string& expected = it.value().get_ref<const std::string&>();
     if (computed != expected)
       throw PatchSetVerificationError(fmt::format(

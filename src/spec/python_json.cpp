@@ -1,6 +1,7 @@
 // Byte-exact emulation of Python's json.dumps(obj, sort_keys=True, ensure_ascii=False),
 // which is what `pyhf digest` hashes.
 #include "hfx/json.hpp"
+#include "hfx/errors.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -129,15 +130,22 @@ std::string python_json_dumps(const Json& value) {
   return out;
 }
 
-std::string sha256_hex(std::string_view bytes) {
+std::string digest_hex(std::string_view bytes, std::string_view algorithm) {
+  // hashlib's names: md5, sha1, sha256, sha512, sha3_256, ... (OpenSSL spells sha3 "SHA3-256")
+  std::string name(algorithm);
+  if (name.rfind("sha3_", 0) == 0) name = "SHA3-" + name.substr(5);
+  const EVP_MD* md_type = EVP_get_digestbyname(name.c_str());
+  if (!md_type) throw Unsupported(fmt::format("hash algorithm '{}': not available (md5, sha1, sha256, sha512, sha3_256, ...)", algorithm));
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("sha256 failed");
+  if (EVP_Digest(bytes.data(), bytes.size(), md, &len, md_type, nullptr) != 1)
+    throw Unsupported(fmt::format("hash algorithm '{}' failed", algorithm));
   std::string hex;
   hex.reserve(2 * len);
   for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
   return hex;
 }
+
+std::string sha256_hex(std::string_view bytes) { return digest_hex(bytes, "sha256"); }
 
 }  // namespace hfx

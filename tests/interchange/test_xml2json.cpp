@@ -193,3 +193,23 @@ TEST(Json2Xml, BadInputAndLossesAreOneLine) {
 }
 
 }  // namespace
+
+namespace {
+
+// pyhf's test_scripts records md5 7de8930f... and sha256 6d416ee6... for xmlimport_input's
+// conversion; hfx digest -a gives any hashlib algorithm OpenSSL has.
+TEST(Digest, AlgorithmsAsPyhf) {
+  const fs::path out = hfx::test::scratch("digest-ws.json");
+  const std::string dir = data_path("interchange/pyhf-validation/xmlimport_input");
+  auto [code, text] = hfx::test::run_hfx({"xml2json", dir + "/config/example.xml", "--basedir", dir, "--output-file", out.string()}, "2>/dev/null");
+  ASSERT_EQ(code, 0) << text;
+  std::tie(code, text) = hfx::test::run_hfx({"digest", out.string(), "-a", "sha256", "-a", "md5"});
+  EXPECT_EQ(text, "sha256:6d416ee67a40460499ea2ef596fb1e682a563d7df06e690018a211d35238aecc\nmd5:7de8930ff37e5a4f6a31da11bda7813f\n");
+  std::tie(code, text) = hfx::test::run_hfx({"digest", out.string(), "-a", "md5", "-j"});
+  EXPECT_EQ(text, "{\n    \"md5\": \"7de8930ff37e5a4f6a31da11bda7813f\"\n}\n");
+  std::tie(code, text) = hfx::test::run_hfx({"digest", out.string(), "-a", "nope"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(text.find("hash algorithm 'nope': not available"), std::string::npos) << text;
+}
+
+}  // namespace
