@@ -234,13 +234,12 @@ class Workspace(dict):
             _log.warning(
                 "You are using an unsafe join operation. This will silence exceptions that might be raised during a normal 'outer' operation."
             )
-        left_version = left.get("version") if isinstance(left, dict) else None
-        right_version = right.get("version") if isinstance(right, dict) else None
-        if left_version != right_version:
+        _checks.mapping(left, "left"), _checks.mapping(right, "right")
+        if left.get("version") != right.get("version"):
             raise InvalidWorkspaceOperation(
-                f"Workspaces of different versions cannot be combined: {left_version} != {right_version}"
+                f"Workspaces of different versions cannot be combined: {left.get('version')} != {right.get('version')}"
             )
-        return cls._from_core(_core.Workspace.combine(_as_core(left), _as_core(right), join, merge_channels))
+        return cls._from_core(_core.Workspace.combine(_as_core(left, "left"), _as_core(right, "right"), join, merge_channels))
 
     @classmethod
     def sorted(cls, workspace):
