@@ -93,5 +93,6 @@ void add_scan(CLI::App& app);
 void add_rootfile(CLI::App& app);
 void add_xml2json(CLI::App& app);
 void add_json2xml(CLI::App& app);
+void add_convert(CLI::App& app);
 
 }  // namespace hfx::cli

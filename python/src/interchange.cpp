@@ -2,6 +2,7 @@
 #include "bindings.hpp"
 
 #include "hfx/histfactory_xml.hpp"
+#include "hfx/hs3.hpp"
 #include "hfx/json.hpp"
 #include "hfx/root_file.hpp"
 #include "hfx/workspace.hpp"
@@ -51,6 +52,20 @@ void init_interchange(py::module_& m) {
       },
       py::arg("spec_json"), py::arg("output_dir"), py::arg("specroot"), py::arg("dataroot"), py::arg("resultprefix"),
       "Workspace -> HistFactory XML + data.root; returns (top-level XML, warnings).");
+  m.def(
+      "to_hs3",
+      [](const std::string& spec_json) {
+        const hfx::hs3::Result r = hfx::hs3::to_hs3(hfx::Workspace(hfx::parse_json(spec_json, "workspace")));
+        return py::make_tuple(hfx::python_json_dumps(r.document), r.warnings);
+      },
+      py::arg("spec_json"), "Workspace -> (HS3 document as JSON text, warnings).");
+  m.def(
+      "from_hs3",
+      [](const std::string& doc_json, const std::string& source) {
+        const hfx::hs3::Result r = hfx::hs3::from_hs3(hfx::parse_json(doc_json, source), source);
+        return py::make_tuple(hfx::python_json_dumps(r.document), r.warnings);
+      },
+      py::arg("doc_json"), py::arg("source"), "HS3 document -> (workspace as JSON text, warnings).");
   m.def(
       "root_keys",
       [](const std::string& path) {

@@ -31,3 +31,27 @@ def golden_infer():
 def assert_rel(got, want, rel, what=""):
     got, want = float(got), float(want)
     assert abs(got - want) <= rel * max(abs(want), 1e-300), f"{what}: got {got!r}, want {want!r} (rel {rel})"
+
+
+def with_interchange_defaults(ws):
+    """What a workspace becomes in HistFactory XML or HS3 without loss (both give every
+    normfactor a configuration: pyhf's defaults bounds [[0, 10]] and inits [1] where the
+    original has none; both keep observations only for channels). A copy."""
+    import copy
+
+    ws = copy.deepcopy(ws)
+    types = {m["name"]: m["type"] for c in ws["channels"] for s in c["samples"] for m in s["modifiers"]}
+    channels = {c["name"] for c in ws["channels"]}
+    ws["observations"] = [o for o in ws["observations"] if o["name"] in channels]
+    for meas in ws["measurements"]:
+        pars = meas["config"]["parameters"]
+        by_name = {p["name"]: p for p in pars}
+        for name, t in types.items():
+            if t != "normfactor":
+                continue
+            if name not in by_name:
+                pars.append({"name": name, "bounds": [[0.0, 10.0]], "inits": [1.0]})
+            else:
+                by_name[name].setdefault("bounds", [[0.0, 10.0]])
+                by_name[name].setdefault("inits", [1.0])
+    return ws

@@ -1,7 +1,6 @@
 """JSON -> HistFactory XML + ROOT -> JSON (hfx.writexml, then hfx.readxml) on every
 reference workspace: the same workspace back, except what the writer warns about."""
 
-import copy
 import json
 import logging
 
@@ -10,7 +9,7 @@ import pytest
 import hfx
 import hfx.readxml
 import hfx.writexml
-from conftest import REFERENCE
+from conftest import REFERENCE, with_interchange_defaults
 
 CASES = sorted(p.relative_to(REFERENCE).as_posix() for p in REFERENCE.glob("**/workspace.json"))
 
@@ -28,31 +27,19 @@ def _floats(v):
 
 
 def _with_xml_defaults(ws):
-    """What any workspace becomes in HistFactory XML without loss: numbers are doubles
-    (ROOT histograms and pyhf's reader), every normfactor has a configuration (NormFactor
-    needs Val, Low, High: pyhf's defaults), every measurement a lumi configuration
-    (Lumi, LumiRelErr), observations only for channels."""
-    ws = copy.deepcopy(ws)
-    types = {m["name"]: m["type"] for c in ws["channels"] for s in c["samples"] for m in s["modifiers"]}
+    """What any workspace becomes in HistFactory XML without loss: the interchange
+    defaults (conftest), numbers as doubles (ROOT histograms and pyhf's reader), and a lumi
+    configuration in every measurement (Lumi, LumiRelErr are required)."""
+    ws = with_interchange_defaults(ws)
     for c in ws["channels"]:
         for s in c["samples"]:
             s["data"] = _floats(s["data"])
             for m in s["modifiers"]:
                 m["data"] = _floats(m["data"])
-    channels = {c["name"] for c in ws["channels"]}
-    ws["observations"] = [dict(o, data=_floats(o["data"])) for o in ws["observations"] if o["name"] in channels]
+    ws["observations"] = [dict(o, data=_floats(o["data"])) for o in ws["observations"]]
     for meas in ws["measurements"]:
         pars = meas["config"]["parameters"] = _floats(meas["config"]["parameters"])
-        by_name = {p["name"]: p for p in pars}
-        for name, t in types.items():
-            if t == "normfactor":
-                p = by_name.get(name)
-                if p is None:
-                    pars.append({"name": name, "bounds": [[0.0, 10.0]], "inits": [1.0]})
-                else:
-                    p.setdefault("bounds", [[0.0, 10.0]])
-                    p.setdefault("inits", [1.0])
-        if "lumi" not in by_name:
+        if "lumi" not in {p["name"] for p in pars}:
             pars.append({"name": "lumi", "auxdata": [1.0], "bounds": [[1.0, 1.0]], "inits": [1.0], "sigmas": [0.0]})
     return ws
 

@@ -213,3 +213,30 @@ TEST(Digest, AlgorithmsAsPyhf) {
 }
 
 }  // namespace
+
+namespace {
+
+// hfx convert --to hs3 / --from hs3 (python/tests/test_hs3.py checks every reference
+// workspace and ROOT's files; this checks the command).
+TEST(ConvertHs3, CommandRoundTripAndErrors) {
+  const std::string ws = data_path("reference/pyhf-validation/2bin_2channel_coupledhistosys/workspace.json");
+  const fs::path hs3 = hfx::test::scratch("convert.hs3.json");
+  auto [code, text] = hfx::test::run_hfx({"convert", ws, "--to", "hs3", "--output-file", hs3.string()});
+  ASSERT_EQ(code, 0) << text;
+  const Json doc = hfx::load_json_file(hs3.string());
+  EXPECT_EQ(doc["metadata"]["hs3_version"], "0.2");
+  EXPECT_EQ(doc["distributions"][0]["type"], "histfactory_dist");
+  std::tie(code, text) = hfx::test::run_hfx({"convert", hs3.string(), "--from", "hs3"});
+  ASSERT_EQ(code, 0) << text;
+  const Json back = hfx::parse_json(text, "stdout");
+  const Json orig = hfx::load_json_file(ws);
+  EXPECT_EQ(hfx::python_json_dumps(back["channels"]), hfx::python_json_dumps(orig["channels"]));
+  std::tie(code, text) = hfx::test::run_hfx({"convert", ws, "--from", "hs3"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(text.find("expected an object with \"distributions\""), std::string::npos) << text;
+  std::tie(code, text) = hfx::test::run_hfx({"convert", ws});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(text.find("give --to hs3 or --from hs3"), std::string::npos) << text;
+}
+
+}  // namespace

@@ -7,6 +7,7 @@
 #include "hfx/json.hpp"
 #include "hfx/root_file.hpp"
 #include "hfx/workspace.hpp"
+#include "interchange/closest_ratio.hpp"
 
 #include <fmt/format.h>
 #include <pugixml.hpp>
@@ -23,6 +24,7 @@ namespace hfx::xml {
 namespace {
 
 namespace fs = std::filesystem;
+using interchange::closest_ratio;
 
 // The HistFactory schema (the elements and attributes ROOT's hist2workspace reads),
 // written next to the top-level file, which names it in its DOCTYPE.
@@ -72,23 +74,6 @@ std::vector<double> numbers(const Json& j) {
   std::vector<double> out;
   for (const Json& v : j) out.push_back(v.get<double>());
   return out;
-}
-
-// A factor r for which fl(base * r) is closest to target, so that read() (which
-// multiplies the nominal bin by the stored relative value) gives `target` back: bit for
-// bit where such an r exists, else within an ulp or two (with base = 50, target = 7, no
-// double r gives exactly 7). nullopt when base is 0 and target is not.
-std::optional<double> closest_ratio(double target, double base) {
-  if (base == 0) return target == 0 ? std::optional<double>(0.0) : std::nullopt;
-  const double r = target / base;
-  double best = r;
-  double up = r, down = r;
-  for (int i = 0; i < 4; ++i) {
-    up = std::nextafter(up, INFINITY), down = std::nextafter(down, -INFINITY);
-    for (double x : {up, down})
-      if (std::fabs(base * x - target) < std::fabs(base * best - target)) best = x;
-  }
-  return best;
 }
 
 // A name safe as a file name and a ROOT key: other characters than letters, digits,

@@ -1,0 +1,31 @@
+"""HistFactory models in HS3 (the HEP Statistics Serialization Standard, v0.2, as ROOT
+6.30-6.36 writes them): ``to_hs3(workspace)`` and ``from_hs3(document)``, hfx's C++
+converter (include/hfx/hs3.hpp, docs/interchange.md). What the target cannot hold is
+logged as a warning."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from . import _core, _json
+
+log = logging.getLogger(__name__)
+
+__all__ = ["from_hs3", "to_hs3"]
+
+
+def to_hs3(workspace):
+    """The HS3 document (dict) of a workspace (dict or hfx.Workspace)."""
+    text, warnings = _core.to_hs3(_json.dumps(dict(workspace), "workspace"))
+    for w in warnings:
+        log.warning(w)
+    return json.loads(text)
+
+
+def from_hs3(document, source="<hs3>"):
+    """The pyhf workspace (dict) of an HS3 document (dict)."""
+    text, warnings = _core.from_hs3(_json.dumps(dict(document), "document"), source)
+    for w in warnings:
+        log.warning(w)
+    return json.loads(text)

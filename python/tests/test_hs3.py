@@ -1,0 +1,88 @@
+"""HS3 (hfx.hs3): files written by ROOT give pyhf's logpdf; pyhf JSON -> HS3 -> pyhf JSON
+gives the workspace back on every reference workspace."""
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+import hfx
+import hfx.hs3
+from conftest import REFERENCE, with_interchange_defaults
+
+HS3 = Path(__file__).resolve().parents[2] / "tests" / "data" / "interchange" / "hs3"
+CASES = sorted(p.relative_to(REFERENCE).as_posix() for p in REFERENCE.glob("**/workspace.json"))
+
+
+def _logpdfs_agree(original, back, exact=True):
+    m1 = hfx.Workspace(original).model(poi_name=None)
+    m2 = hfx.Workspace(back).model(poi_name=None)
+    d1, d2 = hfx.Workspace(original).data(m1), hfx.Workspace(back).data(m2)
+    for shift in (0.0, 0.13):
+        p1 = [v + shift for v in m1.config.suggested_init()]
+        # parameters only the import has (ROOT's Lumi normfactor, fixed at 1) stay at their init
+        init2 = m2.config.suggested_init()
+        p2 = [p1[m1.config.par_names.index(n)] if n in m1.config.par_names else init2[i] for i, n in enumerate(m2.config.par_names)]
+        l1, l2 = float(m1.logpdf(p1, d1)[0]), float(m2.logpdf(p2, d2)[0])
+        if exact:
+            assert l2 == l1
+        else:
+            assert l2 == pytest.approx(l1, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("hs3_file", "pyhf_file"),
+    [
+        ("root-6.32.06_simplemodel_uncorrelated-background_hs3.json", "simplemodel_uncorrelated-background_hifa.json"),
+        ("pyhs3-edited_simplemodel_correlated-background_hs3.json", "simplemodel_correlated-background_hifa.json"),
+    ],
+)
+def test_files_written_by_root_give_pyhfs_logpdf(hs3_file, pyhf_file):
+    back = hfx.hs3.from_hs3(json.loads((HS3 / hs3_file).read_text()))
+    original = json.loads((HS3 / pyhf_file).read_text())
+    assert [o["data"] for o in back["observations"]] == [o["data"] for o in original["observations"]]
+    assert back["measurements"][0]["config"]["poi"] == "mu"
+    _logpdfs_agree(original, back)
+
+
+def test_root_files_lumi_and_constraints(caplog):
+    doc = json.loads((HS3 / "root-6.32.06_simplemodel_uncorrelated-background_hs3.json").read_text())
+    back = hfx.hs3.from_hs3(doc)
+    # ROOT wrote pyhf's missing lumi as a constant normfactor Lumi = 1; the observed data
+    # (not ROOT's Asimov data) and its analysis are taken
+    lumi = next(p for p in back["measurements"][0]["config"]["parameters"] if p["name"] == "Lumi")
+    assert lumi["fixed"] is True and lumi["inits"] == [1.0]
+    assert back["observations"][0]["data"] == [51, 48]
+    assert [m["name"] for m in back["measurements"]] == ["simPdf_obsData"]
+    # a staterror with ROOT's default (Poisson) constraint is named
+    doc["distributions"][0]["samples"][0]["data"]["errors"] = [1.0, 2.0]
+    doc["distributions"][0]["samples"][0]["modifiers"].append({"name": "staterror", "type": "staterror", "constraint": "Poisson"})
+    with caplog.at_level(logging.WARNING, "hfx.hs3"):
+        hfx.hs3.from_hs3(doc)
+    assert "staterror constraint of channel 'singlechannel' is Poisson (ROOT's default)" in caplog.text
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_roundtrip(case, caplog):
+    original = json.loads((REFERENCE / case).read_text())
+    with caplog.at_level(logging.WARNING, "hfx.hs3"):
+        back = hfx.hs3.from_hs3(json.loads(json.dumps(hfx.hs3.to_hs3(original))))
+    warnings = [r.getMessage() for r in caplog.records if r.name == "hfx.hs3"]
+    expected = hfx.Workspace.sorted(hfx.Workspace(with_interchange_defaults(original))).digest()
+    got = hfx.Workspace.sorted(hfx.Workspace(back)).digest()
+    if all("no channel of that name" in w for w in warnings):
+        assert got == expected
+    else:  # each difference is one the converter named
+        assert got != expected
+    if not any("comes back" in w for w in warnings):
+        _logpdfs_agree(original, back, exact=not any("reads back as" in w for w in warnings))
+
+
+def test_bad_documents_name_the_path():
+    with pytest.raises(hfx.exceptions.InvalidSpecification, match=r"x\.json: /: expected an object with \"distributions\""):
+        hfx.hs3.from_hs3({"metadata": {}}, "x.json")
+    doc = hfx.hs3.to_hs3(json.loads((REFERENCE / "small/pyhf-docs-2bin-1channel/workspace.json").read_text()))
+    del doc["distributions"][0]["samples"][1]["modifiers"][0]["data"]["vals"]
+    with pytest.raises(hfx.exceptions.InvalidSpecification, match=r"/samples\[background\]/modifiers\[uncorr_bkguncrt\]/data: expected an object with \"vals\""):
+        hfx.hs3.from_hs3(doc, "y.json")
