@@ -17,17 +17,6 @@ bool is_histogram(const root::Key& k) {
          k.class_name == "TH1C";
 }
 
-Json histogram_json(const root::Histogram& h) {
-  Json out = Json::object();
-  out["class"] = h.class_name;
-  out["title"] = h.title;
-  out["edges"] = h.edges;
-  out["contents"] = h.contents;
-  out["sumw2"] = h.sumw2;
-  out["entries"] = h.entries;
-  return out;
-}
-
 }  // namespace
 
 void add_rootfile(CLI::App& app) {
@@ -54,12 +43,12 @@ void add_rootfile(CLI::App& app) {
     Json histograms = Json::object();
     if (opts->keys.empty()) {
       for (const root::Key& k : file.keys())
-        if (is_histogram(k)) histograms[fmt::format("{};{}", k.path, k.cycle)] = histogram_json(file.histogram(fmt::format("{};{}", k.path, k.cycle)));
+        if (is_histogram(k)) histograms[fmt::format("{};{}", k.path, k.cycle)] = root::to_json(file.histogram(fmt::format("{};{}", k.path, k.cycle)));
     } else {
       for (const std::string& name : opts->keys) {
         const root::Key* k = file.find(name);
         if (!k) throw IOError(fmt::format("{}: no key '{}'", opts->file, name));
-        histograms[fmt::format("{};{}", k->path, k->cycle)] = histogram_json(file.histogram(fmt::format("{};{}", k->path, k->cycle)));
+        histograms[fmt::format("{};{}", k->path, k->cycle)] = root::to_json(file.histogram(fmt::format("{};{}", k->path, k->cycle)));
       }
     }
     write_json(Json{{"file", opts->file}, {"keys", keys}, {"histograms", histograms}}, opts->output_file, 2);

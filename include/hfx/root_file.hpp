@@ -13,6 +13,8 @@
 // pointing outside its object); no input makes the reader crash or read out of bounds.
 #pragma once
 
+#include "hfx/json.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -86,6 +88,10 @@ class File {
   static File read_structure(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The histogram as JSON: class, name, title, edges, contents and sumw2 (with flow bins),
+// entries (what `hfx rootfile` prints and hfx._core.root_histogram returns).
+Json to_json(const Histogram& h);
 
 // Decodes a histogram object from its (decompressed) bytes. `where` names it in errors.
 Histogram decode_histogram(std::string_view class_name, std::string_view bytes, const std::string& where);

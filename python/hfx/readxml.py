@@ -103,7 +103,7 @@ def import_root_histogram(resolver, filename, path, name, filecache=None):
         key = fullname
     else:
         raise KeyError(f"Both {name} and {fullname} were tried and not found in {fullpath}")
-    hist = _Histogram(_core.root_histogram(fullpath, key))
+    hist = _Histogram(json.loads(_core.root_histogram(fullpath, key)))
     return hist.to_numpy()[0].tolist(), extract_error(hist)
 
 

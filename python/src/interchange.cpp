@@ -78,18 +78,9 @@ void init_interchange(py::module_& m) {
   m.def(
       "root_histogram",
       [](const std::string& path, const std::string& key) {
-        const hfx::root::Histogram h = hfx::root::File::open(path).histogram(key);
-        py::dict out;
-        out["class"] = h.class_name;
-        out["name"] = h.name;
-        out["title"] = h.title;
-        out["edges"] = h.edges;
-        out["contents"] = h.contents;
-        out["sumw2"] = h.sumw2;
-        out["entries"] = h.entries;
-        return out;
+        return hfx::python_json_dumps(hfx::root::to_json(hfx::root::File::open(path).histogram(key)));
       },
-      py::arg("path"), py::arg("key"), "One TH1 of a ROOT file: bins with under/overflow, sumw2, edges, entries.");
+      py::arg("path"), py::arg("key"), "One TH1 of a ROOT file as JSON text (hfx::root::to_json).");
 }
 
 }  // namespace hfxpy

@@ -98,6 +98,11 @@ std::vector<double> Histogram::values() const {
   return contents.size() < 2 ? std::vector<double>{} : std::vector<double>(contents.begin() + 1, contents.end() - 1);
 }
 
+Json to_json(const Histogram& h) {
+  return Json{{"class", h.class_name}, {"name", h.name},        {"title", h.title},     {"edges", h.edges},
+              {"contents", h.contents}, {"sumw2", h.sumw2}, {"entries", h.entries}};
+}
+
 std::vector<double> Histogram::variances() const {
   if (!weighted()) return values();
   return std::vector<double>(sumw2.begin() + 1, sumw2.end() - 1);
