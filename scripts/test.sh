@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it: installs dependencies, builds the release preset
 # and runs every C++ (ctest) and Python (pytest) test, then builds and runs the C++
 # tests once more under AddressSanitizer + UndefinedBehaviorSanitizer (clang), then fuzzes each
-# libFuzzer target for HFX_FUZZ_SECONDS (default 25) seconds (scripts/fuzz.sh).
+# libFuzzer target for HFX_FUZZ_SECONDS (default 15) seconds (scripts/fuzz.sh).
 # Usage: scripts/test.sh            (everything)
 #        scripts/test.sh --no-asan  (skip the sanitizer pass)
 #        scripts/test.sh --no-fuzz  (skip the fuzzing pass; both flags may be given)
@@ -36,11 +36,11 @@ if [ "$asan" = 1 ]; then
 fi
 
 if [ "$fuzz" = 1 ]; then
-  echo "== fuzzing (libFuzzer + ASan + UBSan, ${HFX_FUZZ_SECONDS:-25} s per target)"
+  echo "== fuzzing (libFuzzer + ASan + UBSan, ${HFX_FUZZ_SECONDS:-15} s per target)"
   if [ "$asan" = 1 ]; then
-    HFX_FUZZ_PRESET=asan bash scripts/fuzz.sh "${HFX_FUZZ_SECONDS:-25}"
+    HFX_FUZZ_PRESET=asan bash scripts/fuzz.sh "${HFX_FUZZ_SECONDS:-15}"
   else
-    bash scripts/fuzz.sh "${HFX_FUZZ_SECONDS:-25}"
+    bash scripts/fuzz.sh "${HFX_FUZZ_SECONDS:-15}"
   fi
 fi
 echo "== all tests passed"

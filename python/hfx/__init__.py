@@ -9,7 +9,7 @@ Switching from pyhf is a change of import::
 """
 
 from . import _core
-from . import exceptions, infer, probability, schema, simplemodels, utils
+from . import exceptions, infer, optimize, probability, schema, simplemodels, utils
 from ._scan import scan
 from .patchset import PatchSet
 from .pdf import Model
@@ -26,6 +26,7 @@ __all__ = [
     "exceptions",
     "get_backend",
     "infer",
+    "optimize",
     "probability",
     "scan",
     "schema",

@@ -7,6 +7,7 @@ import logging
 import numpy as np
 from scipy import special, stats
 
+from . import optimize
 from .exceptions import InvalidBackend
 
 _log = logging.getLogger(__name__)
@@ -180,19 +181,7 @@ class numpy_backend:
         return "<hfx numpy backend>"
 
 
-class hfx_optimizer:
-    """Stands in for pyhf's optimizer objects: hfx always uses its own minimizer."""
-
-    name = "hfx"
-
-    def __init__(self, requested=None):
-        self.requested = requested
-
-    def __repr__(self):
-        return "<hfx minimizer>"
-
-
-_state = {"tensorlib": numpy_backend(), "optimizer": hfx_optimizer()}
+_state = {"tensorlib": numpy_backend(), "optimizer": optimize.hfx_optimizer()}
 
 
 def get_backend():
@@ -200,13 +189,21 @@ def get_backend():
 
 
 def set_backend(backend, custom_optimizer=None, precision=None, default=False):
-    """Accepts the numpy backend only (by name or object); any optimizer name is accepted
-    and ignored, since fits always run in hfx's C++ minimizer."""
+    """Accepts the numpy backend only (by name or object, str or bytes). The optimizer (a
+    name: "scipy", "minuit", "hfx", or an object) chooses how fits run: see hfx.optimize."""
+    if isinstance(backend, bytes):
+        backend = backend.decode("utf-8")
     name = backend if isinstance(backend, str) else getattr(backend, "name", None)
     if name != "numpy":
         raise InvalidBackend(f"hfx supports the numpy backend only, not {backend!r}")
     if precision not in (None, "64b") or getattr(backend, "precision", "64b") != "64b":
         raise InvalidBackend("hfx computes in double precision only (precision='64b')")
     if custom_optimizer is not None:
-        requested = custom_optimizer if isinstance(custom_optimizer, str) else getattr(custom_optimizer, "name", None)
-        _state["optimizer"] = hfx_optimizer(requested)
+        if isinstance(custom_optimizer, (str, bytes)):
+            custom_optimizer = optimize._from_name(custom_optimizer)
+        elif getattr(custom_optimizer, "name", None) in ("scipy", "minuit") and not isinstance(
+            custom_optimizer, optimize.hfx_optimizer
+        ):
+            # an object standing for pyhf's scipy/minuit optimizer must carry their options
+            custom_optimizer.tolerance, custom_optimizer.maxiter  # noqa: B018 - AttributeError if missing
+        _state["optimizer"] = custom_optimizer

@@ -61,13 +61,34 @@ py::dict hypotest_dict(const hfx::HypotestResult& h, std::size_t npars) {
   return d;
 }
 
+// The fit options of a Python optimizer object (hfx.optimize): "scipy" reproduces pyhf's
+// SLSQP fits with its tolerance (ftol) and maxiter; anything else is hfx's own minimizer.
+hfx::FitOptions fit_options(py::handle optimizer) {
+  hfx::FitOptions o;
+  if (optimizer.is_none() || py::str(py::getattr(optimizer, "name", py::str(""))).cast<std::string>() != "scipy") return o;
+  o.method = hfx::FitMethod::scipy;
+  const py::object tol = py::getattr(optimizer, "tolerance", py::none());
+  if (!tol.is_none()) {
+    o.scipy_ftol = tol.cast<double>();
+    if (!(o.scipy_ftol > 0 && std::isfinite(o.scipy_ftol)))
+      throw py::value_error(fmt::format("optimizer tolerance: expected a finite number > 0, got {}", o.scipy_ftol));
+  }
+  const py::object maxiter = py::getattr(optimizer, "maxiter", py::none());
+  if (!maxiter.is_none()) {
+    const long n = maxiter.cast<long>();
+    if (n < 1 || n > 1000000000) throw py::value_error(fmt::format("optimizer maxiter: expected 1 to 1e9, got {}", n));
+    o.scipy_max_iterations = static_cast<int>(n);
+  }
+  return o;
+}
+
 }  // namespace
 
 void init_infer(py::module_& m) {
   m.def(
       "toy_hypotest",
       [](double mu, const PyModel& pm, py::handle data, const std::string& test_stat, std::size_t ntoys,
-         std::uint64_t seed, py::object init, py::object bounds, py::object fixed) {
+         std::uint64_t seed, py::object init, py::object bounds, py::object fixed, py::object optimizer) {
         const hfx::Model& model = pm.model;
         finite_par(mu, "poi_test");
         if (ntoys == 0) throw hfx::InvalidPdfParameters("ntoys: expected at least 1 toy");
@@ -78,6 +99,7 @@ void init_infer(py::module_& m) {
         options.seed = seed;
         options.test_stat = hfx::test_statistic_from_string(test_stat);
         options.problem = make_problem(model, init, bounds, fixed);
+        options.fit_options = fit_options(optimizer);
         hfx::ToyResult r;
         {
           py::gil_scoped_release release;
@@ -101,18 +123,19 @@ void init_infer(py::module_& m) {
         return out;
       },
       py::arg("poi_test"), py::arg("model"), py::arg("data"), py::arg("test_stat"), py::arg("ntoys"), py::arg("seed"),
-      py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none());
+      py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none(),
+      py::arg("optimizer") = py::none());
 
   m.def(
       "fit",
       [](const PyModel& pm, py::handle data, py::object init, py::object bounds, py::object fixed,
-         std::optional<double> fixed_poi, bool uncertainties, bool correlations) {
+         std::optional<double> fixed_poi, bool uncertainties, bool correlations, py::object optimizer) {
         const hfx::Model& model = pm.model;
         const std::vector<double> d = to_vector(data, "data", ArgKind::data);
         check_data(model, d, "data");
         const hfx::FitProblem problem = make_problem(model, init, bounds, fixed);
         if (fixed_poi) finite_par(*fixed_poi, "poi_val");
-        hfx::FitOptions options;
+        hfx::FitOptions options = fit_options(optimizer);
         options.uncertainties = uncertainties || correlations;
         options.correlations = correlations;
         hfx::FitResult r;
@@ -125,12 +148,12 @@ void init_infer(py::module_& m) {
       },
       py::arg("model"), py::arg("data"), py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(),
       py::arg("fixed_params") = py::none(), py::arg("fixed_poi") = py::none(), py::arg("uncertainties") = false,
-      py::arg("correlations") = false);
+      py::arg("correlations") = false, py::arg("optimizer") = py::none());
 
   m.def(
       "test_statistic",
       [](const std::string& name, double mu, const PyModel& pm, py::handle data, py::object init, py::object bounds,
-         py::object fixed) {
+         py::object fixed, py::object optimizer) {
         const hfx::Model& model = pm.model;
         const hfx::TestStatistic ts = hfx::test_statistic_from_string(name);
         finite_par(mu, "mu");
@@ -138,9 +161,10 @@ void init_infer(py::module_& m) {
         check_data(model, d, "data");
         const hfx::FitProblem problem = make_problem(model, init, bounds, fixed);
         hfx::TestStatResult r;
+        const hfx::FitOptions options = fit_options(optimizer);
         {
           py::gil_scoped_release release;
-          r = hfx::test_statistic(ts, mu, model, d, problem);
+          r = hfx::test_statistic(ts, mu, model, d, problem, options);
         }
         py::dict out;
         out["value"] = r.value;
@@ -150,12 +174,12 @@ void init_infer(py::module_& m) {
         return out;
       },
       py::arg("test_stat"), py::arg("mu"), py::arg("model"), py::arg("data"), py::arg("init_pars") = py::none(),
-      py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none());
+      py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none());
 
   m.def(
       "hypotest_scan",
       [](std::vector<double> mus, const PyModel& pm, py::handle data, const std::string& test_stat, py::object init,
-         py::object bounds, py::object fixed) {
+         py::object bounds, py::object fixed, py::object optimizer) {
         const hfx::Model& model = pm.model;
         const hfx::TestStatistic ts = hfx::test_statistic_from_string(test_stat);
         for (double mu : mus) finite_par(mu, "poi_test");
@@ -163,12 +187,13 @@ void init_infer(py::module_& m) {
         check_data(model, d, "data");
         hfx::FitProblem problem = make_problem(model, init, bounds, fixed);
         std::vector<hfx::HypotestResult> results;
+        const hfx::FitOptions options = fit_options(optimizer);
         {
           py::gil_scoped_release release;
           if (mus.size() == 1) {
-            results.push_back(hfx::hypotest(mus[0], model, d, ts, &problem));
+            results.push_back(hfx::hypotest(mus[0], model, d, ts, &problem, options));
           } else {
-            hfx::AsymptoticCalculator calc(model, std::move(d), ts, std::move(problem));
+            hfx::AsymptoticCalculator calc(model, std::move(d), ts, std::move(problem), options);
             for (double mu : mus) results.push_back(calc.hypotest(mu));
           }
         }
@@ -178,11 +203,12 @@ void init_infer(py::module_& m) {
       },
       py::arg("mus"), py::arg("model"), py::arg("data"), py::arg("test_stat") = "qtilde",
       py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none(),
+      py::arg("optimizer") = py::none(),
       "Asymptotic hypothesis tests at each mu (one calculator, so mu-independent fits are made once).");
 
   m.def(
       "upper_limit",
-      [](const PyModel& pm, py::handle data, double level, const std::string& test_stat, double rtol) {
+      [](const PyModel& pm, py::handle data, double level, const std::string& test_stat, double rtol, py::object optimizer) {
         const hfx::Model& model = pm.model;
         const hfx::TestStatistic ts = hfx::test_statistic_from_string(test_stat);
         if (!(level > 0 && level < 1))
@@ -192,9 +218,10 @@ void init_infer(py::module_& m) {
         const std::vector<double> d = to_vector(data, "data", ArgKind::data);
         check_data(model, d, "data");
         hfx::UpperLimitResult r;
+        const hfx::FitOptions options = fit_options(optimizer);
         {
           py::gil_scoped_release release;
-          r = hfx::upper_limit(model, d, level, ts, rtol);
+          r = hfx::upper_limit(model, d, level, ts, rtol, options);
         }
         if (!r.fit_problems.empty())
           throw hfx::FailedMinimization(fmt::format("{} fit(s) behind the upper limit did not converge, first: {}",
@@ -217,7 +244,7 @@ void init_infer(py::module_& m) {
         return out;
       },
       py::arg("model"), py::arg("data"), py::arg("level") = 0.05, py::arg("test_stat") = "qtilde",
-      py::arg("rtol") = 1e-6);
+      py::arg("rtol") = 1e-6, py::arg("optimizer") = py::none());
 }
 
 }  // namespace hfxpy

@@ -4,12 +4,14 @@ import types
 
 import numpy as np
 
-from .. import _checks, _core
+from .. import _checks, _core, optimize
+from ..tensor import get_backend
 from ..exceptions import FailedMinimization, UnspecifiedPOI
 
 __all__ = ["fit", "fixed_poi_fit", "twice_nll"]
 
-# Options of pyhf's optimizers that have no meaning for hfx's minimizer.
+# Options of pyhf's optimizers: tolerance and maxiter go to the scipy optimizer
+# (hfx.optimize); the others have no meaning for hfx's fits.
 _IGNORED = {"do_grad", "do_stitch", "method", "maxiter", "tolerance", "solver_options", "verbose", "par_names", "strategy"}
 
 
@@ -52,6 +54,7 @@ def _run(data, pdf, init_pars, par_bounds, fixed_params, fixed_poi, kwargs):
         fixed_poi,
         bool(return_uncertainties or return_correlations),
         bool(return_correlations),
+        optimize._with_fit_kwargs(get_backend()[1], kwargs),
     )
     result = _result_object(r)
     if not r["converged"]:

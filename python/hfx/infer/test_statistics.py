@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import _checks, _core
+from ..tensor import get_backend
 from ..exceptions import FailedMinimization, UnspecifiedPOI
 
 __all__ = ["q0", "qmu", "qmu_tilde", "tmu", "tmu_tilde"]
@@ -16,7 +17,7 @@ def _stat(name, mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitte
         )
     mu = _checks.finite_poi(mu, "mu")
     init_pars, par_bounds, fixed_params = pdf.config._fit_args(init_pars, par_bounds, fixed_params)
-    r = _core.test_statistic(name, mu, pdf._core, data, init_pars, par_bounds, fixed_params)
+    r = _core.test_statistic(name, mu, pdf._core, data, init_pars, par_bounds, fixed_params, get_backend()[1])
     if not r["converged"]:
         raise FailedMinimization(
             f"{name} at {mu}: a fit did not converge "

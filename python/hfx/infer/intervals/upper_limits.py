@@ -5,6 +5,7 @@ import numpy as np
 import math
 
 from ... import _checks, _core
+from ...tensor import get_backend
 from ...exceptions import Unsupported
 
 __all__ = ["linear_grid_scan", "toms748_scan", "upper_limit"]
@@ -42,6 +43,7 @@ def _hypotests(mus, data, model, test_stat, return_tail_probs, fit_args):
         fit_args["init_pars"],
         fit_args["par_bounds"],
         fit_args["fixed_params"],
+        get_backend()[1],
     )
     is_q0 = test_stat == "q0"
     return [_returns_from_result(r, is_q0, return_tail_probs, False, True) for r in results]
@@ -90,7 +92,7 @@ def upper_limit(data, model, scan=None, level=0.05, return_results=False, **hypo
             "upper_limit without a scan uses the compiled model's init/bounds/fixed (not init_pars/par_bounds/"
             "fixed_params, nor paramset values changed in Python); pass a scan"
         )
-    r = _core.upper_limit(model._core, data, level, test_stat, rtol)
+    r = _core.upper_limit(model._core, data, level, test_stat, rtol, get_backend()[1])
     obs = np.asarray(r["observed"])
     exp = [np.asarray(v) for v in r["expected"]]
     if return_results:
