@@ -27,7 +27,7 @@ void add_digest(CLI::App& app) {
     const Workspace ws = Workspace::load(opts->workspace);
     const std::string text = python_json_dumps(ws.document());
     std::vector<std::pair<std::string, std::string>> digests;
-    for (const std::string& a : opts->algorithms) digests.emplace_back(a, a == "sha256" ? ws.digest() : digest_hex(text, a));
+    for (const std::string& a : opts->algorithms) digests.emplace_back(a, digest_hex(text, a));
     if (opts->json) {
       Json out = Json::object();
       for (const auto& [a, d] : digests) out[a] = d;

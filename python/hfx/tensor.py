@@ -201,9 +201,9 @@ def set_backend(backend, custom_optimizer=None, precision=None, default=False):
     if custom_optimizer is not None:
         if isinstance(custom_optimizer, (str, bytes)):
             custom_optimizer = optimize._from_name(custom_optimizer)
-        elif getattr(custom_optimizer, "name", None) in ("scipy", "minuit") and not isinstance(
-            custom_optimizer, optimize.hfx_optimizer
-        ):
+        elif getattr(custom_optimizer, "name", None) in ("scipy", "minuit"):
             # an object standing for pyhf's scipy/minuit optimizer must carry their options
-            custom_optimizer.tolerance, custom_optimizer.maxiter  # noqa: B018 - AttributeError if missing
+            missing = [a for a in ("tolerance", "maxiter") if not hasattr(custom_optimizer, a)]
+            if missing:
+                raise AttributeError(f"optimizer {custom_optimizer!r} named {custom_optimizer.name!r} has no {', '.join(missing)}")
         _state["optimizer"] = custom_optimizer

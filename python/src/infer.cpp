@@ -41,15 +41,21 @@ py::list band(const hfx::Band& b) {
   return out;
 }
 
+// CLs, CLs+b, CLb and their expected bands: the same keys for asymptotic and toy results.
+template <class Result>
+void put_cls(py::dict& d, const Result& r) {
+  d["cls"] = r.cls;
+  d["clsb"] = r.clsb;
+  d["clb"] = r.clb;
+  d["cls_expected"] = band(r.cls_expected);
+  d["clsb_expected"] = band(r.clsb_expected);
+  d["clb_expected"] = band(r.clb_expected);
+}
+
 py::dict hypotest_dict(const hfx::HypotestResult& h, std::size_t npars) {
   py::dict d;
   d["poi"] = h.poi;
-  d["cls"] = h.cls;
-  d["clsb"] = h.clsb;
-  d["clb"] = h.clb;
-  d["cls_expected"] = band(h.cls_expected);
-  d["clsb_expected"] = band(h.clsb_expected);
-  d["clb_expected"] = band(h.clb_expected);
+  put_cls(d, h);
   d["teststat"] = h.teststat;
   d["qmu"] = h.qmu;
   d["qmu_asimov"] = h.qmu_asimov;
@@ -108,12 +114,7 @@ void init_infer(py::module_& m) {
         py::dict out;
         out["converged"] = r.observed_fits_converged();
         out["fit_problem"] = r.observed_fit_problem();
-        out["cls"] = r.cls;
-        out["clsb"] = r.clsb;
-        out["clb"] = r.clb;
-        out["cls_expected"] = band(r.cls_expected);
-        out["clsb_expected"] = band(r.clsb_expected);
-        out["clb_expected"] = band(r.clb_expected);
+        put_cls(out, r);
         out["teststat"] = r.teststat_obs;
         out["sb_teststats"] = to_array(r.sb_teststats);
         out["b_teststats"] = to_array(r.b_teststats);

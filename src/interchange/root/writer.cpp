@@ -276,12 +276,9 @@ void write_histograms(const std::string& file_path, const std::vector<HistogramT
     f.raw(stored);
     return k;
   };
-  if (f.size() > 0x7fffffff) throw IOError(file_path + ": more than 2 GiB of histograms");
-
   std::vector<KeyHeader> keys;
   for (const HistogramToWrite& h : histograms) {
     keys.push_back(add_record(KeyHeader{"TH1D", h.path, h.title, 0, 0, 0, 0}, th1d(h)));
-    if (f.size() > 0x7fffffff) throw IOError(file_path + ": more than 2 GiB of histograms");
   }
   const KeyHeader info = add_record(
       KeyHeader{"TList", "StreamerInfo", "Doubly linked list", 0, 0, 0, 0},
@@ -316,6 +313,8 @@ void write_histograms(const std::string& file_path, const std::vector<HistogramT
   f.set_i32(at_end, end);
   f.set_i32(at_end + 4, free_seek);
   f.set_i32(at_end + 8, key_length(free_key) + free_key.stored_len);
+  // Every seek above is 32-bit: past 2 GiB they would be wrong, so nothing is written.
+  if (f.size() > 0x7fffffff) throw IOError(file_path + ": more than 2 GiB of histograms (hfx writes small-format ROOT files)");
   write_file(file_path, f.str());
 }
 

@@ -209,7 +209,7 @@ class Writer {
         for (std::size_t i = 0; i < abs.size(); ++i) {
           const auto r = closest_ratio(abs[i], nominal[i]);
           if (!r) warn(fmt::format("{}: bin {}: uncertainty {} on an empty nominal bin cannot be written as a relative one; written as 0",
-                                   at, i, num(abs[i]), num(nominal[i])));
+                                   at, i, num(abs[i])));
           else if (nominal[i] * *r != abs[i])
             warn(fmt::format("{}: bin {}: no relative uncertainty times {} gives {} exactly; it reads back as {}", at, i,
                              num(nominal[i]), num(abs[i]), num(nominal[i] * *r)));
