@@ -43,12 +43,12 @@ void add_rootfile(CLI::App& app) {
     Json histograms = Json::object();
     if (opts->keys.empty()) {
       for (const root::Key& k : file.keys())
-        if (is_histogram(k)) histograms[fmt::format("{};{}", k.path, k.cycle)] = root::to_json(file.histogram(fmt::format("{};{}", k.path, k.cycle)));
+        if (is_histogram(k)) histograms[fmt::format("{};{}", k.path, k.cycle)] = root::to_json(file.histogram(k));
     } else {
       for (const std::string& name : opts->keys) {
         const root::Key* k = file.find(name);
         if (!k) throw IOError(fmt::format("{}: no key '{}'", opts->file, name));
-        histograms[fmt::format("{};{}", k->path, k->cycle)] = root::to_json(file.histogram(fmt::format("{};{}", k->path, k->cycle)));
+        histograms[fmt::format("{};{}", k->path, k->cycle)] = root::to_json(file.histogram(*k));
       }
     }
     write_json(Json{{"file", opts->file}, {"keys", keys}, {"histograms", histograms}}, opts->output_file, 2);

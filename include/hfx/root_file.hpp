@@ -77,6 +77,8 @@ class File {
   std::string object_bytes(const Key& key) const;
   // Reads the histogram at `path`; throws IOError if there is none or it is not 1-D.
   Histogram histogram(std::string_view path) const;
+  // The same for a key of this file.
+  Histogram histogram(const Key& key) const;
 
   File(File&&) noexcept;
   File& operator=(File&&) noexcept;

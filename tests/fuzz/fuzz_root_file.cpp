@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)f.object_bytes(f.streamer_info());
       for (const hfx::root::Key& k : f.keys()) {
         (void)f.object_bytes(k);
-        if (k.class_name.rfind("TH1", 0) == 0) (void)f.histogram(k.path + ";" + std::to_string(k.cycle));
+        if (k.class_name.rfind("TH1", 0) == 0) (void)f.histogram(k);
       }
     } else {
       const hfx::root::Histogram h = hfx::root::decode_histogram(classes[data[1] % 6], bytes, "fuzz");

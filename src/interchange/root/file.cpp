@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <set>
+#include <unordered_map>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,6 +77,7 @@ struct File::Impl {
   std::string memory;   // its bytes (File::from_bytes)
   std::uint64_t size = 0;
   std::vector<Key> keys;
+  std::unordered_map<std::string, std::vector<std::size_t>> by_path;  // key indexes per path
   Key streamer_info;
 
   ~Impl() {
@@ -163,7 +165,11 @@ File File::read_structure(std::unique_ptr<Impl> impl) {
   const std::int32_t version = h.i32();
   const std::int32_t begin = h.i32();
   const bool big = version >= 1000000;  // 64-bit seeks (a negative version word is a small file, as ROOT reads it)
-  big ? (h.i64(), h.i64()) : (h.i32(), h.i32());  // end, free segments
+  if (big) {  // end, free segments
+    h.i64(), h.i64();
+  } else {
+    h.i32(), h.i32();
+  }
   h.i32(), h.i32();
   const std::int32_t n_bytes_name = h.i32();
   h.u8(), h.i32();  // units, compression setting
@@ -175,6 +181,7 @@ File File::read_structure(std::unique_ptr<Impl> impl) {
   ByteReader d(top, path + ": top directory record");
   std::set<std::int64_t> seen;
   impl->read_keys(read_directory(d), "", 0, seen);
+  for (std::size_t i = 0; i < impl->keys.size(); ++i) impl->by_path[impl->keys[i].path].push_back(i);
   if (seek_info > 0) {
     const std::string record = impl->read(seek_info, n_bytes_info, "streamer information key");
     ByteReader k(record, path + ": streamer information key");
@@ -197,9 +204,11 @@ const Key* File::find(std::string_view path) const {
       path = path.substr(0, semi);
     }
   }
+  const auto it = impl_->by_path.find(std::string(path));
+  if (it == impl_->by_path.end()) return nullptr;
   const Key* best = nullptr;
-  for (const Key& k : impl_->keys) {
-    if (k.path != path) continue;
+  for (const std::size_t i : it->second) {
+    const Key& k = impl_->keys[i];
     if (cycle >= 0 ? k.cycle == cycle : (!best || k.cycle > best->cycle)) best = &k;
   }
   return best;
@@ -221,8 +230,12 @@ std::string File::object_bytes(const Key& key) const {
 Histogram File::histogram(std::string_view path) const {
   const Key* key = find(path);
   if (!key) throw IOError(fmt::format("{}: no key '{}'", impl_->path, path));
-  const std::string where = fmt::format("{}: key '{};{}'", impl_->path, key->path, key->cycle);
-  return decode_histogram(key->class_name, object_bytes(*key), where);
+  return histogram(*key);
+}
+
+Histogram File::histogram(const Key& key) const {
+  const std::string where = fmt::format("{}: key '{};{}'", impl_->path, key.path, key.cycle);
+  return decode_histogram(key.class_name, object_bytes(key), where);
 }
 
 }  // namespace hfx::root

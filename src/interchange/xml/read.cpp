@@ -143,14 +143,14 @@ class Histograms {
     while (!path.empty() && path.front() == '/') path.erase(0, 1);
     while (!path.empty() && path.back() == '/') path.pop_back();
     const std::string full_name = path + "/" + name;
-    const root::Key* key = file.find(name);
-    if (!key || name.find(';') != std::string::npos) key = nullptr;
+    // pyhf matches names without cycles, so a ";N" in HistoName is part of the name.
+    const root::Key* key = name.find(';') == std::string::npos ? file.find(name) : nullptr;
     if (!key) key = file.find(full_name);
     if (!key)
       throw IOError(fmt::format("{}: histogram not found: both '{}' and '{}' were tried in {}", context, name, full_name, full));
     root::Histogram h;
     try {
-      h = file.histogram(fmt::format("{};{}", key->path, key->cycle));
+      h = file.histogram(*key);
     } catch (const Error& e) {
       std::rethrow_exception(e.with_prefix(context + ": "));
     }
