@@ -194,8 +194,8 @@ std::string to_text(const Inspection& r) {
   return out;
 }
 
-// pyhf's --output-file document (same keys and shapes), plus hfx's keys.
-Json to_json(const Inspection& r) {
+// pyhf's --output-file document: exactly pyhf's keys and shapes.
+Json to_pyhf_json(const Inspection& r) {
   Json j = Json::object();
   j["channels"] = Json::array();
   for (const auto& [name, nbins] : r.channels) j["channels"].push_back(Json::array({name, nbins}));
@@ -210,6 +210,12 @@ Json to_json(const Inspection& r) {
   }
   j["measurements"] = Json::array();
   for (const auto& m : r.measurements) j["measurements"].push_back(Json::array({m.name, m.poi, m.parameters}));
+  return j;
+}
+
+// --json: pyhf's document plus hfx's keys.
+Json to_json(const Inspection& r) {
+  Json j = to_pyhf_json(r);
   j["default_measurement"] = r.default_measurement;
   Json by_type = Json::object();
   for (int t = 0; t < kModifierTypeCount; ++t) {
@@ -248,8 +254,11 @@ void add_inspect(CLI::App& app) {
   cmd->add_option("--measurement", opts->measurement,
                   "Measurement to build the model from and mark with (*) (default: the first)");
   cmd->add_option("--output-file", opts->output_file,
-                  "Also write the summary as JSON (pyhf's keys, sorted, indent 4, plus hfx's) to this file");
-  cmd->add_flag("--json", opts->json, "Print the summary as JSON instead of text");
+                  "Also write the summary as JSON to this file: pyhf's document (its keys only, "
+                  "sorted, indent 4)");
+  cmd->add_flag("--json", opts->json,
+                "Print the summary as JSON instead of text: pyhf's keys plus hfx's (default_measurement, "
+                "parameters_by_modifier_type, npars, nauxdata, poi, note)");
   cmd->callback([opts] {
     const Workspace ws = Workspace::load(opts->workspace);
     const Inspection r = inspect(ws, opts->measurement);
@@ -258,7 +267,7 @@ void add_inspect(CLI::App& app) {
     } else {
       write_text(to_text(r), "");
     }
-    if (!opts->output_file.empty()) write_pyhf_json(to_json(r), opts->output_file);
+    if (!opts->output_file.empty()) write_pyhf_json(to_pyhf_json(r), opts->output_file);
   });
 }
 

@@ -229,7 +229,10 @@ void add_optimizer_option(CLI::App* cmd, OptimizerChoice& choice) {
   cmd->add_option("--optimizer", choice.optimizer,
                   "scipy: reproduce pyhf's default SciPy SLSQP fits (stops ~1e-4 from the minimum, as pyhf; slower); "
                   "newton or minuit (default): hfx's own fit, to the minimum");
-  cmd->add_option("--optconf", choice.optconf, "Optimizer option KEY=VALUE for --optimizer scipy: tolerance, maxiter");
+  cmd->add_option("--optconf", choice.optconf,
+                  "Optimizer option KEY=VALUE, once per option: maxiter=N (the fit's iteration limit; a fit "
+                  "that reaches it did not converge) and, for --optimizer scipy, tolerance=X (SLSQP's ftol)")
+      ->allow_extra_args(false);
 }
 
 FitOptions fit_options_for(const OptimizerChoice& choice) {
@@ -240,10 +243,15 @@ FitOptions fit_options_for(const OptimizerChoice& choice) {
   for (const auto& kv : choice.optconf) {
     const auto eq = kv.find('=');
     const std::string key = kv.substr(0, eq);
-    if (eq == std::string::npos || opts.method != FitMethod::scipy || (key != "tolerance" && key != "maxiter"))
-      throw Unsupported(fmt::format("--optconf '{}': expected tolerance=X or maxiter=N with --optimizer scipy", kv));
-    if (key == "tolerance") opts.scipy_ftol = number_option_between("--optconf tolerance", kv.substr(eq + 1), 0, 1);
-    else opts.scipy_max_iterations = static_cast<int>(integer_option("--optconf maxiter", kv.substr(eq + 1), 1, 1000000000));
+    const bool scipy = opts.method == FitMethod::scipy;
+    if (eq == std::string::npos || (key != "maxiter" && !(scipy && key == "tolerance")))
+      throw Unsupported(fmt::format("--optconf '{}': expected maxiter=N, or tolerance=X with --optimizer scipy", kv));
+    if (key == "tolerance") {
+      opts.scipy_ftol = number_option_between("--optconf tolerance", kv.substr(eq + 1), 0, 1);
+    } else {
+      const auto n = static_cast<int>(integer_option("--optconf maxiter", kv.substr(eq + 1), 1, 1000000000));
+      (scipy ? opts.scipy_max_iterations : opts.max_iterations) = n;
+    }
   }
   return opts;
 }

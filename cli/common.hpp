@@ -64,8 +64,9 @@ void write_pyhf_json(const Json& value, const std::string& output_file);
 // Compiles the measurement ("" = first) for display; a background-only workspace whose POI is not a parameter gets a model without POI, explained in *note (cmd_inspect.cpp).
 // pyhf's --backend / --optimizer / --optconf. --optimizer scipy reproduces pyhf's default
 // SciPy SLSQP fits (FitMethod::scipy); minuit or newton (the default) use hfx's own fit,
-// which like Minuit converges to the minimum. --optconf takes tolerance=X (SciPy's ftol)
-// and maxiter=N; --backend is accepted and ignored (hfx has one backend).
+// which like Minuit converges to the minimum. --optconf takes maxiter=N (either fit's
+// iteration limit) and, for scipy, tolerance=X (SciPy's ftol); --backend is accepted and
+// ignored (hfx has one backend).
 struct OptimizerChoice {
   std::string backend, optimizer;
   std::vector<std::string> optconf;
@@ -91,6 +92,7 @@ void add_significance(CLI::App& app);
 void add_contour(CLI::App& app);
 void add_scan(CLI::App& app);
 void add_rootfile(CLI::App& app);
+void add_utils(CLI::App& app);
 void add_xml2json(CLI::App& app);
 void add_json2xml(CLI::App& app);
 void add_convert(CLI::App& app);

@@ -33,15 +33,16 @@ class Error : public std::runtime_error {
   }
 };
 
-#define HFX_DECLARE_ERROR(Name)                                     \
-  class Name : public Error {                                       \
+#define HFX_DECLARE_ERROR_OF(Name, Base)                            \
+  class Name : public Base {                                        \
    public:                                                          \
-    using Error::Error;                                             \
+    using Base::Base;                                               \
     const char* kind() const noexcept override { return #Name; }    \
     std::exception_ptr with_prefix(const std::string& prefix) const override { \
       return std::make_exception_ptr(Name(prefix + what()));        \
     }                                                               \
   }
+#define HFX_DECLARE_ERROR(Name) HFX_DECLARE_ERROR_OF(Name, Error)
 
 // The document is not valid JSON, or not a valid HistFactory document (schema, shapes).
 HFX_DECLARE_ERROR(InvalidSpecification);
@@ -49,10 +50,12 @@ HFX_DECLARE_ERROR(InvalidSpecification);
 HFX_DECLARE_ERROR(InvalidWorkspaceOperation);
 // A measurement that does not exist or is ambiguous.
 HFX_DECLARE_ERROR(InvalidMeasurement);
-// The document is valid but does not describe a consistent model.
-HFX_DECLARE_ERROR(InvalidModel);
-// A modifier whose data is inconsistent with its sample.
-HFX_DECLARE_ERROR(InvalidModifier);
+// The document does not describe a consistent model (e.g. a sample with another number
+// of bins than its channel, a POI that is not a parameter). A kind of invalid document.
+HFX_DECLARE_ERROR_OF(InvalidModel, InvalidSpecification);
+// A modifier of unknown type or whose data does not fit its sample. A kind of invalid
+// document.
+HFX_DECLARE_ERROR_OF(InvalidModifier, InvalidSpecification);
 // The same parameter name used in incompatible ways.
 HFX_DECLARE_ERROR(InvalidNameReuse);
 // A JSON Patch that cannot be applied.

@@ -9,7 +9,7 @@ Switching from pyhf is a change of import::
 """
 
 from . import _core
-from . import exceptions, infer, optimize, probability, schema, simplemodels, utils
+from . import compat, exceptions, infer, optimize, probability, schema, simplemodels, utils
 from ._scan import scan
 from .patchset import PatchSet
 from .pdf import Model
@@ -23,6 +23,7 @@ __all__ = [
     "PatchSet",
     "Workspace",
     "__version__",
+    "compat",
     "exceptions",
     "get_backend",
     "infer",

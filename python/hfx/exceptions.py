@@ -74,12 +74,13 @@ class UnspecifiedPOI(HfxError):
     """An inference request on a model that has no parameter of interest."""
 
 
-class InvalidModel(HfxError):
-    """The specification is valid but does not describe a consistent model."""
+class InvalidModel(InvalidSpecification):
+    """The document does not describe a consistent model (a sample whose bins differ from
+    its channel's, a POI that is not a parameter, ...)."""
 
 
-class InvalidModifier(HfxError):
-    """A modifier whose data is inconsistent with its sample."""
+class InvalidModifier(InvalidSpecification):
+    """A modifier of unknown type or whose data does not fit its sample."""
 
 
 class InvalidInterpCode(HfxError):

@@ -9,11 +9,12 @@ pyhf. What each optimizer means here:
   pyhf's default fits stop ~1e-4 short of the minimum; a small tolerance converges them.
 - ``minuit_optimizer`` and the default (``hfx_optimizer``) use hfx's own minimizer, which
   converges to the minimum (its gradient is analytic), and gives uncertainties from the
-  Hessian as MINUIT's HESSE does. ``tolerance``/``strategy``/``steps`` are recorded but
-  do not change it.
+  Hessian as MINUIT's HESSE does. ``maxiter`` is its iteration limit (a fit that reaches
+  it did not converge); ``tolerance``/``strategy``/``steps`` are recorded but do not
+  change it.
 
 Fit keyword arguments ``tolerance`` and ``maxiter`` (pyhf passes them to the optimizer)
-apply to the scipy optimizer the same way.
+apply the same way.
 """
 
 from __future__ import annotations
@@ -86,9 +87,11 @@ def _from_name(name):
 
 def _with_fit_kwargs(optimizer, kwargs):
     """The optimizer a fit uses: ``tolerance``/``maxiter`` given to the fit override the
-    scipy optimizer's own."""
-    if getattr(optimizer, "name", None) != "scipy" or not ({"tolerance", "maxiter"} & set(kwargs)):
+    optimizer's own."""
+    if not ({"tolerance", "maxiter"} & set(kwargs)):
         return optimizer
-    return scipy_optimizer(
-        tolerance=kwargs.get("tolerance", optimizer.tolerance), maxiter=kwargs.get("maxiter", optimizer.maxiter)
+    kind = _BY_NAME.get(getattr(optimizer, "name", None), hfx_optimizer)
+    return kind(
+        tolerance=kwargs.get("tolerance", getattr(optimizer, "tolerance", None)),
+        maxiter=kwargs.get("maxiter", getattr(optimizer, "maxiter", None)),
     )

@@ -6,23 +6,29 @@ import math
 from . import _checks
 from . import _core
 from . import _json
-from .exceptions import InvalidPatchLookup
+from .exceptions import InvalidPatchLookup, InvalidPatchSet, InvalidSpecification, PatchSetVerificationError
 from .workspace import Workspace, _as_core
 
 __all__ = ["Patch", "PatchSet"]
 
 
 class Patch:
-    """One patch of a patchset: ``name``, ``values``, ``metadata`` and the operations ``patch``."""
+    """One patch of a patchset, from its document ``{"metadata": {"name": ..., "values":
+    [...]}, "patch": [operations]}``: ``name``, ``values`` (a tuple), ``metadata`` and the
+    JSON Patch operations ``patch``."""
 
-    def __init__(self, name, values, metadata, operations):
-        self.name = name
-        self.values = values
-        self.metadata = metadata
-        self.patch = operations
+    def __init__(self, spec):
+        _checks.mapping(spec, "spec")
+        try:
+            self.metadata = spec["metadata"]
+            self.name = self.metadata["name"]
+            self.values = tuple(self.metadata["values"])
+            self.patch = spec["patch"]
+        except (KeyError, TypeError) as err:
+            raise InvalidPatchSet(f"patch: expected {{'metadata': {{'name', 'values'}}, 'patch'}}, missing {err}") from None
 
     def __repr__(self):
-        return f"<hfx.patchset.Patch object '{self.name}{tuple(self.values)}'>"
+        return f"<hfx.patchset.Patch object '{self.name}{self.values}' at {hex(id(self))}>"
 
     def __eq__(self, other):
         if not isinstance(other, Patch):
@@ -56,14 +62,14 @@ class PatchSet:
         self._by_name = {}
         self._by_values = {}
         for entry in doc["patches"]:
-            meta = entry["metadata"]
-            patch = Patch(meta["name"], meta["values"], meta, entry["patch"])
+            patch = Patch(entry)
             self.patches.append(patch)
             self._by_name[patch.name] = patch
             self._by_values[tuple(patch.values)] = patch
 
     def __repr__(self):
-        return f"<hfx.patchset.PatchSet object with {len(self.patches)} patches>"
+        n = len(self.patches)
+        return f"<hfx.patchset.PatchSet object with {n} patch{'' if n == 1 else 'es'} at {hex(id(self))}>"
 
     def __len__(self):
         return len(self.patches)
@@ -82,16 +88,21 @@ class PatchSet:
         values = key if isinstance(key, (tuple, list)) else (key,)
         if any(isinstance(v, float) and not math.isfinite(v) for v in values):
             # JSON has no NaN or infinities, and no patch has them
-            raise InvalidPatchLookup(f"no patch with values {tuple(values)} in the patchset (labels: {self.labels})")
+            raise InvalidPatchLookup(f"No patch associated with values {tuple(values)} in the patchset (labels: {self.labels})")
         return _json.dumps(list(values), "key")
 
     def verify(self, spec):
-        """Checks the workspace against the patchset's digests (PatchSetVerificationError)."""
-        self._core.verify(_as_core(spec, "spec"))
+        """Checks the workspace against the patchset's digests: PatchSetVerificationError
+        unless it is the workspace the patchset was made for."""
+        try:
+            core = _as_core(spec, "spec")
+        except InvalidSpecification as err:
+            raise PatchSetVerificationError(f"spec is not the workspace of this patchset: {err}") from None
+        self._core.verify(core)
 
     def apply(self, spec, key):
         """The workspace with the patch ``key`` (name or values) applied, after verify()."""
-        core = _as_core(spec, "spec")
-        if isinstance(key, str) and key in self._by_name:
-            return Workspace._from_core(self._core.apply(core, key))
-        return Workspace._from_core(self._core.apply_values(core, self._values_json(key)))
+        self.verify(spec)
+        patch = self[key]
+        operations = _core.JsonPatch(_json.dumps(patch.patch, "patch"))
+        return Workspace._from_core(operations.apply_workspace(_as_core(spec, "spec")))

@@ -11,7 +11,7 @@ import numpy as np
 from . import _checks
 from . import _core
 from . import _json
-from .exceptions import InvalidInterpCode, InvalidModel, InvalidPdfParameters, Unsupported
+from .exceptions import InvalidInterpCode, InvalidModel, InvalidPdfData, InvalidPdfParameters, Unsupported
 
 __all__ = ["Model", "_ModelConfig"]
 
@@ -44,6 +44,15 @@ def _interp_codes(modifier_settings):
     if unknown:
         raise Unsupported(f"modifier_settings for {sorted(unknown)}: only normsys and histosys take settings")
     return tuple(codes)
+
+
+def _batch_size(value):
+    """None (one parameter point per call) or a positive number of points per call."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"batch_size: expected None or a positive integer, got {value!r}"[:200])
+    return int(value)
 
 
 class _ParamSet:
@@ -219,6 +228,8 @@ class _MainModel:
         """The main bins' expected data, or with return_by_sample one row per sample of
         model.config.samples (zeros in channels without that sample)."""
         if return_by_sample:
+            if self._model.batch_size is not None:
+                return self._model._per_row(self._model._core.expected_by_sample, pars)
             return self._model._core.expected_by_sample(pars)
         return self._model.expected_actualdata(pars)
 
@@ -278,8 +289,7 @@ class Model:
     ):
         if modifier_set is not None:
             raise Unsupported("custom modifier sets are not supported by hfx")
-        if batch_size is not None:
-            raise Unsupported("batch_size: use Model.logpdf_batch(pars_2d, data) for many parameter points")
+        batch_size = _batch_size(batch_size)
         if clip_sample_data is not None or clip_bin_data is not None:
             raise Unsupported("clip_sample_data / clip_bin_data are not supported by hfx")
         config_kwargs.pop("schema", None)
@@ -290,17 +300,17 @@ class Model:
             raise Unsupported(f"Unsupported options were passed in: {list(config_kwargs)}.")
         normsys, histosys = _interp_codes(modifier_settings)
         core = _core.model_from_spec(_json.dumps(spec, "spec"), poi_name or "", normsys, histosys)
-        self._init(core, copy.deepcopy(spec), modifier_settings)
+        self._init(core, copy.deepcopy(spec), modifier_settings, batch_size)
 
     @classmethod
-    def _from_core(cls, core, spec_factory, modifier_settings):
+    def _from_core(cls, core, spec_factory, modifier_settings, batch_size=None):
         self = cls.__new__(cls)
-        self._init(core, None, modifier_settings)
+        self._init(core, None, modifier_settings, _batch_size(batch_size))
         self._spec_factory = spec_factory
         return self
 
-    def _init(self, core, spec, modifier_settings):
-        self.batch_size = None
+    def _init(self, core, spec, modifier_settings, batch_size):
+        self.batch_size = batch_size
         self.schema = "model.json"
         self.version = None
         self._spec = spec
@@ -337,7 +347,8 @@ class Model:
         """The likelihood at ``pars`` as an :class:`hfx.probability.Simultaneous`: Poisson
         main bins, then the Normal and the Poisson constraint terms, over data laid out as
         ``expected_data`` (main bins, then auxdata). For sampling pseudo-data and
-        evaluating it with numpy; hfx's own fits and toys do not use it."""
+        evaluating it with numpy; hfx's own fits and toys do not use it. With batch_size N,
+        ``pars`` is (N, npars) and every piece carries that batch axis."""
         from . import probability
 
         pars = np.asarray(pars, dtype=float)
@@ -357,19 +368,45 @@ class Model:
         pieces = [probability.Independent(probability.Poisson(self.expected_actualdata(pars)))]
         indices = [np.arange(nmain)]
         if normal:
-            pieces.append(probability.Independent(probability.Normal(aux[normal], sigmas)))
+            pieces.append(probability.Independent(probability.Normal(aux[..., normal], sigmas)))
             indices.append(nmain + np.asarray(normal))
         if poisson:
-            pieces.append(probability.Independent(probability.Poisson(aux[poisson])))
+            pieces.append(probability.Independent(probability.Poisson(aux[..., poisson])))
             indices.append(nmain + np.asarray(poisson))
         return probability.Simultaneous(pieces, _IndexViewer(indices, nmain + naux))
 
+    # --- batched models (batch_size=N): pars is (N, npars), data one row or N rows ---
+    def _pars_rows(self, pars):
+        rows = np.asarray(pars, dtype=float)
+        if rows.shape != (self.batch_size, self.config.npars):
+            raise InvalidPdfParameters(
+                f"pars: a model with batch_size={self.batch_size} takes a ({self.batch_size}, "
+                f"{self.config.npars}) array of parameter points, got shape {rows.shape}"
+            )
+        return rows
+
+    def _per_row(self, fn, pars, *data):
+        """fn(row, data row...) for every parameter point, stacked along a first axis."""
+        rows = self._pars_rows(pars)
+        columns = []
+        for d in data:
+            d = np.asarray(d, dtype=float)
+            if d.ndim == 2 and d.shape[0] != self.batch_size:
+                raise InvalidPdfData(f"data: expected one row or {self.batch_size} rows, got shape {d.shape}")
+            columns.append(d if d.ndim == 2 else np.broadcast_to(d, (self.batch_size,) + d.shape))
+        return np.stack([np.asarray(fn(r, *(c[i] for c in columns))) for i, r in enumerate(rows)])
+
     def logpdf(self, pars, data):
-        """log-likelihood of ``data`` (main + aux) at ``pars``, as a 1-element array."""
-        return self._core.logpdf(pars, data)
+        """log-likelihood of ``data`` (main + aux) at ``pars``, as a 1-element array
+        (with batch_size N: an array of N values)."""
+        if self.batch_size is None:
+            return self._core.logpdf(pars, data)
+        if np.ndim(data) == 1:
+            return self._core.logpdf_batch(self._pars_rows(pars), data)
+        return self._per_row(lambda p, d: self._core.logpdf(p, d)[0], pars, data)
 
     def pdf(self, pars, data):
-        return np.exp(self._core.logpdf(pars, data))
+        return np.exp(self.logpdf(pars, data))
 
     def logpdf_and_grad(self, pars, data):
         """(logpdf as float, d logpdf / d pars as array) with hfx's analytic gradient."""
@@ -382,20 +419,30 @@ class Model:
     def expected_data(self, pars, include_auxdata=True):
         if not isinstance(include_auxdata, (bool, np.bool_)):
             raise TypeError(f"include_auxdata: expected a bool, got {include_auxdata!r}"[:200])
+        if self.batch_size is not None:
+            return self._per_row(lambda p: self._core.expected_data(p, bool(include_auxdata)), pars)
         return self._core.expected_data(pars, bool(include_auxdata))
 
     def expected_actualdata(self, pars):
+        if self.batch_size is not None:
+            return self._per_row(self._core.expected_actualdata, pars)
         return self._core.expected_actualdata(pars)
 
     def expected_auxdata(self, pars):
+        if self.batch_size is not None:
+            return self._per_row(self._core.expected_auxdata, pars)
         return self._core.expected_auxdata(pars)
 
     def mainlogpdf(self, maindata, pars):
         """pyhf's argument order: (maindata, pars)."""
+        if self.batch_size is not None:
+            return self._per_row(lambda p, d: self._core.mainlogpdf(p, d), pars, maindata)
         return np.float64(self._core.mainlogpdf(pars, maindata))
 
     def constraint_logpdf(self, auxdata, pars):
         """pyhf's argument order: (auxdata, pars)."""
+        if self.batch_size is not None:
+            return self._per_row(lambda p, d: self._core.constraint_logpdf(p, d), pars, auxdata)
         return np.float64(self._core.constraint_logpdf(pars, auxdata))
 
     def __repr__(self):

@@ -3,6 +3,7 @@
 import hashlib
 import importlib.metadata
 import json
+import pathlib
 import platform
 import re
 import sys
@@ -39,18 +40,52 @@ def options_from_eqdelimstring(opts):
     return out
 
 
+def _os_release():
+    """The os-release fields (freedesktop.org's format: KEY=VALUE lines, '#' comments,
+    values optionally quoted), from Python's reader where it has one."""
+    if hasattr(platform, "freedesktop_os_release"):
+        return platform.freedesktop_os_release()
+    for path in ("/etc/os-release", "/usr/lib/os-release"):
+        try:
+            with pathlib.Path(path).open(encoding="utf-8") as f:
+                text = f.read()
+        except FileNotFoundError:
+            continue
+        fields = {}
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            key, value = line.split("=", 1)
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            fields[key.strip()] = value
+        return fields
+    raise OSError("no os-release file")
+
+
+def _os_version():
+    """'NAME VERSION' (or VERSION_ID, or PRETTY_NAME) on Linux, 'macOS x.y' on macOS,
+    else 'Cannot be determined'."""
+    if sys.platform == "darwin":
+        return f"macOS {platform.mac_ver()[0]}"
+    if sys.platform.startswith("linux"):
+        try:
+            release = _os_release()
+        except OSError:
+            return "Cannot be determined"
+        name = release.get("NAME")
+        if name:
+            version = release.get("VERSION") or release.get("VERSION_ID")
+            return f"{name} {version}" if version else name
+        if release.get("PRETTY_NAME"):
+            return release["PRETTY_NAME"]
+    return "Cannot be determined"
+
+
 def environment_info():
     """The machine and package versions as a Markdown list, for bug reports."""
-    if sys.platform.startswith("linux") and hasattr(platform, "freedesktop_os_release"):
-        try:
-            release = platform.freedesktop_os_release()
-            os_version = " ".join(v for v in (release.get("NAME"), release.get("VERSION")) if v)
-        except OSError:
-            os_version = platform.platform()
-    elif sys.platform == "darwin":
-        os_version = f"macOS {platform.mac_ver()[0]}"
-    else:
-        os_version = platform.platform()
+    os_version = _os_version()
     from . import __version__
 
     def version_of(package):
@@ -90,6 +125,12 @@ def digest(obj, algorithm="sha256"):
 
 
 def citation(oneline=False):
-    """How to cite hfx (and pyhf, whose model it implements)."""
-    text = "hfx: a C++20 implementation of the pyhf HistFactory likelihoods; cite pyhf (doi:10.5281/zenodo.1169739)."
-    return text if oneline else text + "\n"
+    """BibTeX for publications made with hfx (``hfx --cite`` prints the same): pyhf's
+    software and paper, whose likelihood format and model hfx implements, the HistFactory
+    note, and hfx. With ``oneline`` the entries are joined into one line."""
+    from . import _core
+
+    text = _core.citation
+    if oneline:
+        return " ".join(line.strip() for line in text.splitlines() if line.strip())
+    return text

@@ -68,13 +68,15 @@ py::dict hypotest_dict(const hfx::HypotestResult& h, std::size_t npars) {
 }
 
 // The fit options of a Python optimizer object (hfx.optimize): "scipy" reproduces pyhf's
-// SLSQP fits with its tolerance (ftol) and maxiter; anything else is hfx's own minimizer.
+// SLSQP fits with its tolerance (ftol) and maxiter; anything else is hfx's own minimizer,
+// which takes maxiter as its iteration limit.
 hfx::FitOptions fit_options(py::handle optimizer) {
   hfx::FitOptions o;
-  if (optimizer.is_none() || py::str(py::getattr(optimizer, "name", py::str(""))).cast<std::string>() != "scipy") return o;
-  o.method = hfx::FitMethod::scipy;
+  if (optimizer.is_none()) return o;
+  const bool scipy = py::str(py::getattr(optimizer, "name", py::str(""))).cast<std::string>() == "scipy";
+  if (scipy) o.method = hfx::FitMethod::scipy;
   const py::object tol = py::getattr(optimizer, "tolerance", py::none());
-  if (!tol.is_none()) {
+  if (scipy && !tol.is_none()) {
     o.scipy_ftol = tol.cast<double>();
     if (!(o.scipy_ftol > 0 && std::isfinite(o.scipy_ftol)))
       throw py::value_error(fmt::format("optimizer tolerance: expected a finite number > 0, got {}", o.scipy_ftol));
@@ -83,7 +85,7 @@ hfx::FitOptions fit_options(py::handle optimizer) {
   if (!maxiter.is_none()) {
     const long n = maxiter.cast<long>();
     if (n < 1 || n > 1000000000) throw py::value_error(fmt::format("optimizer maxiter: expected 1 to 1e9, got {}", n));
-    o.scipy_max_iterations = static_cast<int>(n);
+    (scipy ? o.scipy_max_iterations : o.max_iterations) = static_cast<int>(n);
   }
   return o;
 }

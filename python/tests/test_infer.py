@@ -234,3 +234,60 @@ def test_toms748_scan_finds_the_level_crossings():
             upper_limits.toms748_scan(data, model, *bad)
     with pytest.raises(ValueError, match="atol"):
         upper_limits.toms748_scan(data, model, 0, 5, atol=-1)
+
+
+def _small():
+    model = hfx.simplemodels.uncorrelated_background([6.0], [9.0], [3.0])
+    return model, [9.0] + model.config.auxdata
+
+
+@pytest.mark.parametrize(
+    ("name", "poi_low", "warned"),
+    [
+        ("qmu", 0.0, "qmu test statistic used for fit configuration with POI bounded at zero"),
+        ("tmu", 0.0, "tmu test statistic used for fit configuration with POI bounded at zero"),
+        ("qmu", -5.0, None),
+        ("qmu_tilde", -5.0, "qmu_tilde test statistic used for fit configuration with POI not bounded at zero"),
+        ("tmu_tilde", -5.0, "tmu_tilde test statistic used for fit configuration with POI not bounded at zero"),
+        ("qmu_tilde", 0.0, None),
+    ],
+)
+def test_test_statistics_warn_about_the_poi_bound_they_are_not_made_for(caplog, name, poi_low, warned):
+    model, data = _small()
+    bounds = model.config.suggested_bounds()
+    bounds[model.config.poi_index] = [poi_low, 10.0]
+    with caplog.at_level("WARNING", "hfx.infer.test_statistics"):
+        getattr(hfx.infer.test_statistics, name)(1.0, data, model, None, bounds, None)
+    if warned:
+        assert warned in caplog.text
+    else:
+        assert caplog.text == ""
+
+
+def test_q0_warns_unless_mu_is_zero(caplog):
+    model, data = _small()
+    args = (data, model, None, None, None)
+    with caplog.at_level("WARNING", "hfx.infer.test_statistics"):
+        hfx.infer.test_statistics.q0(0.0, *args)
+        assert caplog.text == ""
+        hfx.infer.test_statistics.q0(1.0, *args)
+        assert "q0 test statistic only used for fit configuration with POI set to zero" in caplog.text
+
+
+def test_infer_utils_names():
+    assert hfx.infer.utils.get_test_stat("q") is hfx.infer.test_statistics.qmu
+    assert hfx.infer.utils.get_test_stat("qtilde") is hfx.infer.test_statistics.qmu_tilde
+    assert hfx.infer.utils.get_test_stat("q0") is hfx.infer.test_statistics.q0
+    with pytest.raises(hfx.exceptions.InvalidTestStatistic):
+        hfx.infer.utils.get_test_stat("q1")
+    model, data = _small()
+    calc = hfx.infer.utils.create_calculator("asymptotics", data, model, test_stat="qtilde")
+    assert isinstance(calc, hfx.infer.calculators.AsymptoticCalculator)
+    calc = hfx.infer.utils.create_calculator("toybased", data, model, ntoys=10)
+    assert isinstance(calc, hfx.infer.calculators.ToyCalculator)
+    with pytest.raises(ValueError, match="calctype"):
+        hfx.infer.utils.create_calculator("bayesian", data, model)
+    fixed = model.config.suggested_fixed()
+    assert hfx.infer.utils.all_pois_floating(model, fixed)
+    fixed[model.config.poi_index] = True
+    assert not hfx.infer.utils.all_pois_floating(model, fixed)

@@ -161,5 +161,114 @@ def test_wrong_lengths_raise_pyhf_errors():
         model.logpdf(model.config.suggested_init(), [51, 48])
     with pytest.raises(hfx.exceptions.InvalidModel):
         model.config.param_set("nope")
-    with pytest.raises(hfx.exceptions.Unsupported):
-        hfx.simplemodels.uncorrelated_background([12], [50], [3], batch_size=3)
+    with pytest.raises(ValueError):
+        hfx.simplemodels.uncorrelated_background([12], [50], [3], batch_size=0)
+
+
+def _batched(n):
+    return hfx.simplemodels.uncorrelated_background([12.0, 11.0], [50.0, 52.0], [3.0, 7.0], batch_size=n)
+
+
+def test_batch_size_evaluates_every_row():
+    single = hfx.simplemodels.uncorrelated_background([12.0, 11.0], [50.0, 52.0], [3.0, 7.0])
+    model = _batched(3)
+    assert model.batch_size == 3
+    pars = np.array([single.config.suggested_init()] * 3)
+    pars[:, single.config.poi_index] = [0.0, 1.0, 2.5]
+    pars[2, 1] = 1.1
+    data = [51.0, 48.0] + single.config.auxdata
+    rows = [single.logpdf(p, data)[0] for p in pars]
+    assert model.logpdf(pars, data).tolist() == pytest.approx(rows, rel=1e-14)
+    assert model.pdf(pars.tolist(), data).tolist() == pytest.approx(np.exp(rows).tolist(), rel=1e-13)
+    # one data row per parameter point
+    data_rows = np.array([data, [60.0, 40.0] + single.config.auxdata, data])
+    assert model.logpdf(pars, data_rows)[1] == pytest.approx(single.logpdf(pars[1], data_rows[1])[0], rel=1e-14)
+    assert model.expected_data(pars).shape == (3, 4)
+    assert model.expected_actualdata(pars)[2].tolist() == pytest.approx(single.expected_actualdata(pars[2]).tolist())
+    assert model.expected_auxdata(pars).shape == (3, 2)
+    by_sample = model.main_model.expected_data(pars, return_by_sample=True)
+    assert by_sample.shape == (3, 2, 2)  # points x samples x bins
+    np.testing.assert_allclose(by_sample.sum(axis=1), model.expected_actualdata(pars), rtol=1e-14)
+    main = model.mainlogpdf(data_rows[:, :2], pars)
+    constraint = model.constraint_logpdf(data_rows[:, 2:], pars)
+    assert (main + constraint).tolist() == pytest.approx(model.logpdf(pars, data_rows).tolist(), rel=1e-13)
+
+
+def test_batched_make_pdf_samples_every_point():
+    model = _batched(5)
+    pdf = model.make_pdf(np.array([model.config.suggested_init()] * 5))
+    draws = pdf.sample((7,))
+    assert draws.shape == (7, 5, 4)
+    assert pdf.log_prob(draws).shape == (7, 5)
+
+
+@pytest.mark.parametrize("shape", [(2, 3), (3, 2), (3,), (1, 3, 3)])
+def test_batched_pars_of_the_wrong_shape_are_refused(shape):
+    model = _batched(3)
+    with pytest.raises(hfx.exceptions.InvalidPdfParameters, match=r"\(3, 3\)"):
+        model.logpdf(np.ones(shape), [51.0, 48.0] + model.config.auxdata)
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, True, "3"])
+def test_batch_size_must_be_a_positive_integer(value):
+    with pytest.raises(ValueError, match="batch_size"):
+        _batched(value)
+
+
+def test_a_one_bin_per_bin_parameter_can_be_the_poi():
+    spec = {
+        "channels": [
+            {
+                "name": "SR",
+                "samples": [
+                    {"name": "sig", "data": [5.0], "modifiers": []},
+                    {"name": "bkg", "data": [1.0], "modifiers": [{"name": "NP", "type": "shapesys", "data": [1.5]}]},
+                ],
+            }
+        ]
+    }
+    model = hfx.Model(spec, poi_name="NP")
+    assert model.config.poi_index == 0 and model.config.poi_name == "NP"
+    assert model.expected_actualdata([2.0]).tolist() == [7.0]
+    spec["channels"][0]["samples"][1]["data"] = [1.0, 2.0]
+    spec["channels"][0]["samples"][0]["data"] = [5.0, 5.0]
+    spec["channels"][0]["samples"][1]["modifiers"][0]["data"] = [1.5, 1.0]
+    with pytest.raises(hfx.exceptions.InvalidModel, match="contains multiple components"):
+        hfx.Model(spec, poi_name="NP")
+
+
+def _one_channel(samples):
+    return {"channels": [{"name": "SR", "samples": samples}]}
+
+
+@pytest.mark.parametrize(
+    ("samples", "error", "path"),
+    [
+        # a modifier's data of the wrong length, or an unknown modifier: InvalidModifier
+        ([{"name": "b", "data": [1.0, 2.0], "modifiers": [{"name": "s", "type": "staterror", "data": [1.0]}]}],
+         hfx.exceptions.InvalidModifier, "/channels/0/samples/0/modifiers/0/data"),
+        ([{"name": "b", "data": [1.0], "modifiers": [{"name": "h", "type": "histosys", "data": {"hi_data": [1.0, 2.0], "lo_data": [1.0]}}]}],
+         hfx.exceptions.InvalidModifier, "/channels/0/samples/0/modifiers/0/data/hi_data"),
+        ([{"name": "b", "data": [1.0], "modifiers": [{"name": "x", "type": "nosuchkind", "data": None}]}],
+         hfx.exceptions.InvalidModifier, "/channels/0/samples/0/modifiers/0/type"),
+        # a sample with other bins than its channel, duplicate names: InvalidModel
+        ([{"name": "a", "data": [1.0], "modifiers": []}, {"name": "b", "data": [1.0, 2.0], "modifiers": []}],
+         hfx.exceptions.InvalidModel, "/channels/0/samples/1/data"),
+        ([{"name": "a", "data": [1.0], "modifiers": []}, {"name": "a", "data": [2.0], "modifiers": []}],
+         hfx.exceptions.InvalidModel, "/channels/0/samples/1/name"),
+        ([{"name": "a", "data": [1.0], "modifiers": [{"name": "m", "type": "normfactor", "data": None}] * 2}],
+         hfx.exceptions.InvalidModel, "/channels/0/samples/0/modifiers/1"),
+    ],
+)
+def test_inconsistent_specs_raise_pyhfs_exception_types(samples, error, path):
+    with pytest.raises(error, match=path) as info:
+        hfx.Model(_one_channel(samples))
+    # and stay InvalidSpecification for code that catches hfx's general kind
+    assert isinstance(info.value, hfx.exceptions.InvalidSpecification)
+
+
+def test_duplicate_parameter_configurations_are_invalid_models():
+    spec = _one_channel([{"name": "a", "data": [1.0], "modifiers": [{"name": "m", "type": "normfactor", "data": None}]}])
+    spec["parameters"] = [{"name": "m"}, {"name": "m"}]
+    with pytest.raises(hfx.exceptions.InvalidModel, match="/parameters/1/name"):
+        hfx.Model(spec, poi_name="m")

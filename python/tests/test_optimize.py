@@ -79,3 +79,17 @@ def test_optimizer_reaches_hypotest_and_upper_limit():
     hfx.set_backend("numpy", "minuit")
     assert float(hfx.infer.hypotest(1.0, data, model)) == cls_hfx
     assert np.isfinite(hfx.infer.mle.fit(data, model, return_uncertainties=True)[:, 1]).all()
+
+
+@pytest.mark.parametrize("optimizer", [hfx.optimize.hfx_optimizer, hfx.optimize.minuit_optimizer, hfx.optimize.scipy_optimizer])
+def test_maxiter_is_the_fits_iteration_limit(optimizer):
+    model = _model()
+    data = [60.0, 58.0] + model.config.auxdata
+    hfx.set_backend("numpy", optimizer(maxiter=1))
+    with pytest.raises(hfx.exceptions.FailedMinimization):
+        hfx.infer.mle.fit(data, model)
+    hfx.set_backend("numpy", optimizer(maxiter=1000))
+    assert np.isfinite(hfx.infer.mle.fit(data, model)).all()
+    hfx.set_backend("numpy", optimizer())
+    with pytest.raises(hfx.exceptions.FailedMinimization):
+        hfx.infer.mle.fit(data, model, maxiter=1)

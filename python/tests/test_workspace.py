@@ -1,5 +1,6 @@
 """hfx.Workspace / hfx.PatchSet operations against pyhf's golden outputs (manifest.json)."""
 
+import copy
 import json
 
 import numpy as np
@@ -31,7 +32,7 @@ def _run(case):
     if op == "digest":
         return hfx.utils.digest(inputs[0]) if case.get("input_kind") != "workspace" else hfx.Workspace(inputs[0]).digest()
     if op == "jsonpatch_apply":
-        return hfx.patchset.Patch("p", [], {}, inputs[1]).apply(hfx.Workspace(inputs[0]))
+        return hfx.patchset.Patch({"metadata": {"name": "p", "values": []}, "patch": inputs[1]}).apply(hfx.Workspace(inputs[0]))
     if op.startswith("patchset_"):
         ws, ps = hfx.Workspace(inputs[0]), hfx.PatchSet(inputs[1])
         if op == "patchset_verify":
@@ -156,3 +157,38 @@ def test_prune_refuses_one_name_without_a_list():
     ws = _small_ws()
     with pytest.raises(hfx.exceptions.InvalidWorkspaceOperation, match="expected a list of names"):
         ws.prune(samples=ws.samples[0])
+
+
+def _example_patchset():
+    published = REFERENCE / "small" / "pyhf-patchset-example" / "published"
+    return hfx.PatchSet(load_json(published / "example_patchset.json")), load_json(published / "example_bkgonly.json")
+
+
+def test_patch_from_its_document():
+    patch = hfx.patchset.Patch({"metadata": {"name": "p1", "values": [1000, 200]}, "patch": []})
+    assert (patch.name, patch.values, patch.patch) == ("p1", (1000, 200), [])
+    assert "Patch object 'p1(1000, 200)' at 0x" in repr(patch)
+    assert patch == hfx.patchset.Patch({"metadata": {"name": "p1", "values": [1000, 200]}, "patch": []})
+    assert patch != object()
+    with pytest.raises(hfx.exceptions.InvalidPatchSet, match="metadata"):
+        hfx.patchset.Patch({"patch": []})
+
+
+def test_patchset_repr_and_lookup_errors():
+    ps, _ = _example_patchset()
+    assert f"PatchSet object with {len(ps)} patch" in repr(ps)
+    with pytest.raises(hfx.exceptions.InvalidPatchLookup, match="No patch associated with"):
+        ps["no_such_patch"]
+
+
+def test_patchset_apply_verifies_first_and_anything_but_its_workspace_fails_verification():
+    ps, bkg = _example_patchset()
+    name = ps.patches[0].name
+    assert ps.apply(hfx.Workspace(bkg), name).digest() == ps.patches[0].apply(hfx.Workspace(bkg)).digest()
+    other = copy.deepcopy(bkg)
+    other["observations"][0]["data"][0] += 1
+    with pytest.raises(hfx.exceptions.PatchSetVerificationError):
+        ps.apply(other, "no_such_patch")  # verification comes before the lookup
+    for not_the_workspace in ({}, {"channels": []}):
+        with pytest.raises(hfx.exceptions.PatchSetVerificationError):
+            ps.verify(not_the_workspace)

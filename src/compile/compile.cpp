@@ -400,8 +400,8 @@ class Compiler {
     if (poi.empty()) return;
     for (const auto& p : d_->sets) {
       if (p.name != poi) continue;
-      if (!p.is_scalar || p.size != 1)
-        throw InvalidModel(fmt::format("the parameter of interest '{}' has {} components; only scalar parameters can be the POI", poi, p.size));
+      if (p.size != 1)  // a one-bin staterror/shapesys can be the POI, as in pyhf
+        throw InvalidModel(fmt::format("The parameter '{}' contains multiple components ({}) and is not currently supported as parameter of interest", poi, p.size));
       d_->poi_name = poi;
       d_->poi_index = p.offset;
       return;

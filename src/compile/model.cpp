@@ -53,8 +53,8 @@ Model Model::with_poi(const std::string& name) const {
     return Model(d);
   }
   const auto& p = param_set(name);
-  if (!p.is_scalar)
-    throw InvalidModel(fmt::format("the parameter of interest '{}' has {} components; only scalar parameters can be the POI", name, p.size));
+  if (p.size != 1)  // a one-bin staterror/shapesys can be the POI, as in pyhf
+    throw InvalidModel(fmt::format("The parameter '{}' contains multiple components ({}) and is not currently supported as parameter of interest", name, p.size));
   d->poi_name = name;
   d->poi_index = p.offset;
   return Model(d);

@@ -874,7 +874,7 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
   }
   {
     Eigen::VectorXd y0 = y;
-    const double edm = newton.run(y, std::min(40, options.max_iterations), options.edm_tolerance, r.iterations, true,
+    const double edm = newton.run(y, std::min(40, options.max_iterations - r.iterations), options.edm_tolerance, r.iterations, true,
                                   start.empty() ? kInitialDamping : 0.0, f_start);
     if (newton.converged_at(edm, options.edm_tolerance)) {
       r.status = FitStatus::converged;
@@ -883,7 +883,15 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
       y = y0;
     }
   }
+  // options.max_iterations bounds the iterations of all stages together.
   for (int attempt = 0; attempt <= options.max_restarts && r.status != FitStatus::converged; ++attempt) {
+    if (r.iterations >= options.max_iterations) {
+      r.status = FitStatus::iteration_limit;
+      r.message = fmt::format("no convergence within {} iteration{}", options.max_iterations,
+                              options.max_iterations == 1 ? "" : "s");
+      break;
+    }
+    param.max_iterations = options.max_iterations - r.iterations;  // > 0: LBFGS++ reads 0 as no limit
     LBFGSpp::LBFGSBSolver<double> solver(param);
     try {
       r.iterations += solver.minimize(obj, y, fx, lb, ub);
@@ -902,7 +910,7 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
       r.status = FitStatus::converged;
       break;
     }
-    const double edm = newton.run(y, 30, options.edm_tolerance, r.iterations);
+    const double edm = newton.run(y, std::min(30, options.max_iterations - r.iterations), options.edm_tolerance, r.iterations);
     if (newton.converged_at(edm, options.edm_tolerance)) {
       r.status = FitStatus::converged;
       newton_final = true;

@@ -561,7 +561,7 @@ const Patch& PatchSet::by_values(const Json& values) const {
     for (const auto& p : patches_)
       if (json_equal(p.values, values)) return p;
   const std::string shown = values.is_array() ? python_tuple_repr(values) : values.dump();
-  throw InvalidPatchLookup(fmt::format("no patch with values {} in the patchset (labels: {})", shown,
+  throw InvalidPatchLookup(fmt::format("No patch associated with values {} in the patchset (labels: {})", shown,
                                        python_json_dumps(metadata().at("labels"))));
 }
 

@@ -38,6 +38,11 @@ void fail(const std::string& path, const std::string& what) {
   throw InvalidSpecification(fmt::format("{}: {}", path.empty() ? "/" : path, what));
 }
 
+// A document that reads well but is not one model: duplicate names (pyhf's InvalidModel).
+[[noreturn]] void fail_model(const std::string& path, const std::string& what) {
+  throw InvalidModel(fmt::format("{}: {}", path, what));
+}
+
 void require_object(const Json& v, const std::string& path) {
   if (!v.is_object()) fail(path, fmt::format("expected an object, got {}", describe_type(v)));
 }
@@ -101,11 +106,14 @@ std::vector<double> require_numbers(const Json& v, const std::string& path, std:
 
 namespace {
 
+// A sample's data (a wrong length is an InvalidModel) or a modifier's per-bin data (an
+// InvalidModifier), pyhf's exception types.
+template <class WrongLength>
 std::vector<double> bin_array(const Json& v, const std::string& path, std::size_t nbins,
                               const std::string& channel) {
   auto values = require_numbers(v, path, 1);
   if (values.size() != nbins)
-    fail(path, fmt::format("expected {} number{} (channel '{}' has {} bin{}), got {}", nbins,
+    throw WrongLength(path + ": " + fmt::format("expected {} number{} (channel '{}' has {} bin{}), got {}", nbins,
                            nbins == 1 ? "" : "s", channel, nbins, nbins == 1 ? "" : "s", values.size()));
   return values;
 }
@@ -120,8 +128,8 @@ ModifierSpec parse_modifier(const Json& v, const std::string& path, std::size_t 
   const std::string tname = require_string(require_key(v, "type", path), path + "/type");
   const auto type = modifier_type_from_string(tname);
   if (!type)
-    fail(path + "/type", fmt::format("unknown modifier type '{}' (expected one of histosys, lumi, "
-                                     "normfactor, normsys, shapefactor, shapesys, staterror)", tname));
+    throw InvalidModifier(path + "/type: " + fmt::format("unknown modifier type '{}' (expected one of histosys, lumi, "
+                                                         "normfactor, normsys, shapefactor, shapesys, staterror)", tname));
   const Json& data = require_key(v, "data", path);
   const std::string dpath = path + "/data";
   switch (*type) {
@@ -148,14 +156,14 @@ ModifierSpec parse_modifier(const Json& v, const std::string& path, std::size_t 
       if (!data.is_object()) fail(dpath, fmt::format("expected an object {{\"hi_data\": [...], \"lo_data\": [...]}}, got {}", describe_type(data)));
       reject_unknown_keys(data, {"hi_data", "lo_data"}, dpath);
       modifier::HistoSys hs;
-      hs.hi_data = bin_array(require_key(data, "hi_data", dpath), dpath + "/hi_data", nbins, channel);
-      hs.lo_data = bin_array(require_key(data, "lo_data", dpath), dpath + "/lo_data", nbins, channel);
+      hs.hi_data = bin_array<InvalidModifier>(require_key(data, "hi_data", dpath), dpath + "/hi_data", nbins, channel);
+      hs.lo_data = bin_array<InvalidModifier>(require_key(data, "lo_data", dpath), dpath + "/lo_data", nbins, channel);
       m.data = std::move(hs);
       break;
     }
     case ModifierType::shapesys:
     case ModifierType::staterror: {
-      auto values = bin_array(data, dpath, nbins, channel);
+      auto values = bin_array<InvalidModifier>(data, dpath, nbins, channel);
       for (std::size_t i = 0; i < values.size(); ++i)
         if (values[i] < 0) fail(fmt::format("{}/{}", dpath, i), fmt::format("expected an uncertainty >= 0, got {}", values[i]));
       if (*type == ModifierType::shapesys) m.data = modifier::ShapeSys{std::move(values)};
@@ -185,13 +193,13 @@ ChannelSpec parse_channel(const Json& v, const std::string& path) {
     SampleSpec sample;
     sample.name = require_string(require_key(sv, "name", spath), spath + "/name");
     if (!sample_names.insert(sample.name).second)
-      fail(spath + "/name", fmt::format("duplicate sample name '{}' in channel '{}'", sample.name, c.name));
+      fail_model(spath + "/name", fmt::format("duplicate sample name '{}' in channel '{}'", sample.name, c.name));
     const Json& data = require_key(sv, "data", spath);
     if (s == 0) {
       sample.data = require_numbers(data, spath + "/data", 1);
       nbins = sample.data.size();
     } else {
-      sample.data = bin_array(data, spath + "/data", nbins, c.name);
+      sample.data = bin_array<InvalidModel>(data, spath + "/data", nbins, c.name);
     }
     const Json& mods = require_key(sv, "modifiers", spath);
     require_array(mods, spath + "/modifiers");
@@ -200,7 +208,7 @@ ChannelSpec parse_channel(const Json& v, const std::string& path) {
       const std::string mpath = fmt::format("{}/modifiers/{}", spath, m);
       ModifierSpec mod = parse_modifier(mods[m], mpath, nbins, c.name);
       if (!seen.insert({mod.name, static_cast<int>(mod.type())}).second)
-        fail(mpath, fmt::format("duplicate {} modifier '{}' on sample '{}' in channel '{}'",
+        fail_model(mpath, fmt::format("duplicate {} modifier '{}' on sample '{}' in channel '{}'",
                                 to_string(mod.type()), mod.name, sample.name, c.name));
       sample.modifiers.push_back(std::move(mod));
     }
@@ -272,7 +280,7 @@ ParsedWorkspace parse_workspace(const Json& doc) {
     const std::string path = fmt::format("/channels/{}", c);
     ChannelSpec ch = parse_channel(channels[c], path);
     if (!channel_index.emplace(ch.name, c).second)
-      fail(path + "/name", fmt::format("duplicate channel name '{}'", ch.name));
+      fail_model(path + "/name", fmt::format("duplicate channel name '{}'", ch.name));
     ws.channels.push_back(std::move(ch));
   }
 
@@ -292,7 +300,7 @@ ParsedWorkspace parse_workspace(const Json& doc) {
     // workspaces carry them for validation regions); they are simply not used.
     auto it = channel_index.find(obs.name);
     if (it == channel_index.end()) obs.data = require_numbers(require_key(ov, "data", path), path + "/data", 1);
-    else obs.data = bin_array(require_key(ov, "data", path), path + "/data", ws.channels[it->second].nbins(), obs.name);
+    else obs.data = bin_array<InvalidSpecification>(require_key(ov, "data", path), path + "/data", ws.channels[it->second].nbins(), obs.name);
     for (std::size_t i = 0; i < obs.data.size(); ++i)
       if (obs.data[i] < 0)
         fail(fmt::format("{}/data/{}", path, i), fmt::format("expected an observed count >= 0, got {}", obs.data[i]));
@@ -327,7 +335,7 @@ ParsedWorkspace parse_workspace(const Json& doc) {
       const std::string ppath = fmt::format("{}/parameters/{}", cpath, p);
       ParameterConfig pc = parse_parameter_config(params[p], ppath);
       if (!pnames.insert(pc.name).second)
-        fail(ppath + "/name", fmt::format("duplicate configuration for parameter '{}'", pc.name));
+        fail_model(ppath + "/name", fmt::format("duplicate configuration for parameter '{}'", pc.name));
       meas.parameters.push_back(std::move(pc));
     }
     ws.measurements.push_back(std::move(meas));

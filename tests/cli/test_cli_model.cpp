@@ -1,7 +1,9 @@
 // The model subcommands of the CLI (`hfx yields`, `hfx inspect`) run as a user would:
 // yields against pyhf's expected data and logpdf in reference.json, inspect against
 // pyhf's text layout and the reference structure, and error exits.
+#include "hfx/citation.hpp"
 #include "hfx/json.hpp"
+#include "hfx/version.hpp"
 #include "test_util.hpp"
 
 #include <gtest/gtest.h>
@@ -199,6 +201,10 @@ TEST(CliInspect, OutputFileHasPyhfKeys) {
   EXPECT_EQ(j["modifiers"], Json::parse(R"({"mu": "normfactor", "theta": "histosys", "theta2": "normsys"})"));
   EXPECT_EQ(j["systematics"][1], Json::parse(R"(["theta", "constrained_by_normal", ["histosys"]])"));
   EXPECT_EQ(j["measurements"], Json::parse(R"([["Measurement", "mu", []]])"));
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : j.items()) keys.push_back(key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"channels", "measurements", "modifiers", "parameters", "samples",
+                                            "systematics"}));
 }
 
 TEST(CliInspect, BackgroundOnlyWorkspaceHasNoPoi) {
@@ -326,6 +332,42 @@ TEST(CliCls, OptimizerOptionsAreChecked) {
   expect_error({"cls", ws, "--optimizer", "scipy", "--calctype", "toybased"}, "toys");
   const auto [code, text] = hfx({"fit", ws, "--optimizer", "scipy", "--optconf", "tolerance=1e-10", "--backend", "numpy"});
   EXPECT_EQ(code, 0) << text;
+}
+
+// --optconf takes one KEY=VALUE per occurrence (a workspace after it is the workspace), and
+// maxiter bounds every fit method's iterations: too few is a fit that did not converge.
+TEST(CliCls, OptconfMaxiterLimitsEveryFit) {
+  const std::string ws = workspace_of("small/pyhf-docs-2bin-1channel");
+  for (const std::string optimizer : {"minuit", "newton", "scipy"}) {
+    const auto [code, text] = hfx({"fit", "--optimizer", optimizer, "--optconf", "maxiter=1000", ws});
+    EXPECT_EQ(code, 0) << optimizer << ": " << text;
+    const auto [code1, text1] = hfx({"fit", "--optimizer", optimizer, "--optconf", "maxiter=1", ws});
+    EXPECT_EQ(code1, 1) << optimizer << ": " << text1;
+    EXPECT_NE(text1.find("FailedMinimization"), std::string::npos) << text1;
+    EXPECT_EQ(text1.find("mle_parameters"), std::string::npos) << text1;
+  }
+  const auto [code, text] = hfx({"cls", "--optconf", "maxiter=1000", "--optconf", "maxiter=500", ws});
+  EXPECT_EQ(code, 0) << text;
+}
+
+TEST(CliUtils, CiteAndEnvironment) {
+  for (const std::string flag : {"--cite", "--citation"}) {
+    const auto [code, text] = hfx({flag});
+    ASSERT_EQ(code, 0) << text;
+    EXPECT_EQ(text, citation());
+  }
+  const auto [code, text] = hfx({"utils", "environment"});
+  ASSERT_EQ(code, 0) << text;
+  EXPECT_EQ(text.rfind("* os version: ", 0), 0u) << text;
+  EXPECT_NE(text.find("* hfx version: " + std::string(kVersion) + "\n"), std::string::npos) << text;
+  EXPECT_EQ(text.back(), '\n');
+  const fs::path out = scratch("environment.md");
+  const auto [code_f, text_f] = hfx({"utils", "environment", "--output-file", out.string()});
+  ASSERT_EQ(code_f, 0) << text_f;
+  EXPECT_EQ(text_f, "");
+  std::ifstream in(out);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), text);
+  expect_error({"utils"}, "subcommand");
 }
 
 }  // namespace

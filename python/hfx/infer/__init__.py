@@ -12,9 +12,9 @@ import numpy as np
 from .. import _checks, _core
 from ..tensor import get_backend
 from ..exceptions import FailedMinimization, Unsupported
-from . import calculators, intervals, mle, test_statistics
+from . import calculators, intervals, mle, test_statistics, utils
 
-__all__ = ["calculators", "hypotest", "intervals", "mle", "test_statistics"]
+__all__ = ["calculators", "hypotest", "intervals", "mle", "test_statistics", "utils"]
 
 _TEST_STATS = ("q0", "q", "qtilde")
 _log = logging.getLogger(__name__)

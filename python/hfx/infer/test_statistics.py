@@ -1,5 +1,7 @@
 """Profile-likelihood test statistics (pyhf.infer.test_statistics)."""
 
+import logging
+
 import numpy as np
 
 from .. import _checks, _core
@@ -7,6 +9,34 @@ from ..tensor import get_backend
 from ..exceptions import FailedMinimization, UnspecifiedPOI
 
 __all__ = ["q0", "qmu", "qmu_tilde", "tmu", "tmu_tilde"]
+
+log = logging.getLogger(__name__)
+
+# The Python names of the C++ test statistics, for the configuration warnings below.
+_NAMES = {"q": "qmu", "qtilde": "qmu_tilde", "t": "tmu", "ttilde": "tmu_tilde", "q0": "q0"}
+
+
+def _warn_configuration(name, mu, poi_lower_bound):
+    """A warning when the fit configuration is not the one the test statistic is defined
+    for: q0 tests mu = 0; qmu/tmu let the POI go below zero, their tilde forms bound it at 0."""
+    pyname = _NAMES[name]
+    if name == "q0":
+        if mu != 0:
+            log.warning("q0 test statistic only used for fit configuration with POI set to zero (got mu = %s)", mu)
+    elif name in ("q", "t") and poi_lower_bound == 0:
+        log.warning(
+            "%s test statistic used for fit configuration with POI bounded at zero; "
+            "%s_tilde is the test statistic for that configuration",
+            pyname,
+            pyname,
+        )
+    elif name in ("qtilde", "ttilde") and poi_lower_bound != 0:
+        log.warning(
+            "%s test statistic used for fit configuration with POI not bounded at zero; "
+            "%s is the test statistic for that configuration",
+            pyname,
+            pyname[: -len("_tilde")],
+        )
 
 
 def _stat(name, mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitted_pars):
@@ -17,6 +47,12 @@ def _stat(name, mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitte
         )
     mu = _checks.finite_poi(mu, "mu")
     init_pars, par_bounds, fixed_params = pdf.config._fit_args(init_pars, par_bounds, fixed_params)
+    try:
+        bounds = pdf.config.suggested_bounds() if par_bounds is None else par_bounds
+        poi_lower_bound = float(bounds[pdf.config.poi_index][0])
+    except (IndexError, KeyError, TypeError, ValueError):
+        poi_lower_bound = None  # malformed bounds: the fit below reports them
+    _warn_configuration(name, mu, poi_lower_bound)
     r = _core.test_statistic(name, mu, pdf._core, data, init_pars, par_bounds, fixed_params, get_backend()[1])
     if not r["converged"]:
         raise FailedMinimization(
