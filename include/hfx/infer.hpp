@@ -29,7 +29,8 @@ struct TestStatResult {
 };
 
 // pyhf's infer.test_statistics.{q0, qmu, qmu_tilde, tmu, tmu_tilde}: 2*(nll(fixed) -
-// nll(free)) clipped at 0, and for q/qtilde 0 when muhat > mu (q0: 0 when muhat < 0).
+// nll(free)) clipped at 0, and for q/qtilde 0 when muhat > mu (q0: 0 when muhat < 0);
+// 0 when muhat == mu (both fits are then one problem).
 // The tilde variants are the same computation with the POI's lower bound at 0 (as in
 // pyhf, the bounds in `problem` decide). Throws UnspecifiedPOI.
 TestStatResult test_statistic(TestStatistic ts, double mu, const Model& model, std::span<const double> data,

@@ -25,6 +25,7 @@ __all__ = [
     "InvalidTestStatistic",
     "InvalidWorkspaceOperation",
     "PatchSetVerificationError",
+    "SchemaNotFound",
     "Unsupported",
     "UnspecifiedPOI",
 ]
@@ -48,6 +49,10 @@ class InvalidNameReuse(HfxError):
 
 class InvalidSpecification(HfxError):
     """The document is not valid JSON or not a valid HistFactory document (with its JSON path)."""
+
+
+class SchemaNotFound(HfxError, FileNotFoundError):
+    """A JSON Schema document that is not in the schema directory (hfx.schema.path)."""
 
 
 class InvalidPatchSet(InvalidSpecification):

@@ -291,3 +291,24 @@ def test_infer_utils_names():
     assert hfx.infer.utils.all_pois_floating(model, fixed)
     fixed[model.config.poi_index] = True
     assert not hfx.infer.utils.all_pois_floating(model, fixed)
+
+
+@pytest.mark.parametrize("poi_test", [-1.0, 10.1])
+def test_hypotest_outside_the_poi_bounds_is_a_value_error(poi_test):
+    model = hfx.simplemodels.uncorrelated_background([12.0, 11.0], [50.0, 52.0], [3.0, 7.0])
+    data = [51.0, 48.0] + model.config.auxdata
+    with pytest.raises(ValueError, match=r"lies outside of its bounds \[0.0, 10.0\]"):
+        hfx.infer.hypotest(poi_test, data, model)
+    bounds = model.config.suggested_bounds()
+    bounds[model.config.poi_index] = [-5.0, 20.0]
+    assert np.isfinite(hfx.infer.hypotest(poi_test, data, model, par_bounds=bounds, test_stat="q"))
+
+
+def test_a_free_fit_on_the_tested_value_gives_exactly_zero():
+    # the Asimov data of mu = 0 fit with mu bounded at 0: both fits solve one problem, and
+    # their rounding difference must not reach sqrt(q) (pyhf issue 1992)
+    model = hfx.simplemodels.uncorrelated_background([1.0], [1.0], [1.0])
+    data = [2.0] + model.config.auxdata
+    assert float(hfx.infer.test_statistics.qmu_tilde(0.0, data, model, None, None, None)) == 0.0
+    calc = hfx.infer.calculators.AsymptoticCalculator(data, model, test_stat="qtilde")
+    assert float(calc.teststatistic(0.0)) == 0.0

@@ -192,3 +192,15 @@ def test_patchset_apply_verifies_first_and_anything_but_its_workspace_fails_veri
     for not_the_workspace in ({}, {"channels": []}):
         with pytest.raises(hfx.exceptions.PatchSetVerificationError):
             ps.verify(not_the_workspace)
+
+
+def test_an_empty_poi_is_a_measurement_without_one():
+    spec = load_json(REFERENCE / "small" / "pyhf-docs-2bin-1channel" / "workspace.json")
+    spec["measurements"][0]["config"]["poi"] = ""
+    ws = hfx.Workspace(spec)
+    model = ws.model()
+    assert model.config.poi_index is None and model.config.poi_name is None
+    data = ws.data(model)
+    assert np.isfinite(hfx.infer.mle.fit(data, model)).all()
+    with pytest.raises(hfx.exceptions.UnspecifiedPOI):
+        hfx.infer.hypotest(1.0, data, model)

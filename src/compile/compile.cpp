@@ -401,7 +401,7 @@ class Compiler {
     for (const auto& p : d_->sets) {
       if (p.name != poi) continue;
       if (p.size != 1)  // a one-bin staterror/shapesys can be the POI, as in pyhf
-        throw InvalidModel(fmt::format("The parameter '{}' contains multiple components ({}) and is not currently supported as parameter of interest", poi, p.size));
+        throw InvalidModel(fmt::format("The parameter '{}' contains multiple components and is not currently supported as parameter of interest ({} components)", poi, p.size));
       d_->poi_name = poi;
       d_->poi_index = p.offset;
       return;

@@ -54,7 +54,7 @@ Model Model::with_poi(const std::string& name) const {
   }
   const auto& p = param_set(name);
   if (p.size != 1)  // a one-bin staterror/shapesys can be the POI, as in pyhf
-    throw InvalidModel(fmt::format("The parameter '{}' contains multiple components ({}) and is not currently supported as parameter of interest", name, p.size));
+    throw InvalidModel(fmt::format("The parameter '{}' contains multiple components and is not currently supported as parameter of interest ({} components)", name, p.size));
   d->poi_name = name;
   d->poi_index = p.offset;
   return Model(d);

@@ -33,6 +33,9 @@ namespace detail {
 
 // Test statistic from a free and a conditional fit (both already made).
 double test_statistic_value(TestStatistic ts, double mu, double muhat, double nll_fixed, double nll_free) {
+  // The free minimum lies on the tested POI value (e.g. both at the POI's bound): both fits
+  // solve one problem and their difference is rounding, which sqrt(q) would magnify.
+  if (muhat == mu) return 0.0;
   const double tmu = std::max(0.0, 2.0 * (nll_fixed - nll_free));
   switch (ts) {
     case TestStatistic::q0: return muhat < mu ? 0.0 : tmu;

@@ -326,8 +326,8 @@ ParsedWorkspace parse_workspace(const Json& doc) {
     const std::string cpath = path + "/config";
     require_object(config, cpath);
     reject_unknown_keys(config, {"poi", "parameters"}, cpath);
+    // An empty POI is a measurement without one (a model for fits, not hypothesis tests).
     meas.poi = require_string(require_key(config, "poi", cpath), cpath + "/poi");
-    if (meas.poi.empty()) fail(cpath + "/poi", "expected the name of the parameter of interest, got an empty string");
     const Json& params = require_key(config, "parameters", cpath);
     require_array(params, cpath + "/parameters");
     std::set<std::string> pnames;

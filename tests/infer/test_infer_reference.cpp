@@ -75,6 +75,25 @@ TEST(InferRobustness, ThreeLeptonFitFindsTrueMinimum) {
   EXPECT_LE(r0.twice_nll(), 283.15) << "pyhf's conditional fit at mu = 0 reaches 283.14";
 }
 
+// Data below the background puts the free fit's mu on its bound 0: testing mu = 0 then
+// poses the conditional fit the free fit already solved, and every test statistic is
+// exactly 0 (not the two fits' rounding difference, which sqrt(q) would magnify).
+TEST(InferRobustness, FreeFitOnTheTestedValueGivesExactlyZero) {
+  const Workspace ws(Json::parse(R"({"channels": [{"name": "SR", "samples": [
+      {"name": "sig", "data": [1.0], "modifiers": [{"name": "mu", "type": "normfactor", "data": null}]},
+      {"name": "bkg", "data": [5.0], "modifiers": [{"name": "u", "type": "shapesys", "data": [1.0]}]}]}],
+    "observations": [{"name": "SR", "data": [2.0]}],
+    "measurements": [{"name": "m", "config": {"poi": "mu", "parameters": []}}], "version": "1.0.0"})"));
+  const Model m = compile(ws);
+  const auto data = observed_data(ws, m);
+  for (const TestStatistic ts : {TestStatistic::q, TestStatistic::qtilde, TestStatistic::t, TestStatistic::ttilde}) {
+    const TestStatResult r = test_statistic(ts, 0.0, m, data, FitProblem::from_model(m));
+    ASSERT_TRUE(r.free_fit.converged() && r.fixed_fit.converged());
+    EXPECT_EQ(r.free_fit.x[*m.poi_index()], 0.0);
+    EXPECT_EQ(r.value, 0.0) << to_string(ts);
+  }
+}
+
 // pyhf's regression test (tests/test_regression.py) for the sbottom point 1300_205_60.
 TEST(InferRegression, SbottomRegionAMatchesPyhfRegressionValues) {
   const Workspace ws = Workspace::load(test::data_path("reference/sbottom-multib-regionA/workspace.json"));

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _checks, _core
 from ..tensor import get_backend
-from ..exceptions import FailedMinimization, Unsupported
+from ..exceptions import FailedMinimization, InvalidPdfParameters, Unsupported
 from . import calculators, intervals, mle, test_statistics, utils
 
 __all__ = ["calculators", "hypotest", "intervals", "mle", "test_statistics", "utils"]
@@ -57,6 +57,27 @@ def _returns_from_result(r, is_q0, return_tail_probs, return_expected, return_ex
     return tuple(returns) if len(returns) > 1 else returns[0]
 
 
+def _require_poi_within_bounds(pdf, poi, par_bounds):
+    """The tested POI value starts the conditional fit: outside the POI's bounds it is a
+    ValueError (InvalidPdfParameters), as in pyhf."""
+    index = pdf.config.poi_index
+    if index is None:
+        return  # the C++ test reports the missing POI
+    try:
+        bounds = pdf.config.suggested_bounds() if par_bounds is None else par_bounds
+        pair = np.asarray(bounds[index], dtype=float)
+    except (IndexError, KeyError, TypeError, ValueError):
+        return  # malformed bounds: the C++ checks report them
+    if pair.shape != (2,) or not pair[0] <= pair[1]:
+        return  # likewise
+    lo, hi = float(pair[0]), float(pair[1])
+    if not lo <= poi <= hi:
+        raise InvalidPdfParameters(
+            f"fit initialization parameter {pdf.config.poi_name} = {poi} (the tested POI value) "
+            f"lies outside of its bounds [{lo}, {hi}]"
+        )
+
+
 def hypotest(
     poi_test,
     data,
@@ -86,6 +107,7 @@ def hypotest(
     _checks.model(pdf)
     poi = _checks.finite_poi(poi_test, "poi_test")
     fit_args = pdf.config._fit_args(init_pars, par_bounds, fixed_params)
+    _require_poi_within_bounds(pdf, poi, par_bounds)
     if ntoys is None:
         calc = None
         if return_calculator or base != "normal":
