@@ -14,6 +14,8 @@ packages=(
   python3 python3-dev python3-numpy python3-pytest pybind11-dev python3-scipy
   python3-matplotlib  # python/tests/test_contour.py compares with its tricontour
   python3-distributed  # python/tests/test_scan.py runs hfx.scan on a Dask LocalCluster
+  python3-jsonschema  # hfx.schema validates documents of other schema versions and kinds
+  python3-requests  # hfx.contrib.utils.download fetches HEPData archives
 )
 
 missing=()

@@ -9,6 +9,8 @@ __all__ = [
     "FailedMinimization",
     "IOError",
     "ImportBackendError",
+    "InvalidArchive",
+    "InvalidArchiveHost",
     "InvalidBackend",
     "InvalidInterpCode",
     "InvalidMeasurement",
@@ -49,6 +51,14 @@ class InvalidNameReuse(HfxError):
 
 class InvalidSpecification(HfxError):
     """The document is not valid JSON or not a valid HistFactory document (with its JSON path)."""
+
+
+class InvalidArchive(HfxError):
+    """A downloaded likelihood archive that is missing or not a tar/zip archive."""
+
+
+class InvalidArchiveHost(HfxError):
+    """A likelihood archive host that is not trusted (HEPData, doi.org) without force."""
 
 
 class SchemaNotFound(HfxError, FileNotFoundError):

@@ -403,7 +403,7 @@ class Model:
             return self._core.logpdf(pars, data)
         if np.ndim(data) == 1:
             return self._core.logpdf_batch(self._pars_rows(pars), data)
-        return self._per_row(lambda p, d: self._core.logpdf(p, d)[0], pars, data)
+        return self._core.logpdf_rows(self._pars_rows(pars), data)
 
     def pdf(self, pars, data):
         return np.exp(self.logpdf(pars, data))
@@ -420,17 +420,17 @@ class Model:
         if not isinstance(include_auxdata, (bool, np.bool_)):
             raise TypeError(f"include_auxdata: expected a bool, got {include_auxdata!r}"[:200])
         if self.batch_size is not None:
-            return self._per_row(lambda p: self._core.expected_data(p, bool(include_auxdata)), pars)
+            return self._core.expected_data_batch(self._pars_rows(pars), bool(include_auxdata))
         return self._core.expected_data(pars, bool(include_auxdata))
 
     def expected_actualdata(self, pars):
         if self.batch_size is not None:
-            return self._per_row(self._core.expected_actualdata, pars)
+            return self._core.expected_data_batch(self._pars_rows(pars), False)
         return self._core.expected_actualdata(pars)
 
     def expected_auxdata(self, pars):
         if self.batch_size is not None:
-            return self._per_row(self._core.expected_auxdata, pars)
+            return self._core.expected_data_batch(self._pars_rows(pars), True)[:, self.config.nmaindata :]
         return self._core.expected_auxdata(pars)
 
     def mainlogpdf(self, maindata, pars):

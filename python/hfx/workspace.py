@@ -9,7 +9,7 @@ import math
 from . import _checks
 from . import _core
 from . import _json
-from .exceptions import InvalidMeasurement, InvalidPdfData, InvalidWorkspaceOperation
+from .exceptions import InvalidMeasurement, InvalidPdfData, InvalidWorkspaceOperation, Unsupported
 from .pdf import Model, _interp_codes
 
 __all__ = ["Workspace"]
@@ -72,7 +72,7 @@ class Workspace(dict):
         config_kwargs.pop("schema", None)
         self.version = config_kwargs.pop("version", spec.get("version", None))
         if config_kwargs:
-            raise InvalidWorkspaceOperation(f"Unsupported options were passed in: {list(config_kwargs)}.")
+            raise Unsupported(f"Unsupported options were passed in: {list(config_kwargs)}.")
         text = _json.dumps(spec, "spec")
         core = _core.Workspace(text)
         super().__init__(spec)

@@ -10,6 +10,7 @@
 #include "hfx/json.hpp"
 #include "hfx/workspace.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace hfxpy {
@@ -216,6 +217,56 @@ void init_model(py::module_& m) {
             return out;
           },
           py::arg("pars"), py::arg("data"), "logpdf at each row of a (n, npars) array; releases the GIL")
+      .def(
+          "logpdf_rows",
+          [](const PyModel& s, py::handle pars, py::handle data) {
+            const auto prows = as_matrix(pars, s.model.npars(), "pars");
+            const std::size_t nd = s.model.nmaindata() + s.model.nauxdata();
+            const auto drows = as_matrix(data, nd, "data");
+            const std::size_t n = static_cast<std::size_t>(prows.shape(0)), np = s.model.npars();
+            if (static_cast<std::size_t>(drows.shape(0)) != n)
+              throw hfx::InvalidPdfData(fmt::format("data: expected {} rows (one per parameter point), got {}", n, drows.shape(0)));
+            const double* p = prows.data();
+            const double* d = drows.data();
+            for (std::size_t i = 0; i < n; ++i) check_data(s.model, {d + i * nd, nd}, "data");
+            py::array_t<double> out(static_cast<py::ssize_t>(n));
+            double* o = out.mutable_data();
+            {
+              py::gil_scoped_release release;
+              hfx::Evaluator ev(s.model);
+              for (std::size_t i = 0; i < n; ++i) {
+                const std::span<const double> row{p + i * np, np};
+                ev.set_data({d + i * nd, nd});
+                o[i] = -nan_if_nan_pars(ev.nll(row), row);
+              }
+            }
+            return out;
+          },
+          py::arg("pars"), py::arg("data"), "logpdf of row i of data at row i of pars; releases the GIL")
+      .def(
+          "expected_data_batch",
+          [](const PyModel& s, py::handle pars, bool include_auxdata) {
+            const auto rows = as_matrix(pars, s.model.npars(), "pars");
+            const std::size_t n = static_cast<std::size_t>(rows.shape(0)), np = s.model.npars();
+            const std::size_t width = s.model.nmaindata() + (include_auxdata ? s.model.nauxdata() : 0);
+            const double* p = rows.data();
+            for (std::size_t i = 0; i < n; ++i) check_pars(s.model, {p + i * np, np}, "pars");
+            py::array_t<double> out({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(width)});
+            double* o = out.mutable_data();
+            {
+              py::gil_scoped_release release;
+              hfx::Evaluator ev(s.model);
+              const std::size_t nmain = s.model.nmaindata();
+              for (std::size_t i = 0; i < n; ++i) {
+                const std::span<const double> row{p + i * np, np};
+                const auto main = ev.expected_main(row);
+                std::copy(main.begin(), main.end(), o + i * width);
+                if (include_auxdata) ev.expected_aux(row, {o + i * width + nmain, width - nmain});
+              }
+            }
+            return out;
+          },
+          py::arg("pars"), py::arg("include_auxdata") = true, "expected data at each row of a (n, npars) array")
       .def(
           "expected_data",
           [](const PyModel& s, py::handle pars, bool include_auxdata) {

@@ -204,3 +204,9 @@ def test_an_empty_poi_is_a_measurement_without_one():
     assert np.isfinite(hfx.infer.mle.fit(data, model)).all()
     with pytest.raises(hfx.exceptions.UnspecifiedPOI):
         hfx.infer.hypotest(1.0, data, model)
+
+
+def test_unknown_workspace_options_are_unsupported():
+    spec = load_json(REFERENCE / "small" / "pyhf-docs-2bin-1channel" / "workspace.json")
+    with pytest.raises(hfx.exceptions.Unsupported, match="abc"):
+        hfx.Workspace(spec, abc=True)
