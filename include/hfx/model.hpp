@@ -33,6 +33,9 @@ struct ModelOptions {
   std::optional<std::string> poi_name;
   InterpCode normsys_interp = InterpCode::code4;   // pyhf's default
   InterpCode histosys_interp = InterpCode::code4p; // pyhf's default
+  // Compile a model without parameters instead of refusing it (pyhf's rule): for the
+  // compiled part of a Python model whose parameters all belong to custom modifier kinds.
+  bool allow_no_parameters = false;
 };
 
 // One named parameter set (a pyhf "paramset"): a scalar or a vector of parameters.

@@ -9,7 +9,7 @@ Switching from pyhf is a change of import::
 """
 
 from . import _core
-from . import compat, exceptions, infer, optimize, probability, schema, simplemodels, utils
+from . import compat, exceptions, infer, modifiers, optimize, probability, schema, simplemodels, utils
 from ._scan import scan
 from .patchset import PatchSet
 from .pdf import Model
@@ -27,6 +27,7 @@ __all__ = [
     "exceptions",
     "get_backend",
     "infer",
+    "modifiers",
     "optimize",
     "probability",
     "scan",

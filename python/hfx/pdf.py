@@ -228,9 +228,7 @@ class _MainModel:
         """The main bins' expected data, or with return_by_sample one row per sample of
         model.config.samples (zeros in channels without that sample)."""
         if return_by_sample:
-            if self._model.batch_size is not None:
-                return self._model._per_row(self._model._core.expected_by_sample, pars)
-            return self._model._core.expected_by_sample(pars)
+            return self._model._expected_by_sample(pars)
         return self._model.expected_actualdata(pars)
 
     def logpdf(self, maindata, pars):
@@ -287,8 +285,6 @@ class Model:
         clip_bin_data=None,
         **config_kwargs,
     ):
-        if modifier_set is not None:
-            raise Unsupported("custom modifier sets are not supported by hfx")
         batch_size = _batch_size(batch_size)
         if clip_sample_data is not None or clip_bin_data is not None:
             raise Unsupported("clip_sample_data / clip_bin_data are not supported by hfx")
@@ -298,6 +294,17 @@ class Model:
         modifier_settings = config_kwargs.pop("modifier_settings", None)
         if config_kwargs:
             raise Unsupported(f"Unsupported options were passed in: {list(config_kwargs)}.")
+        if modifier_set is not None:
+            from . import _custom, _custom_model
+
+            custom_set = _custom.split_modifier_set(modifier_set)
+            if custom_set:
+                if batch_size is not None:
+                    raise Unsupported("batch_size with custom modifier kinds")
+                self.__class__ = _custom_model.CustomModel
+                self._init_custom(copy.deepcopy(_checks.mapping(spec, "spec")), custom_set, modifier_set, poi_name, modifier_settings)
+                return
+            _custom.CustomPart.check_kinds(spec, modifier_set)
         normsys, histosys = _interp_codes(modifier_settings)
         core = _core.model_from_spec(_json.dumps(spec, "spec"), poi_name or "", normsys, histosys)
         self._init(core, copy.deepcopy(spec), modifier_settings, batch_size)
@@ -322,6 +329,16 @@ class Model:
         self._core = core
         self._config = _ModelConfig(core, self._modifier_settings)
         self._config._owner = self
+
+    @property
+    def _engine(self):
+        """(module, model argument) that fits and tests this model: the C++ core."""
+        return _core, self._core
+
+    def _expected_by_sample(self, pars):
+        if self.batch_size is not None:
+            return self._per_row(self._core.expected_by_sample, pars)
+        return self._core.expected_by_sample(pars)
 
     @property
     def spec(self):

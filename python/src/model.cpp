@@ -21,26 +21,11 @@ hfx::InterpCode code_or(const std::optional<std::string>& s, hfx::InterpCode fal
   return s ? hfx::interp_code_from_string(*s) : fallback;
 }
 
-// The name of the spec's first modifier ("mu" if it has none, or is malformed: then
-// validation reports the real problem).
-std::string first_modifier_name(const hfx::Json& spec) {
-  if (spec["channels"].is_array())
-    for (const auto& ch : spec["channels"]) {
-      if (!ch.is_object() || !ch.contains("samples") || !ch["samples"].is_array()) continue;
-      for (const auto& s : ch["samples"]) {
-        if (!s.is_object() || !s.contains("modifiers") || !s["modifiers"].is_array()) continue;
-        for (const auto& m : s["modifiers"])
-          if (m.is_object() && m.contains("name") && m["name"].is_string() && !m["name"].get<std::string>().empty())
-            return m["name"].get<std::string>();
-      }
-    }
-  return "mu";
-}
-
 // pyhf's model specs ({channels, parameters}) are compiled as a workspace with one
 // measurement "measurement" and zero observations, so they get the same validation.
 std::unique_ptr<PyModel> model_from_spec(const std::string& text, const std::string& poi,
-                                         std::optional<std::string> normsys, std::optional<std::string> histosys) {
+                                         std::optional<std::string> normsys, std::optional<std::string> histosys,
+                                         bool allow_no_parameters) {
   using hfx::Json;
   Json spec = hfx::parse_json(text, "<model spec>");
   if (!spec.is_object())
@@ -66,9 +51,7 @@ std::unique_ptr<PyModel> model_from_spec(const std::string& text, const std::str
   doc["channels"] = spec["channels"];
   doc["observations"] = std::move(observations);
   Json config = Json::object();
-  // A workspace's measurement must name a POI; without one (poi ""), ModelOptions::poi_name
-  // "" below overrides it, so any modifier's name will do.
-  config["poi"] = poi.empty() ? first_modifier_name(spec) : poi;
+  config["poi"] = poi;  // "" is a measurement without POI
   config["parameters"] = spec.contains("parameters") ? spec["parameters"] : Json::array();
   doc["measurements"] = Json::array({Json{{"name", "measurement"}, {"config", std::move(config)}}});
   doc["version"] = "1.0.0";
@@ -78,6 +61,7 @@ std::unique_ptr<PyModel> model_from_spec(const std::string& text, const std::str
   o.poi_name = poi;
   o.normsys_interp = code_or(normsys, o.normsys_interp);
   o.histosys_interp = code_or(histosys, o.histosys_interp);
+  o.allow_no_parameters = allow_no_parameters;
   return std::make_unique<PyModel>(hfx::compile(ws, o));
 }
 
@@ -119,6 +103,7 @@ double part_logpdf(const PyModel& s, py::handle pars, py::handle data, const cha
 void init_model(py::module_& m) {
   m.def("model_from_spec", &model_from_spec, py::arg("spec_json"), py::arg("poi_name") = "",
         py::arg("normsys_interp") = py::none(), py::arg("histosys_interp") = py::none(),
+        py::arg("allow_no_parameters") = false,
         py::call_guard<py::gil_scoped_release>(),
         "Compiles a pyhf model spec {channels, parameters} given as JSON text (poi_name \"\" = no POI).");
 

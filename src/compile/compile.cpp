@@ -311,7 +311,8 @@ class Compiler {
   }
 
   void build_parameter_sets() {
-    if (reqs_.empty()) throw InvalidModel("the model has no parameters (no modifiers on any sample)");
+    if (reqs_.empty() && !opts_.allow_no_parameters)
+      throw InvalidModel("the model has no parameters (no modifiers on any sample)");
     std::size_t offset = 0;
     for (auto& [name, list] : reqs_) {
       const Requirement& r = list.front();

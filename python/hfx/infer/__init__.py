@@ -9,7 +9,7 @@ import logging
 
 import numpy as np
 
-from .. import _checks, _core
+from .. import _checks
 from ..tensor import get_backend
 from ..exceptions import FailedMinimization, InvalidPdfParameters, Unsupported
 from . import calculators, intervals, mle, test_statistics, utils
@@ -115,7 +115,8 @@ def hypotest(
                 data, pdf, init_pars, par_bounds, fixed_params, test_stat=test_stat, calc_base_dist=base
             )
         if base == "normal":
-            (r,) = _core.hypotest_scan([poi], pdf._core, data, test_stat, *fit_args, get_backend()[1])
+            engine, target = pdf._engine
+            (r,) = engine.hypotest_scan([poi], target, data, test_stat, *fit_args, get_backend()[1])
             if not r["converged"]:
                 # pyhf raises when any of the hypothesis test's fits fails
                 raise FailedMinimization(

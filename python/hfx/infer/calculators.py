@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
-from .. import _checks, _core
+from .. import _checks
 from ..tensor import get_backend
 from ..exceptions import FailedMinimization, Unsupported
 from . import mle
@@ -124,7 +124,8 @@ class AsymptoticCalculator:
         fits to the data and to the Asimov data, which ``fitted_pars`` then holds)."""
         poi = _checks.finite_poi(poi_test, "poi_test")
         init, bounds, fixed = self.pdf.config._fit_args(self.init_pars, self.par_bounds, self.fixed_params)
-        (r,) = _core.hypotest_scan([poi], self.pdf._core, self.data, self.test_stat, init, bounds, fixed, get_backend()[1])
+        engine, target = self.pdf._engine
+        (r,) = engine.hypotest_scan([poi], target, self.data, self.test_stat, init, bounds, fixed, get_backend()[1])
         if not r["converged"]:
             raise FailedMinimization(f"hypotest at {poi}: a fit did not converge")
         self.sqrtqmuA_v = math.sqrt(max(r["qmu_asimov"], 0.0))
@@ -198,8 +199,9 @@ class ToyCalculator:
         poi = _checks.finite_poi(poi_test, "poi_test")
         if poi not in self._toys:
             init, bounds, fixed = self.pdf.config._fit_args(self.init_pars, self.par_bounds, self.fixed_params)
-            r = _core.toy_hypotest(
-                poi, self.pdf._core, self.data, self.test_stat, self.ntoys, _toy_seed(), init, bounds, fixed, get_backend()[1]
+            engine, target = self.pdf._engine
+            r = engine.toy_hypotest(
+                poi, target, self.data, self.test_stat, self.ntoys, _toy_seed(), init, bounds, fixed, get_backend()[1]
             )
             if not r["converged"]:
                 raise FailedMinimization(f"toys at {poi}: {r['fit_problem']}")

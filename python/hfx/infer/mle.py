@@ -4,7 +4,7 @@ import types
 
 import numpy as np
 
-from .. import _checks, _core, optimize
+from .. import _checks, optimize
 from ..tensor import get_backend
 from ..exceptions import FailedMinimization, UnspecifiedPOI
 
@@ -45,8 +45,9 @@ def _run(data, pdf, init_pars, par_bounds, fixed_params, fixed_poi, kwargs):
     if unknown:
         raise TypeError(f"unexpected fit options: {sorted(unknown)}")
     init_pars, par_bounds, fixed_params = pdf.config._fit_args(init_pars, par_bounds, fixed_params)
-    r = _core.fit(
-        pdf._core,
+    engine, target = pdf._engine
+    r = engine.fit(
+        target,
         data,
         init_pars,
         par_bounds,

@@ -4,7 +4,7 @@ import logging
 
 import numpy as np
 
-from .. import _checks, _core
+from .. import _checks
 from ..tensor import get_backend
 from ..exceptions import FailedMinimization, UnspecifiedPOI
 
@@ -53,7 +53,8 @@ def _stat(name, mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitte
     except (IndexError, KeyError, TypeError, ValueError):
         poi_lower_bound = None  # malformed bounds: the fit below reports them
     _warn_configuration(name, mu, poi_lower_bound)
-    r = _core.test_statistic(name, mu, pdf._core, data, init_pars, par_bounds, fixed_params, get_backend()[1])
+    engine, target = pdf._engine
+    r = engine.test_statistic(name, mu, target, data, init_pars, par_bounds, fixed_params, get_backend()[1])
     if not r["converged"]:
         raise FailedMinimization(
             f"{name} at {mu}: a fit did not converge "

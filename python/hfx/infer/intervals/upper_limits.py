@@ -4,7 +4,7 @@ import numpy as np
 
 import math
 
-from ... import _checks, _core
+from ... import _checks
 from ...tensor import get_backend
 from ...exceptions import Unsupported
 
@@ -35,9 +35,10 @@ def _with_model_defaults(model, fit_args):
 def _hypotests(mus, data, model, test_stat, return_tail_probs, fit_args):
     from .. import _returns_from_result
 
-    results = _core.hypotest_scan(
+    engine, target = model._engine
+    results = engine.hypotest_scan(
         [float(mu) for mu in mus],
-        model._core,
+        target,
         data,
         test_stat,
         fit_args["init_pars"],
@@ -92,7 +93,8 @@ def upper_limit(data, model, scan=None, level=0.05, return_results=False, **hypo
             "upper_limit without a scan uses the compiled model's init/bounds/fixed (not init_pars/par_bounds/"
             "fixed_params, nor paramset values changed in Python); pass a scan"
         )
-    r = _core.upper_limit(model._core, data, level, test_stat, rtol, get_backend()[1])
+    engine, target = model._engine
+    r = engine.upper_limit(target, data, level, test_stat, rtol, get_backend()[1])
     obs = np.asarray(r["observed"])
     exp = [np.asarray(v) for v in r["expected"]]
     if return_results:
