@@ -250,7 +250,7 @@ FitOptions fit_options_for(const OptimizerChoice& choice) {
       opts.scipy_ftol = number_option_between("--optconf tolerance", kv.substr(eq + 1), 0, 1);
     } else {
       const auto n = static_cast<int>(integer_option("--optconf maxiter", kv.substr(eq + 1), 1, 1000000000));
-      (scipy ? opts.scipy_max_iterations : opts.max_iterations) = n;
+      (scipy ? opts.scipy_max_iterations : opts.max_total_iterations) = n;
     }
   }
   return opts;

@@ -40,7 +40,10 @@ FitMethod fit_method_from_string(std::string_view s);
 
 struct FitOptions {
   FitMethod method = FitMethod::newton;
-  int max_iterations = 2000;
+  int max_iterations = 2000;  // per L-BFGS-B stage (each restart has its own)
+  // If > 0, all stages together (warm-up, Newton, L-BFGS-B, restarts) stop after this many
+  // iterations: pyhf's `maxiter` (CLI --optconf maxiter, Python optimizer maxiter).
+  int max_total_iterations = 0;
   // Convergence: infinity norm of the projected gradient (in scaled variables, where
   // each constrained parameter is measured in units of its constraint width).
   double tolerance = 1e-6;

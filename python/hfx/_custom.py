@@ -22,7 +22,7 @@ import numpy as np
 from scipy.special import gammaln, xlogy
 
 from . import _json, modifiers
-from .exceptions import InvalidModel, InvalidModifier, InvalidPdfData, Unsupported
+from .exceptions import InvalidModel, InvalidModifier, InvalidPdfData, InvalidSpecification, Unsupported
 
 _PARAMSET_KEYS = ("inits", "bounds", "fixed", "auxdata", "sigmas", "factors")
 _CONSTRAINTS = {
@@ -50,6 +50,33 @@ def split_modifier_set(modifier_set):
 
 def _kinds_in(spec):
     return {m["type"] for c in spec["channels"] for s in c["samples"] for m in s["modifiers"]}
+
+
+def check_structure(spec):
+    """The structure the custom path reads (channels, samples, modifiers with name and
+    type), as InvalidSpecification with the JSON path; the compiled part and the builders
+    check the rest."""
+
+    def need(value, kind, path):
+        if not isinstance(value, kind):
+            raise InvalidSpecification(f"{path}: expected {'an object' if kind is dict else 'an array' if kind is list else 'a string'}")
+        return value
+
+    need(spec, dict, "/")
+    for i, c in enumerate(need(spec.get("channels"), list, "/channels")):
+        need(c, dict, f"/channels/{i}")
+        need(c.get("name"), str, f"/channels/{i}/name")
+        for j, s in enumerate(need(c.get("samples"), list, f"/channels/{i}/samples")):
+            path = f"/channels/{i}/samples/{j}"
+            need(s, dict, path)
+            need(s.get("name"), str, path + "/name")
+            for k, m in enumerate(need(s.get("modifiers"), list, path + "/modifiers")):
+                need(m, dict, f"{path}/modifiers/{k}")
+                need(m.get("name"), str, f"{path}/modifiers/{k}/name")
+                need(m.get("type"), str, f"{path}/modifiers/{k}/type")
+    for i, p in enumerate(need(spec.get("parameters", []), list, "/parameters")):
+        need(p, dict, f"/parameters/{i}")
+        need(p.get("name"), str, f"/parameters/{i}/name")
 
 
 class CustomPart:
@@ -229,6 +256,8 @@ class Evaluation:
     def constraint_logpdf(self, auxdata, pars):
         pars, core_pars = self.split(pars)
         aux = np.asarray(auxdata, dtype=float)
+        if aux.shape != (self.model.config.nauxdata,):
+            raise InvalidPdfData(f"auxdata: expected {self.model.config.nauxdata} values, got shape {aux.shape}")
         ncore_aux = self.model._core.nauxdata
         total = float(self.model._core.constraint_logpdf(core_pars, aux[:ncore_aux]))
         k = ncore_aux

@@ -3,7 +3,7 @@ plus Python-evaluated custom factors, fitted and tested by ``_pyengine.py``."""
 
 import numpy as np
 
-from . import _core, _custom, _pyengine
+from . import _checks, _core, _custom, _pyengine
 from .exceptions import InvalidModel, Unsupported
 from .pdf import Model, _interp_codes, _ModelConfig, _ParamSet
 
@@ -29,6 +29,7 @@ class _CustomConfig(_ModelConfig):
         self._compiled_defaults = (self.suggested_init(), self.suggested_bounds(), self.suggested_fixed())
 
     def set_poi(self, name):
+        _checks.optional_name(name, "poi_name")
         if not name:
             self._poi_name, self._poi_index = None, None
             return
@@ -47,6 +48,7 @@ class CustomModel(Model):
     """A model whose spec uses custom modifier kinds (``Model(spec, modifier_set=...)``)."""
 
     def _init_custom(self, spec, custom_set, modifier_set, poi_name, modifier_settings):
+        _custom.check_structure(spec)
         normsys, histosys = _interp_codes(modifier_settings)
         compiled_names = {
             m["name"]
@@ -99,6 +101,8 @@ class CustomModel(Model):
         return np.array([self._eval.logpdf(p, data) for p in np.asarray(pars, dtype=float)])
 
     def expected_data(self, pars, include_auxdata=True):
+        if not isinstance(include_auxdata, (bool, np.bool_)):
+            raise TypeError(f"include_auxdata: expected a bool, got {include_auxdata!r}"[:200])
         main = self._eval.main(pars)
         return np.concatenate([main, self._eval.aux(pars)]) if include_auxdata else main
 

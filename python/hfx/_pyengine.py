@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import ndtr
+from scipy.special import log_ndtr, ndtr
 
-from .exceptions import Unsupported, UnspecifiedPOI
+from .exceptions import InvalidModel, Unsupported, UnspecifiedPOI
 
 # pyhf's band order: CLs from -2 to +2 sigma is the b-only distribution at +2 ... -2 sigma.
 _BAND_SIGMAS = (2.0, 1.0, 0.0, -1.0, -2.0)
@@ -86,7 +86,11 @@ def fit(model, data, init, bounds, fixed, fixed_poi, uncertainties, correlations
         x[free] = r.x
         value, converged, message, nit, nfev = float(r.fun), bool(r.success), str(r.message), r.nit, r.nfev
         if not converged and r.nit < maxiter and "ABNORMAL" in message:
-            converged = True  # the line search stops on rounding noise at the minimum
+            # The line search stops on rounding noise at the minimum: accept it where the
+            # projected (finite-difference) gradient vanishes.
+            lo, hi = bounds[free, 0], bounds[free, 1]
+            projected = np.clip(r.x - r.jac, lo, hi) - r.x
+            converged = bool(np.max(np.abs(projected)) < 1e-4) and value < 1e299
     else:
         value, converged, message, nit, nfev = twice_nll(np.array([])), True, "", 0, 1
     out = _fit_result(x.copy(), value, converged, message, nit, nfev)
@@ -118,14 +122,21 @@ def _value(name, mu, muhat, fixed_fit, free_fit):
     return t
 
 
-def _require_poi(model):
-    if model.config.poi_index is None:
+def _require_poi(model, fixed):
+    """The POI's index; as the C++ tests, a fixed POI is an InvalidModel."""
+    poi = model.config.poi_index
+    if poi is None:
         raise UnspecifiedPOI("hypothesis tests need a model with a parameter of interest")
-    return model.config.poi_index
+    fixed = model.config.suggested_fixed() if fixed is None else fixed
+    if bool(fixed[poi]):
+        raise InvalidModel(
+            f"the POI '{model.config.poi_name}' is fixed; hypothesis tests and limits need a free POI"
+        )
+    return poi
 
 
 def test_statistic(name, mu, model, data, init, bounds, fixed, optimizer=None):
-    poi = _require_poi(model)
+    poi = _require_poi(model, fixed)
     free = fit(model, data, init, bounds, fixed, None, False, False, optimizer)
     fixed_fit = fit(model, data, init, bounds, fixed, mu, False, False, optimizer)
     return {
@@ -138,7 +149,7 @@ def test_statistic(name, mu, model, data, init, bounds, fixed, optimizer=None):
 
 def hypotest_scan(pois, model, data, test_stat, init, bounds, fixed, optimizer=None):
     """Asymptotic CLs at each POI value: the dictionaries of ``_core.hypotest_scan``."""
-    poi = _require_poi(model)
+    poi = _require_poi(model, fixed)
     if test_stat not in ("q", "qtilde", "q0"):
         raise Unsupported(f"test statistic {test_stat!r} for models with custom modifiers")
     free = fit(model, data, init, bounds, fixed, None, False, False, optimizer)
@@ -163,7 +174,9 @@ def hypotest_scan(pois, model, data, test_stat, init, bounds, fixed, optimizer=N
         if test_stat == "q0":
             cls, cls_band = clsb, list(clsb_band)
         else:
-            cls, cls_band = clsb / clb, [a / b for a, b in zip(clsb_band, clb_band)]
+            # the ratio of the two tails from their logarithms: CLb may underflow
+            cls = math.exp(float(log_ndtr(-(t + sqa)) - log_ndtr(-t)))
+            cls_band = [math.exp(float(log_ndtr(-(n + sqa)) - log_ndtr(-n))) for n in _BAND_SIGMAS]
         fits = (free, fixed_fit, generating, free_asimov, fixed_asimov)
         out.append(
             {

@@ -418,6 +418,8 @@ class Model:
         (with batch_size N: an array of N values)."""
         if self.batch_size is None:
             return self._core.logpdf(pars, data)
+        if np.ndim(data) == 2 and np.shape(data)[0] == 1 and self.batch_size != 1:
+            data = np.asarray(data)[0]  # one row for every point, as numpy broadcasts it
         if np.ndim(data) == 1:
             return self._core.logpdf_batch(self._pars_rows(pars), data)
         return self._core.logpdf_rows(self._pars_rows(pars), data)

@@ -85,7 +85,7 @@ hfx::FitOptions fit_options(py::handle optimizer) {
   if (!maxiter.is_none()) {
     const long n = maxiter.cast<long>();
     if (n < 1 || n > 1000000000) throw py::value_error(fmt::format("optimizer maxiter: expected 1 to 1e9, got {}", n));
-    (scipy ? o.scipy_max_iterations : o.max_iterations) = static_cast<int>(n);
+    (scipy ? o.scipy_max_iterations : o.max_total_iterations) = static_cast<int>(n);
   }
   return o;
 }

@@ -95,6 +95,34 @@ def test_bad_responses_are_invalid_archives(tmp_path, serve, content, status, ma
     assert not (tmp_path / "l").exists()
 
 
+def test_a_zip_with_one_top_directory_gives_its_contents(tmp_path, serve):
+    (tmp_path / "l").mkdir()
+    (tmp_path / "l" / "old.json").write_text("{}")
+    serve(_zip({"analysis/BkgOnly.json": "{}", "analysis/patchset.json": "[]"}))
+    hfx.contrib.utils.download(URL, tmp_path / "l")
+    assert sorted(p.name for p in (tmp_path / "l").iterdir()) == ["BkgOnly.json", "patchset.json"]
+
+
+def test_tar_members_other_than_files_and_directories_are_refused(tmp_path, serve):
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        fifo = tarfile.TarInfo("pipe")
+        fifo.type = tarfile.FIFOTYPE
+        archive.addfile(fifo)
+    serve(out.getvalue())
+    with pytest.raises(hfx.exceptions.InvalidArchive, match="not a file or a directory"):
+        hfx.contrib.utils.download(URL, tmp_path / "l")
+    # and a file's mode in the archive is not kept (no setuid bits from a download)
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as archive:
+        info = tarfile.TarInfo("run.sh")
+        info.size, info.mode = 2, 0o4777
+        archive.addfile(info, io.BytesIO(b"hi"))
+    serve(out.getvalue())
+    hfx.contrib.utils.download(URL, tmp_path / "m")
+    assert not (tmp_path / "m" / "run.sh").stat().st_mode & 0o4000
+
+
 @pytest.mark.parametrize("pack", [_tar, _zip], ids=["tar", "zip"])
 def test_members_outside_the_directory_are_refused(tmp_path, serve, pack):
     serve(pack({"../escape.json": "{}"}))

@@ -63,6 +63,17 @@ def test_root_files_lumi_and_constraints(caplog):
     assert "staterror constraint of channel 'singlechannel' is Poisson (ROOT's default)" in caplog.text
 
 
+def test_a_measurement_without_poi_comes_back_without(caplog):
+    original = json.loads((REFERENCE / "small" / "pyhf-docs-2bin-1channel" / "workspace.json").read_text())
+    original["measurements"][0]["config"]["poi"] = ""
+    document = hfx.hs3.to_hs3(original)
+    assert all(not a.get("parameters_of_interest") for a in document["analyses"])
+    with caplog.at_level(logging.WARNING, "hfx.hs3"):
+        back = hfx.hs3.from_hs3(document)
+    assert back["measurements"][0]["config"]["poi"] == ""
+    assert "names no parameter of interest: the measurement has none" in caplog.text
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_roundtrip(case, caplog):
     original = json.loads((REFERENCE / case).read_text())

@@ -129,6 +129,25 @@ def test_schema_directory_of_ones_own(tmp_path):
     hfx.schema.validate(_broken(lambda ws: None), "workspace.json")
 
 
+def test_schema_references_are_served_from_the_version_directory(tmp_path):
+    # pyhf-style documents: an absolute "$id" and references by file name, never fetched
+    custom = tmp_path / "mine" / "3.0.0"
+    custom.mkdir(parents=True)
+    (custom / "defs.json").write_text(json.dumps(
+        {"$id": "https://example.invalid/schemas/3.0.0/defs.json", "definitions": {"count": {"type": "integer", "minimum": 0}}}))
+    (custom / "thing.json").write_text(json.dumps(
+        {"$id": "https://example.invalid/schemas/3.0.0/thing.json", "type": "object",
+         "properties": {"n": {"$ref": "defs.json#/definitions/count"}}, "required": ["n"]}))
+    with hfx.schema(tmp_path / "mine"):
+        hfx.schema.validate({"n": 3}, "thing.json", version="3.0.0")
+        with pytest.raises(hfx.exceptions.InvalidSpecification, match="/n: -1 is less than the minimum of 0"):
+            hfx.schema.validate({"n": -1}, "thing.json", version="3.0.0")
+        (custom / "defs.json").unlink()
+        hfx.schema.variables.SCHEMA_CACHE.clear()
+        with pytest.raises(hfx.exceptions.SchemaNotFound):
+            hfx.schema.validate({"n": 3}, "thing.json", version="3.0.0")
+
+
 def test_arrays_count_as_lists_unless_refused():
     spec = {"channels": [{"name": "c", "samples": [{"name": "s", "data": np.array([1.0, 2.0]), "modifiers": []}]}]}
     hfx.schema.validate(spec, "model.json")

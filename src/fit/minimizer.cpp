@@ -861,6 +861,11 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
   // 2bin_2channel_coupledhistosys: twice_nll 30.80 as pyhf vs another minimum at 29.33).
   // Warm starts already sit in their basin and go straight to Newton.
   bool newton_final = false;  // the Newton stage converged last: its f and g are current
+  // A stage's iteration limit, cut to what options.max_total_iterations leaves (if set).
+  const auto within_budget = [&](int stage_limit) {
+    return options.max_total_iterations > 0 ? std::min(stage_limit, options.max_total_iterations - r.iterations)
+                                            : stage_limit;
+  };
   if (start.empty()) {
     LBFGSpp::LBFGSBParam<double> warm = param;
     warm.max_iterations = kWarmupIterations;
@@ -874,7 +879,7 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
   }
   {
     Eigen::VectorXd y0 = y;
-    const double edm = newton.run(y, std::min(40, options.max_iterations - r.iterations), options.edm_tolerance, r.iterations, true,
+    const double edm = newton.run(y, within_budget(std::min(40, options.max_iterations)), options.edm_tolerance, r.iterations, true,
                                   start.empty() ? kInitialDamping : 0.0, f_start);
     if (newton.converged_at(edm, options.edm_tolerance)) {
       r.status = FitStatus::converged;
@@ -883,15 +888,14 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
       y = y0;
     }
   }
-  // options.max_iterations bounds the iterations of all stages together.
   for (int attempt = 0; attempt <= options.max_restarts && r.status != FitStatus::converged; ++attempt) {
-    if (r.iterations >= options.max_iterations) {
+    if (options.max_total_iterations > 0 && r.iterations >= options.max_total_iterations) {
       r.status = FitStatus::iteration_limit;
-      r.message = fmt::format("no convergence within {} iteration{}", options.max_iterations,
-                              options.max_iterations == 1 ? "" : "s");
+      r.message = fmt::format("no convergence within {} iteration{}", options.max_total_iterations,
+                              options.max_total_iterations == 1 ? "" : "s");
       break;
     }
-    param.max_iterations = options.max_iterations - r.iterations;  // > 0: LBFGS++ reads 0 as no limit
+    param.max_iterations = within_budget(options.max_iterations);  // > 0: LBFGS++ reads 0 as no limit
     LBFGSpp::LBFGSBSolver<double> solver(param);
     try {
       r.iterations += solver.minimize(obj, y, fx, lb, ub);
@@ -910,14 +914,16 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
       r.status = FitStatus::converged;
       break;
     }
-    const double edm = newton.run(y, std::min(30, options.max_iterations - r.iterations), options.edm_tolerance, r.iterations);
+    const double edm = newton.run(y, within_budget(30), options.edm_tolerance, r.iterations);
     if (newton.converged_at(edm, options.edm_tolerance)) {
       r.status = FitStatus::converged;
       newton_final = true;
       r.message.clear();
       break;
     }
-    r.status = r.iterations >= options.max_iterations ? FitStatus::iteration_limit : FitStatus::line_search_failed;
+    r.status = r.iterations >= (options.max_total_iterations > 0 ? options.max_total_iterations : options.max_iterations)
+                   ? FitStatus::iteration_limit
+                   : FitStatus::line_search_failed;
     r.message = fmt::format("no convergence (estimated distance to minimum {:.3g}){}{}", edm,
                             r.message.empty() ? "" : ": ", r.message);
     if (attempt == options.max_restarts) break;

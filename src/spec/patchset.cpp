@@ -294,8 +294,8 @@ JsonPatch JsonPatch::load(const std::string& path) {
   const std::string source = path == "-" ? "<stdin>" : path;
   try {
     return JsonPatch(std::move(doc));
-  } catch (const InvalidSpecification& e) {
-    throw InvalidSpecification(fmt::format("{}: {}", source, e.what()));
+  } catch (const InvalidSpecification& e) {  // and its kinds InvalidModel, InvalidModifier
+    std::rethrow_exception(e.with_prefix(fmt::format("{}: ", source)));
   } catch (const InvalidPatch& e) {
     throw InvalidPatch(fmt::format("{}: {}", source, e.what()));
   }
@@ -369,8 +369,8 @@ namespace {
 Workspace patched_workspace(Json doc, const std::string& what) {
   try {
     return Workspace(std::move(doc));
-  } catch (const InvalidSpecification& e) {
-    throw InvalidSpecification(fmt::format("{} is not a valid workspace: {}", what, e.what()));
+  } catch (const InvalidSpecification& e) {  // and its kinds InvalidModel, InvalidModifier
+    std::rethrow_exception(e.with_prefix(fmt::format("{} is not a valid workspace: ", what)));
   }
 }
 }  // namespace
@@ -536,8 +536,8 @@ PatchSet PatchSet::load(const std::string& path) {
     return PatchSet(std::move(doc));
   } catch (const InvalidPatchSet& e) {
     throw InvalidPatchSet(fmt::format("{}: {}", source, e.what()));
-  } catch (const InvalidSpecification& e) {
-    throw InvalidSpecification(fmt::format("{}: {}", source, e.what()));
+  } catch (const InvalidSpecification& e) {  // and its kinds InvalidModel, InvalidModifier
+    std::rethrow_exception(e.with_prefix(fmt::format("{}: ", source)));
   } catch (const InvalidPatch& e) {
     throw InvalidPatch(fmt::format("{}: {}", source, e.what()));
   }

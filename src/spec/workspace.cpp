@@ -43,8 +43,8 @@ Workspace Workspace::load(const std::string& path) {
   Json doc = load_json_file(path);
   try {
     return Workspace(std::move(doc));
-  } catch (const InvalidSpecification& e) {
-    throw InvalidSpecification(fmt::format("{}: {}", path == "-" ? "<stdin>" : path, e.what()));
+  } catch (const InvalidSpecification& e) {  // and its kinds InvalidModel, InvalidModifier
+    std::rethrow_exception(e.with_prefix(fmt::format("{}: ", path == "-" ? "<stdin>" : path)));
   }
 }
 

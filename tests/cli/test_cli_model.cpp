@@ -238,6 +238,20 @@ void expect_error(const std::vector<std::string>& args, const std::string& needl
   EXPECT_NE(text.find(needle), std::string::npos) << text;
 }
 
+// An inconsistent model is an InvalidModel (a kind of InvalidSpecification, as in pyhf)
+// also when it comes from a file: the file name is put in front of the same kind.
+TEST(CliInspect, InconsistentModelsKeepTheirErrorKind) {
+  Json ws = load_json_file(workspace_of("small/litehf-multi-channel"));
+  ws["channels"][0]["samples"][1]["name"] = ws["channels"][0]["samples"][0]["name"];
+  const fs::path file = scratch("duplicate_sample.json");
+  write_file(file, ws.dump());
+  expect_error({"inspect", file.string()}, "InvalidModel: " + file.string() + ": /channels/0/samples/1/name: duplicate sample name");
+  ws = load_json_file(workspace_of("small/litehf-multi-channel"));
+  ws["channels"][0]["samples"][0]["modifiers"][0]["type"] = "nosuchkind";
+  write_file(file, ws.dump());
+  expect_error({"inspect", file.string()}, "InvalidModifier: " + file.string() + ": /channels/0/samples/0/modifiers/0/type");
+}
+
 TEST(CliYields, BadParsAreOneLineErrors) {
   const std::string ws = workspace_of("small/litehf-multi-channel");
   const fs::path pars = scratch("bad_pars.json");

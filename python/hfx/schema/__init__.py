@@ -76,28 +76,29 @@ def validate(spec, schema_name, *, version=None, allow_tensors=True):
 
 
 def _validate_with_jsonschema(spec, schema, version):
+    """Validates with jsonschema. A schema refers to the other documents of its version by
+    file name ("defs.json#/definitions/channel"), whatever base its "$id" gives them
+    (pyhf's schemas name https://scikit-hep.org/pyhf/schemas/...): every reference is
+    served from the same version directory, never fetched over the network."""
     import jsonschema
+    from urllib.parse import unquote, urlsplit
 
+    def same_version(uri):
+        name = unquote(urlsplit(uri).path).rstrip("/").rsplit("/", 1)[-1]
+        return load_schema(f"{version}/{name}")
+
+    handlers = {scheme: same_version for scheme in ("file", "http", "https", "")}
     base = (variables.schemas / version).resolve().as_uri() + "/"
-    resolver = jsonschema.RefResolver(base_uri=base, referrer=schema, handlers={"file": _load_file_uri})
+    resolver = jsonschema.RefResolver(base_uri=base, referrer=schema, handlers=handlers)
     validator = jsonschema.Draft7Validator(schema, resolver=resolver)
     instance = json.loads(_json.dumps(spec, "spec"))
-    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+    try:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+    except jsonschema.exceptions.RefResolutionError as err:
+        raise SchemaNotFound(f"a reference of the {version} schemas cannot be resolved: {err}") from None
     if error is not None:
         where = "/" + "/".join(str(p) for p in error.absolute_path)
         raise InvalidSpecification(f"{where}: {error.message}"[:2000])
-
-
-def _load_file_uri(uri):
-    """A document referenced from a schema (e.g. defs.json), through the cache."""
-    from urllib.parse import unquote, urlparse
-    import pathlib
-
-    file = pathlib.Path(unquote(urlparse(uri).path))
-    try:
-        return load_schema(str(file.relative_to(variables.schemas.resolve())))
-    except ValueError:
-        raise SchemaNotFound(f"the schema {uri} is outside the schema directory {variables.schemas}") from None
 
 
 def _validate_natively(spec, schema_name):

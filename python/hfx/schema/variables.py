@@ -6,7 +6,6 @@ import pathlib
 
 BUILTIN_SCHEMAS = pathlib.Path(__file__).resolve().parents[1] / "schemas"
 SCHEMA_VERSION = "1.0.0"
-SCHEMA_BASE = "https://scikit-hep.org/pyhf/schemas/"
 
 schemas = BUILTIN_SCHEMAS
 SCHEMA_CACHE = {}

@@ -391,10 +391,8 @@ Result from_hs3(const Json& doc, const std::string& source) {
     std::string poi;
     if (a.contains("parameters_of_interest") && a["parameters_of_interest"].is_array() && !a["parameters_of_interest"].empty())
       poi = a["parameters_of_interest"][0].get<std::string>();
-    if (poi.empty()) {
-      poi = normfactors.empty() ? std::string("lumi") : *normfactors.begin();
-      r.warnings.push_back(fmt::format("analysis '{}' names no parameter of interest; '{}' is used", mname, poi));
-    }
+    if (poi.empty())  // a measurement without POI: fits work, hypothesis tests need one
+      r.warnings.push_back(fmt::format("analysis '{}' names no parameter of interest: the measurement has none", mname));
     measurements.push_back(Json{{"name", mname}, {"config", Json{{"poi", poi}, {"parameters", std::move(pars)}}}});
   }
   r.document = Json{{"channels", std::move(channels)}, {"measurements", std::move(measurements)}, {"observations", std::move(observations)},

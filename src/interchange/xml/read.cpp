@@ -393,7 +393,8 @@ ReadResult read(const std::string& config_file, const ReadOptions& options) {
   try {
     Workspace{result.workspace};
   } catch (const InvalidSpecification& e) {
-    if (options.validation_as_error) throw InvalidSpecification(fmt::format("{}: the converted workspace is not valid: {}", config_file, e.what()));
+    if (options.validation_as_error)
+      std::rethrow_exception(e.with_prefix(fmt::format("{}: the converted workspace is not valid: ", config_file)));
     result.warnings.push_back(fmt::format("{}: the converted workspace is not valid: {}", config_file, e.what()));
   }
   return result;
