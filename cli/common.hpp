@@ -93,6 +93,8 @@ void add_contour(CLI::App& app);
 void add_scan(CLI::App& app);
 void add_rootfile(CLI::App& app);
 void add_utils(CLI::App& app);
+void add_pulls(CLI::App& app);
+void add_ranking(CLI::App& app);
 void add_xml2json(CLI::App& app);
 void add_json2xml(CLI::App& app);
 void add_convert(CLI::App& app);

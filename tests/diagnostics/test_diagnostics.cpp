@@ -1,0 +1,142 @@
+// Pulls and ranking (cabinetry's definitions) against the definitions recomputed here
+// with plain fits from the suggested start.
+#include "hfx/diagnostics.hpp"
+#include "hfx/errors.hpp"
+#include "hfx/infer.hpp"
+#include "hfx/workspace.hpp"
+#include "test_util.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace hfx {
+namespace {
+
+struct Loaded {
+  std::unique_ptr<Workspace> ws;
+  std::unique_ptr<Model> model;
+  std::vector<double> data;
+};
+
+Loaded load(const std::string& c) {
+  Loaded l;
+  l.ws = std::make_unique<Workspace>(Workspace::load(test::data_path("reference/" + c + "/workspace.json")));
+  l.model = std::make_unique<Model>(compile(*l.ws));
+  l.data = observed_data(*l.ws, *l.model);
+  return l;
+}
+
+std::size_t index_of(const Model& m, const std::string& name) {
+  const auto& n = m.par_names();
+  return static_cast<std::size_t>(std::find(n.begin(), n.end(), name) - n.begin());
+}
+
+TEST(Ranking, ImpactsAreThePoiShiftsOfFitsWithTheParameterFixed) {
+  const Loaded l = load("3L-eRJR");
+  const Model& m = *l.model;
+  const FitProblem problem = FitProblem::from_model(m);
+  const RankingResult r = ranking(m, l.data, problem);
+  const std::size_t poi = *m.poi_index();
+  ASSERT_EQ(r.poi, m.par_names()[poi]);
+  std::size_t free = 0;
+  for (std::size_t k = 0; k < m.npars(); ++k) free += k != poi && !problem.fixed[k];
+  ASSERT_EQ(r.impacts.size(), free);
+  for (std::size_t j = 1; j < r.impacts.size(); ++j)
+    EXPECT_GE(r.impacts[j - 1].max_postfit_impact(), r.impacts[j].max_postfit_impact()) << j;
+  EXPECT_GT(r.impacts.front().max_postfit_impact(), 0.05);
+  const std::vector<double> widths = prefit_uncertainties(m, problem);
+  // the five largest, recomputed from cold starts
+  for (std::size_t j = 0; j < 5; ++j) {
+    const ImpactEntry& e = r.impacts[j];
+    EXPECT_TRUE(e.problem.empty()) << e.name << ": " << e.problem;
+    const std::size_t k = index_of(m, e.name);
+    ASSERT_NE(k, poi);
+    EXPECT_EQ(e.prefit_uncertainty, widths[k]);
+    const auto shifted = [&](double shift) {
+      const auto [lo, hi] = problem.bounds[k];
+      const FitResult f = fit(m, l.data, problem.with_fixed(k, std::clamp(e.bestfit + shift, lo, hi)));
+      EXPECT_TRUE(f.converged());
+      return f.x[poi] - r.nominal.x[poi];
+    };
+    EXPECT_NEAR(e.postfit_up, shifted(e.uncertainty), 1e-5) << e.name;
+    EXPECT_NEAR(e.postfit_down, shifted(-e.uncertainty), 1e-5) << e.name;
+    if (widths[k] > 0) {
+      EXPECT_NEAR(e.prefit_up, shifted(widths[k]), 1e-5) << e.name;
+    } else {
+      EXPECT_EQ(e.prefit_up, 0.0) << e.name;  // unconstrained: no pre-fit impact
+      EXPECT_EQ(e.prefit_down, 0.0) << e.name;
+    }
+  }
+  // the same result on one thread
+  const RankingResult serial = ranking(m, l.data, problem, {}, 1);
+  ASSERT_EQ(serial.impacts.size(), r.impacts.size());
+  for (std::size_t j = 0; j < r.impacts.size(); ++j) {
+    EXPECT_EQ(serial.impacts[j].name, r.impacts[j].name);
+    EXPECT_EQ(serial.impacts[j].postfit_up, r.impacts[j].postfit_up);
+  }
+}
+
+TEST(Ranking, NeedsAPoiAndLeavesFixedParametersOut) {
+  Loaded l = load("3L-eRJR");
+  const Model no_poi = l.model->with_poi("");
+  EXPECT_THROW(ranking(no_poi, l.data, FitProblem::from_model(no_poi)), UnspecifiedPOI);
+  FitProblem problem = FitProblem::from_model(*l.model);
+  const std::size_t k = index_of(*l.model, "SigPDF");
+  problem.fixed[k] = true;
+  const RankingResult r = ranking(*l.model, l.data, problem);
+  for (const auto& e : r.impacts) EXPECT_NE(e.name, "SigPDF");
+}
+
+TEST(Pulls, ConstrainedParametersArePulledInUnitsOfTheirConstraint) {
+  const Loaded l = load("small/litehf-staterror-shapesys");
+  const Model& m = *l.model;
+  const FitProblem problem = FitProblem::from_model(m);
+  const PullsResult r = pulls(m, l.data, problem);
+  ASSERT_EQ(r.parameters.size(), m.npars());
+  FitOptions o;
+  o.uncertainties = true;
+  const FitResult f = fit(m, l.data, problem, o);
+  std::size_t normal = 0, poisson = 0;
+  for (const auto& p : m.parameter_sets()) {
+    for (std::size_t i = 0; i < p.size; ++i) {
+      const std::size_t k = p.offset + i;
+      const PullEntry& e = r.parameters[k];
+      EXPECT_EQ(e.name, m.par_names()[k]);
+      EXPECT_NEAR(e.bestfit, f.x[k], 1e-9);
+      double width = 0;
+      if (p.constraint == ConstraintType::normal) width = p.sigmas[i], ++normal;
+      if (p.constraint == ConstraintType::poisson) width = 1 / std::sqrt(p.factors[i]), ++poisson;
+      if (width > 0 && !problem.fixed[k]) {
+        EXPECT_DOUBLE_EQ(e.prefit_uncertainty, width);
+        EXPECT_NEAR(e.pull, (f.x[k] - problem.init[k]) / width, 1e-7) << e.name;
+        EXPECT_NEAR(e.constraint, f.uncertainties[k] / width, 1e-7) << e.name;
+      } else {
+        EXPECT_TRUE(std::isnan(e.pull)) << e.name;
+      }
+    }
+  }
+  EXPECT_GT(normal, 0u);
+  EXPECT_GT(poisson, 0u);
+}
+
+TEST(CliDiagnostics, RankingAndPullsAsJson) {
+  const std::string ws = test::data_path("reference/3L-eRJR/workspace.json");
+  auto [code, text] = test::run_hfx({"ranking", ws, "--top", "3", "--threads", "2"});
+  ASSERT_EQ(code, 0) << text;
+  const Json r = Json::parse(text);
+  ASSERT_EQ(r["parameters"].size(), 3u);
+  EXPECT_EQ(r["poi"], "mu_SIG");
+  EXPECT_GE(std::abs(r["parameters"][0]["postfit_up"].get<double>()), std::abs(r["parameters"][2]["postfit_up"].get<double>()) - 1e-12);
+  std::tie(code, text) = test::run_hfx({"pulls", ws});
+  ASSERT_EQ(code, 0) << text;
+  const Json p = Json::parse(text);
+  EXPECT_EQ(p["status"], "converged");
+  EXPECT_FALSE(p["parameters"].empty());
+  std::tie(code, text) = test::run_hfx({"ranking", ws, "--top", "-1"});
+  EXPECT_EQ(code, 2) << text;
+}
+
+}  // namespace
+}  // namespace hfx
