@@ -60,4 +60,29 @@ struct RankingResult {
 RankingResult ranking(const Model& model, std::span<const double> data, const FitProblem& problem,
                       const FitOptions& options = {}, unsigned threads = 0);
 
+// The profile likelihood of one parameter: -2 Delta log L (twice the NLL of the fit with
+// the parameter fixed, minus the minimum) at `points` equally spaced values in [lo, hi],
+// and the intervals where it stays below 1 (68.27% CL) and 3.84 (95% CL), their ends
+// found by root finding on the profile. An end that the profile does not reach inside
+// [lo, hi] is null and `open` (the interval goes on). Throws FailedMinimization when
+// the free fit does not converge; a point whose fit does not converge is NaN with its
+// reason in `problems`. lo and hi NaN: the best fit +- 3 uncertainties, within the
+// parameter's bounds (cabinetry's default range).
+struct ProfileInterval {
+  double level = 0;       // the -2 Delta log L threshold
+  double cl = 0;          // its confidence level (two-sided, one parameter)
+  double low = 0, high = 0;
+  bool low_open = false, high_open = false;
+};
+struct ProfileScan {
+  std::string parameter;
+  FitResult best;  // the free fit, with uncertainties
+  std::vector<double> values, delta_twice_nll;
+  std::vector<std::string> problems;
+  std::vector<ProfileInterval> intervals;  // 68.27% and 95%
+};
+ProfileScan profile_scan(const Model& model, std::span<const double> data, const FitProblem& problem,
+                         std::size_t parameter, double lo, double hi, std::size_t points,
+                         const FitOptions& options = {});
+
 }  // namespace hfx

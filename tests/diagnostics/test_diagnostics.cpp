@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace hfx {
 namespace {
@@ -121,6 +122,43 @@ TEST(Pulls, ConstrainedParametersArePulledInUnitsOfTheirConstraint) {
   EXPECT_GT(poisson, 0u);
 }
 
+TEST(Profile, ScanPointsAndIntervalEndsAreFixedFits) {
+  const Loaded l = load("3L-eRJR");
+  const Model& m = *l.model;
+  const FitProblem problem = FitProblem::from_model(m);
+  const std::size_t poi = *m.poi_index();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const ProfileScan s = profile_scan(m, l.data, problem, poi, nan, nan, 9);
+  const FitResult best = fit(m, l.data, problem);
+  EXPECT_NEAR(s.best.twice_nll(), best.twice_nll(), 1e-8);
+  ASSERT_EQ(s.values.size(), 9u);
+  EXPECT_EQ(s.values.front(), 0.0);  // best fit - 3 sigma is below the POI's bound 0
+  EXPECT_NEAR(s.values.back(), s.best.x[poi] + 3 * s.best.uncertainties[poi], 1e-12);
+  const auto delta = [&](double x) {
+    const FitResult f = fit(m, l.data, problem.with_fixed(poi, x));
+    EXPECT_TRUE(f.converged());
+    return f.twice_nll() - best.twice_nll();
+  };
+  for (std::size_t i = 0; i < s.values.size(); ++i) EXPECT_NEAR(s.delta_twice_nll[i], delta(s.values[i]), 1e-6) << i;
+  ASSERT_EQ(s.intervals.size(), 2u);
+  const ProfileInterval& one = s.intervals[0];
+  EXPECT_FALSE(one.low_open || one.high_open);
+  EXPECT_NEAR(delta(one.low), 1.0, 1e-6);
+  EXPECT_NEAR(delta(one.high), 1.0, 1e-6);
+  EXPECT_LT(one.low, s.best.x[poi]);
+  EXPECT_GT(one.high, s.best.x[poi]);
+  const ProfileInterval& two = s.intervals[1];
+  EXPECT_TRUE(two.low_open);  // -2 dlnL at the bound mu = 0 stays below 3.84
+  EXPECT_LT(delta(0.0), 3.84);
+  EXPECT_NEAR(delta(two.high), 3.841458820694124, 1e-6);
+  // a nuisance parameter with a unit Gaussian constraint and little else: about +-1 and +-1.96
+  const std::size_t k = index_of(m, "SigPDF");
+  const ProfileScan n = profile_scan(m, l.data, problem, k, -3, 3, 7);
+  EXPECT_NEAR(n.intervals[0].high - n.intervals[0].low, 2.0, 0.05);
+  EXPECT_NEAR(n.intervals[1].high - n.intervals[1].low, 3.92, 0.1);
+  EXPECT_THROW(profile_scan(m, l.data, problem, k, 1, -1, 7), InvalidPdfParameters);
+}
+
 TEST(CliDiagnostics, RankingAndPullsAsJson) {
   const std::string ws = test::data_path("reference/3L-eRJR/workspace.json");
   auto [code, text] = test::run_hfx({"ranking", ws, "--top", "3", "--threads", "2"});
@@ -136,6 +174,15 @@ TEST(CliDiagnostics, RankingAndPullsAsJson) {
   EXPECT_FALSE(p["parameters"].empty());
   std::tie(code, text) = test::run_hfx({"ranking", ws, "--top", "-1"});
   EXPECT_EQ(code, 2) << text;
+  std::tie(code, text) = test::run_hfx({"profile", ws, "--points", "5", "--range", "0", "2"});
+  ASSERT_EQ(code, 0) << text;
+  const Json s = Json::parse(text);
+  EXPECT_EQ(s["values"], Json::parse("[0.0, 0.5, 1.0, 1.5, 2.0]"));
+  EXPECT_EQ(s["intervals"][1]["low"], nullptr);
+  EXPECT_TRUE(s["intervals"][1]["low_open"].get<bool>());
+  std::tie(code, text) = test::run_hfx({"profile", ws, "--par", "nosuch"});
+  EXPECT_EQ(code, 2) << text;
+  EXPECT_NE(text.find("--par: no parameter 'nosuch'"), std::string::npos) << text;
 }
 
 }  // namespace
