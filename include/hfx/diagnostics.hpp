@@ -60,6 +60,18 @@ struct RankingResult {
 RankingResult ranking(const Model& model, std::span<const double> data, const FitProblem& problem,
                       const FitOptions& options = {}, unsigned threads = 0);
 
+// The post-fit correlation matrix restricted to the parameters with an off-diagonal
+// |correlation| >= min_abs with some other parameter (min_abs 0: every free parameter),
+// in par_names() order. Throws FailedMinimization when the fit does not converge.
+struct Correlations {
+  FitResult fit;
+  std::vector<std::string> names;
+  std::vector<std::size_t> indices;  // into par_names()
+  std::vector<double> matrix;        // names.size()^2, row-major
+};
+Correlations correlations(const Model& model, std::span<const double> data, const FitProblem& problem,
+                          double min_abs, const FitOptions& options = {});
+
 // The profile likelihood of one parameter: -2 Delta log L (twice the NLL of the fit with
 // the parameter fixed, minus the minimum) at `points` equally spaced values in [lo, hi],
 // and the intervals where it stays below 1 (68.27% CL) and 3.84 (95% CL), their ends

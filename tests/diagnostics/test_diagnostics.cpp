@@ -159,6 +159,38 @@ TEST(Profile, ScanPointsAndIntervalEndsAreFixedFits) {
   EXPECT_THROW(profile_scan(m, l.data, problem, k, 1, -1, 7), InvalidPdfParameters);
 }
 
+TEST(Correlations, PrunedToTheCorrelatedParameters) {
+  const Loaded l = load("3L-eRJR");
+  const Model& m = *l.model;
+  const FitProblem problem = FitProblem::from_model(m);
+  const Correlations all = correlations(m, l.data, problem, 0.0);
+  std::size_t free = 0;
+  for (std::size_t k = 0; k < m.npars(); ++k) free += !problem.fixed[k];
+  ASSERT_EQ(all.names.size(), free);
+  const Correlations c = correlations(m, l.data, problem, 0.3);
+  const std::size_t n = c.names.size(), na = all.names.size();
+  ASSERT_GE(n, 2u);
+  ASSERT_LT(n, free);
+  const auto in_all = [&](std::size_t index) {
+    return static_cast<std::size_t>(std::find(all.indices.begin(), all.indices.end(), index) - all.indices.begin());
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    EXPECT_DOUBLE_EQ(c.matrix[i * n + i], 1.0);
+    double strongest = 0;
+    for (std::size_t j = 0; j < na; ++j)
+      if (all.indices[j] != c.indices[i]) strongest = std::max(strongest, std::abs(all.matrix[in_all(c.indices[i]) * na + j]));
+    EXPECT_GE(strongest, 0.3) << c.names[i];
+    for (std::size_t j = 0; j < n; ++j)
+      EXPECT_EQ(c.matrix[i * n + j], all.matrix[in_all(c.indices[i]) * na + in_all(c.indices[j])]);
+  }
+  // a parameter left out has no |correlation| >= 0.3 with any free parameter
+  for (std::size_t i = 0; i < na; ++i) {
+    if (std::find(c.indices.begin(), c.indices.end(), all.indices[i]) != c.indices.end()) continue;
+    for (std::size_t j = 0; j < na; ++j)
+      if (j != i) EXPECT_LT(std::abs(all.matrix[i * na + j]), 0.3) << all.names[i] << " " << all.names[j];
+  }
+}
+
 TEST(CliDiagnostics, RankingAndPullsAsJson) {
   const std::string ws = test::data_path("reference/3L-eRJR/workspace.json");
   auto [code, text] = test::run_hfx({"ranking", ws, "--top", "3", "--threads", "2"});
