@@ -9,7 +9,7 @@ Switching from pyhf is a change of import::
 """
 
 from . import _core
-from . import compat, exceptions, infer, modifiers, optimize, probability, schema, simplemodels, utils
+from . import compat, diagnostics, exceptions, infer, modifiers, optimize, probability, schema, simplemodels, utils
 from ._scan import scan
 from .patchset import PatchSet
 from .pdf import Model
@@ -24,6 +24,7 @@ __all__ = [
     "Workspace",
     "__version__",
     "compat",
+    "diagnostics",
     "exceptions",
     "get_backend",
     "infer",

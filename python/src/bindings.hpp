@@ -107,6 +107,9 @@ struct PyModel {
 hfx::FitProblem make_problem(const hfx::Model& model, const py::object& init, const py::object& bounds,
                              const py::object& fixed);
 
+// The fit options of a Python optimizer object (hfx.optimize; None: hfx's defaults).
+hfx::FitOptions fit_options(py::handle optimizer);
+
 void init_errors(py::module_& m);
 void init_workspace(py::module_& m);
 void init_patchset(py::module_& m);
@@ -114,5 +117,6 @@ void init_model(py::module_& m);
 void init_infer(py::module_& m);
 void init_scan(py::module_& m);
 void init_interchange(py::module_& m);
+void init_diagnostics(py::module_& m);
 
 }  // namespace hfxpy

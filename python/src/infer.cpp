@@ -67,6 +67,8 @@ py::dict hypotest_dict(const hfx::HypotestResult& h, std::size_t npars) {
   return d;
 }
 
+}  // namespace
+
 // The fit options of a Python optimizer object (hfx.optimize): "scipy" reproduces pyhf's
 // SLSQP fits with its tolerance (ftol) and maxiter; anything else is hfx's own minimizer,
 // which takes maxiter as its iteration limit.
@@ -89,8 +91,6 @@ hfx::FitOptions fit_options(py::handle optimizer) {
   }
   return o;
 }
-
-}  // namespace
 
 void init_infer(py::module_& m) {
   m.def(

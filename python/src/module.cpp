@@ -16,4 +16,5 @@ PYBIND11_MODULE(_core, m) {
   hfxpy::init_infer(m);
   hfxpy::init_scan(m);
   hfxpy::init_interchange(m);
+  hfxpy::init_diagnostics(m);
 }

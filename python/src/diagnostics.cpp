@@ -1,0 +1,139 @@
+// hfx.diagnostics' C++ side: pulls, ranking, profile scans and pruned correlations
+// (include/hfx/diagnostics.hpp), with the GIL released while they fit.
+#include "bindings.hpp"
+
+#include "hfx/diagnostics.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace hfxpy {
+
+namespace {
+std::vector<double> data_vector(const hfx::Model& model, py::handle data) {
+  std::vector<double> d = to_vector(data, "data", ArgKind::data);
+  check_data(model, d, "data");
+  return d;
+}
+}  // namespace
+
+void init_diagnostics(py::module_& m) {
+  m.def(
+      "pulls",
+      [](const PyModel& pm, py::handle data, py::object init, py::object bounds, py::object fixed, py::object optimizer) {
+        const auto d = data_vector(pm.model, data);
+        const hfx::FitProblem problem = make_problem(pm.model, init, bounds, fixed);
+        const hfx::FitOptions options = fit_options(optimizer);
+        hfx::PullsResult r;
+        {
+          py::gil_scoped_release release;
+          r = hfx::pulls(pm.model, d, problem, options);
+        }
+        std::vector<double> cols[6];
+        py::list names;
+        for (const auto& e : r.parameters) {
+          names.append(e.name);
+          for (auto [k, v] : {std::pair{0, e.prefit}, {1, e.prefit_uncertainty}, {2, e.bestfit}, {3, e.uncertainty}, {4, e.pull}, {5, e.constraint}})
+            cols[k].push_back(v);
+        }
+        py::dict out;
+        out["labels"] = names;
+        const char* keys[6] = {"prefit", "prefit_uncertainty", "bestfit", "uncertainty", "pull", "constraint"};
+        for (int k = 0; k < 6; ++k) out[keys[k]] = to_array(cols[k]);
+        out["twice_nll"] = r.fit.twice_nll();
+        return out;
+      },
+      py::arg("model"), py::arg("data"), py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(),
+      py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none());
+
+  m.def(
+      "ranking",
+      [](const PyModel& pm, py::handle data, py::object init, py::object bounds, py::object fixed, py::object optimizer,
+         unsigned threads) {
+        const auto d = data_vector(pm.model, data);
+        const hfx::FitProblem problem = make_problem(pm.model, init, bounds, fixed);
+        const hfx::FitOptions options = fit_options(optimizer);
+        hfx::RankingResult r;
+        {
+          py::gil_scoped_release release;
+          r = hfx::ranking(pm.model, d, problem, options, threads);
+        }
+        py::list entries;
+        for (const auto& e : r.impacts) {
+          py::dict x;
+          x["name"] = e.name;
+          x["bestfit"] = e.bestfit;
+          x["uncertainty"] = e.uncertainty;
+          x["prefit_up"] = e.prefit_up;
+          x["prefit_down"] = e.prefit_down;
+          x["postfit_up"] = e.postfit_up;
+          x["postfit_down"] = e.postfit_down;
+          x["problem"] = e.problem;
+          entries.append(x);
+        }
+        py::dict out;
+        out["impacts"] = entries;
+        out["bestfit"] = to_array(r.nominal.x);
+        out["uncertainty"] = to_array(r.nominal.uncertainties);
+        return out;
+      },
+      py::arg("model"), py::arg("data"), py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(),
+      py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none(), py::arg("threads") = 0u);
+
+  m.def(
+      "profile_scan",
+      [](const PyModel& pm, py::handle data, std::size_t parameter, std::optional<double> lo, std::optional<double> hi,
+         std::size_t points, py::object init, py::object bounds, py::object fixed, py::object optimizer) {
+        const auto d = data_vector(pm.model, data);
+        const hfx::FitProblem problem = make_problem(pm.model, init, bounds, fixed);
+        const hfx::FitOptions options = fit_options(optimizer);
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        hfx::ProfileScan s;
+        {
+          py::gil_scoped_release release;
+          s = hfx::profile_scan(pm.model, d, problem, parameter, lo.value_or(nan), hi.value_or(nan), points, options);
+        }
+        py::list intervals;
+        for (const auto& iv : s.intervals) {
+          py::dict x;
+          x["cl"] = iv.cl;
+          x["level"] = iv.level;
+          x["low"] = iv.low;
+          x["high"] = iv.high;
+          intervals.append(x);
+        }
+        py::dict out;
+        out["name"] = s.parameter;
+        out["bestfit"] = s.best.x[parameter];
+        out["uncertainty"] = s.best.uncertainties[parameter];
+        out["parameter_values"] = to_array(s.values);
+        out["delta_nlls"] = to_array(s.delta_twice_nll);
+        out["intervals"] = intervals;
+        out["problems"] = s.problems;
+        return out;
+      },
+      py::arg("model"), py::arg("data"), py::arg("parameter"), py::arg("low") = py::none(), py::arg("high") = py::none(),
+      py::arg("points") = 11, py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(),
+      py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none());
+
+  m.def(
+      "correlations",
+      [](const PyModel& pm, py::handle data, double min_abs, py::object init, py::object bounds, py::object fixed,
+         py::object optimizer) {
+        const auto d = data_vector(pm.model, data);
+        const hfx::FitProblem problem = make_problem(pm.model, init, bounds, fixed);
+        const hfx::FitOptions options = fit_options(optimizer);
+        hfx::Correlations c;
+        {
+          py::gil_scoped_release release;
+          c = hfx::correlations(pm.model, d, problem, min_abs, options);
+        }
+        const auto n = static_cast<py::ssize_t>(c.names.size());
+        auto matrix = to_array(c.matrix);
+        return py::make_tuple(c.names, matrix.reshape({n, n}));
+      },
+      py::arg("model"), py::arg("data"), py::arg("min_abs") = 0.0, py::arg("init_pars") = py::none(),
+      py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none());
+}
+
+}  // namespace hfxpy
