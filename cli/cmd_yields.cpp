@@ -5,7 +5,9 @@
 #include "common.hpp"
 #include "model_input.hpp"
 
+#include "hfx/diagnostics.hpp"
 #include "hfx/errors.hpp"
+#include "hfx/fit.hpp"
 #include "hfx/evaluator.hpp"
 #include "hfx/model.hpp"
 #include "hfx/patchset.hpp"
@@ -120,6 +122,7 @@ std::string table(const Json& result, const std::string& header) {
     for (const auto& s : ch["samples"]) out += row(s["name"].get<std::string>(), s["yields"]);
     out += "  " + std::string(name_width + 14 * nbins, '-') + "\n";
     out += row("total", ch["total"]);
+    if (ch.contains("total_stdev")) out += row("+- stdev", ch["total_stdev"]);
     out += row("observed", ch["observed"]);
   }
   return out;
@@ -134,7 +137,7 @@ void add_yields(CLI::App& app) {
     std::string measurement;
     std::string pars_file;
     std::string output_file;
-    bool table = false;
+    bool table = false, postfit = false, uncertainties = false;
   };
   auto opts = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
@@ -154,19 +157,42 @@ void add_yields(CLI::App& app) {
                   "JSON file with the parameters: a list of npars numbers in par_names order, or an "
                   "object {\"name\": value} where vector parameter sets take lists and \"name[i]\" sets "
                   "one component; parameters not named keep their suggested init");
+  auto* postfit = cmd->add_flag("--postfit", opts->postfit,
+                                "Fit first and give the yields at the best fit, with their standard deviations from the "
+                                "fit's uncertainties and correlations (cabinetry's yield_stdev): 'stdev' per sample, "
+                                "'total_stdev' per bin, 'sum' and 'sum_stdev' per channel, and 'fit' {status, twice_nll}");
+  cmd->add_flag("--uncertainties", opts->uncertainties,
+                "Add the standard deviations from the pre-fit constraint widths, uncorrelated (as --postfit does "
+                "with the post-fit ones)");
+  postfit->excludes("--pars");
   cmd->add_flag("--table", opts->table, "Print a readable per-channel table instead of JSON");
   cmd->add_option("--output-file", opts->output_file, "Write the output to this file instead of stdout");
   cmd->callback([opts] {
     const Workspace ws = apply_patches(Workspace::load(opts->workspace), opts->patches);
     std::string note;
     const Model model = compile_for_cli(ws, opts->measurement, &note);
-    const std::vector<double> pars = opts->pars_file.empty() ? model.suggested_init() : read_pars(opts->pars_file, model);
+    std::vector<double> pars = opts->pars_file.empty() ? model.suggested_init() : read_pars(opts->pars_file, model);
+    const std::vector<double> observed_all = observed_data(ws, model, true);
+    std::vector<ChannelYieldStdev> stdev;
+    Json fit_status;
+    if (opts->postfit) {
+      FitOptions fo;
+      fo.uncertainties = fo.correlations = true;
+      const FitResult f = fit(model, observed_all, FitProblem::from_model(model), fo);
+      if (!f.converged())
+        throw FailedMinimization(fmt::format("the fit did not converge ({}: {}); no post-fit yields", to_string(f.status), f.message));
+      pars = f.x;
+      stdev = yield_stdev(model, pars, f.uncertainties, f.correlations);
+      fit_status = Json{{"status", std::string(to_string(f.status))}, {"twice_nll", f.twice_nll()}};
+    } else if (opts->uncertainties) {
+      stdev = yield_stdev(model, pars, prefit_uncertainties(model, FitProblem::from_model(model)), {});
+    }
     const std::vector<double> expected = model.expected_actualdata(pars);
     for (std::size_t i = 0; i < expected.size(); ++i)
       if (!std::isfinite(expected[i]))
         throw InvalidPdfParameters(fmt::format("{}: the expected data are not finite at these parameters (main bin {} of {})",
                                                opts->pars_file, i, expected.size()));
-    const std::vector<double> observed = observed_data(ws, model, true);
+    const std::vector<double>& observed = observed_all;
     const std::vector<double> observed_main(observed.begin(), observed.begin() + static_cast<std::ptrdiff_t>(model.nmaindata()));
 
     Json result = Json::object();
@@ -186,13 +212,30 @@ void add_yields(CLI::App& app) {
       result["logpdf_problem"] = problem;
     }
     result["channels"] = channel_yields(model, pars, expected, observed_main);
+    if (!stdev.empty()) {
+      for (std::size_t c = 0; c < stdev.size(); ++c) {
+        Json& ch = result["channels"][c];
+        for (Json& s : ch["samples"]) {
+          const auto& names = model.samples();
+          const auto k = static_cast<std::size_t>(std::find(names.begin(), names.end(), s["name"].get<std::string>()) - names.begin());
+          s["stdev"] = stdev[c].samples[k];
+        }
+        ch["total_stdev"] = stdev[c].total;
+        double sum = 0;
+        for (const auto& v : ch["total"]) sum += v.get<double>();
+        ch["sum"] = sum;
+        ch["sum_stdev"] = stdev[c].sum;
+      }
+    }
+    if (opts->postfit) result["fit"] = fit_status;
     if (!note.empty()) result["note"] = note;
 
     if (opts->table) {
       std::string header = fmt::format("measurement '{}', parameters {}; logpdf of the observed data = {}\n",
                                        model.measurement_name(),
-                                       opts->pars_file.empty() ? std::string("at the suggested init")
-                                                               : fmt::format("from {}", opts->pars_file),
+                                       opts->postfit ? std::string("at the best fit")
+                                       : opts->pars_file.empty() ? std::string("at the suggested init")
+                                                                 : fmt::format("from {}", opts->pars_file),
                                        std::isfinite(logpdf) ? fmt::format("{}", logpdf) : std::string("not finite"));
       if (!problem.empty()) header += "logpdf is not finite: " + problem + "\n";
       if (!note.empty()) header += "note: " + note + "\n";

@@ -72,6 +72,20 @@ struct Correlations {
 Correlations correlations(const Model& model, std::span<const double> data, const FitProblem& problem,
                           double min_abs, const FitOptions& options = {});
 
+// Standard deviations of the expected yields (cabinetry's model_utils.yield_stdev): each
+// parameter with sigma > 0 shifted to pars +- sigma gives a symmetric variation
+// (up - down) / 2 of every yield, and the variance is v^T rho v over the parameters with
+// `correlations` (npars x npars row-major; empty: uncorrelated, e.g. pre-fit). Per channel
+// (model order): per sample of samples() and bin (0 where the channel has no such
+// sample), per bin of the channel total, and of the channel's sum over bins.
+struct ChannelYieldStdev {
+  std::vector<std::vector<double>> samples;  // [sample][bin]
+  std::vector<double> total;                 // [bin]
+  double sum = 0;
+};
+std::vector<ChannelYieldStdev> yield_stdev(const Model& model, std::span<const double> pars,
+                                           std::span<const double> sigma, std::span<const double> correlations);
+
 // The profile likelihood of one parameter: -2 Delta log L (twice the NLL of the fit with
 // the parameter fixed, minus the minimum) at `points` equally spaced values in [lo, hi],
 // and the intervals where it stays below 1 (68.27% CL) and 3.84 (95% CL), their ends

@@ -191,6 +191,49 @@ TEST(Correlations, PrunedToTheCorrelatedParameters) {
   }
 }
 
+// Yields linear in two normfactors: the one-sigma variations are exact, so the standard
+// deviations are the closed form, with and without their correlation.
+TEST(YieldStdev, LinearYieldsGiveTheClosedForm) {
+  const Workspace ws(Json::parse(R"({"channels": [
+      {"name": "SR", "samples": [
+        {"name": "A", "data": [10.0, 20.0], "modifiers": [{"name": "a", "type": "normfactor", "data": null}]},
+        {"name": "B", "data": [30.0, 5.0], "modifiers": [{"name": "b", "type": "normfactor", "data": null}]}]},
+      {"name": "CR", "samples": [{"name": "B", "data": [100.0], "modifiers": [{"name": "b", "type": "normfactor", "data": null}]}]}],
+    "observations": [{"name": "SR", "data": [40, 25]}, {"name": "CR", "data": [100]}],
+    "measurements": [{"name": "m", "config": {"poi": "a", "parameters": []}}], "version": "1.0.0"})"));
+  const Model m = compile(ws);
+  const std::size_t ia = index_of(m, "a"), ib = index_of(m, "b");
+  std::vector<double> pars(2, 1.0), sigma(2);
+  sigma[ia] = 0.1;
+  sigma[ib] = 0.2;
+  std::vector<double> rho = {1, 0.5, 0.5, 1};
+  const auto samples = m.samples();
+  const std::size_t sa = static_cast<std::size_t>(std::find(samples.begin(), samples.end(), "A") - samples.begin());
+  const std::size_t sb = 1 - sa;
+  const auto channels = m.channels();  // pyhf's order: CR before SR
+  const std::size_t sr = static_cast<std::size_t>(std::find(channels.begin(), channels.end(), "SR") - channels.begin());
+  const std::size_t cr = 1 - sr;
+  for (const bool correlated : {false, true}) {
+    const auto sd = yield_stdev(m, pars, sigma, correlated ? std::span<const double>(rho) : std::span<const double>());
+    ASSERT_EQ(sd.size(), 2u);
+    const double r = correlated ? 0.5 : 0.0;
+    const double nA[2] = {10, 20}, nB[2] = {30, 5};
+    double sum_a = 0, sum_b = 0;
+    for (int bin = 0; bin < 2; ++bin) {
+      EXPECT_NEAR(sd[sr].samples[sa][bin], 0.1 * nA[bin], 1e-12);
+      EXPECT_NEAR(sd[sr].samples[sb][bin], 0.2 * nB[bin], 1e-12);
+      const double x = 0.1 * nA[bin], y = 0.2 * nB[bin];
+      EXPECT_NEAR(sd[sr].total[bin], std::sqrt(x * x + y * y + 2 * r * x * y), 1e-12);
+      sum_a += x;
+      sum_b += y;
+    }
+    EXPECT_NEAR(sd[sr].sum, std::sqrt(sum_a * sum_a + sum_b * sum_b + 2 * r * sum_a * sum_b), 1e-12);
+    EXPECT_EQ(sd[cr].samples[sa][0], 0.0);  // CR has no sample A
+    EXPECT_NEAR(sd[cr].total[0], 20.0, 1e-12);
+  }
+  EXPECT_THROW(yield_stdev(m, pars, std::vector<double>(3, 0.1), {}), InvalidPdfParameters);
+}
+
 TEST(CliDiagnostics, RankingAndPullsAsJson) {
   const std::string ws = test::data_path("reference/3L-eRJR/workspace.json");
   auto [code, text] = test::run_hfx({"ranking", ws, "--top", "3", "--threads", "2"});
@@ -212,6 +255,17 @@ TEST(CliDiagnostics, RankingAndPullsAsJson) {
   EXPECT_EQ(s["values"], Json::parse("[0.0, 0.5, 1.0, 1.5, 2.0]"));
   EXPECT_EQ(s["intervals"][1]["low"], nullptr);
   EXPECT_TRUE(s["intervals"][1]["low_open"].get<bool>());
+  std::tie(code, text) = test::run_hfx({"yields", ws, "--postfit"});
+  ASSERT_EQ(code, 0) << text;
+  const Json y = Json::parse(text);
+  EXPECT_EQ(y["fit"]["status"], "converged");
+  for (const auto& ch : y["channels"]) {
+    EXPECT_GT(ch["sum_stdev"].get<double>(), 0.0);
+    EXPECT_EQ(ch["total_stdev"].size(), ch["total"].size());
+    for (const auto& s : ch["samples"]) EXPECT_EQ(s["stdev"].size(), s["yields"].size());
+  }
+  std::tie(code, text) = test::run_hfx({"yields", ws, "--postfit", "--pars", ws});
+  EXPECT_EQ(code, 2) << text;
   std::tie(code, text) = test::run_hfx({"profile", ws, "--par", "nosuch"});
   EXPECT_EQ(code, 2) << text;
   EXPECT_NE(text.find("--par: no parameter 'nosuch'"), std::string::npos) << text;
