@@ -97,6 +97,7 @@ void add_pulls(CLI::App& app);
 void add_ranking(CLI::App& app);
 void add_profile(CLI::App& app);
 void add_correlations(CLI::App& app);
+void add_brazil(CLI::App& app);
 void add_xml2json(CLI::App& app);
 void add_json2xml(CLI::App& app);
 void add_convert(CLI::App& app);

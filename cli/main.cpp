@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   hfx::cli::add_ranking(app);
   hfx::cli::add_profile(app);
   hfx::cli::add_correlations(app);
+  hfx::cli::add_brazil(app);
   hfx::cli::add_utils(app);
   // Exit status: 0 a result; 1 no result although the input was valid (a fit that did
   // not converge, CLs the toys cannot determine); 2 bad input or arguments; 3 out of

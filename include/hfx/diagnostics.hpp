@@ -2,6 +2,7 @@
 // Fit diagnostics (cabinetry's definitions): the pulls of the nuisance parameters and the
 // ranking of their impacts on the POI. A workflow on the public fit API.
 #include "hfx/fit.hpp"
+#include "hfx/infer.hpp"
 #include "hfx/model.hpp"
 
 #include <span>
@@ -85,6 +86,20 @@ struct ChannelYieldStdev {
 };
 std::vector<ChannelYieldStdev> yield_stdev(const Model& model, std::span<const double> pars,
                                            std::span<const double> sigma, std::span<const double> correlations);
+
+// The Brazil band: observed CLs and the expected band (-2..+2 sigma) at each mu, with the
+// upper limits at CLs = level (TOMS748, upper_limit). Each point is a hypotest from one
+// AsymptoticCalculator (free fits and Asimov data made once). A point whose fits do not
+// converge has NaN CLs and its reason in `problems`.
+struct BrazilBand {
+  std::vector<double> mu, cls_observed;
+  std::vector<Band> cls_expected;
+  std::vector<std::string> problems;
+  UpperLimitResult limits;
+  double level = 0.05;
+};
+BrazilBand brazil_band(const Model& model, std::span<const double> data, std::span<const double> mus,
+                       double level = 0.05, TestStatistic ts = TestStatistic::qtilde, const FitOptions& options = {});
 
 // The profile likelihood of one parameter: -2 Delta log L (twice the NLL of the fit with
 // the parameter fixed, minus the minimum) at `points` equally spaced values in [lo, hi],

@@ -234,6 +234,28 @@ TEST(YieldStdev, LinearYieldsGiveTheClosedForm) {
   EXPECT_THROW(yield_stdev(m, pars, std::vector<double>(3, 0.1), {}), InvalidPdfParameters);
 }
 
+TEST(Brazil, EachPointIsAHypotestAndTheLimitsAreUpperLimits) {
+  const Loaded l = load("3L-eRJR");
+  const std::vector<double> mus = {0.0, 0.4, 0.9, 1.3};
+  const BrazilBand b = brazil_band(*l.model, l.data, mus);
+  ASSERT_EQ(b.mu, mus);
+  EXPECT_TRUE(b.problems.empty());
+  for (std::size_t i = 0; i < mus.size(); ++i) {
+    const HypotestResult h = hypotest(mus[i], *l.model, l.data);
+    EXPECT_NEAR(b.cls_observed[i], h.cls, 1e-7) << mus[i];
+    for (int k = 0; k < 5; ++k) EXPECT_NEAR(b.cls_expected[i][k], h.cls_expected[k], 1e-7) << mus[i] << " " << k;
+  }
+  const UpperLimitResult ul = upper_limit(*l.model, l.data);
+  EXPECT_NEAR(b.limits.observed, ul.observed, 1e-9);
+  for (int k = 0; k < 5; ++k) EXPECT_NEAR(b.limits.expected[k], ul.expected[k], 1e-9);
+  auto [code, text] = test::run_hfx({"brazil", test::data_path("reference/3L-eRJR/workspace.json"), "--scan", "0", "2", "5"});
+  ASSERT_EQ(code, 0) << text;
+  const Json j = Json::parse(text);
+  EXPECT_EQ(j["mu"], Json::parse("[0.0, 0.5, 1.0, 1.5, 2.0]"));
+  EXPECT_EQ(j["CLs_exp"].size(), 5u);
+  EXPECT_NEAR(j["obs"].get<double>(), ul.observed, 1e-6);
+}
+
 TEST(CliDiagnostics, RankingAndPullsAsJson) {
   const std::string ws = test::data_path("reference/3L-eRJR/workspace.json");
   auto [code, text] = test::run_hfx({"ranking", ws, "--top", "3", "--threads", "2"});

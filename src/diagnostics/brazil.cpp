@@ -1,0 +1,34 @@
+// CLs observed and expected versus the POI, with the upper limits: the Brazil band.
+#include "hfx/diagnostics.hpp"
+#include "hfx/errors.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+namespace hfx {
+
+BrazilBand brazil_band(const Model& model, std::span<const double> data, std::span<const double> mus, double level,
+                       TestStatistic ts, const FitOptions& options) {
+  BrazilBand b;
+  b.level = level;
+  b.limits = upper_limit(model, data, level, ts, 1e-5, options);
+  AsymptoticCalculator calc(model, std::vector<double>(data.begin(), data.end()), ts, FitProblem::from_model(model), options);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const double mu : mus) {
+    const HypotestResult h = calc.hypotest(mu);
+    b.mu.push_back(mu);
+    if (h.all_converged()) {
+      b.cls_observed.push_back(h.cls);
+      b.cls_expected.push_back(h.cls_expected);
+    } else {
+      b.cls_observed.push_back(nan);
+      b.cls_expected.push_back(Band{nan, nan, nan, nan, nan});
+      b.problems.push_back(fmt::format("mu = {}: {}", mu, h.fit_problem()));
+    }
+  }
+  return b;
+}
+
+}  // namespace hfx
