@@ -77,7 +77,8 @@ ProfileScan profile_scan(const Model& model, std::span<const double> data, const
     if (!profile.last_problem.empty()) s.problems.push_back(profile.last_problem);
   }
   const double xhat = s.best.x[parameter];
-  for (const auto& [level, cl] : {std::pair{1.0, 0.682689492137086}, std::pair{3.841458820694124, 0.95}}) {
+  for (const auto& level_cl : {std::pair{1.0, 0.682689492137086}, std::pair{3.841458820694124, 0.95}}) {
+    const double level = level_cl.first, cl = level_cl.second;  // captured below: no structured binding
     ProfileInterval iv;
     iv.level = level;
     iv.cl = cl;

@@ -46,7 +46,7 @@ RankingResult ranking(const Model& model, std::span<const double> data, const Fi
     e.bestfit = r.nominal.x[k];
     e.uncertainty = r.nominal.uncertainties[k];
     e.prefit_uncertainty = widths[k];
-    const auto [lo, hi] = problem.bounds[k];
+    const double lo = problem.bounds[k].first, hi = problem.bounds[k].second;
     const auto impact = [&](double shift, const char* which) {
       if (shift == 0 || !std::isfinite(shift)) return std::isfinite(shift) ? 0.0 : std::numeric_limits<double>::quiet_NaN();
       const double value = std::clamp(e.bestfit + shift, lo, hi);
