@@ -172,13 +172,13 @@ void add_yields(CLI::App& app) {
     std::string note;
     const Model model = compile_for_cli(ws, opts->measurement, &note);
     std::vector<double> pars = opts->pars_file.empty() ? model.suggested_init() : read_pars(opts->pars_file, model);
-    const std::vector<double> observed_all = observed_data(ws, model, true);
+    const std::vector<double> observed = observed_data(ws, model, true);
     std::vector<ChannelYieldStdev> stdev;
     Json fit_status;
     if (opts->postfit) {
       FitOptions fo;
       fo.uncertainties = fo.correlations = true;
-      const FitResult f = fit(model, observed_all, FitProblem::from_model(model), fo);
+      const FitResult f = fit(model, observed, FitProblem::from_model(model), fo);
       if (!f.converged())
         throw FailedMinimization(fmt::format("the fit did not converge ({}: {}); no post-fit yields", to_string(f.status), f.message));
       pars = f.x;
@@ -192,7 +192,6 @@ void add_yields(CLI::App& app) {
       if (!std::isfinite(expected[i]))
         throw InvalidPdfParameters(fmt::format("{}: the expected data are not finite at these parameters (main bin {} of {})",
                                                opts->pars_file, i, expected.size()));
-    const std::vector<double>& observed = observed_all;
     const std::vector<double> observed_main(observed.begin(), observed.begin() + static_cast<std::ptrdiff_t>(model.nmaindata()));
 
     Json result = Json::object();

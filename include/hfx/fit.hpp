@@ -103,9 +103,10 @@ struct FitProblem {
 FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& options = {},
                    std::span<const double> start = {});
 
-// pyhf's infer.mle.fit: unconditional fit to `data`.
+// pyhf's infer.mle.fit: unconditional fit to `data`; `start` as for minimize (a warm
+// start, e.g. a nearby fit's solution).
 FitResult fit(const Model& model, std::span<const double> data, const FitProblem& problem,
-              const FitOptions& options = {});
+              const FitOptions& options = {}, std::span<const double> start = {});
 // pyhf's infer.mle.fixed_poi_fit: the POI fixed at poi_value. Throws UnspecifiedPOI.
 FitResult fixed_poi_fit(const Model& model, double poi_value, std::span<const double> data,
                         const FitProblem& problem, const FitOptions& options = {});

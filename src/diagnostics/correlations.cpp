@@ -1,8 +1,6 @@
 // The post-fit correlation matrix, pruned to the parameters that are correlated.
 #include "hfx/diagnostics.hpp"
-#include "hfx/errors.hpp"
-
-#include <fmt/format.h>
+#include "converged_fit.hpp"
 
 #include <cmath>
 
@@ -13,9 +11,7 @@ Correlations correlations(const Model& model, std::span<const double> data, cons
   FitOptions o = options;
   o.uncertainties = o.correlations = true;
   Correlations c;
-  c.fit = fit(model, data, problem, o);
-  if (!c.fit.converged())
-    throw FailedMinimization(fmt::format("the fit did not converge ({}: {})", to_string(c.fit.status), c.fit.message));
+  c.fit = detail::converged_fit(model, data, problem, o, "fit");
   const std::size_t n = model.npars();
   const auto rho = [&](std::size_t i, std::size_t j) { return c.fit.correlations[i * n + j]; };
   for (std::size_t i = 0; i < n; ++i) {

@@ -1,5 +1,6 @@
 // Profile likelihood scans of one parameter, and the intervals read off them.
 #include "hfx/diagnostics.hpp"
+#include "converged_fit.hpp"
 #include "hfx/errors.hpp"
 
 #include <boost/math/tools/roots.hpp>
@@ -22,9 +23,7 @@ struct Profile {
 
   // -2 Delta log L at value, NaN when its fit does not converge.
   double operator()(double value) {
-    Evaluator ev(model, Evaluator::Arithmetic::stable);
-    ev.set_data(data);
-    const FitResult f = minimize(ev, problem.with_fixed(parameter, value), options, best.x);
+    const FitResult f = fit(model, data, problem.with_fixed(parameter, value), options, best.x);
     if (!f.converged()) {
       last_problem = fmt::format("the fit at {} did not converge ({})", value, to_string(f.status));
       return std::numeric_limits<double>::quiet_NaN();
@@ -57,9 +56,7 @@ ProfileScan profile_scan(const Model& model, std::span<const double> data, const
   s.parameter = model.par_names()[parameter];
   FitProblem free = problem;
   free.fixed[parameter] = false;
-  s.best = fit(model, data, free, with_unc);
-  if (!s.best.converged())
-    throw FailedMinimization(fmt::format("the free fit did not converge ({}: {})", to_string(s.best.status), s.best.message));
+  s.best = detail::converged_fit(model, data, free, with_unc, "free fit");
   const auto [bound_lo, bound_hi] = problem.bounds[parameter];
   if (std::isnan(lo)) lo = std::max(bound_lo, s.best.x[parameter] - 3 * s.best.uncertainties[parameter]);
   if (std::isnan(hi)) hi = std::min(bound_hi, s.best.x[parameter] + 3 * s.best.uncertainties[parameter]);

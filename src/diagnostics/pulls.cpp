@@ -1,8 +1,6 @@
 // Pulls of the fitted parameters against their constraints (cabinetry's pull plot data).
 #include "hfx/diagnostics.hpp"
-#include "hfx/errors.hpp"
-
-#include <fmt/format.h>
+#include "converged_fit.hpp"
 
 #include <cmath>
 #include <limits>
@@ -27,9 +25,7 @@ PullsResult pulls(const Model& model, std::span<const double> data, const FitPro
   FitOptions o = options;
   o.uncertainties = true;
   PullsResult r;
-  r.fit = fit(model, data, problem, o);
-  if (!r.fit.converged())
-    throw FailedMinimization(fmt::format("the fit did not converge ({}: {})", to_string(r.fit.status), r.fit.message));
+  r.fit = detail::converged_fit(model, data, problem, o, "fit");
   const std::vector<double> widths = prefit_uncertainties(model, problem);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (const auto& p : model.parameter_sets()) {

@@ -1,10 +1,12 @@
 // Impacts of the nuisance parameters on the POI (cabinetry's ranking): four refits per
 // parameter with it fixed at its best fit shifted by its pre- and post-fit uncertainty.
 #include "hfx/diagnostics.hpp"
+#include "converged_fit.hpp"
 #include "hfx/errors.hpp"
 
 #include <fmt/format.h>
 #include <tbb/blocked_range.h>
+#include <tbb/info.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -25,10 +27,7 @@ RankingResult ranking(const Model& model, std::span<const double> data, const Fi
   with_unc.correlations = false;
   RankingResult r;
   r.poi = model.par_names()[poi];
-  r.nominal = fit(model, data, problem, with_unc);
-  if (!r.nominal.converged())
-    throw FailedMinimization(
-        fmt::format("the nominal fit did not converge ({}: {})", to_string(r.nominal.status), r.nominal.message));
+  r.nominal = detail::converged_fit(model, data, problem, with_unc, "nominal fit");
   const std::vector<double> widths = prefit_uncertainties(model, problem);
   FitOptions refit_options = options;
   refit_options.uncertainties = false;
@@ -51,10 +50,7 @@ RankingResult ranking(const Model& model, std::span<const double> data, const Fi
       if (shift == 0 || !std::isfinite(shift)) return std::isfinite(shift) ? 0.0 : std::numeric_limits<double>::quiet_NaN();
       const double value = std::clamp(e.bestfit + shift, lo, hi);
       if (value == e.bestfit) return 0.0;
-      FitProblem fixed = problem.with_fixed(k, value);
-      Evaluator ev(model, Evaluator::Arithmetic::stable);
-      ev.set_data(data);
-      const FitResult f = minimize(ev, fixed, refit_options, r.nominal.x);
+      const FitResult f = fit(model, data, problem.with_fixed(k, value), refit_options, r.nominal.x);
       if (!f.converged()) {
         if (!e.problem.empty()) e.problem += "; ";
         e.problem += fmt::format("{} refit: {}", which, to_string(f.status));
@@ -67,19 +63,12 @@ RankingResult ranking(const Model& model, std::span<const double> data, const Fi
     e.postfit_up = impact(e.uncertainty, "post-fit up");
     e.postfit_down = impact(-e.uncertainty, "post-fit down");
   };
-  const auto run_all = [&] {
+  tbb::task_arena arena(threads ? static_cast<int>(threads) : tbb::info::default_concurrency());
+  arena.execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ranked.size()), [&](const tbb::blocked_range<std::size_t>& range) {
       for (std::size_t j = range.begin(); j != range.end(); ++j) one(j);
     });
-  };
-  if (threads == 1) {
-    for (std::size_t j = 0; j < ranked.size(); ++j) one(j);
-  } else if (threads > 1) {
-    tbb::task_arena arena(static_cast<int>(threads));
-    arena.execute(run_all);
-  } else {
-    run_all();
-  }
+  });
   // NaN impacts (failed refits) last; ties keep the parameter order.
   std::stable_sort(r.impacts.begin(), r.impacts.end(), [](const ImpactEntry& a, const ImpactEntry& b) {
     const double x = a.max_postfit_impact(), y = b.max_postfit_impact();

@@ -953,10 +953,11 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
   return r;
 }
 
-FitResult fit(const Model& model, std::span<const double> data, const FitProblem& problem, const FitOptions& options) {
+FitResult fit(const Model& model, std::span<const double> data, const FitProblem& problem, const FitOptions& options,
+              std::span<const double> start) {
   Evaluator ev(model, Evaluator::Arithmetic::stable);
   ev.set_data(data);
-  return minimize(ev, problem, options);
+  return minimize(ev, problem, options, start);
 }
 
 FitResult fixed_poi_fit(const Model& model, double poi_value, std::span<const double> data, const FitProblem& problem,

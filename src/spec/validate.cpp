@@ -34,14 +34,14 @@ std::string describe_type(const Json& v) {
   }
 }
 
-void fail(const std::string& path, const std::string& what) {
-  throw InvalidSpecification(fmt::format("{}: {}", path.empty() ? "/" : path, what));
+// "PATH: WHAT" as an error of kind E: InvalidSpecification, or its kinds InvalidModel (a
+// document that reads well but is not one model) and InvalidModifier, as pyhf raises them.
+template <class E>
+[[noreturn]] void fail_as(const std::string& path, const std::string& what) {
+  throw E(fmt::format("{}: {}", path.empty() ? "/" : path, what));
 }
 
-// A document that reads well but is not one model: duplicate names (pyhf's InvalidModel).
-[[noreturn]] void fail_model(const std::string& path, const std::string& what) {
-  throw InvalidModel(fmt::format("{}: {}", path, what));
-}
+void fail(const std::string& path, const std::string& what) { fail_as<InvalidSpecification>(path, what); }
 
 void require_object(const Json& v, const std::string& path) {
   if (!v.is_object()) fail(path, fmt::format("expected an object, got {}", describe_type(v)));
@@ -113,8 +113,8 @@ std::vector<double> bin_array(const Json& v, const std::string& path, std::size_
                               const std::string& channel) {
   auto values = require_numbers(v, path, 1);
   if (values.size() != nbins)
-    throw WrongLength(path + ": " + fmt::format("expected {} number{} (channel '{}' has {} bin{}), got {}", nbins,
-                           nbins == 1 ? "" : "s", channel, nbins, nbins == 1 ? "" : "s", values.size()));
+    fail_as<WrongLength>(path, fmt::format("expected {} number{} (channel '{}' has {} bin{}), got {}", nbins,
+                                           nbins == 1 ? "" : "s", channel, nbins, nbins == 1 ? "" : "s", values.size()));
   return values;
 }
 
@@ -128,7 +128,7 @@ ModifierSpec parse_modifier(const Json& v, const std::string& path, std::size_t 
   const std::string tname = require_string(require_key(v, "type", path), path + "/type");
   const auto type = modifier_type_from_string(tname);
   if (!type)
-    throw InvalidModifier(path + "/type: " + fmt::format("unknown modifier type '{}' (expected one of histosys, lumi, "
+    fail_as<InvalidModifier>(path + "/type", fmt::format("unknown modifier type '{}' (expected one of histosys, lumi, "
                                                          "normfactor, normsys, shapefactor, shapesys, staterror)", tname));
   const Json& data = require_key(v, "data", path);
   const std::string dpath = path + "/data";
@@ -193,7 +193,7 @@ ChannelSpec parse_channel(const Json& v, const std::string& path) {
     SampleSpec sample;
     sample.name = require_string(require_key(sv, "name", spath), spath + "/name");
     if (!sample_names.insert(sample.name).second)
-      fail_model(spath + "/name", fmt::format("duplicate sample name '{}' in channel '{}'", sample.name, c.name));
+      fail_as<InvalidModel>(spath + "/name", fmt::format("duplicate sample name '{}' in channel '{}'", sample.name, c.name));
     const Json& data = require_key(sv, "data", spath);
     if (s == 0) {
       sample.data = require_numbers(data, spath + "/data", 1);
@@ -208,7 +208,7 @@ ChannelSpec parse_channel(const Json& v, const std::string& path) {
       const std::string mpath = fmt::format("{}/modifiers/{}", spath, m);
       ModifierSpec mod = parse_modifier(mods[m], mpath, nbins, c.name);
       if (!seen.insert({mod.name, static_cast<int>(mod.type())}).second)
-        fail_model(mpath, fmt::format("duplicate {} modifier '{}' on sample '{}' in channel '{}'",
+        fail_as<InvalidModel>(mpath, fmt::format("duplicate {} modifier '{}' on sample '{}' in channel '{}'",
                                 to_string(mod.type()), mod.name, sample.name, c.name));
       sample.modifiers.push_back(std::move(mod));
     }
@@ -280,7 +280,7 @@ ParsedWorkspace parse_workspace(const Json& doc) {
     const std::string path = fmt::format("/channels/{}", c);
     ChannelSpec ch = parse_channel(channels[c], path);
     if (!channel_index.emplace(ch.name, c).second)
-      fail_model(path + "/name", fmt::format("duplicate channel name '{}'", ch.name));
+      fail_as<InvalidModel>(path + "/name", fmt::format("duplicate channel name '{}'", ch.name));
     ws.channels.push_back(std::move(ch));
   }
 
@@ -335,7 +335,7 @@ ParsedWorkspace parse_workspace(const Json& doc) {
       const std::string ppath = fmt::format("{}/parameters/{}", cpath, p);
       ParameterConfig pc = parse_parameter_config(params[p], ppath);
       if (!pnames.insert(pc.name).second)
-        fail_model(ppath + "/name", fmt::format("duplicate configuration for parameter '{}'", pc.name));
+        fail_as<InvalidModel>(ppath + "/name", fmt::format("duplicate configuration for parameter '{}'", pc.name));
       meas.parameters.push_back(std::move(pc));
     }
     ws.measurements.push_back(std::move(meas));

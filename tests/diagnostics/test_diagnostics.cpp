@@ -186,8 +186,11 @@ TEST(Correlations, PrunedToTheCorrelatedParameters) {
   // a parameter left out has no |correlation| >= 0.3 with any free parameter
   for (std::size_t i = 0; i < na; ++i) {
     if (std::find(c.indices.begin(), c.indices.end(), all.indices[i]) != c.indices.end()) continue;
-    for (std::size_t j = 0; j < na; ++j)
-      if (j != i) EXPECT_LT(std::abs(all.matrix[i * na + j]), 0.3) << all.names[i] << " " << all.names[j];
+    for (std::size_t j = 0; j < na; ++j) {
+      if (j != i) {
+        EXPECT_LT(std::abs(all.matrix[i * na + j]), 0.3) << all.names[i] << " " << all.names[j];
+      }
+    }
   }
 }
 
@@ -273,10 +276,10 @@ TEST(CliDiagnostics, RankingAndPullsAsJson) {
   EXPECT_EQ(code, 2) << text;
   std::tie(code, text) = test::run_hfx({"profile", ws, "--points", "5", "--range", "0", "2"});
   ASSERT_EQ(code, 0) << text;
-  const Json s = Json::parse(text);
-  EXPECT_EQ(s["values"], Json::parse("[0.0, 0.5, 1.0, 1.5, 2.0]"));
-  EXPECT_EQ(s["intervals"][1]["low"], nullptr);
-  EXPECT_TRUE(s["intervals"][1]["low_open"].get<bool>());
+  const Json scan = Json::parse(text);
+  EXPECT_EQ(scan["values"], Json::parse("[0.0, 0.5, 1.0, 1.5, 2.0]"));
+  EXPECT_EQ(scan["intervals"][1]["low"], nullptr);
+  EXPECT_TRUE(scan["intervals"][1]["low_open"].get<bool>());
   std::tie(code, text) = test::run_hfx({"yields", ws, "--postfit"});
   ASSERT_EQ(code, 0) << text;
   const Json y = Json::parse(text);
