@@ -9,7 +9,7 @@ import numpy as np
 
 from .exceptions import InvalidPdfParameters
 
-__all__ = ["model", "real", "finite_poi", "level", "scan", "optional_name", "mapping"]
+__all__ = ["model", "real", "finite_poi", "level", "scan", "optional_name", "mapping", "poi_bounds"]
 
 
 def _what(value):
@@ -87,3 +87,17 @@ def mapping(value, name):
     if not isinstance(value, Mapping):
         raise TypeError(f"{name}: expected a dict (a JSON object), got {_what(value)}")
     return value
+
+
+def poi_bounds(pdf, par_bounds):
+    """(low, high) of the POI from ``par_bounds`` (None: the suggested bounds), or None when
+    the model has no POI or the bounds are malformed (the C++ checks report those)."""
+    index = pdf.config.poi_index
+    if index is None:
+        return None
+    try:
+        bounds = pdf.config.suggested_bounds() if par_bounds is None else par_bounds
+        pair = np.asarray(bounds[index], dtype=float)
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None
+    return (float(pair[0]), float(pair[1])) if pair.shape == (2,) else None

@@ -60,17 +60,10 @@ def _returns_from_result(r, is_q0, return_tail_probs, return_expected, return_ex
 def _require_poi_within_bounds(pdf, poi, par_bounds):
     """The tested POI value starts the conditional fit: outside the POI's bounds it is a
     ValueError (InvalidPdfParameters), as in pyhf."""
-    index = pdf.config.poi_index
-    if index is None:
-        return  # the C++ test reports the missing POI
-    try:
-        bounds = pdf.config.suggested_bounds() if par_bounds is None else par_bounds
-        pair = np.asarray(bounds[index], dtype=float)
-    except (IndexError, KeyError, TypeError, ValueError):
-        return  # malformed bounds: the C++ checks report them
-    if pair.shape != (2,) or not pair[0] <= pair[1]:
-        return  # likewise
-    lo, hi = float(pair[0]), float(pair[1])
+    bounds = _checks.poi_bounds(pdf, par_bounds)
+    if bounds is None or not bounds[0] <= bounds[1]:
+        return  # no POI or malformed bounds: the C++ checks report them
+    lo, hi = bounds
     if not lo <= poi <= hi:
         raise InvalidPdfParameters(
             f"fit initialization parameter {pdf.config.poi_name} = {poi} (the tested POI value) "

@@ -47,12 +47,8 @@ def _stat(name, mu, data, pdf, init_pars, par_bounds, fixed_params, return_fitte
         )
     mu = _checks.finite_poi(mu, "mu")
     init_pars, par_bounds, fixed_params = pdf.config._fit_args(init_pars, par_bounds, fixed_params)
-    try:
-        bounds = pdf.config.suggested_bounds() if par_bounds is None else par_bounds
-        poi_lower_bound = float(bounds[pdf.config.poi_index][0])
-    except (IndexError, KeyError, TypeError, ValueError):
-        poi_lower_bound = None  # malformed bounds: the fit below reports them
-    _warn_configuration(name, mu, poi_lower_bound)
+    bounds = _checks.poi_bounds(pdf, par_bounds)  # None if malformed: the fit below reports them
+    _warn_configuration(name, mu, None if bounds is None else bounds[0])
     engine, target = pdf._engine
     r = engine.test_statistic(name, mu, target, data, init_pars, par_bounds, fixed_params, get_backend()[1])
     if not r["converged"]:
