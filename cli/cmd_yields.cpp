@@ -164,7 +164,7 @@ void add_yields(CLI::App& app) {
   cmd->add_flag("--uncertainties", opts->uncertainties,
                 "Add the standard deviations from the pre-fit constraint widths, uncorrelated (as --postfit does "
                 "with the post-fit ones)");
-  postfit->excludes("--pars");
+  postfit->excludes("--pars")->excludes("--uncertainties");
   cmd->add_flag("--table", opts->table, "Print a readable per-channel table instead of JSON");
   cmd->add_option("--output-file", opts->output_file, "Write the output to this file instead of stdout");
   cmd->callback([opts] {

@@ -291,6 +291,8 @@ TEST(CliDiagnostics, RankingAndPullsAsJson) {
   }
   std::tie(code, text) = test::run_hfx({"yields", ws, "--postfit", "--pars", ws});
   EXPECT_EQ(code, 2) << text;
+  std::tie(code, text) = test::run_hfx({"yields", ws, "--postfit", "--uncertainties"});
+  EXPECT_EQ(code, 2) << text;
   std::tie(code, text) = test::run_hfx({"profile", ws, "--par", "nosuch"});
   EXPECT_EQ(code, 2) << text;
   EXPECT_NE(text.find("--par: no parameter 'nosuch'"), std::string::npos) << text;
