@@ -4,6 +4,7 @@
 #include "model_input.hpp"
 
 #include "hfx/diagnostics.hpp"
+#include "hfx/plots.hpp"
 
 #include <fmt/format.h>
 
@@ -15,7 +16,7 @@ namespace hfx::cli {
 void add_brazil(CLI::App& app) {
   struct Opts {
     ModelInput in;
-    std::string output_file, level = "0.05", teststat = "qtilde";
+    std::string output_file, level = "0.05", teststat = "qtilde", plot;
     std::vector<std::string> scan;
     bool table = false;
     OptimizerChoice optimizer;
@@ -34,6 +35,7 @@ void add_brazil(CLI::App& app) {
       ->check(CLI::IsMember({"q", "qtilde"}))->capture_default_str();
   cmd->add_option("--output-file", o->output_file, "Write the result here instead of stdout");
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
+  add_plot_option(cmd, o->plot, "the Brazil band");
   add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
     const double level = number_option_between("--level", o->level, 0, 1);
@@ -64,6 +66,9 @@ void add_brazil(CLI::App& app) {
       }
       for (int i = 0; i < n; ++i) mus.push_back(start + (stop - start) * i / (n - 1));
       const BrazilBand b = brazil_band(m, lm.data, mus, level, ts, fo);
+      if (!b.limits.fit_problems.empty())
+        throw FailedMinimization(fmt::format("fits behind the upper limits did not converge: {}", b.limits.fit_problems.front()));
+      if (!o->plot.empty()) write_text(brazil_svg(b, m.par_names()[poi], input_label(o->in.workspace, o->in.patches)), o->plot);
       const auto problem = [&](double v) { return b.limits.problem(v, level); };
       if (o->table) {
         const auto shown = [&](double v) { return problem(v).empty() ? fmt::format("{:.6g}", v) : "none (" + problem(v) + ")"; };
@@ -94,8 +99,6 @@ void add_brazil(CLI::App& app) {
                {"exp", exp},
                {"exp_problem", exp_problem}};
       if (!b.problems.empty()) out["CLs_problem"] = b.problems;
-      if (!b.limits.fit_problems.empty())
-        throw FailedMinimization(fmt::format("fits behind the upper limits did not converge: {}", b.limits.fit_problems.front()));
       write_json(out, o->output_file);
     });
   });

@@ -4,6 +4,7 @@
 #include "model_input.hpp"
 
 #include "hfx/diagnostics.hpp"
+#include "hfx/plots.hpp"
 
 #include <fmt/format.h>
 
@@ -12,7 +13,7 @@ namespace hfx::cli {
 void add_correlations(CLI::App& app) {
   struct Opts {
     ModelInput in;
-    std::string output_file, min = "0";
+    std::string output_file, min = "0", plot;
     bool table = false;
     OptimizerChoice optimizer;
   };
@@ -25,6 +26,7 @@ void add_correlations(CLI::App& app) {
   cmd->add_option("--min", o->min, "Threshold on |correlation|, 0 to 1")->capture_default_str();
   cmd->add_option("--output-file", o->output_file, "Write the result here instead of stdout");
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
+  add_plot_option(cmd, o->plot, "the matrix as a heat map");
   add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
     const double min = number_option("--min", o->min);
@@ -33,6 +35,7 @@ void add_correlations(CLI::App& app) {
       LoadedModel lm = load_model(o->in);
       const Correlations c = correlations(*lm.model, lm.data, FitProblem::from_model(*lm.model), min, fit_options_for(o->optimizer));
       const std::size_t n = c.names.size();
+      if (!o->plot.empty()) write_text(correlations_svg(c, input_label(o->in.workspace, o->in.patches)), o->plot);
       if (o->table) {
         std::string t = fmt::format("{} parameters with |correlation| >= {} (of {})\n", n, min, lm.model->npars());
         for (std::size_t i = 0; i < n; ++i) {

@@ -4,6 +4,7 @@
 #include "model_input.hpp"
 
 #include "hfx/diagnostics.hpp"
+#include "hfx/plots.hpp"
 
 #include <fmt/format.h>
 
@@ -16,7 +17,7 @@ namespace hfx::cli {
 void add_profile(CLI::App& app) {
   struct Opts {
     ModelInput in;
-    std::string output_file, par, points = "21";
+    std::string output_file, par, points = "21", plot;
     std::vector<std::string> range;
     bool table = false;
     OptimizerChoice optimizer;
@@ -34,6 +35,7 @@ void add_profile(CLI::App& app) {
   cmd->add_option("--points", o->points, "Number of scanned values, 2 to 100000")->capture_default_str();
   cmd->add_option("--output-file", o->output_file, "Write the result here instead of stdout");
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
+  add_plot_option(cmd, o->plot, "the profile with its CL levels");
   add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
     const auto points = static_cast<std::size_t>(integer_option("--points", o->points, 2, 100000));
@@ -57,6 +59,7 @@ void add_profile(CLI::App& app) {
         index = static_cast<std::size_t>(it - names.begin());
       }
       const ProfileScan s = profile_scan(m, lm.data, FitProblem::from_model(m), index, lo, hi, points, fit_options_for(o->optimizer));
+      if (!o->plot.empty()) write_text(profile_svg(s, input_label(o->in.workspace, o->in.patches)), o->plot);
       if (o->table) {
         std::string t = fmt::format("{} = {:.6g} +- {:.6g} (twice_nll {:.10g})\n", s.parameter, s.best.x[index],
                                     s.best.uncertainties[index], s.best.twice_nll());

@@ -5,6 +5,7 @@
 #include "model_input.hpp"
 
 #include "hfx/diagnostics.hpp"
+#include "hfx/plots.hpp"
 
 #include <fmt/format.h>
 
@@ -13,7 +14,7 @@ namespace hfx::cli {
 void add_pulls(CLI::App& app) {
   struct Opts {
     ModelInput in;
-    std::string output_file;
+    std::string output_file, plot;
     bool table = false;
     OptimizerChoice optimizer;
   };
@@ -26,11 +27,13 @@ void add_pulls(CLI::App& app) {
   o->in.add_to(cmd);
   cmd->add_option("--output-file", o->output_file, "Write the result here instead of stdout");
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
+  add_plot_option(cmd, o->plot, "the pulls of the constrained parameters");
   add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
     naming_workspace(o->in, [&] {
       LoadedModel lm = load_model(o->in);
       const PullsResult r = pulls(*lm.model, lm.data, FitProblem::from_model(*lm.model), fit_options_for(o->optimizer));
+      if (!o->plot.empty()) write_text(pulls_svg(r, input_label(o->in.workspace, o->in.patches)), o->plot);
       if (o->table) {
         std::string t = fmt::format("{:<40} {:>12} {:>12} {:>10} {:>10}\n", "parameter", "bestfit", "uncertainty", "pull",
                                     "constraint");

@@ -4,6 +4,7 @@
 #include "model_input.hpp"
 
 #include "hfx/diagnostics.hpp"
+#include "hfx/plots.hpp"
 
 #include <fmt/format.h>
 
@@ -14,7 +15,7 @@ namespace hfx::cli {
 void add_ranking(CLI::App& app) {
   struct Opts {
     ModelInput in;
-    std::string output_file, top = "0", threads = "0";
+    std::string output_file, top = "0", threads = "0", plot;
     bool table = false;
     OptimizerChoice optimizer;
   };
@@ -31,6 +32,7 @@ void add_ranking(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "Parameters refitted at once, 0 (all cores) to 1024; results do not depend on it")
       ->capture_default_str();
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
+  add_plot_option(cmd, o->plot, "the impacts and pulls (the --top ones, else the 20 largest)");
   add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
     const auto top = static_cast<std::size_t>(integer_option("--top", o->top, 0, 1000000000));
@@ -40,6 +42,7 @@ void add_ranking(CLI::App& app) {
       const Model& m = *lm.model;
       RankingResult r = ranking(m, lm.data, FitProblem::from_model(m), fit_options_for(o->optimizer), threads);
       if (top > 0 && r.impacts.size() > top) r.impacts.resize(top);
+      if (!o->plot.empty()) write_text(ranking_svg(r, top > 0 ? top : 20, input_label(o->in.workspace, o->in.patches)), o->plot);
       const std::size_t poi = *m.poi_index();
       if (o->table) {
         std::string t = fmt::format("POI {} = {:.6g} +- {:.6g}\n\n{:<40} {:>11} {:>11} {:>11} {:>11}\n", r.poi, r.nominal.x[poi],

@@ -11,12 +11,14 @@
 #include "hfx/evaluator.hpp"
 #include "hfx/model.hpp"
 #include "hfx/patchset.hpp"
+#include "hfx/plots.hpp"
 #include "hfx/workspace.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -79,28 +81,25 @@ std::vector<double> read_pars(const std::string& path, const Model& model) {
   return pars;
 }
 
-Json channel_yields(const Model& model, std::span<const double> pars, const std::vector<double>& expected,
-                    const std::vector<double>& observed) {
-  auto blocks = model.expected_by_sample(pars);
-  std::stable_sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) {
-    return a.channel != b.channel ? a.channel < b.channel : a.sample < b.sample;
-  });
-  Json channels = Json::array();
-  std::size_t begin = 0;
-  for (std::size_t c = 0; c < model.channels().size(); ++c) {
-    const std::size_t nbins = model.channel_nbins()[c];
+Json channels_json(const std::vector<ChannelYields>& channels) {
+  Json out = Json::array();
+  for (const auto& ch : channels) {
     Json samples = Json::array();
-    for (const auto& b : blocks)
-      if (b.channel == c) samples.push_back(Json{{"name", model.samples()[b.sample]}, {"yields", b.yields}});
-    const auto first = static_cast<std::ptrdiff_t>(begin), last = static_cast<std::ptrdiff_t>(begin + nbins);
-    channels.push_back(Json{{"name", model.channels()[c]},
-                            {"bins", nbins},
-                            {"samples", std::move(samples)},
-                            {"total", std::vector<double>(expected.begin() + first, expected.begin() + last)},
-                            {"observed", std::vector<double>(observed.begin() + first, observed.begin() + last)}});
-    begin += nbins;
+    for (std::size_t k = 0; k < ch.samples.size(); ++k) {
+      Json sample{{"name", ch.samples[k]}, {"yields", ch.yields[k]}};
+      if (!ch.stdev.empty()) sample["stdev"] = ch.stdev[k];
+      samples.push_back(std::move(sample));
+    }
+    Json j{{"name", ch.name}, {"bins", ch.total.size()}, {"samples", std::move(samples)}, {"total", ch.total},
+           {"observed", ch.observed}};
+    if (!ch.total_stdev.empty()) {
+      j["total_stdev"] = ch.total_stdev;
+      j["sum"] = ch.sum;
+      j["sum_stdev"] = ch.sum_stdev;
+    }
+    out.push_back(std::move(j));
   }
-  return channels;
+  return out;
 }
 
 std::string table(const Json& result, const std::string& header) {
@@ -136,7 +135,7 @@ void add_yields(CLI::App& app) {
     std::vector<std::string> patches;
     std::string measurement;
     std::string pars_file;
-    std::string output_file;
+    std::string output_file, plot;
     bool table = false, postfit = false, uncertainties = false;
   };
   auto opts = std::make_shared<Opts>();
@@ -167,25 +166,30 @@ void add_yields(CLI::App& app) {
   postfit->excludes("--pars")->excludes("--uncertainties");
   cmd->add_flag("--table", opts->table, "Print a readable per-channel table instead of JSON");
   cmd->add_option("--output-file", opts->output_file, "Write the output to this file instead of stdout");
+  add_plot_option(cmd, opts->plot,
+                  "the stacked yields per channel with the data and data / model (with --postfit: pre-fit with the "
+                  "pre-fit uncertainties beside post-fit)");
   cmd->callback([opts] {
     const Workspace ws = apply_patches(Workspace::load(opts->workspace), opts->patches);
     std::string note;
     const Model model = compile_for_cli(ws, opts->measurement, &note);
     std::vector<double> pars = opts->pars_file.empty() ? model.suggested_init() : read_pars(opts->pars_file, model);
     const std::vector<double> observed = observed_data(ws, model, true);
-    std::vector<ChannelYieldStdev> stdev;
+    std::vector<double> sigma, correlations;
     Json fit_status;
+    const FitProblem fit_problem = FitProblem::from_model(model);
     if (opts->postfit) {
       FitOptions fo;
       fo.uncertainties = fo.correlations = true;
-      const FitResult f = fit(model, observed, FitProblem::from_model(model), fo);
+      const FitResult f = fit(model, observed, fit_problem, fo);
       if (!f.converged())
         throw FailedMinimization(fmt::format("the fit did not converge ({}: {}); no post-fit yields", to_string(f.status), f.message));
       pars = f.x;
-      stdev = yield_stdev(model, pars, f.uncertainties, f.correlations);
+      sigma = f.uncertainties;
+      correlations = f.correlations;
       fit_status = Json{{"status", std::string(to_string(f.status))}, {"twice_nll", f.twice_nll()}};
     } else if (opts->uncertainties) {
-      stdev = yield_stdev(model, pars, prefit_uncertainties(model, FitProblem::from_model(model)), {});
+      sigma = prefit_uncertainties(model, fit_problem);
     }
     const std::vector<double> expected = model.expected_actualdata(pars);
     for (std::size_t i = 0; i < expected.size(); ++i)
@@ -210,25 +214,20 @@ void add_yields(CLI::App& app) {
       problem = ev.nonfinite_reason();
       result["logpdf_problem"] = problem;
     }
-    result["channels"] = channel_yields(model, pars, expected, observed_main);
-    if (!stdev.empty()) {
-      for (std::size_t c = 0; c < stdev.size(); ++c) {
-        Json& ch = result["channels"][c];
-        for (Json& s : ch["samples"]) {
-          const auto& names = model.samples();
-          const auto k = static_cast<std::size_t>(std::find(names.begin(), names.end(), s["name"].get<std::string>()) - names.begin());
-          s["stdev"] = stdev[c].samples[k];
-        }
-        ch["total_stdev"] = stdev[c].total;
-        double sum = 0;
-        for (const auto& v : ch["total"]) sum += v.get<double>();
-        ch["sum"] = sum;
-        ch["sum_stdev"] = stdev[c].sum;
-      }
-    }
+    const std::vector<ChannelYields> channels = channel_yields(model, pars, observed_main, sigma, correlations);
+    result["channels"] = channels_json(channels);
     if (opts->postfit) result["fit"] = fit_status;
     if (!note.empty()) result["note"] = note;
 
+    if (!opts->plot.empty()) {
+      std::string label = input_label(opts->workspace, opts->patches);
+      if (!opts->pars_file.empty()) label += " \u00b7 parameters from " + std::filesystem::path(opts->pars_file).filename().string();
+      write_text(opts->postfit ? yields_svg(channel_yields(model, model.suggested_init(), observed_main,
+                                                           prefit_uncertainties(model, fit_problem)),
+                                            channels, label)
+                               : yields_svg(channels, {}, label),
+                 opts->plot);
+    }
     if (opts->table) {
       std::string header = fmt::format("measurement '{}', parameters {}; logpdf of the observed data = {}\n",
                                        model.measurement_name(),

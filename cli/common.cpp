@@ -53,6 +53,15 @@ void write_text(const std::string& text, const std::string& output_file) {
   write_file(output_file, text);
 }
 
+void add_plot_option(CLI::App* cmd, std::string& path, const std::string& what) {
+  cmd->add_option("--plot", path, "Also draw " + what + " as an SVG picture to this file (FILE.svg)")
+      ->check([](const std::string& p) {
+        return p.size() > 4 && p.compare(p.size() - 4, 4, ".svg") == 0
+                   ? std::string()
+                   : fmt::format("'{}': hfx draws SVG pictures; give a file name ending in .svg", p);
+      });
+}
+
 namespace {
 double seconds_now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();

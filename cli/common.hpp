@@ -72,6 +72,10 @@ struct OptimizerChoice {
   std::vector<std::string> optconf;
 };
 void add_optimizer_option(CLI::App* cmd, OptimizerChoice& choice);
+
+// --plot FILE.svg: the command's picture as SVG (any other extension is refused, so that a
+// FILE.png never holds SVG). `what` names the picture in the help text.
+void add_plot_option(CLI::App* cmd, std::string& path, const std::string& what);
 FitOptions fit_options_for(const OptimizerChoice& choice);
 
 Model compile_for_cli(const Workspace& ws, const std::string& measurement, std::string* note);

@@ -5,12 +5,20 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 namespace hfx::cli {
 
 void ModelInput::add_to(CLI::App* cmd) {
   cmd->add_option("workspace", workspace, "Workspace JSON file ('-' for stdin)")->default_val("-");
   cmd->add_option("-p,--patch", patches, "JSON Patch file applied to the workspace first (repeatable)");
   add_model_options(cmd);
+}
+
+std::string input_label(const std::string& workspace, const std::vector<std::string>& patches) {
+  std::string label = workspace == "-" ? "<stdin>" : std::filesystem::path(workspace).filename().string();
+  for (const auto& p : patches) label += " + " + std::filesystem::path(p).filename().string();
+  return label;
 }
 
 void ModelInput::add_model_options(CLI::App* cmd) {

@@ -35,6 +35,9 @@ struct LoadedModel {
   std::vector<double> data;  // observed main + auxdata
 };
 
+// The input as a picture's subtitle: the workspace file's name, "+ patch" names after it.
+std::string input_label(const std::string& workspace, const std::vector<std::string>& patches);
+
 // Loads, patches and compiles. Throws hfx::Error subclasses with clear messages.
 LoadedModel load_model(const ModelInput& in);
 

@@ -43,6 +43,7 @@ PullsResult pulls(const Model& model, std::span<const double> data, const FitPro
 // its reason in `problem`.
 struct ImpactEntry {
   std::string name;
+  double prefit = 0;  // the fit's starting value (the constraint's nominal), for the pull
   double bestfit = 0, uncertainty = 0, prefit_uncertainty = 0;
   double prefit_up = 0, prefit_down = 0, postfit_up = 0, postfit_down = 0;
   std::string problem;
@@ -86,6 +87,23 @@ struct ChannelYieldStdev {
 };
 std::vector<ChannelYieldStdev> yield_stdev(const Model& model, std::span<const double> pars,
                                            std::span<const double> sigma, std::span<const double> correlations);
+
+// The model's prediction per channel (model order) at `pars`: each sample's per-bin
+// yields (the samples the channel has, in samples() order), the per-bin total, the
+// observed main data (`observed_main`, nmaindata() values) and, when `sigma` is given,
+// their standard deviations from yield_stdev (sigma, correlations as there).
+struct ChannelYields {
+  std::string name;
+  std::vector<std::string> samples;
+  std::vector<std::vector<double>> yields;  // [sample][bin]
+  std::vector<std::vector<double>> stdev;   // [sample][bin]; empty without sigma
+  std::vector<double> total, observed;
+  std::vector<double> total_stdev;  // empty without sigma
+  double sum = 0, sum_stdev = 0;    // over the bins of total
+};
+std::vector<ChannelYields> channel_yields(const Model& model, std::span<const double> pars,
+                                          std::span<const double> observed_main, std::span<const double> sigma = {},
+                                          std::span<const double> correlations = {});
 
 // The Brazil band: observed CLs and the expected band (-2..+2 sigma) at each mu, with the
 // upper limits at CLs = level (TOMS748, upper_limit). Each point is a hypotest from one

@@ -1,6 +1,7 @@
 // An SVG picture of a scan's plane and its contours, written by hand (no library): the
 // picture is part of the product, so its layout is fixed here and checked by rendering.
 #include "contour/predicates.hpp"
+#include "plot/svg.hpp"
 #include "hfx/contour.hpp"
 
 #include <fmt/format.h>
@@ -13,26 +14,13 @@
 namespace hfx {
 namespace {
 
+using plot::xml_escape;
+
 // Canvas and plot frame (pixels); the right column holds the legend and colour bar.
 constexpr double kWidth = 900, kHeight = 700;
 constexpr double kLeft = 92, kTop = 78, kRight = 640, kBottom = 612;
 constexpr double kColumn = 668;
 const char* const kFont = "DejaVu Sans, Helvetica, Arial, sans-serif";
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += static_cast<unsigned char>(c) < 0x20 ? '?' : c;  // XML 1.0 has no control characters
-    }
-  }
-  return out;
-}
 
 // Matplotlib's "Blues" reversed, without its near-white end: dark navy for small CLs
 // (strongly excluded) to light blue at CLs = 1, so that neither end competes with the
@@ -47,24 +35,6 @@ std::string colour(double t) {
   const double f = t - static_cast<double>(i);
   const auto c = [&](std::size_t k) { return static_cast<int>(std::lround(kBlues[i][k] + f * (kBlues[i + 1][k] - kBlues[i][k]))); };
   return fmt::format("#{:02x}{:02x}{:02x}", c(0), c(1), c(2));
-}
-
-// About `target` round tick values (1, 2, 2.5 or 5 times a power of ten) in [lo, hi],
-// and the decimals their labels need.
-std::pair<std::vector<double>, int> nice_ticks(double lo, double hi, int target) {
-  const double raw = (hi - lo) / target;
-  int e = static_cast<int>(std::floor(std::log10(raw)));
-  double m = 10;
-  for (double c : {1.0, 2.0, 2.5, 5.0})
-    if (c * std::pow(10.0, e) >= raw) {
-      m = c;
-      break;
-    }
-  if (m == 10) m = 1, ++e;
-  const double step = m * std::pow(10.0, e);
-  std::vector<double> ticks;
-  for (double k = std::ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * step; ++k) ticks.push_back(k == 0 ? 0 : k * step);
-  return {ticks, std::max(0, (m == 2.5 ? 1 : 0) - e)};
 }
 
 // A polygon's vertex with the values of two functions linear on it. Keeping the part
@@ -139,8 +109,10 @@ Svg::Svg(const ContourPlane& plane) : plane_(plane) {
 void Svg::axes() {
   s_ += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>\n", kLeft, kTop,
                     kRight - kLeft, kBottom - kTop);
-  const auto [xt, xd] = nice_ticks(x0_, x1_, 7);
-  const auto [yt, yd] = nice_ticks(y0_, y1_, 7);
+  const plot::Ticks xticks = plot::nice_ticks(x0_, x1_, 7), yticks = plot::nice_ticks(y0_, y1_, 7);
+  const auto& xt = xticks.values;
+  const auto& yt = yticks.values;
+  const int xd = xticks.decimals, yd = yticks.decimals;
   std::string grid, ticks, labels;
   for (double v : xt) {
     const double X = sx(v);

@@ -23,7 +23,7 @@ struct Profile {
 
   // -2 Delta log L at value, NaN when its fit does not converge.
   double operator()(double value) {
-    const FitResult f = fit(model, data, problem.with_fixed(parameter, value), options, best.x);
+    const FitResult f = detail::refit(model, data, problem.with_fixed(parameter, value), options, best.x);
     if (!f.converged()) {
       last_problem = fmt::format("the fit at {} did not converge ({})", value, to_string(f.status));
       return std::numeric_limits<double>::quiet_NaN();

@@ -42,6 +42,7 @@ RankingResult ranking(const Model& model, std::span<const double> data, const Fi
     const std::size_t k = ranked[j];
     ImpactEntry& e = r.impacts[j];
     e.name = model.par_names()[k];
+    e.prefit = problem.init[k];
     e.bestfit = r.nominal.x[k];
     e.uncertainty = r.nominal.uncertainties[k];
     e.prefit_uncertainty = widths[k];
@@ -50,7 +51,7 @@ RankingResult ranking(const Model& model, std::span<const double> data, const Fi
       if (shift == 0 || !std::isfinite(shift)) return std::isfinite(shift) ? 0.0 : std::numeric_limits<double>::quiet_NaN();
       const double value = std::clamp(e.bestfit + shift, lo, hi);
       if (value == e.bestfit) return 0.0;
-      const FitResult f = fit(model, data, problem.with_fixed(k, value), refit_options, r.nominal.x);
+      const FitResult f = detail::refit(model, data, problem.with_fixed(k, value), refit_options, r.nominal.x);
       if (!f.converged()) {
         if (!e.problem.empty()) e.problem += "; ";
         e.problem += fmt::format("{} refit: {}", which, to_string(f.status));
