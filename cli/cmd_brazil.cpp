@@ -47,24 +47,17 @@ void add_brazil(CLI::App& app) {
       const FitOptions fo = fit_options_for(o->optimizer);
       const auto ts = test_statistic_from_string(o->teststat);
       std::vector<double> mus;
-      double start = m.suggested_bounds()[poi].first, stop = 0;
-      int n = 31;
       if (!o->scan.empty()) {
-        start = number_option("--scan START", o->scan[0]);
-        stop = number_option("--scan STOP", o->scan[1]);
-        n = static_cast<int>(integer_option("--scan N", o->scan[2], 2, 100000));
+        const double start = number_option("--scan START", o->scan[0]);
+        const double stop = number_option("--scan STOP", o->scan[1]);
+        const auto n = static_cast<int>(integer_option("--scan N", o->scan[2], 2, 100000));
         if (!(start < stop)) throw Unsupported(fmt::format("--scan: START {} must be below STOP {}", start, stop));
         require_within_bounds("--scan START", start, m, poi);
         require_within_bounds("--scan STOP", stop, m, poi);
+        for (int i = 0; i < n; ++i) mus.push_back(start + (stop - start) * i / (n - 1));
       } else {
-        const UpperLimitResult ul = upper_limit(m, lm.data, level, ts, 1e-5, fo);
-        double largest = ul.observed;
-        for (double v : ul.expected)
-          if (std::isfinite(v) && !(v <= largest)) largest = v;
-        stop = std::min(m.suggested_bounds()[poi].second, std::isfinite(largest) ? 1.5 * largest : m.suggested_bounds()[poi].second);
-        if (!(start < stop)) stop = m.suggested_bounds()[poi].second;
+        mus = brazil_mu_grid(m, upper_limit(m, lm.data, level, ts, 1e-5, fo));
       }
-      for (int i = 0; i < n; ++i) mus.push_back(start + (stop - start) * i / (n - 1));
       const BrazilBand b = brazil_band(m, lm.data, mus, level, ts, fo);
       if (!b.limits.fit_problems.empty())
         throw FailedMinimization(fmt::format("fits behind the upper limits did not converge: {}", b.limits.fit_problems.front()));

@@ -102,6 +102,8 @@ void add_ranking(CLI::App& app);
 void add_profile(CLI::App& app);
 void add_correlations(CLI::App& app);
 void add_brazil(CLI::App& app);
+// command_line: argv joined, for the report's provenance.
+void add_report(CLI::App& app, const std::string& command_line);
 void add_xml2json(CLI::App& app);
 void add_json2xml(CLI::App& app);
 void add_convert(CLI::App& app);

@@ -39,6 +39,12 @@ int main(int argc, char** argv) {
   hfx::cli::add_profile(app);
   hfx::cli::add_correlations(app);
   hfx::cli::add_brazil(app);
+  std::string command_line = "hfx";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    command_line += arg.find_first_of(" \t'\"") == std::string::npos ? " " + arg : fmt::format(" '{}'", arg);
+  }
+  hfx::cli::add_report(app, command_line);
   hfx::cli::add_utils(app);
   // Exit status: 0 a result; 1 no result although the input was valid (a fit that did
   // not converge, CLs the toys cannot determine); 2 bad input or arguments; 3 out of

@@ -119,6 +119,11 @@ struct BrazilBand {
 BrazilBand brazil_band(const Model& model, std::span<const double> data, std::span<const double> mus,
                        double level = 0.05, TestStatistic ts = TestStatistic::qtilde, const FitOptions& options = {});
 
+// The Brazil band's default POI values: n equally spaced from the POI's lower bound to
+// 1.5 times the largest finite limit in `limits` (the upper bound when there is none or
+// it lies beyond). Throws UnspecifiedPOI without a POI.
+std::vector<double> brazil_mu_grid(const Model& model, const UpperLimitResult& limits, int n = 31);
+
 // The profile likelihood of one parameter: -2 Delta log L (twice the NLL of the fit with
 // the parameter fixed, minus the minimum) at `points` equally spaced values in [lo, hi],
 // and the intervals where it stays below 1 (68.27% CL) and 3.84 (95% CL), their ends

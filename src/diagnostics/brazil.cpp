@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -29,6 +30,19 @@ BrazilBand brazil_band(const Model& model, std::span<const double> data, std::sp
     }
   }
   return b;
+}
+
+std::vector<double> brazil_mu_grid(const Model& model, const UpperLimitResult& limits, int n) {
+  if (!model.poi_index()) throw UnspecifiedPOI("a Brazil band needs a model with a POI");
+  const auto [start, upper] = model.suggested_bounds()[*model.poi_index()];
+  double largest = limits.observed;
+  for (double v : limits.expected)
+    if (std::isfinite(v) && !(v <= largest)) largest = v;
+  double stop = std::isfinite(largest) ? std::min(upper, 1.5 * largest) : upper;
+  if (!(start < stop)) stop = upper;
+  std::vector<double> mus;
+  for (int i = 0; i < n; ++i) mus.push_back(start + (stop - start) * i / (n - 1));
+  return mus;
 }
 
 }  // namespace hfx
