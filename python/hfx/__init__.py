@@ -9,7 +9,7 @@ Switching from pyhf is a change of import::
 """
 
 from . import _core
-from . import compat, diagnostics, exceptions, infer, modifiers, optimize, probability, schema, simplemodels, utils
+from . import compat, diagnostics, exceptions, infer, modifiers, optimize, probability, schema, simplemodels, utils, viz
 from ._scan import scan
 from .patchset import PatchSet
 from .pdf import Model
@@ -37,6 +37,7 @@ __all__ = [
     "simplemodels",
     "tensorlib",
     "utils",
+    "viz",
 ]
 
 

@@ -1,8 +1,11 @@
-// hfx.diagnostics' C++ side: pulls, ranking, profile scans and pruned correlations
-// (include/hfx/diagnostics.hpp), with the GIL released while they fit.
+// hfx.diagnostics' and hfx.viz's C++ side: pulls, ranking, profile scans and pruned
+// correlations (include/hfx/diagnostics.hpp), their pictures (plots.hpp) and the report
+// page (report.hpp), with the GIL released while they fit.
 #include "bindings.hpp"
 
 #include "hfx/diagnostics.hpp"
+#include "hfx/plots.hpp"
+#include "hfx/report.hpp"
 
 #include <cmath>
 #include <limits>
@@ -20,7 +23,8 @@ std::vector<double> data_vector(const hfx::Model& model, py::handle data) {
 void init_diagnostics(py::module_& m) {
   m.def(
       "pulls",
-      [](const PyModel& pm, py::handle data, py::object init, py::object bounds, py::object fixed, py::object optimizer) {
+      [](const PyModel& pm, py::handle data, py::object init, py::object bounds, py::object fixed, py::object optimizer,
+         bool plot) {
         const auto d = data_vector(pm.model, data);
         const hfx::FitProblem problem = make_problem(pm.model, init, bounds, fixed);
         const hfx::FitOptions options = fit_options(optimizer);
@@ -41,15 +45,16 @@ void init_diagnostics(py::module_& m) {
         const char* keys[6] = {"prefit", "prefit_uncertainty", "bestfit", "uncertainty", "pull", "constraint"};
         for (int k = 0; k < 6; ++k) out[keys[k]] = to_array(cols[k]);
         out["twice_nll"] = r.fit.twice_nll();
+        if (plot) out["svg"] = hfx::pulls_svg(r);
         return out;
       },
       py::arg("model"), py::arg("data"), py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(),
-      py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none());
+      py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none(), py::arg("plot") = false);
 
   m.def(
       "ranking",
       [](const PyModel& pm, py::handle data, py::object init, py::object bounds, py::object fixed, py::object optimizer,
-         unsigned threads) {
+         unsigned threads, std::size_t plot_top) {
         const auto d = data_vector(pm.model, data);
         const hfx::FitProblem problem = make_problem(pm.model, init, bounds, fixed);
         const hfx::FitOptions options = fit_options(optimizer);
@@ -75,15 +80,17 @@ void init_diagnostics(py::module_& m) {
         out["impacts"] = entries;
         out["bestfit"] = to_array(r.nominal.x);
         out["uncertainty"] = to_array(r.nominal.uncertainties);
+        if (plot_top > 0) out["svg"] = hfx::ranking_svg(r, plot_top);
         return out;
       },
       py::arg("model"), py::arg("data"), py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(),
-      py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none(), py::arg("threads") = 0u);
+      py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none(), py::arg("threads") = 0u,
+      py::arg("plot_top") = 0);
 
   m.def(
       "profile_scan",
       [](const PyModel& pm, py::handle data, std::size_t parameter, std::optional<double> lo, std::optional<double> hi,
-         std::size_t points, py::object init, py::object bounds, py::object fixed, py::object optimizer) {
+         std::size_t points, py::object init, py::object bounds, py::object fixed, py::object optimizer, bool plot) {
         const auto d = data_vector(pm.model, data);
         const hfx::FitProblem problem = make_problem(pm.model, init, bounds, fixed);
         const hfx::FitOptions options = fit_options(optimizer);
@@ -110,16 +117,17 @@ void init_diagnostics(py::module_& m) {
         out["delta_nlls"] = to_array(s.delta_twice_nll);
         out["intervals"] = intervals;
         out["problems"] = s.problems;
+        if (plot) out["svg"] = hfx::profile_svg(s);
         return out;
       },
       py::arg("model"), py::arg("data"), py::arg("parameter"), py::arg("low") = py::none(), py::arg("high") = py::none(),
       py::arg("points") = 11, py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(),
-      py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none());
+      py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none(), py::arg("plot") = false);
 
   m.def(
       "correlations",
       [](const PyModel& pm, py::handle data, double min_abs, py::object init, py::object bounds, py::object fixed,
-         py::object optimizer) {
+         py::object optimizer, bool plot) {
         const auto d = data_vector(pm.model, data);
         const hfx::FitProblem problem = make_problem(pm.model, init, bounds, fixed);
         const hfx::FitOptions options = fit_options(optimizer);
@@ -130,10 +138,37 @@ void init_diagnostics(py::module_& m) {
         }
         const auto n = static_cast<py::ssize_t>(c.names.size());
         auto matrix = to_array(c.matrix);
+        if (plot) return py::make_tuple(c.names, matrix.reshape({n, n}), hfx::correlations_svg(c));
         return py::make_tuple(c.names, matrix.reshape({n, n}));
       },
       py::arg("model"), py::arg("data"), py::arg("min_abs") = 0.0, py::arg("init_pars") = py::none(),
-      py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none());
+      py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none(),
+      py::arg("plot") = false);
+
+  m.def(
+      "report",
+      [](const hfx::Workspace& ws, const PyModel& pm, py::handle data, const std::string& source, double level,
+         std::size_t top, double min_abs, unsigned threads, py::object optimizer) {
+        const auto d = data_vector(pm.model, data);
+        hfx::ReportOptions o;
+        o.source = source;
+        o.command = "hfx.viz.report (Python)";
+        o.level = level;
+        o.ranking_top = top;
+        o.correlation_min = min_abs;
+        o.threads = threads;
+        o.fit = fit_options(optimizer);
+        hfx::Report r;
+        {
+          py::gil_scoped_release release;
+          r = hfx::make_report(ws, pm.model, d, o);
+        }
+        py::dict pictures;
+        for (const auto& [stem, svg] : r.pictures) pictures[py::str(stem)] = svg;
+        return py::make_tuple(r.html, pictures, r.problems);
+      },
+      py::arg("workspace"), py::arg("model"), py::arg("data"), py::arg("source"), py::arg("level"), py::arg("top"),
+      py::arg("min_abs"), py::arg("threads"), py::arg("optimizer") = py::none());
 }
 
 }  // namespace hfxpy

@@ -1,7 +1,9 @@
 """Shared paths and helpers for the hfx Python tests. Data is found relative to this file."""
 
 import json
+import os
 import pathlib
+import subprocess
 
 import pytest
 
@@ -55,3 +57,13 @@ def with_interchange_defaults(ws):
                 by_name[name].setdefault("bounds", [[0.0, 10.0]])
                 by_name[name].setdefault("inits", [1.0])
     return ws
+
+
+@pytest.fixture(scope="session")
+def hfx_cli():
+    path = pathlib.Path(os.environ.get("HFX_CLI", REPO / "build" / "release" / "cli" / "hfx"))
+    if not path.is_file():
+        pytest.skip(f"no hfx CLI at {path} (build it, or set HFX_CLI)")
+    if subprocess.run([str(path), "report", "--help"], capture_output=True).returncode != 0:
+        pytest.skip(f"{path} has no 'report' subcommand (an older build)")
+    return str(path)

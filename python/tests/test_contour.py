@@ -28,16 +28,6 @@ from matplotlib.tri import Triangulation  # noqa: E402
 CURVES = {"observed": None, "expected": 2, "expected_minus1sigma": 1, "expected_plus1sigma": 3}
 
 
-@pytest.fixture(scope="module")
-def hfx_cli():
-    path = pathlib.Path(os.environ.get("HFX_CLI", REPO / "build" / "release" / "cli" / "hfx"))
-    if not path.is_file():
-        pytest.skip(f"no hfx CLI at {path} (build it, or set HFX_CLI)")
-    if subprocess.run([str(path), "contour", "--help"], capture_output=True).returncode != 0:
-        pytest.skip(f"{path} has no 'contour' subcommand (an older build)")
-    return str(path)
-
-
 def significance(cls):
     # As hfx: CLs clamped to [1e-300, 1 - 1e-16], Z = Phi^-1(1 - CLs).
     return norm.isf(np.clip(np.asarray(cls, dtype=float), 1e-300, 1 - 1e-16))

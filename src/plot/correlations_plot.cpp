@@ -16,7 +16,7 @@ std::string correlations_svg(const Correlations& c, const std::string& subtitle)
   for (const auto& name : c.names) longest = std::max(longest, name.size());
   const double cell = std::clamp(620.0 / static_cast<double>(std::max<std::size_t>(n, 1)), 7.0, 38.0);
   const double label_font = std::clamp(cell * 0.55, 7.0, 12.0);
-  const double label = std::clamp(0.6 * label_font * static_cast<double>(longest), 60.0, 380.0);
+  const double label = std::clamp(0.6 * label_font * static_cast<double>(longest), 60.0, 560.0);
   const double left = label + 20, top = 74, side = cell * static_cast<double>(n);
   const double bar_x = left + std::max(side, 200.0) + 30;
   Document doc(bar_x + 90, top + std::max(side, 200.0) + label * 0.75 + 30);

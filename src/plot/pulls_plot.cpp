@@ -21,7 +21,7 @@ std::string pulls_svg(const PullsResult& pulls, const std::string& subtitle) {
       longest = std::max(longest, p.name.size());
       reach = std::max(reach, std::abs(p.pull) + (std::isfinite(p.constraint) ? p.constraint : 0));
     }
-  const double row = 20, label = std::clamp(7.2 * static_cast<double>(longest), 100.0, 380.0);
+  const double row = 20, label = std::clamp(7.0 * static_cast<double>(longest), 100.0, 560.0);
   const double range = std::min(std::ceil(reach + 0.25), 10.0);
   Frame f;
   f.left = label + 24, f.right = f.left + 560, f.top = 74;

@@ -33,7 +33,7 @@ std::string ranking_svg(const RankingResult& ranking, std::size_t top, const std
   if (!(impact_reach > 0)) impact_reach = 1;
   impact_reach *= 1.15;
   pull_reach = std::min(std::ceil(pull_reach + 0.2), 10.0);
-  const double row = 26, label = std::clamp(7.2 * static_cast<double>(longest), 100.0, 380.0);
+  const double row = 26, label = std::clamp(7.0 * static_cast<double>(longest), 100.0, 560.0);
   Frame f;  // x in units of the pull axis; impacts are scaled onto it
   f.left = label + 24, f.right = f.left + 560, f.top = 168;
   f.bottom = f.top + row * static_cast<double>(std::max<std::size_t>(n, 1)) + 6;
