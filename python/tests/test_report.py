@@ -121,7 +121,7 @@ def test_report_in_chromium(sbottom_report, tmp_path):
     dom, console = chromium(index.as_uri() + "#filter=JET&sort=-pull", "--dump-dom")
     loaded_without_errors(dom, console)
     for part in ("summary", "parameters", "workspace", "pulls", "ranking", "correlations", "profile", "cls", "yields", "provenance"):
-        assert f'<section id="{part}">' in dom, part
+        assert f'<section id="{part}"' in dom, part
     for plot in ("pulls", "ranking", "correlations", "profile", "cls", "yields"):
         assert re.search(f'data-plot="{plot}"><svg', dom), plot
     # filtered to the JET parameters, sorted by decreasing pull

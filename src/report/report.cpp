@@ -153,8 +153,6 @@ Report make_report(const Workspace& workspace, const Model& model, std::span<con
     if (!svg.empty()) report.pictures.emplace_back(id, svg);
     sections.push_back({id, heading, std::move(svg), note});
   };
-  add("pulls", "Pulls", pulls_result ? pulls_svg(*pulls_result, label) : "",
-      "Constrained free parameters: (best fit \u2212 init) / pre-fit width, with the post-fit / pre-fit width as the error bar.");
   add("ranking", "Impacts", ranking_result ? ranking_svg(*ranking_result, options.ranking_top, label) : "",
       fmt::format("The {} largest post-fit impacts on {} (every parameter's impact is in the parameter table).",
                   options.ranking_top, poi_name));
@@ -164,6 +162,8 @@ Report make_report(const Workspace& workspace, const Model& model, std::span<con
       "Each point is a fit with the parameter fixed; the interval ends are found by root finding on the profile.");
   add("cls", "CLs and upper limits", brazil_result ? brazil_svg(*brazil_result, poi_name, label) : "",
       fmt::format("Asymptotic CLs ({}), observed and expected.", to_string(options.test_statistic)));
+  add("pulls", "Pulls", pulls_result ? pulls_svg(*pulls_result, label) : "",
+      "Constrained free parameters: (best fit \u2212 init) / pre-fit width, with the post-fit / pre-fit width as the error bar.");
   add("yields", "Yields", yields_svg(prefit, postfit, label),
       "Pre-fit with the pre-fit widths (uncorrelated); post-fit with the fit's uncertainties and correlations.");
 
@@ -198,15 +198,15 @@ Report make_report(const Workspace& workspace, const Model& model, std::span<con
   std::string nav, html_sections;
   for (const auto& s : sections) {
     nav += fmt::format("<a href=\"#{}\">{}</a>", s.id, xml_escape(s.heading));
-    html_sections += fmt::format("<section id=\"{}\"><h2>{}</h2>", s.id, xml_escape(s.heading));
+    const bool wide = s.id == "pulls" || s.id == "yields";  // long pictures get the whole width
+    html_sections += fmt::format("<section id=\"{}\"{}><h2>{}</h2>", s.id, wide ? " class=\"wide\"" : "", xml_escape(s.heading));
     if (s.picture.empty()) {
       const auto it = problems.find(s.id == "pulls" ? "fit" : s.id);
       html_sections += fmt::format("<div class=\"problem\">Not available: {}</div>",
                                    xml_escape(it != problems.end() ? it->second : problems.count("fit") ? problems["fit"] : "not computed"));
     } else {
       const auto at = s.picture.find("<svg");  // inline without the XML declaration
-      html_sections += fmt::format("<div class=\"plot{}\" data-plot=\"{}\">{}</div>", s.id == "pulls" || s.id == "yields" ? " tall" : "",
-                                   s.id, s.picture.substr(at));
+      html_sections += fmt::format("<div class=\"plot\" data-plot=\"{}\">{}</div>", s.id, s.picture.substr(at));
     }
     html_sections += fmt::format("<p class=\"note\">{} The picture is also written beside the page as {}.svg.</p></section>\n",
                                  xml_escape(s.note), s.id);

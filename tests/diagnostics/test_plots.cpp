@@ -152,7 +152,7 @@ TEST(Report, PageHasEveryPartAndItsData) {
   ASSERT_EQ(r.pictures.size(), 6u);
   for (const auto& [id, svg] : r.pictures) {
     parse(svg);
-    EXPECT_NE(r.html.find("<section id=\"" + id + "\">"), std::string::npos) << id;
+    EXPECT_NE(r.html.find("<section id=\"" + id + "\""), std::string::npos) << id;
     EXPECT_NE(r.html.find("data-plot=\"" + id + "\"><svg"), std::string::npos) << id;
   }
   EXPECT_EQ(r.html.find("@@"), std::string::npos);
