@@ -175,19 +175,14 @@ void add_yields(CLI::App& app) {
     const Model model = compile_for_cli(ws, opts->measurement, &note);
     std::vector<double> pars = opts->pars_file.empty() ? model.suggested_init() : read_pars(opts->pars_file, model);
     const std::vector<double> observed = observed_data(ws, model, true);
-    std::vector<double> sigma, correlations;
+    std::vector<double> sigma;
     Json fit_status;
     const FitProblem fit_problem = FitProblem::from_model(model);
+    PrefitPostfitYields both;
     if (opts->postfit) {
-      FitOptions fo;
-      fo.uncertainties = fo.correlations = true;
-      const FitResult f = fit(model, observed, fit_problem, fo);
-      if (!f.converged())
-        throw FailedMinimization(fmt::format("the fit did not converge ({}: {}); no post-fit yields", to_string(f.status), f.message));
-      pars = f.x;
-      sigma = f.uncertainties;
-      correlations = f.correlations;
-      fit_status = Json{{"status", std::string(to_string(f.status))}, {"twice_nll", f.twice_nll()}};
+      both = prefit_postfit_yields(model, observed, fit_problem, true);
+      pars = both.fit.x;
+      fit_status = Json{{"status", std::string(to_string(both.fit.status))}, {"twice_nll", both.fit.twice_nll()}};
     } else if (opts->uncertainties) {
       sigma = prefit_uncertainties(model, fit_problem);
     }
@@ -214,7 +209,8 @@ void add_yields(CLI::App& app) {
       problem = ev.nonfinite_reason();
       result["logpdf_problem"] = problem;
     }
-    const std::vector<ChannelYields> channels = channel_yields(model, pars, observed_main, sigma, correlations);
+    const std::vector<ChannelYields> channels =
+        opts->postfit ? both.postfit : channel_yields(model, pars, observed_main, sigma);
     result["channels"] = channels_json(channels);
     if (opts->postfit) result["fit"] = fit_status;
     if (!note.empty()) result["note"] = note;
@@ -222,11 +218,7 @@ void add_yields(CLI::App& app) {
     if (!opts->plot.empty()) {
       std::string label = input_label(opts->workspace, opts->patches);
       if (!opts->pars_file.empty()) label += " \u00b7 parameters from " + std::filesystem::path(opts->pars_file).filename().string();
-      write_text(opts->postfit ? yields_svg(channel_yields(model, model.suggested_init(), observed_main,
-                                                           prefit_uncertainties(model, fit_problem)),
-                                            channels, label)
-                               : yields_svg(channels, {}, label),
-                 opts->plot);
+      write_text(opts->postfit ? yields_svg(both.prefit, both.postfit, label) : yields_svg(channels, {}, label), opts->plot);
     }
     if (opts->table) {
       std::string header = fmt::format("measurement '{}', parameters {}; logpdf of the observed data = {}\n",

@@ -79,11 +79,13 @@ Correlations correlations(const Model& model, std::span<const double> data, cons
 // (up - down) / 2 of every yield, and the variance is v^T rho v over the parameters with
 // `correlations` (npars x npars row-major; empty: uncorrelated, e.g. pre-fit). Per channel
 // (model order): per sample of samples() and bin (0 where the channel has no such
-// sample), per bin of the channel total, and of the channel's sum over bins.
+// sample), per bin of the channel total, of the channel's sum over bins and of each
+// sample's sum over bins.
 struct ChannelYieldStdev {
   std::vector<std::vector<double>> samples;  // [sample][bin]
   std::vector<double> total;                 // [bin]
   double sum = 0;
+  std::vector<double> sample_sums;           // [sample]
 };
 std::vector<ChannelYieldStdev> yield_stdev(const Model& model, std::span<const double> pars,
                                            std::span<const double> sigma, std::span<const double> correlations);
@@ -104,6 +106,17 @@ struct ChannelYields {
 std::vector<ChannelYields> channel_yields(const Model& model, std::span<const double> pars,
                                           std::span<const double> observed_main, std::span<const double> sigma = {},
                                           std::span<const double> correlations = {});
+
+// What the yields picture shows: the pre-fit yields (suggested init, pre-fit widths,
+// uncorrelated) and, with `postfit`, the yields at the best fit with the fit's
+// uncertainties and correlations (`fit`). Throws FailedMinimization when that fit does not
+// converge.
+struct PrefitPostfitYields {
+  std::vector<ChannelYields> prefit, postfit;
+  FitResult fit;
+};
+PrefitPostfitYields prefit_postfit_yields(const Model& model, std::span<const double> data, const FitProblem& problem,
+                                          bool postfit, const FitOptions& options = {});
 
 // The Brazil band: observed CLs and the expected band (-2..+2 sigma) at each mu, with the
 // upper limits at CLs = level (TOMS748, upper_limit). Each point is a hypotest from one

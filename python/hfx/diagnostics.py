@@ -9,6 +9,14 @@
   68.27% and 95% CL intervals (NaN where an end lies beyond the scanned range).
 - ``correlations(model, data, min_abs=0)``: the post-fit correlation matrix of the
   parameters correlated by at least ``min_abs`` with another one.
+- ``fit(model, data)``: cabinetry.fit.fit's ``FitResults`` (best fit, uncertainties,
+  labels, correlation matrix, -2 log L).
+- ``yield_stdev(model, parameters, uncertainty, corr_mat)`` and ``prediction(model,
+  fit_results=None)``: cabinetry.model_utils' yield uncertainties and ``ModelPrediction``
+  (pre-fit with the pre-fit widths uncorrelated; post-fit from any object with
+  ``bestfit``, ``uncertainty`` and ``corr_mat``, such as ``fit``'s or cabinetry's).
+- ``brazil(model, data, mus=None)``: observed and expected CLs on a POI grid and the upper
+  limits (the data of ``hfx brazil``).
 
 ``init_pars``, ``fix_pars`` and ``par_bounds`` default to the model's suggested values;
 the fits follow ``hfx.set_backend``'s optimizer. A fit that does not converge raises
@@ -23,7 +31,10 @@ from . import _checks, _core
 from .exceptions import InvalidModel, Unsupported
 from .tensor import get_backend
 
-__all__ = ["PullResults", "RankingResults", "ScanResults", "correlations", "pulls", "ranking", "scan"]
+__all__ = [
+    "BrazilResults", "FitResults", "ModelPrediction", "PullResults", "RankingResults", "ScanResults",
+    "brazil", "correlations", "fit", "prediction", "pulls", "ranking", "scan", "yield_stdev",
+]
 
 
 class PullResults(NamedTuple):
@@ -53,6 +64,30 @@ class ScanResults(NamedTuple):
     parameter_values: np.ndarray
     delta_nlls: np.ndarray
     intervals: dict  # {0.6827: (low, high), 0.95: (low, high)}
+
+
+class FitResults(NamedTuple):
+    bestfit: np.ndarray
+    uncertainty: np.ndarray
+    labels: list
+    corr_mat: np.ndarray
+    best_twice_nll: float
+
+
+class ModelPrediction(NamedTuple):
+    model: object
+    model_yields: list  # [channel][sample][bin], samples as model.config.samples
+    total_stdev_model_bins: list  # [channel][sample..., total][bin]
+    total_stdev_model_channels: list  # [channel][sample..., total]
+    label: str
+
+
+class BrazilResults(NamedTuple):
+    mu: np.ndarray
+    cls_obs: np.ndarray
+    cls_exp: np.ndarray  # (len(mu), 5): -2, -1, 0, +1, +2 sigma
+    obs_limit: float  # NaN where CLs does not cross the level
+    exp_limits: np.ndarray
 
 
 def _compiled(model):
@@ -102,6 +137,17 @@ def _correlations(model, data, min_abs, fits, plot=False):
     return _core.correlations(_compiled(model), data, min_abs, plot=plot, **fits)
 
 
+def _brazil(model, data, mus, level, test_stat, plot=False):
+    core = _compiled(model)
+    if model.config.poi_index is None:
+        raise ValueError("no POI specified, cannot compute CLs")
+    level = _checks.real(level, "level")
+    if not 0 < level < 1:
+        raise ValueError(f"level: expected a number between 0 and 1, got {level}")
+    grid = [] if mus is None else [float(_checks.real(m, "mus")) for m in mus]
+    return _core.brazil_band(core, data, grid, level, test_stat, get_backend()[1], plot)
+
+
 def pulls(model, data, *, init_pars=None, fix_pars=None, par_bounds=None):
     """Every parameter's best fit, uncertainty and (constrained ones) pull and constraint."""
     r = _pulls(model, data, _fit_args(model, init_pars, fix_pars, par_bounds))
@@ -138,3 +184,58 @@ def correlations(model, data, *, min_abs=0.0, init_pars=None, fix_pars=None, par
     off-diagonal |correlation| >= min_abs."""
     labels, matrix = _correlations(model, data, min_abs, _fit_args(model, init_pars, fix_pars, par_bounds))
     return list(labels), matrix
+
+
+def fit(model, data, *, init_pars=None, fix_pars=None, par_bounds=None):
+    """Maximum-likelihood fit with uncertainties and correlations (cabinetry.fit.fit)."""
+    from .infer import mle
+
+    _compiled(model)
+    fits = _fit_args(model, init_pars, fix_pars, par_bounds)
+    result, corr, twice_nll = mle.fit(
+        data, model, init_pars=fits["init_pars"], par_bounds=fits["par_bounds"], fixed_params=fits["fixed_params"],
+        return_uncertainties=True, return_correlations=True, return_fitted_val=True,
+    )
+    return FitResults(result[:, 0], result[:, 1], list(model.config.par_names), np.asarray(corr), float(twice_nll))
+
+
+def yield_stdev(model, parameters, uncertainty, corr_mat):
+    """(per bin, per channel) standard deviations of the yields from one-sigma variations
+    and the correlations (cabinetry.model_utils.yield_stdev): for each channel a list of
+    the samples (model.config.samples) and then the total."""
+    corr = np.asarray(corr_mat, dtype=float)
+    r = _core.yield_stdev(_compiled(model), parameters, uncertainty, corr.ravel())
+    bins = [[list(map(float, row)) for row in samples] + [list(map(float, total))] for samples, total, _, _ in r]
+    channels = [list(map(float, sums)) + [float(total_sum)] for _, _, sums, total_sum in r]
+    return bins, channels
+
+
+def prediction(model, *, fit_results=None, label=None):
+    """Yields per channel, sample and bin with their uncertainties
+    (cabinetry.model_utils.prediction): pre-fit at the suggested init with the pre-fit
+    widths, uncorrelated; post-fit at ``fit_results.bestfit`` with its ``uncertainty``
+    and ``corr_mat``."""
+    core = _compiled(model)
+    if fit_results is None:
+        pars = np.asarray(model.config.suggested_init(), dtype=float)
+        uncertainty = _core.prefit_uncertainties(core)
+        corr = np.eye(model.config.npars)
+        label = "pre-fit" if label is None else label
+    else:
+        pars = np.asarray(fit_results.bestfit, dtype=float)
+        uncertainty = np.asarray(fit_results.uncertainty, dtype=float)
+        corr = np.asarray(fit_results.corr_mat, dtype=float)
+        label = "post-fit" if label is None else label
+    yields = []
+    for channel in model.config.channels:
+        per_sample = model.main_model.expected_data(pars, return_by_sample=True)[:, model.config.channel_slices[channel]]
+        yields.append([list(map(float, row)) for row in per_sample])
+    bins, channels = yield_stdev(model, pars, uncertainty, corr)
+    return ModelPrediction(model, yields, bins, channels, label)
+
+
+def brazil(model, data, *, mus=None, level=0.05, test_stat="qtilde"):
+    """Observed and expected CLs at each of ``mus`` (default: from the POI's lower bound to
+    1.5 times the largest limit, 31 values) and the upper limits at CLs = ``level``."""
+    r = _brazil(model, data, mus, level, test_stat)
+    return BrazilResults(r["mu"], r["cls_obs"], r["cls_exp"], float(r["obs_limit"]), r["exp_limits"])

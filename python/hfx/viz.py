@@ -2,8 +2,11 @@
 ``--plot`` options and of ``hfx report``, without matplotlib.
 
 - ``pulls(model, data)``, ``ranking(model, data, top=20)``, ``correlations(model, data,
-  min_abs=0.2)`` and ``scan(model, data, par_name)``: the same fits as hfx.diagnostics'
-  functions of those names, returning the picture (write it with ``save``).
+  min_abs=0.2)``, ``scan(model, data, par_name)`` and ``brazil(model, data, mus=None)``:
+  the same computations as hfx.diagnostics' functions of those names, returning the
+  picture (write it with ``save``).
+- ``yields(model, data, postfit=True)``: stacked yields, data and data / model per channel,
+  pre-fit beside post-fit (``hfx yields --postfit --plot``).
 - ``report(workspace, output_dir)``: the self-contained HTML report page
   (``output_dir/index.html``) and its pictures beside it, as ``hfx report`` writes them.
 
@@ -16,9 +19,9 @@ import pathlib
 import numpy as np
 
 from . import _checks, _core
-from .diagnostics import _compiled, _correlations, _fit_args, _pulls, _ranking, _scan
+from .diagnostics import _brazil, _compiled, _correlations, _fit_args, _pulls, _ranking, _scan
 
-__all__ = ["correlations", "pulls", "ranking", "report", "save", "scan"]
+__all__ = ["brazil", "correlations", "pulls", "ranking", "report", "save", "scan", "yields"]
 
 
 def pulls(model, data, *, init_pars=None, fix_pars=None, par_bounds=None):
@@ -47,6 +50,19 @@ def scan(model, data, par_name, *, par_range=None, n_steps=21, init_pars=None, f
     """The profile likelihood of ``par_name`` with its 68% and 95% CL levels (SVG)."""
     fits = _fit_args(model, init_pars, fix_pars, par_bounds)
     return _scan(model, data, par_name, par_range, n_steps, fits, plot=True)["svg"]
+
+
+def brazil(model, data, *, mus=None, level=0.05, test_stat="qtilde"):
+    """Observed CLs and the expected band against the POI, with the upper limits (SVG)."""
+    return _brazil(model, data, mus, level, test_stat, plot=True)["svg"]
+
+
+def yields(model, data, *, postfit=True, init_pars=None, fix_pars=None, par_bounds=None):
+    """Stacked pre-fit (and post-fit) yields with the data and data / model (SVG)."""
+    if not isinstance(postfit, bool):
+        raise TypeError(f"postfit: expected True or False, got {postfit!r}"[:200])
+    fits = _fit_args(model, init_pars, fix_pars, par_bounds)
+    return _core.yields_svg(_compiled(model), data, postfit, **fits)
 
 
 def save(svg, path):

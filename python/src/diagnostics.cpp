@@ -4,8 +4,11 @@
 #include "bindings.hpp"
 
 #include "hfx/diagnostics.hpp"
+#include "hfx/errors.hpp"
 #include "hfx/plots.hpp"
 #include "hfx/report.hpp"
+
+#include <fmt/format.h>
 
 #include <cmath>
 #include <limits>
@@ -144,6 +147,77 @@ void init_diagnostics(py::module_& m) {
       py::arg("model"), py::arg("data"), py::arg("min_abs") = 0.0, py::arg("init_pars") = py::none(),
       py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none(),
       py::arg("plot") = false);
+
+  m.def(
+      "prefit_uncertainties",
+      [](const PyModel& pm) { return to_array(hfx::prefit_uncertainties(pm.model, hfx::FitProblem::from_model(pm.model))); },
+      py::arg("model"));
+
+  m.def(
+      "yield_stdev",
+      [](const PyModel& pm, py::handle pars, py::handle sigma, py::handle correlations) {
+        const auto p = to_vector(pars, "parameters", ArgKind::pars);
+        const auto s = to_vector(sigma, "uncertainty", ArgKind::pars);
+        const auto c = to_vector(correlations, "corr_mat", ArgKind::data);
+        const std::size_t n = pm.model.npars();
+        if (p.size() != n || s.size() != n || c.size() != n * n)
+          throw hfx::InvalidPdfParameters(fmt::format("yield_stdev: expected {} parameters, {} uncertainties and a {}x{} "
+                                                      "correlation matrix, got {}, {} and {} values",
+                                                      n, n, n, n, p.size(), s.size(), c.size()));
+        std::vector<hfx::ChannelYieldStdev> r;
+        {
+          py::gil_scoped_release release;
+          r = hfx::yield_stdev(pm.model, p, s, c);
+        }
+        py::list out;
+        for (const auto& ch : r) out.append(py::make_tuple(ch.samples, ch.total, ch.sample_sums, ch.sum));
+        return out;
+      },
+      py::arg("model"), py::arg("parameters"), py::arg("uncertainty"), py::arg("corr_mat"));
+
+  m.def(
+      "brazil_band",
+      [](const PyModel& pm, py::handle data, std::vector<double> mus, double level, const std::string& test_stat,
+         py::object optimizer, bool plot) {
+        const auto d = data_vector(pm.model, data);
+        const hfx::FitOptions options = fit_options(optimizer);
+        const hfx::TestStatistic ts = hfx::test_statistic_from_string(test_stat);
+        hfx::BrazilBand b;
+        {
+          py::gil_scoped_release release;
+          if (mus.empty()) mus = hfx::brazil_mu_grid(pm.model, hfx::upper_limit(pm.model, d, level, ts, 1e-5, options));
+          b = hfx::brazil_band(pm.model, d, mus, level, ts, options);
+        }
+        if (!b.limits.fit_problems.empty())
+          throw hfx::FailedMinimization("fits behind the upper limits did not converge: " + b.limits.fit_problems.front());
+        std::vector<double> expected;
+        for (const auto& band : b.cls_expected) expected.insert(expected.end(), band.begin(), band.end());
+        py::dict out;
+        out["mu"] = to_array(b.mu);
+        out["cls_obs"] = to_array(b.cls_observed);
+        out["cls_exp"] = to_array(expected).reshape({static_cast<py::ssize_t>(b.mu.size()), py::ssize_t{5}});
+        out["obs_limit"] = b.limits.observed;
+        out["exp_limits"] = to_array(b.limits.expected);
+        out["problems"] = b.problems;
+        if (plot) out["svg"] = hfx::brazil_svg(b, pm.model.par_names()[*pm.model.poi_index()]);
+        return out;
+      },
+      py::arg("model"), py::arg("data"), py::arg("mus"), py::arg("level"), py::arg("test_stat"),
+      py::arg("optimizer") = py::none(), py::arg("plot") = false);
+
+  m.def(
+      "yields_svg",
+      [](const PyModel& pm, py::handle data, bool postfit, py::object init, py::object bounds, py::object fixed,
+         py::object optimizer) {
+        const auto d = data_vector(pm.model, data);
+        const hfx::FitProblem problem = make_problem(pm.model, init, bounds, fixed);
+        const hfx::FitOptions options = fit_options(optimizer);
+        py::gil_scoped_release release;
+        const hfx::PrefitPostfitYields y = hfx::prefit_postfit_yields(pm.model, d, problem, postfit, options);
+        return hfx::yields_svg(y.prefit, y.postfit);
+      },
+      py::arg("model"), py::arg("data"), py::arg("postfit"), py::arg("init_pars") = py::none(),
+      py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none());
 
   m.def(
       "report",

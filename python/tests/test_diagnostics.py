@@ -257,3 +257,62 @@ def test_ranking_matches_cabinetry(published, poi_low):
     # negative, so the ranking must fall back to a cold start to find it.
     assert not np.isnan(got).any(), [(r.labels[j], c, want[j, c]) for j, c in zip(*np.nonzero(np.isnan(got)))]
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
+
+
+def test_fit_prediction_and_yield_stdev_match_cabinetry(three_leptons):
+    """cabinetry's yield_stdev recomputed here: each parameter with an uncertainty moved by
+    +-1 sigma gives a symmetric per-yield variation; variance = v^T rho v, per sample and
+    bin, per bin of the total, and per channel sum (samples and total)."""
+    model, data = three_leptons
+    f = hfx.diagnostics.fit(model, data)
+    best, twice_nll = hfx.infer.mle.fit(data, model, return_uncertainties=True, return_fitted_val=True)
+    np.testing.assert_allclose(f.bestfit, best[:, 0], atol=1e-8)
+    np.testing.assert_allclose(f.uncertainty, best[:, 1], atol=1e-8)
+    assert f.best_twice_nll == pytest.approx(float(twice_nll), abs=1e-8) and f.labels == model.config.par_names
+
+    def layout(pars):
+        by_sample = model.main_model.expected_data(pars, return_by_sample=True)
+        out = []
+        for ch in model.config.channels:
+            block = by_sample[:, model.config.channel_slices[ch]]
+            out.append(np.concatenate([block.ravel(), block.sum(axis=0), block.sum(axis=1), [block.sum()]]))
+        return out
+
+    for pars, sigma, corr, label in (
+        (np.asarray(model.config.suggested_init()), hfx._core.prefit_uncertainties(model._engine[1]), np.eye(len(f.bestfit)), "pre-fit"),
+        (f.bestfit, f.uncertainty, f.corr_mat, "post-fit"),
+    ):
+        varied = [i for i in range(len(pars)) if sigma[i] > 0]
+        deltas = []
+        for i in varied:
+            up, down = pars.copy(), pars.copy()
+            up[i] += sigma[i]
+            down[i] -= sigma[i]
+            deltas.append([(u - d) / 2 for u, d in zip(layout(up), layout(down))])
+        pred = hfx.diagnostics.prediction(model, fit_results=None if label == "pre-fit" else f)
+        assert pred.label == label
+        ns = len(model.config.samples)
+        for c, ch in enumerate(model.config.channels):
+            d = np.array([dl[c] for dl in deltas])  # (varied, entries)
+            sd = np.sqrt(np.einsum("ae,ab,be->e", d, corr[np.ix_(varied, varied)], d))
+            nb = model.config.channel_nbins[ch]
+            want_bins = np.vstack([sd[: ns * nb].reshape(ns, nb), sd[ns * nb: (ns + 1) * nb]])
+            np.testing.assert_allclose(pred.total_stdev_model_bins[c], want_bins, rtol=1e-9, atol=1e-9)
+            np.testing.assert_allclose(pred.total_stdev_model_channels[c], sd[(ns + 1) * nb:], rtol=1e-9, atol=1e-9)
+            yields = model.main_model.expected_data(pars, return_by_sample=True)[:, model.config.channel_slices[ch]]
+            np.testing.assert_allclose(pred.model_yields[c], yields, rtol=1e-12)
+
+
+def test_brazil_is_hypotests_on_a_grid(three_leptons):
+    model, data = three_leptons
+    b = hfx.diagnostics.brazil(model, data, mus=[0.5, 1.0, 2.0])
+    for mu, obs, exp in zip(b.mu, b.cls_obs, b.cls_exp):
+        cls_obs, cls_exp = hfx.infer.hypotest(mu, data, model, return_expected_set=True)
+        assert obs == pytest.approx(float(cls_obs), abs=1e-8)
+        np.testing.assert_allclose(exp, np.asarray(cls_exp, dtype=float), atol=1e-8)
+    obs_limit, exp_limits = hfx.infer.intervals.upper_limits.upper_limit(data, model)
+    assert b.obs_limit == pytest.approx(float(obs_limit), rel=1e-4)
+    np.testing.assert_allclose(b.exp_limits, np.asarray(exp_limits, dtype=float), rtol=1e-4)
+    assert len(hfx.diagnostics.brazil(model, data).mu) == 31
+    with pytest.raises(ValueError, match="level"):
+        hfx.diagnostics.brazil(model, data, level=1.5)

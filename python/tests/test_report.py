@@ -200,6 +200,8 @@ def test_python_pictures_and_report(tmp_path):
         "ranking": hfx.viz.ranking(model, data, top=8),
         "correlations": hfx.viz.correlations(model, data, min_abs=0.3),
         "scan": hfx.viz.scan(model, data, "mu_SIG", par_range=(0, 2), n_steps=9),
+        "brazil": hfx.viz.brazil(model, data, mus=[0, 0.5, 1, 1.5]),
+        "yields": hfx.viz.yields(model, data),
     }.items():
         check_svg(hfx.viz.save(svg, tmp_path / f"{name}.svg"))
     top = hfx.diagnostics.ranking(model, data)

@@ -1,6 +1,7 @@
 // Per-channel, per-sample yields with their uncertainties: what `hfx yields`, its plot and
 // the report show.
 #include "hfx/diagnostics.hpp"
+#include "converged_fit.hpp"
 #include "hfx/errors.hpp"
 
 #include <fmt/format.h>
@@ -47,6 +48,19 @@ std::vector<ChannelYields> channel_yields(const Model& model, std::span<const do
     out[c].sum_stdev = stdev[c].sum;
   }
   return out;
+}
+
+PrefitPostfitYields prefit_postfit_yields(const Model& model, std::span<const double> data, const FitProblem& problem,
+                                          bool postfit, const FitOptions& options) {
+  PrefitPostfitYields r;
+  const auto main = data.first(model.nmaindata());
+  r.prefit = channel_yields(model, problem.init, main, prefit_uncertainties(model, problem));
+  if (!postfit) return r;
+  FitOptions o = options;
+  o.uncertainties = o.correlations = true;
+  r.fit = detail::converged_fit(model, data, problem, o, "fit");
+  r.postfit = channel_yields(model, r.fit.x, main, r.fit.uncertainties, r.fit.correlations);
+  return r;
 }
 
 }  // namespace hfx

@@ -11,12 +11,12 @@ namespace hfx {
 namespace {
 
 // Every yield as one flat vector: per channel, samples x bins, then the total per bin,
-// then the channel's sum. Channel c starts at offsets[c]; offsets.back() is the size.
+// then the channel's sum, then each sample's sum. Channel c starts at offsets[c]; offsets.back() is the size.
 std::vector<std::size_t> flat_offsets(const Model& model) {
   const std::size_t ns = model.samples().size();
   std::vector<std::size_t> offset(model.channels().size() + 1, 0);
   for (std::size_t c = 0; c < model.channels().size(); ++c)
-    offset[c + 1] = offset[c] + (ns + 1) * model.channel_nbins()[c] + 1;
+    offset[c + 1] = offset[c] + (ns + 1) * model.channel_nbins()[c] + 1 + ns;
   return offset;
 }
 
@@ -29,6 +29,7 @@ std::vector<double> flat_yields(const Model& model, const std::vector<std::size_
       out[base + y.sample * nb + b] = y.yields[b];
       out[base + ns * nb + b] += y.yields[b];
       out[base + (ns + 1) * nb] += y.yields[b];
+      out[base + (ns + 1) * nb + 1 + y.sample] += y.yields[b];
     }
   }
   return out;
@@ -77,6 +78,7 @@ std::vector<ChannelYieldStdev> yield_stdev(const Model& model, std::span<const d
       for (std::size_t b = 0; b < nb; ++b) out[c].samples[s][b] = sd(s * nb + b);
     for (std::size_t b = 0; b < nb; ++b) out[c].total.push_back(sd(ns * nb + b));
     out[c].sum = sd((ns + 1) * nb);
+    for (std::size_t s = 0; s < ns; ++s) out[c].sample_sums.push_back(sd((ns + 1) * nb + 1 + s));
   }
   return out;
 }

@@ -133,16 +133,11 @@ Report make_report(const Workspace& workspace, const Model& model, std::span<con
     }
     attempt("correlations", [&] { correlation_result = correlations(model, data, problem, options.correlation_min, options.fit); });
   }
-  const std::vector<double> observed_main(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(model.nmaindata()));
-  const std::vector<ChannelYields> prefit =
-      channel_yields(model, model.suggested_init(), observed_main, prefit_uncertainties(model, problem));
-  // Post-fit yield uncertainties need the full correlation matrix: the correlations
-  // section's fit has it (its heat map is the pruned part).
-  std::vector<ChannelYields> postfit;
-  if (correlation_result) {
-    const FitResult& f = correlation_result->fit;
-    postfit = channel_yields(model, f.x, observed_main, f.uncertainties, f.correlations);
-  }
+  PrefitPostfitYields yields;
+  attempt("yields", [&] { yields = prefit_postfit_yields(model, data, problem, pulls_result.has_value(), options.fit); });
+  if (yields.prefit.empty()) yields = prefit_postfit_yields(model, data, problem, false);  // needs no fit
+  const std::vector<ChannelYields>& prefit = yields.prefit;
+  const std::vector<ChannelYields>& postfit = yields.postfit;
 
   // Pictures, in page order.
   struct Section {
