@@ -61,7 +61,7 @@ void add_brazil(CLI::App& app) {
       const BrazilBand b = brazil_band(m, lm.data, mus, level, ts, fo);
       if (!b.limits.fit_problems.empty())
         throw FailedMinimization(fmt::format("fits behind the upper limits did not converge: {}", b.limits.fit_problems.front()));
-      if (!o->plot.empty()) write_text(brazil_svg(b, m.par_names()[poi], input_label(o->in.workspace, o->in.patches)), o->plot);
+      if (!o->plot.empty()) write_plot(brazil_svg(b, m.par_names()[poi], input_label(o->in.workspace, o->in.patches)), o->plot);
       const auto problem = [&](double v) { return b.limits.problem(v, level); };
       if (o->table) {
         const auto shown = [&](double v) { return problem(v).empty() ? fmt::format("{:.6g}", v) : "none (" + problem(v) + ")"; };

@@ -35,7 +35,7 @@ void add_correlations(CLI::App& app) {
       LoadedModel lm = load_model(o->in);
       const Correlations c = correlations(*lm.model, lm.data, FitProblem::from_model(*lm.model), min, fit_options_for(o->optimizer));
       const std::size_t n = c.names.size();
-      if (!o->plot.empty()) write_text(correlations_svg(c, input_label(o->in.workspace, o->in.patches)), o->plot);
+      if (!o->plot.empty()) write_plot(correlations_svg(c, input_label(o->in.workspace, o->in.patches)), o->plot);
       if (o->table) {
         std::string t = fmt::format("{} parameters with |correlation| >= {} (of {})\n", n, min, lm.model->npars());
         for (std::size_t i = 0; i < n; ++i) {

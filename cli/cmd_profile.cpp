@@ -59,7 +59,7 @@ void add_profile(CLI::App& app) {
         index = static_cast<std::size_t>(it - names.begin());
       }
       const ProfileScan s = profile_scan(m, lm.data, FitProblem::from_model(m), index, lo, hi, points, fit_options_for(o->optimizer));
-      if (!o->plot.empty()) write_text(profile_svg(s, input_label(o->in.workspace, o->in.patches)), o->plot);
+      if (!o->plot.empty()) write_plot(profile_svg(s, input_label(o->in.workspace, o->in.patches)), o->plot);
       if (o->table) {
         std::string t = fmt::format("{} = {:.6g} +- {:.6g} (twice_nll {:.10g})\n", s.parameter, s.best.x[index],
                                     s.best.uncertainties[index], s.best.twice_nll());

@@ -33,7 +33,7 @@ void add_pulls(CLI::App& app) {
     naming_workspace(o->in, [&] {
       LoadedModel lm = load_model(o->in);
       const PullsResult r = pulls(*lm.model, lm.data, FitProblem::from_model(*lm.model), fit_options_for(o->optimizer));
-      if (!o->plot.empty()) write_text(pulls_svg(r, input_label(o->in.workspace, o->in.patches)), o->plot);
+      if (!o->plot.empty()) write_plot(pulls_svg(r, input_label(o->in.workspace, o->in.patches)), o->plot);
       if (o->table) {
         std::string t = fmt::format("{:<40} {:>12} {:>12} {:>10} {:>10}\n", "parameter", "bestfit", "uncertainty", "pull",
                                     "constraint");

@@ -42,7 +42,7 @@ void add_ranking(CLI::App& app) {
       const Model& m = *lm.model;
       RankingResult r = ranking(m, lm.data, FitProblem::from_model(m), fit_options_for(o->optimizer), threads);
       if (top > 0 && r.impacts.size() > top) r.impacts.resize(top);
-      if (!o->plot.empty()) write_text(ranking_svg(r, top > 0 ? top : 20, input_label(o->in.workspace, o->in.patches)), o->plot);
+      if (!o->plot.empty()) write_plot(ranking_svg(r, top > 0 ? top : 20, input_label(o->in.workspace, o->in.patches)), o->plot);
       const std::size_t poi = *m.poi_index();
       if (o->table) {
         std::string t = fmt::format("POI {} = {:.6g} +- {:.6g}\n\n{:<40} {:>11} {:>11} {:>11} {:>11}\n", r.poi, r.nominal.x[poi],

@@ -218,7 +218,7 @@ void add_yields(CLI::App& app) {
     if (!opts->plot.empty()) {
       std::string label = input_label(opts->workspace, opts->patches);
       if (!opts->pars_file.empty()) label += " \u00b7 parameters from " + std::filesystem::path(opts->pars_file).filename().string();
-      write_text(opts->postfit ? yields_svg(both.prefit, both.postfit, label) : yields_svg(channels, {}, label), opts->plot);
+      write_plot(opts->postfit ? yields_svg(both.prefit, both.postfit, label) : yields_svg(channels, {}, label), opts->plot);
     }
     if (opts->table) {
       std::string header = fmt::format("measurement '{}', parameters {}; logpdf of the observed data = {}\n",

@@ -2,10 +2,12 @@
 
 #include "hfx/errors.hpp"
 #include "hfx/file_io.hpp"
+#include "hfx/plots.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -54,13 +56,18 @@ void write_text(const std::string& text, const std::string& output_file) {
 }
 
 void add_plot_option(CLI::App* cmd, std::string& path, const std::string& what) {
-  cmd->add_option("--plot", path, "Also draw " + what + " as an SVG picture to this file (FILE.svg)")
+  cmd->add_option("--plot", path,
+                  "Also draw " + what + " to this file: FILE.svg, FILE.png (rendered at twice the size) or FILE.pdf")
       ->check([](const std::string& p) {
-        return p.size() > 4 && p.compare(p.size() - 4, 4, ".svg") == 0
+        std::string ext = std::filesystem::path(p).extension().string();
+        for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return ext == ".svg" || ext == ".png" || ext == ".pdf"
                    ? std::string()
-                   : fmt::format("'{}': hfx draws SVG pictures; give a file name ending in .svg", p);
+                   : fmt::format("'{}': give a picture file name ending in .svg, .png or .pdf", p);
       });
 }
+
+void write_plot(const std::string& svg, const std::string& path) { write_text(picture_for_file(svg, path), path); }
 
 namespace {
 double seconds_now() {

@@ -73,9 +73,11 @@ struct OptimizerChoice {
 };
 void add_optimizer_option(CLI::App* cmd, OptimizerChoice& choice);
 
-// --plot FILE.svg: the command's picture as SVG (any other extension is refused, so that a
-// FILE.png never holds SVG). `what` names the picture in the help text.
+// --plot FILE.svg|.png|.pdf: the command's picture (any other extension is refused, so
+// that a file never holds another format than its name says). `what` names the picture
+// in the help text. write_plot writes an SVG picture in the form `path` asks for.
 void add_plot_option(CLI::App* cmd, std::string& path, const std::string& what);
+void write_plot(const std::string& svg, const std::string& path);
 FitOptions fit_options_for(const OptimizerChoice& choice);
 
 Model compile_for_cli(const Workspace& ws, const std::string& measurement, std::string* note);

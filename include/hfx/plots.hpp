@@ -36,4 +36,14 @@ std::string brazil_svg(const BrazilBand& band, const std::string& poi, const std
 std::string yields_svg(const std::vector<ChannelYields>& prefit, const std::vector<ChannelYields>& postfit,
                        const std::string& subtitle = "");
 
+// A picture as PNG (`scale` pixels per SVG pixel) or PDF (its size in points, vector
+// graphics), through librsvg and cairo. Throws InvalidSpecification for an SVG that
+// cannot be drawn.
+enum class RasterFormat { png, pdf };
+std::string render_svg(const std::string& svg, RasterFormat format, double scale = 2);
+
+// The picture in the form a file name asks for: .svg as is, .png or .pdf rendered.
+// Throws Unsupported for another extension.
+std::string picture_for_file(const std::string& svg, const std::string& path);
+
 }  // namespace hfx

@@ -66,11 +66,12 @@ def yields(model, data, *, postfit=True, init_pars=None, fix_pars=None, par_boun
 
 
 def save(svg, path):
-    """Writes a picture to ``path`` (a name ending in .svg)."""
+    """Writes a picture to ``path``: FILE.svg as is, FILE.png (twice the size) or FILE.pdf
+    rendered by librsvg and cairo."""
     path = pathlib.Path(path)
-    if path.suffix != ".svg":
-        raise ValueError(f"{path}: hfx draws SVG pictures; give a file name ending in .svg")
-    path.write_text(svg, encoding="utf-8")
+    if path.suffix.lower() not in (".svg", ".png", ".pdf"):
+        raise ValueError(f"{path}: give a picture file name ending in .svg, .png or .pdf")
+    path.write_bytes(_core.picture_for_file(str(svg), str(path)))
     return path
 
 

@@ -220,6 +220,18 @@ void init_diagnostics(py::module_& m) {
       py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none());
 
   m.def(
+      "picture_for_file",
+      [](const std::string& svg, const std::string& path) {
+        std::string out;
+        {
+          py::gil_scoped_release release;
+          out = hfx::picture_for_file(svg, path);
+        }
+        return py::bytes(out);
+      },
+      py::arg("svg"), py::arg("path"));
+
+  m.def(
       "report",
       [](const hfx::Workspace& ws, const PyModel& pm, py::handle data, const std::string& source, double level,
          std::size_t top, double min_abs, unsigned threads, py::object optimizer) {

@@ -92,9 +92,24 @@ def test_every_plot_command_writes_a_valid_svg(hfx_cli, tmp_path):
         if cmd == "ranking":
             names = [p["name"] for p in json.loads((tmp_path / "ranking.json").read_text())["parameters"]]
             assert len(names) == 12 and set(names) <= texts
-    # a picture goes only to an .svg, and a failing command leaves none behind
-    r = subprocess.run([hfx_cli, "pulls", ws, "--plot", str(tmp_path / "p.png")], capture_output=True, text=True)
-    assert r.returncode == 2 and "ending in .svg" in r.stderr and not (tmp_path / "p.png").exists()
+    # PNG (twice the SVG's size, the same drawing) and PDF (one vector page)
+    r = subprocess.run([hfx_cli, "brazil", ws, "--scan", "0", "3", "7", "--plot", str(tmp_path / "b.png"),
+                        "--output-file", str(tmp_path / "b.json")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    img = plt.imread(tmp_path / "b.png")[..., :3]
+    root = ET.parse(tmp_path / "brazil.svg").getroot()
+    assert img.shape[:2] == (2 * int(float(root.get("height"))), 2 * int(float(root.get("width"))))
+    yellow = np.all(np.abs(img - np.array([0xFF, 0xD9, 0x2F]) / 255) < 0.03, axis=-1).sum()
+    green = np.all(np.abs(img - np.array([0x5C, 0xB8, 0x5C]) / 255) < 0.03, axis=-1).sum()
+    assert yellow > 5000 and green > 5000, (yellow, green)
+    r = subprocess.run([hfx_cli, "ranking", ws, "--plot", str(tmp_path / "r.pdf"), "--output-file", str(tmp_path / "r.json")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    pdf = (tmp_path / "r.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and pdf.count(b"/Type /Page") >= 1
+    # a picture goes only to a file named for its format, and a failing command leaves none behind
+    r = subprocess.run([hfx_cli, "pulls", ws, "--plot", str(tmp_path / "p.jpg")], capture_output=True, text=True)
+    assert r.returncode == 2 and "ending in .svg, .png or .pdf" in r.stderr and not (tmp_path / "p.jpg").exists()
     r = subprocess.run([hfx_cli, "ranking", str(REFERENCE / "3L-eRJR" / "workspace.json"), "--measurement", "nosuch",
                         "--plot", str(tmp_path / "r2.svg")], capture_output=True, text=True)
     assert r.returncode == 2 and not (tmp_path / "r2.svg").exists()
@@ -213,8 +228,15 @@ def test_python_pictures_and_report(tmp_path):
     assert len(page_data(index.read_text())["parameters"]) == model.config.npars
     assert sorted(p.name for p in (tmp_path / "rep").glob("*.svg")) == [
         "cls.svg", "correlations.svg", "profile.svg", "pulls.svg", "ranking.svg", "yields.svg"]
-    with pytest.raises(ValueError, match="ending in .svg"):
-        hfx.viz.save("<svg/>", tmp_path / "x.png")
+    png = plt.imread(hfx.viz.save(hfx.viz.pulls(model, data), tmp_path / "pulls.png"))
+    root = ET.parse(tmp_path / "pulls.svg").getroot()
+    assert png.shape[:2] == (2 * int(float(root.get("height"))), 2 * int(float(root.get("width"))))
+    pdf = hfx.viz.save(hfx.viz.brazil(model, data, mus=[0, 1]), tmp_path / "brazil.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and b"/Type /Page" in pdf
+    with pytest.raises(ValueError, match="ending in .svg, .png or .pdf"):
+        hfx.viz.save("<svg/>", tmp_path / "x.jpg")
+    with pytest.raises(hfx.exceptions.InvalidSpecification, match="rendering the SVG picture"):
+        hfx.viz.save("not svg", tmp_path / "x.png")
     with pytest.raises(ValueError, match="top"):
         hfx.viz.ranking(model, data, top=0)
     with pytest.raises(ValueError, match="no POI"):

@@ -113,8 +113,12 @@ std::string yields_svg(const std::vector<ChannelYields>& prefit, const std::vect
       if (std::find(all.begin(), all.end(), s) == all.end()) all.push_back(s);
   const double columns = postfit.empty() ? 1 : 2;
   const double width = std::max(columns * kPanelWidth + 20, 520.0);
-  // Legend: samples in rows of as many as fit, then data and uncertainty.
-  const double per_row = std::max(1.0, std::floor((width - 40) / 190));
+  // Legend: samples in rows of as many columns as the longest name allows, then data and
+  // uncertainty.
+  std::size_t longest = 11;
+  for (const auto& s : all) longest = std::max(longest, s.size());
+  const double column = 7.2 * static_cast<double>(longest) + 44;
+  const double per_row = std::max(1.0, std::floor((width - 40) / column));
   const std::size_t entries = all.size() + 2;
   const double legend_rows = std::ceil(static_cast<double>(entries) / per_row);
   const double legend_top = 70, first_row = legend_top + 22 * legend_rows + 40;
@@ -123,7 +127,7 @@ std::string yields_svg(const std::vector<ChannelYields>& prefit, const std::vect
   doc.add("<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
           "<path d=\"M0,0V6\" stroke=\"#333\" stroke-width=\"1.4\"/></pattern></defs>\n");
   for (std::size_t i = 0; i < entries; ++i) {
-    const double x = 30 + 190 * std::fmod(static_cast<double>(i), per_row);
+    const double x = 30 + column * std::fmod(static_cast<double>(i), per_row);
     const double y = legend_top + 22 * std::floor(static_cast<double>(i) / per_row);
     std::string swatch, text;
     if (i < all.size()) {

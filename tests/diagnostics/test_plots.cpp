@@ -1,6 +1,7 @@
 // The pictures and the report page: every SVG is well-formed XML with a drawing that
 // matches its data, edge cases (nothing to draw, NaN values, markup in names) included.
 #include "hfx/diagnostics.hpp"
+#include "hfx/errors.hpp"
 #include "hfx/plots.hpp"
 #include "hfx/report.hpp"
 #include "hfx/workspace.hpp"
@@ -132,6 +133,31 @@ TEST(Plots, NothingToDrawNaNsAndMarkupInNames) {
 
   svg = parse(yields_svg({}, {}));
   EXPECT_TRUE(svg->has_text("the model has no channels"));
+}
+
+TEST(Plots, RenderedAsPngAndPdf) {
+  PullsResult p;
+  p.parameters.push_back(PullEntry{"alpha", true, false, 0, 1, 0.5, 0.8, 0.5, 0.8});
+  const std::string svg = pulls_svg(p);
+  const std::string png = render_svg(svg, RasterFormat::png, 1);
+  ASSERT_GT(png.size(), 24u);
+  EXPECT_EQ(png.substr(0, 8), "\x89PNG\r\n\x1a\n");
+  // the IHDR chunk: width and height big-endian, the SVG's size at scale 1
+  const auto be32 = [&](std::size_t at) {
+    return (static_cast<unsigned>(static_cast<unsigned char>(png[at])) << 24) |
+           (static_cast<unsigned>(static_cast<unsigned char>(png[at + 1])) << 16) |
+           (static_cast<unsigned>(static_cast<unsigned char>(png[at + 2])) << 8) | static_cast<unsigned char>(png[at + 3]);
+  };
+  const auto doc = parse(svg);
+  EXPECT_EQ(be32(16), static_cast<unsigned>(std::ceil(doc->doc.child("svg").attribute("width").as_double())));
+  EXPECT_EQ(be32(20), static_cast<unsigned>(std::ceil(doc->doc.child("svg").attribute("height").as_double())));
+  const std::string pdf = picture_for_file(svg, "x.PDF");
+  EXPECT_EQ(pdf.substr(0, 5), "%PDF-");
+  EXPECT_NE(pdf.find("/Type /Page"), std::string::npos);
+  EXPECT_EQ(picture_for_file(svg, "x.svg"), svg);
+  EXPECT_THROW(picture_for_file(svg, "x.jpg"), Unsupported);
+  EXPECT_THROW(render_svg("not an svg", RasterFormat::png), InvalidSpecification);
+  EXPECT_THROW(render_svg("<svg xmlns=\"http://www.w3.org/2000/svg\"/>", RasterFormat::png), InvalidSpecification);
 }
 
 // The page's embedded data, as its script reads it.
