@@ -16,6 +16,7 @@ packages=(
   python3-distributed  # python/tests/test_scan.py runs hfx.scan on a Dask LocalCluster
   python3-jsonschema  # hfx.schema validates documents of other schema versions and kinds
   python3-requests  # hfx.contrib.utils.download fetches HEPData archives
+  librsvg2-dev libcairo2-dev  # PNG and PDF pictures (src/plot/raster.cpp)
   chromium fonts-dejavu-core  # python/tests/test_report.py loads the report page in a real browser
 )
 

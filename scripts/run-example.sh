@@ -4,7 +4,8 @@
 # ATLAS SUSY-2018-31 sbottom multi-b region A background-only workspace with the
 # signal patch for the point 1300_205_60, and CLs for one point of the ATLAS
 # SUSY-2018-06 3L eRJR patchset; then scans that whole grid (CLs and upper limits of all
-# 64 points) and draws its exclusion contours (build/example/3L-eRJR-plane.svg).
+# 64 points) and draws its exclusion contours (build/example/3L-eRJR-plane.svg), and
+# writes the fit report of the sbottom point (build/example/report/index.html).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh release >/dev/null
@@ -25,3 +26,6 @@ echo "== hfx scan $ex3/BkgOnly.json $ex3/patchset.json --upper-limit -o $out/3L-
 echo "== hfx contour $out/3L-eRJR-scan.jsonl --plot $out/3L-eRJR-plane.svg -o $out/3L-eRJR-contours.json"
 "$hfx" contour "$out/3L-eRJR-scan.jsonl" --plot "$out/3L-eRJR-plane.svg" -o "$out/3L-eRJR-contours.json"
 echo "wrote $out/3L-eRJR-scan.jsonl (one JSON line per point), $out/3L-eRJR-contours.json and $out/3L-eRJR-plane.svg"
+echo "== hfx report $ex/BkgOnly.json -p $ex/patch.sbottom_1300_205_60.json -o $out/report"
+"$hfx" report "$ex/BkgOnly.json" -p "$ex/patch.sbottom_1300_205_60.json" -o "$out/report"
+echo "open $out/report/index.html in a browser: pulls, impacts, correlations, profile, CLs, yields, every parameter"

@@ -148,9 +148,17 @@ Report make_report(const Workspace& workspace, const Model& model, std::span<con
     if (!svg.empty()) report.pictures.emplace_back(id, svg);
     sections.push_back({id, heading, std::move(svg), note});
   };
+  std::string on_bound;  // a POI fitted onto a bound stays there when a parameter is fixed
+  if (ranking_result) {
+    const double best = ranking_result->nominal.x[*poi];
+    for (const double b : {problem.bounds[*poi].first, problem.bounds[*poi].second})
+      if (best == b)
+        on_bound = fmt::format(" {}'s best fit is on its bound {}, which most refits do not leave, so most impacts are 0.",
+                               poi_name, b);
+  }
   add("ranking", "Impacts", ranking_result ? ranking_svg(*ranking_result, options.ranking_top, label) : "",
-      fmt::format("The {} largest post-fit impacts on {} (every parameter's impact is in the parameter table).",
-                  options.ranking_top, poi_name));
+      fmt::format("The {} largest post-fit impacts on {} (every parameter's impact is in the parameter table).{}",
+                  options.ranking_top, poi_name, on_bound));
   add("correlations", "Correlations", correlation_result ? correlations_svg(*correlation_result, label) : "",
       fmt::format("Parameters with a post-fit |correlation| of at least {} with another one.", options.correlation_min));
   add("profile", "Profile likelihood", profile_result ? profile_svg(*profile_result, label) : "",
