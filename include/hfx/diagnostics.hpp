@@ -140,10 +140,11 @@ std::vector<double> brazil_mu_grid(const Model& model, const UpperLimitResult& l
 // The profile likelihood of one parameter: -2 Delta log L (twice the NLL of the fit with
 // the parameter fixed, minus the minimum) at `points` equally spaced values in [lo, hi],
 // and the intervals where it stays below 1 (68.27% CL) and 3.84 (95% CL), their ends
-// found by root finding on the profile. An end that the profile does not reach inside
-// [lo, hi] is null and `open` (the interval goes on). Throws FailedMinimization when
-// the free fit does not converge; a point whose fit does not converge is NaN with its
-// reason in `problems`. lo and hi NaN: the best fit +- 3 uncertainties, within the
+// found by root finding on the profile (between two scanned values, or, next to a value
+// without a fit, where bisection towards it finds the profile above the level). An end
+// that the profile does not reach inside [lo, hi] is null and `open` (the interval goes
+// on). Throws FailedMinimization when the free fit does not converge; a point whose fit
+// does not converge is NaN with its reason in `problems`. lo and hi NaN: the best fit +- 3 uncertainties, within the
 // parameter's bounds (cabinetry's default range).
 struct ProfileInterval {
   double level = 0;       // the -2 Delta log L threshold

@@ -316,3 +316,47 @@ def test_brazil_is_hypotests_on_a_grid(three_leptons):
     assert len(hfx.diagnostics.brazil(model, data).mu) == 31
     with pytest.raises(ValueError, match="level"):
         hfx.diagnostics.brazil(model, data, level=1.5)
+
+
+def test_profile_interval_matches_a_brute_force_scan(published):
+    """The 68% and 95% interval ends against a dense grid of fits with the POI fixed (its
+    lower bound moved to -5 so that both ends are inside the range): each end lies in the
+    grid cell where the profile crosses its level, at the linear interpolation there."""
+    case, _, model, data = published
+    poi = model.config.poi_index
+    bounds = [list(b) for b in model.config.suggested_bounds()]
+    bounds[poi][0] = -5.0
+    s = hfx.diagnostics.scan(model, data, model.config.poi_name, n_steps=5, par_bounds=bounds)
+    grid = np.linspace(s.bestfit - 3.2 * s.uncertainty, s.bestfit + 3.2 * s.uncertainty, 321)
+    grid = grid[(grid >= -5) & (grid <= bounds[poi][1])]
+    free = hfx.infer.mle.fit(data, model, par_bounds=bounds, return_fitted_val=True)[1]
+    profile = []
+    for mu in grid:
+        init = model.config.suggested_init()
+        init[poi] = mu
+        fixed = model.config.suggested_fixed()
+        fixed[poi] = True
+        try:
+            fit = hfx.infer.mle.fit(data, model, init_pars=init, fixed_params=fixed, par_bounds=bounds, return_fitted_val=True)
+            profile.append(float(fit[1] - free))
+        except hfx.exceptions.FailedMinimization:  # a negative rate: the model ends there
+            profile.append(np.nan)
+    profile = np.array(profile)
+    defined = np.isfinite(profile)
+    assert defined.sum() > 150 and np.all(np.diff(np.nonzero(defined)[0]) == 1)  # one stretch
+    grid, profile = grid[defined], profile[defined]
+    step = grid[1] - grid[0]
+    compared = 0
+    for cl, level in ((0.6827, 1.0), (0.95, 3.84)):
+        low, high = s.intervals[cl]
+        crossings = np.nonzero(np.diff(np.sign(profile - level)))[0]
+        # where the model is defined everywhere both ends cross; else the scan's end is
+        # open exactly where the brute force finds no crossing
+        ends = [e for e in (low, high) if not np.isnan(e)]
+        assert len(crossings) == len(ends), (case, cl, crossings, (low, high))
+        for end, i in zip(ends, crossings):
+            compared += 1
+            assert grid[i] <= end <= grid[i + 1]
+            linear = grid[i] + (level - profile[i]) / (profile[i + 1] - profile[i]) * step
+            assert end == pytest.approx(linear, abs=0.05 * step), (case, cl)  # the profile is nearly linear across one cell
+    assert compared >= 2  # sbottom: the model ends (a rate below 0) before the profile reaches 1 below the best fit

@@ -85,7 +85,24 @@ ProfileScan profile_scan(const Model& model, std::span<const double> data, const
       for (std::size_t n = 0; n < points; ++n) {
         const std::size_t i = direction > 0 ? n : points - 1 - n;
         const double x = s.values[i], d = s.delta_twice_nll[i];
-        if ((x - xhat) * direction <= 0 || !std::isfinite(d)) continue;
+        if ((x - xhat) * direction <= 0) continue;
+        if (!std::isfinite(d)) {
+          // No fit at x (often: the model ends there, a rate below zero). The profile can
+          // still cross the level before that: bisect towards x while it is defined.
+          double a = inside, b = x;
+          for (int k = 0; k < 40; ++k) {
+            const double m = (a + b) / 2, v = profile(m);
+            if (!std::isfinite(v)) {
+              b = m;
+            } else if (v >= level) {
+              end = crossing(profile, level, a, m, v);
+              return;
+            } else {
+              a = m;
+            }
+          }
+          continue;
+        }
         if (d < level) {
           inside = x;
           continue;
