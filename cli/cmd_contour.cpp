@@ -5,8 +5,12 @@
 
 #include "hfx/contour.hpp"
 #include "hfx/errors.hpp"
+#include "hfx/plots.hpp"
 
 #include <fmt/format.h>
+
+#include <cctype>
+#include <filesystem>
 
 namespace hfx::cli {
 namespace {
@@ -62,8 +66,8 @@ void add_contour(CLI::App& app) {
   cmd->add_option("--y", o->y, "Label on the y axis (default: the first label that is not --x)");
   cmd->add_option("--level", o->level, "CLs of the contours, between 0 and 1 (0.05 = 95% CL)")->capture_default_str();
   cmd->add_option("-o,--output-file", o->output_file, "Write the JSON result here instead of stdout");
-  cmd->add_option("--plot", o->plot, "Also draw the plane as an SVG picture to this file (points coloured by observed "
-                                     "CLs, expected band, expected and observed contours)");
+  cmd->add_option("--plot", o->plot, "Also draw the plane to this file (points coloured by observed CLs, expected band, "
+                                     "expected and observed contours): SVG, or PNG / PDF for a name ending in .png / .pdf");
   cmd->add_option("--title", o->title, "Title of the --plot picture (default: 'Exclusion contours at 95% CL')");
   cmd->callback([o] {
     const double level = number_option_between("--level", o->level, 0, 1);
@@ -72,7 +76,12 @@ void add_contour(CLI::App& app) {
     const ContourPlane plane = contour_plane(read_scan_results(o->results), o->x, o->y, level);
     // Everything is computed before the first file is written: bad input writes nothing.
     const std::string text = contours_text(contour_plane_json(plane));
-    if (!o->plot.empty()) write_text(contour_plane_svg(plane, o->title), o->plot);
+    if (!o->plot.empty()) {
+      const std::string svg = contour_plane_svg(plane, o->title);
+      std::string ext = std::filesystem::path(o->plot).extension().string();
+      for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      write_text(ext == ".png" || ext == ".pdf" ? picture_for_file(svg, o->plot) : svg, o->plot);
+    }
     write_text(text, o->output_file);
   });
 }

@@ -109,6 +109,18 @@ def scattered(tmp_path_factory):
     return path, m1, m2
 
 
+def test_plot_as_png_and_pdf(hfx_cli, scattered, tmp_path):
+    path, _, _ = scattered
+    for name in ("plane.png", "plane.PDF"):
+        subprocess.run([hfx_cli, "contour", str(path), "-o", str(tmp_path / "c.json"), "--plot", str(tmp_path / name)],
+                       check=True)
+    img = plt.imread(tmp_path / "plane.png")[..., :3]
+    assert img.shape[:2] == (1400, 1800)  # twice the SVG's 900 x 700
+    red = np.all(np.abs(img - np.array([0xD6, 0x27, 0x28]) / 255) < 0.08, axis=-1).sum()
+    assert red > 1200, f"observed contour barely visible ({red} red pixels)"
+    assert (tmp_path / "plane.PDF").read_bytes().startswith(b"%PDF-")
+
+
 def test_triangulation_is_scipy_delaunay(hfx_cli, scattered):
     path, m1, m2 = scattered
     out = run_contour(hfx_cli, path)
