@@ -26,7 +26,8 @@ void add_report(CLI::App& app, const std::string& command_line) {
       "(POI, fit status, CLs at POI = 1, upper limits), every parameter's fit result in a sortable, filterable "
       "table, the workspace's channels, samples and modifiers to browse and search, the pulls, impacts, "
       "correlation, profile, CLs and yields pictures, and the provenance (input digest, hfx version, options). "
-      "The pictures are also written as DIR/NAME.svg. A part that cannot be computed is shown with its reason.");
+      "The pictures are also written as DIR/NAME.svg. A part that cannot be computed is shown with its reason; when "
+      "the fit itself does not converge the page is still written and the exit status is 1.");
   o->in.add_to(cmd);
   cmd->add_option("-o,--output-dir", o->output_dir, "Directory for index.html and the SVG pictures (created if needed)")
       ->required();
@@ -63,8 +64,12 @@ void add_report(CLI::App& app, const std::string& command_line) {
       if (ec) throw IOError(fmt::format("{}: cannot create the directory: {}", o->output_dir, ec.message()));
       for (const auto& [stem, svg] : r.pictures) write_file((dir / (stem + ".svg")).string(), svg);
       write_file((dir / "index.html").string(), r.html);
-      for (const auto& p : r.problems) fmt::print(stderr, "hfx: warning: report: {}\n", p);
+      for (const auto& p : r.problems)
+        if (p.rfind("fit: ", 0) != 0) fmt::print(stderr, "hfx: warning: report: {}\n", p);
       fmt::print(stderr, "hfx: report written to {}\n", (dir / "index.html").string());
+      // The page shows a fit that did not converge as such; the exit status says it too.
+      for (const auto& p : r.problems)
+        if (p.rfind("fit: ", 0) == 0) throw FailedMinimization(p.substr(5) + " (the report shows the workspace without results)");
     });
   });
 }

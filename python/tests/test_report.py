@@ -115,6 +115,16 @@ def test_every_plot_command_writes_a_valid_svg(hfx_cli, tmp_path):
     assert r.returncode == 2 and not (tmp_path / "r2.svg").exists()
 
 
+def test_report_of_a_fit_that_does_not_converge(hfx_cli, tmp_path):
+    ws = REFERENCE / "3L-eRJR" / "workspace.json"
+    r = subprocess.run([hfx_cli, "report", str(ws), "-o", str(tmp_path), "--optconf", "maxiter=2"], capture_output=True, text=True)
+    assert r.returncode == 1 and "did not converge" in r.stderr.splitlines()[-1]
+    html = (tmp_path / "index.html").read_text()
+    assert "Not available: the fit did not converge (iteration_limit" in html
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index.html", "yields.svg"]  # pre-fit yields need no fit
+    assert all(p.get("bestfit") is None for p in page_data(html)["parameters"])
+
+
 def test_report_files(sbottom_report):
     names = sorted(p.name for p in sbottom_report.iterdir())
     assert names == sorted(["index.html", "pulls.svg", "ranking.svg", "correlations.svg", "profile.svg", "cls.svg", "yields.svg"])
