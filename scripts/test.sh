@@ -32,29 +32,31 @@ if [ "$asan" = 1 ]; then
   echo "== asan+ubsan build"
   bash scripts/build.sh asan
   echo "== asan+ubsan tests"
-  # fontconfig, reached through librsvg, keeps its caches to the end by design (tests/lsan.supp)
-  export HFX_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
-    UBSAN_OPTIONS=print_stacktrace=1
-  # The test binary in one process per core (gtest shards), not ctest's process per test:
-  # an instrumented process takes ~0.3 s to start, which over ~1,000 tests was two thirds
-  # of this pass (docs/benchmarks.md, "CI time").
-  shards=$(nproc)
-  pids=()
-  for ((i = 0; i < shards; i++)); do
-    GTEST_TOTAL_SHARDS=$shards GTEST_SHARD_INDEX=$i timeout 1800 build/asan/tests/hfx_tests --gtest_brief=1 \
-      > "build/asan/tests/shard$i.log" 2>&1 &
-    pids+=($!)
-  done
-  failed=0
-  for ((i = 0; i < shards; i++)); do
-    if ! wait "${pids[$i]}"; then
-      failed=1
-      tail -n 60 "build/asan/tests/shard$i.log"
-    fi
-  done
-  [ "$failed" = 0 ] || { echo "asan+ubsan tests failed (build/asan/tests/shard*.log)"; exit 1; }
-  grep -h "tests ran\|PASSED" build/asan/tests/shard*.log
-  ctest --preset asan -R 'ReferenceChecks$'  # the kernel checks with a kernel set forced
+  (  # a subshell: these settings stay out of the fuzzing pass
+    # fontconfig, reached through librsvg, keeps its caches to the end by design (tests/lsan.supp)
+    export HFX_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
+      UBSAN_OPTIONS=print_stacktrace=1
+    # The test binary in one process per core (gtest shards), not ctest's process per test:
+    # an instrumented process takes ~0.3 s to start, which over ~1,000 tests was two thirds
+    # of this pass (docs/benchmarks.md, "CI time").
+    shards=$(nproc)
+    pids=()
+    for ((i = 0; i < shards; i++)); do
+      GTEST_TOTAL_SHARDS=$shards GTEST_SHARD_INDEX=$i timeout 1800 build/asan/tests/hfx_tests --gtest_brief=1 \
+        > "build/asan/tests/shard$i.log" 2>&1 &
+      pids+=($!)
+    done
+    failed=0
+    for ((i = 0; i < shards; i++)); do
+      if ! wait "${pids[$i]}"; then
+        failed=1
+        tail -n 200 "build/asan/tests/shard$i.log"
+      fi
+    done
+    [ "$failed" = 0 ] || { echo "asan+ubsan tests failed (build/asan/tests/shard*.log)"; exit 1; }
+    grep -h "tests ran\|PASSED" build/asan/tests/shard*.log
+    ctest --preset asan -R 'ReferenceChecks$'  # the kernel checks with a kernel set forced
+  )
 fi
 
 if [ "$fuzz" = 1 ]; then

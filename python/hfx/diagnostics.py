@@ -144,7 +144,9 @@ def _brazil(model, data, mus, level, test_stat, plot=False):
     level = _checks.real(level, "level")
     if not 0 < level < 1:
         raise ValueError(f"level: expected a number between 0 and 1, got {level}")
-    grid = [] if mus is None else [float(_checks.real(m, "mus")) for m in mus]
+    grid = [] if mus is None else sorted(float(_checks.real(m, "mus")) for m in mus)
+    if mus is not None and len(grid) < 2:
+        raise ValueError(f"mus: expected at least 2 POI values, got {len(grid)}")
     return _core.brazil_band(core, data, grid, level, test_stat, get_backend()[1], plot)
 
 

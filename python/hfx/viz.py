@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _checks, _core
 from .diagnostics import _brazil, _compiled, _correlations, _fit_args, _pulls, _ranking, _scan
+from .tensor import get_backend
 
 __all__ = ["brazil", "correlations", "pulls", "ranking", "report", "save", "scan", "yields"]
 
@@ -93,7 +94,8 @@ def report(workspace, output_dir, *, measurement_name=None, level=0.05, top=20, 
     model = workspace.model(measurement_name=measurement_name)
     data = workspace.data(model)
     html, pictures, problems = _core.report(
-        workspace._synced_core(), _compiled(model), data, str(source), level, _top(top), min_abs, int(threads)
+        workspace._synced_core(), _compiled(model), data, str(source), level, _top(top), min_abs, int(threads),
+        get_backend()[1],
     )
     out = pathlib.Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -314,6 +314,9 @@ def test_brazil_is_hypotests_on_a_grid(three_leptons):
     assert b.obs_limit == pytest.approx(float(obs_limit), rel=1e-4)
     np.testing.assert_allclose(b.exp_limits, np.asarray(exp_limits, dtype=float), rtol=1e-4)
     assert len(hfx.diagnostics.brazil(model, data).mu) == 31
+    assert hfx.diagnostics.brazil(model, data, mus=[2.0, 0.5, 1.0]).mu.tolist() == [0.5, 1.0, 2.0]
+    with pytest.raises(ValueError, match="at least 2"):
+        hfx.diagnostics.brazil(model, data, mus=[])
     with pytest.raises(ValueError, match="level"):
         hfx.diagnostics.brazil(model, data, level=1.5)
 

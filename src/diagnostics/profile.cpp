@@ -88,9 +88,10 @@ ProfileScan profile_scan(const Model& model, std::span<const double> data, const
         if ((x - xhat) * direction <= 0) continue;
         if (!std::isfinite(d)) {
           // No fit at x (often: the model ends there, a rate below zero). The profile can
-          // still cross the level before that: bisect towards x while it is defined.
+          // still cross the level before that: bisect towards x while it is defined, to a
+          // millionth of the range; no crossing there leaves this end open.
           double a = inside, b = x;
-          for (int k = 0; k < 40; ++k) {
+          while (std::abs(b - a) > 1e-6 * (hi - lo)) {
             const double m = (a + b) / 2, v = profile(m);
             if (!std::isfinite(v)) {
               b = m;
@@ -101,7 +102,7 @@ ProfileScan profile_scan(const Model& model, std::span<const double> data, const
               a = m;
             }
           }
-          continue;
+          break;
         }
         if (d < level) {
           inside = x;

@@ -19,8 +19,8 @@ constexpr const char* kGreen = "#5cb85c";
 std::string brazil_svg(const BrazilBand& band, const std::string& poi, const std::string& subtitle) {
   Frame f;
   f.left = 90, f.right = 690, f.top = 74, f.bottom = 474;
-  f.x0 = band.mu.empty() ? 0 : band.mu.front();
-  f.x1 = band.mu.empty() ? 1 : band.mu.back();
+  f.x0 = band.mu.empty() ? 0 : *std::min_element(band.mu.begin(), band.mu.end());
+  f.x1 = band.mu.empty() ? 1 : *std::max_element(band.mu.begin(), band.mu.end());
   if (!(f.x1 > f.x0)) f.x1 = f.x0 + 1;
   f.y0 = 0, f.y1 = 1.05;
   Document doc(760, 560);

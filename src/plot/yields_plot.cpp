@@ -1,6 +1,7 @@
 // Stacked yields per channel (cabinetry's and TRExFitter's data/MC plot): the samples
 // stacked per bin, the data with Poisson error bars, the total's uncertainty hatched,
 // and data / model with the relative uncertainty in a panel below.
+#include "hfx/errors.hpp"
 #include "hfx/plots.hpp"
 #include "plot/svg.hpp"
 
@@ -71,9 +72,12 @@ void panel(Document& doc, const ChannelYields& ch, const std::vector<std::string
   for (std::size_t b = 0; b < nb; ++b) {
     const double x0 = main.sx(static_cast<double>(b)), x1 = main.sx(static_cast<double>(b + 1)), xc = (x0 + x1) / 2;
     const double t = ch.total[b], n = ch.observed[b], e = std::sqrt(std::max(n, 0.0));
-    if (band && ch.total_stdev[b] > 0) {
-      unc += rect_path(x0, x1, main.sy(t - ch.total_stdev[b]), main.sy(t + ch.total_stdev[b]));
-      if (t > 0) runc += rect_path(x0, x1, ratio.sy(1 - ch.total_stdev[b] / t), ratio.sy(1 + ch.total_stdev[b] / t));
+    if (band && ch.total_stdev[b] > 0) {  // clamped to the frames: a band wider than the axis stops at its edge
+      const double sd = ch.total_stdev[b];
+      unc += rect_path(x0, x1, main.sy(std::max(t - sd, main.y0)), main.sy(std::min(t + sd, main.y1)));
+      if (t > 0)
+        runc += rect_path(x0, x1, ratio.sy(std::clamp(1 - sd / t, ratio.y0, ratio.y1)),
+                          ratio.sy(std::clamp(1 + sd / t, ratio.y0, ratio.y1)));
     }
     data += fmt::format("M{:.2f},{:.2f}V{:.2f}", xc, main.sy(std::max(n - e, 0.0)), main.sy(n + e));
     tips += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"3.4\"><title>{}</title></circle>", xc, main.sy(n),
@@ -107,6 +111,8 @@ void panel(Document& doc, const ChannelYields& ch, const std::vector<std::string
 
 std::string yields_svg(const std::vector<ChannelYields>& prefit, const std::vector<ChannelYields>& postfit,
                        const std::string& subtitle) {
+  if (!postfit.empty() && postfit.size() != prefit.size())
+    throw InvalidPdfParameters(fmt::format("yields picture: {} post-fit channels for {} pre-fit ones", postfit.size(), prefit.size()));
   std::vector<std::string> all;
   for (const auto& ch : prefit)
     for (const auto& s : ch.samples)

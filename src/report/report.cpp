@@ -68,12 +68,16 @@ std::string fill(std::string_view page, const std::map<std::string, std::string>
   }
 }
 
-// JSON inside <script>: "</" would end the element, so it is written as "<\/".
+// JSON inside <script>: no '<', '>' or '&' may reach the HTML parser ("</script>" would
+// end the element and "<!--<script>" would keep it open), so they are written as JSON's
+// \u escapes, which JSON.parse reads back.
 std::string script_safe(const std::string& json) {
   std::string out;
-  for (std::size_t i = 0; i < json.size(); ++i) {
-    out += json[i];
-    if (json[i] == '<' && i + 1 < json.size() && json[i + 1] == '/') out += '\\';
+  for (const char c : json) {
+    if (c == '<') out += "\\u003c";
+    else if (c == '>') out += "\\u003e";
+    else if (c == '&') out += "\\u0026";
+    else out += c;
   }
   return out;
 }
@@ -157,8 +161,9 @@ Report make_report(const Workspace& workspace, const Model& model, std::span<con
                                poi_name, b);
   }
   add("ranking", "Impacts", ranking_result ? ranking_svg(*ranking_result, options.ranking_top, label) : "",
-      fmt::format("The {} largest post-fit impacts on {} (every parameter's impact is in the parameter table).{}",
-                  options.ranking_top, poi_name, on_bound));
+      fmt::format("{} post-fit impacts on {} (every parameter's impact is in the parameter table).{}",
+                  options.ranking_top == 0 ? std::string("All") : fmt::format("The {} largest", options.ranking_top), poi_name,
+                  on_bound));
   add("correlations", "Correlations", correlation_result ? correlations_svg(*correlation_result, label) : "",
       fmt::format("Parameters with a post-fit |correlation| of at least {} with another one.", options.correlation_min));
   add("profile", "Profile likelihood", profile_result ? profile_svg(*profile_result, label) : "",
