@@ -46,15 +46,10 @@ void add_brazil(CLI::App& app) {
       const std::size_t poi = *m.poi_index();
       const FitOptions fo = fit_options_for(o->optimizer);
       const auto ts = test_statistic_from_string(o->teststat);
-      std::vector<double> mus;
-      if (!o->scan.empty()) {
-        const double start = number_option("--scan START", o->scan[0]);
-        const double stop = number_option("--scan STOP", o->scan[1]);
-        const auto n = static_cast<int>(integer_option("--scan N", o->scan[2], 2, 100000));
-        if (!(start < stop)) throw Unsupported(fmt::format("--scan: START {} must be below STOP {}", start, stop));
-        require_within_bounds("--scan START", start, m, poi);
-        require_within_bounds("--scan STOP", stop, m, poi);
-        for (int i = 0; i < n; ++i) mus.push_back(start + (stop - start) * i / (n - 1));
+      std::vector<double> mus = scan_values(o->scan);
+      if (!mus.empty()) {
+        require_within_bounds("--scan START", mus.front(), m, poi);
+        require_within_bounds("--scan STOP", mus.back(), m, poi);
       } else {
         mus = brazil_mu_grid(m, upper_limit(m, lm.data, level, ts, 1e-5, fo));
       }

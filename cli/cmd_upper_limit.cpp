@@ -43,14 +43,7 @@ void add_upper_limit(CLI::App& app) {
     naming_workspace(o->in, [&] {
       const double level = number_option_between("--level", o->level, 0, 1);
       const double rtol = number_option_between("--rtol", o->rtol, 0, 1);
-      std::vector<double> mus;
-      if (!o->scan.empty()) {
-        const double start = number_option("--scan START", o->scan[0]);
-        const double stop = number_option("--scan STOP", o->scan[1]);
-        const auto n = static_cast<int>(integer_option("--scan N", o->scan[2], 2, 100000));
-        if (!(start < stop)) throw Unsupported(fmt::format("--scan: START {} must be below STOP {}", start, stop));
-        for (int i = 0; i < n; ++i) mus.push_back(start + (stop - start) * i / (n - 1));
-      }
+      const std::vector<double> mus = scan_values(o->scan);
       LoadedModel lm = load_model(o->in);
       if (!mus.empty() && lm.model->poi_index()) {
         require_within_bounds("--scan START", mus.front(), *lm.model, *lm.model->poi_index());

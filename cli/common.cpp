@@ -233,6 +233,17 @@ std::uint64_t integer_option(std::string_view option, const std::string& text, s
   return v;
 }
 
+std::vector<double> scan_values(const std::vector<std::string>& scan) {
+  std::vector<double> mus;
+  if (scan.empty()) return mus;
+  const double start = number_option("--scan START", scan[0]);
+  const double stop = number_option("--scan STOP", scan[1]);
+  const auto n = static_cast<int>(integer_option("--scan N", scan[2], 2, 100000));
+  if (!(start < stop)) throw Unsupported(fmt::format("--scan: START {} must be below STOP {}", start, stop));
+  for (int i = 0; i < n; ++i) mus.push_back(start + (stop - start) * i / (n - 1));
+  return mus;
+}
+
 void require_within_bounds(std::string_view option, double value, const Model& model, std::size_t index) {
   const auto [lo, hi] = model.suggested_bounds().at(index);
   if (!(value >= lo && value <= hi))

@@ -51,6 +51,9 @@ double number_option(std::string_view option, const std::string& text);
 double number_option_between(std::string_view option, const std::string& text, double lo, double hi);
 // ... and a whole number in [lo, hi] (no sign, no fraction, no exponent).
 std::uint64_t integer_option(std::string_view option, const std::string& text, std::uint64_t lo, std::uint64_t hi);
+// --scan START STOP N: N equally spaced values from START to STOP (START < STOP, N from 2
+// to 100000); empty when the option was not given (`scan` empty).
+std::vector<double> scan_values(const std::vector<std::string>& scan);
 
 // Throws InvalidPdfParameters "OPTION V: outside the bounds [lo, hi] of parameter NAME"
 // unless lo <= value <= hi for model parameter `index` (pyhf refuses such values too).
