@@ -46,12 +46,10 @@ void add_brazil(CLI::App& app) {
       const std::size_t poi = *m.poi_index();
       const FitOptions fo = fit_options_for(o->optimizer);
       const auto ts = test_statistic_from_string(o->teststat);
-      std::vector<double> mus = scan_values(o->scan);
+      const std::vector<double> mus = scan_values(o->scan);  // empty: brazil_band's default grid
       if (!mus.empty()) {
         require_within_bounds("--scan START", mus.front(), m, poi);
         require_within_bounds("--scan STOP", mus.back(), m, poi);
-      } else {
-        mus = brazil_mu_grid(m, upper_limit(m, lm.data, level, ts, 1e-5, fo));
       }
       const BrazilBand b = brazil_band(m, lm.data, mus, level, ts, fo);
       if (!b.limits.fit_problems.empty())

@@ -121,7 +121,9 @@ PrefitPostfitYields prefit_postfit_yields(const Model& model, std::span<const do
 // The Brazil band: observed CLs and the expected band (-2..+2 sigma) at each mu, with the
 // upper limits at CLs = level (TOMS748, upper_limit). Each point is a hypotest from one
 // AsymptoticCalculator (free fits and Asimov data made once). A point whose fits do not
-// converge has NaN CLs and its reason in `problems`.
+// converge has NaN CLs and its reason in `problems`. `mus` empty: 31 values from the POI's
+// lower bound to 1.5 times the largest finite limit (its upper bound when there is none or
+// it lies beyond). Throws UnspecifiedPOI without a POI.
 struct BrazilBand {
   std::vector<double> mu, cls_observed;
   std::vector<Band> cls_expected;
@@ -131,11 +133,6 @@ struct BrazilBand {
 };
 BrazilBand brazil_band(const Model& model, std::span<const double> data, std::span<const double> mus,
                        double level = 0.05, TestStatistic ts = TestStatistic::qtilde, const FitOptions& options = {});
-
-// The Brazil band's default POI values: n equally spaced from the POI's lower bound to
-// 1.5 times the largest finite limit in `limits` (the upper bound when there is none or
-// it lies beyond). Throws UnspecifiedPOI without a POI.
-std::vector<double> brazil_mu_grid(const Model& model, const UpperLimitResult& limits, int n = 31);
 
 // The profile likelihood of one parameter: -2 Delta log L (twice the NLL of the fit with
 // the parameter fixed, minus the minimum) at `points` equally spaced values in [lo, hi],

@@ -177,7 +177,7 @@ void init_diagnostics(py::module_& m) {
 
   m.def(
       "brazil_band",
-      [](const PyModel& pm, py::handle data, std::vector<double> mus, double level, const std::string& test_stat,
+      [](const PyModel& pm, py::handle data, const std::vector<double>& mus, double level, const std::string& test_stat,
          py::object optimizer, bool plot) {
         const auto d = data_vector(pm.model, data);
         const hfx::FitOptions options = fit_options(optimizer);
@@ -185,7 +185,6 @@ void init_diagnostics(py::module_& m) {
         hfx::BrazilBand b;
         {
           py::gil_scoped_release release;
-          if (mus.empty()) mus = hfx::brazil_mu_grid(pm.model, hfx::upper_limit(pm.model, d, level, ts, 1e-5, options));
           b = hfx::brazil_band(pm.model, d, mus, level, ts, options);
         }
         if (!b.limits.fit_problems.empty())

@@ -122,10 +122,10 @@ Report make_report(const Workspace& workspace, const Model& model, std::span<con
         profile_result = profile_scan(model, data, problem, *poi, nan, nan, 31, options.fit);
       });
       attempt("cls", [&] {
-        const UpperLimitResult ul = upper_limit(model, data, options.level, options.test_statistic, 1e-5, options.fit);
-        if (!ul.fit_problems.empty())
-          throw FailedMinimization("fits behind the upper limits did not converge: " + ul.fit_problems.front());
-        brazil_result = brazil_band(model, data, brazil_mu_grid(model, ul), options.level, options.test_statistic, options.fit);
+        BrazilBand b = brazil_band(model, data, {}, options.level, options.test_statistic, options.fit);
+        if (!b.limits.fit_problems.empty())
+          throw FailedMinimization("fits behind the upper limits did not converge: " + b.limits.fit_problems.front());
+        brazil_result = std::move(b);
         const auto [lo, hi] = model.suggested_bounds()[*poi];
         if (lo <= 1 && 1 <= hi) {
           HypotestResult h = hypotest(1.0, model, data, options.test_statistic, &problem, options.fit);
