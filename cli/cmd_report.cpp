@@ -64,12 +64,12 @@ void add_report(CLI::App& app, const std::string& command_line) {
       if (ec) throw IOError(fmt::format("{}: cannot create the directory: {}", o->output_dir, ec.message()));
       for (const auto& [stem, svg] : r.pictures) write_file((dir / (stem + ".svg")).string(), svg);
       write_file((dir / "index.html").string(), r.html);
-      for (const auto& p : r.problems)
-        if (p.rfind("fit: ", 0) != 0) fmt::print(stderr, "hfx: warning: report: {}\n", p);
+      for (const auto& [section, why] : r.problems)
+        if (section != "fit") fmt::print(stderr, "hfx: warning: report: {}: {}\n", section, why);
       fmt::print(stderr, "hfx: report written to {}\n", (dir / "index.html").string());
       // The page shows a fit that did not converge as such; the exit status says it too.
-      for (const auto& p : r.problems)
-        if (p.rfind("fit: ", 0) == 0) throw FailedMinimization(p.substr(5) + " (the report shows the workspace without results)");
+      for (const auto& [section, why] : r.problems)
+        if (section == "fit") throw FailedMinimization(why + " (the report shows the workspace without results)");
     });
   });
 }

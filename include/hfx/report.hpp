@@ -30,7 +30,9 @@ struct ReportOptions {
 struct Report {
   std::string html;                                         // the page
   std::vector<std::pair<std::string, std::string>> pictures;  // (file stem, SVG), also inlined in the page
-  std::vector<std::string> problems;  // sections left out, each "section: why" (also shown on the page)
+  // Sections that could not be computed, (section, why), also shown on the page; section
+  // "fit" means the fit itself did not converge.
+  std::vector<std::pair<std::string, std::string>> problems;
 };
 
 // Fits `model` to `data` (observed main + auxdata) and computes every diagnostic. A part

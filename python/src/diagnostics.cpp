@@ -250,7 +250,9 @@ void init_diagnostics(py::module_& m) {
         }
         py::dict pictures;
         for (const auto& [stem, svg] : r.pictures) pictures[py::str(stem)] = svg;
-        return py::make_tuple(r.html, pictures, r.problems);
+        py::list problems;
+        for (const auto& [section, why] : r.problems) problems.append(section + ": " + why);
+        return py::make_tuple(r.html, pictures, problems);
       },
       py::arg("workspace"), py::arg("model"), py::arg("data"), py::arg("source"), py::arg("level"), py::arg("top"),
       py::arg("min_abs"), py::arg("threads"), py::arg("optimizer") = py::none());

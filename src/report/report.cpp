@@ -103,7 +103,7 @@ Report make_report(const Workspace& workspace, const Model& model, std::span<con
       f();
     } catch (const Error& e) {
       problems[section] = e.what();
-      report.problems.push_back(section + ": " + e.what());
+      report.problems.emplace_back(section, e.what());
     }
   };
 
