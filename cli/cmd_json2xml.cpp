@@ -26,7 +26,9 @@ void add_json2xml(CLI::App& app) {
       "without ROOT: OUTPUT_DIR/RESULTPREFIX.xml, OUTPUT_DIR/SPECROOT/RESULTPREFIX_CHANNEL.xml,\n"
       "OUTPUT_DIR/DATAROOT/data.root (TH1D) and OUTPUT_DIR/HistFactorySchema.dtd. Paths inside\n"
       "are relative to OUTPUT_DIR: `hfx xml2json OUTPUT_DIR/FitConfig.xml --basedir OUTPUT_DIR`\n"
-      "gives the workspace back. What HistFactory XML cannot hold is listed as warnings.");
+      "gives the workspace back. What HistFactory XML cannot hold is listed as warnings and kept\n"
+      "in a restore record (a comment at the end of RESULTPREFIX.xml that ROOT and pyhf ignore),\n"
+      "so hfx xml2json gives back exactly the workspace written.");
   cmd->add_option("workspace", opts->workspace, "Workspace JSON file ('-' or omitted: standard input)");
   cmd->add_option("--output-dir", opts->write.output_dir, "Directory to write into (default: .)");
   cmd->add_option("--specroot", opts->write.specroot, "Subdirectory for the channel XML files (default: config)");

@@ -37,6 +37,11 @@ struct ReadOptions {
   // Validate the result as a HistFactory workspace and throw if it is not one (pyhf's
   // validation_as_error); when false the problem becomes a warning.
   bool validation_as_error = true;
+  // Apply the restore record hfx's json2xml leaves in the top-level file (an XML comment
+  // holding what the XML cannot: see write()), so that hfx reads back exactly the
+  // workspace it wrote. When false, or when the files changed since, the result is what
+  // pyhf and ROOT read.
+  bool restore = true;
 };
 
 struct ReadResult {
@@ -49,6 +54,8 @@ struct ReadResult {
 // HistoSys[@Name='jes']) and the problem: InvalidSpecification for the XML, IOError for
 // files and histograms that cannot be read.
 ReadResult read(const std::string& config_file, const ReadOptions& options = {});
+// The same for a top-level document given as text; `source` names it in messages.
+ReadResult read_text(std::string combination_xml, const std::string& source, const ReadOptions& options = {});
 
 // The measurements of a top-level (Combination) document given as text (`source` names
 // it in errors): lumi from Lumi/LumiRelErr, then `parameter_configs` (the NormFactors'),
@@ -84,6 +91,9 @@ struct WriteResult {
 // or sigmas of constrained parameters; initial values or fixing of bin-wise parameters;
 // normfactor ranges that differ between measurements; staterror and lumi names other than
 // staterror_CHANNEL and lumi; a shapesys uncertainty on an empty nominal bin.
+// What read() would not give back is kept in a restore record, an XML comment at the end
+// of the top-level document that ROOT and pyhf ignore: hfx's read() restores the original
+// workspace from it, whatever the warnings say (exactly, including integers and order).
 // Throws IOError if a file cannot be written.
 WriteResult write(const Workspace& workspace, const WriteOptions& options);
 

@@ -34,11 +34,14 @@ struct Result {
   std::vector<std::string> warnings;  // one line each
 };
 
-// The HS3 document of `workspace`.
+// The HS3 document of `workspace`. What from_hs3 would not give back (listed in the
+// warnings) is kept in a restore record at /misc/hfx_restore_record, which ROOT ignores.
 Result to_hs3(const Workspace& workspace);
 
 // The pyhf workspace of an HS3 document (`source` names it in messages). Throws
 // InvalidSpecification naming the JSON path for what is not an HS3 HistFactory model.
-Result from_hs3(const Json& document, const std::string& source);
+// With `restore`, a restore record written by to_hs3 gives back its workspace exactly
+// (unless the document changed since: then a warning, and the document as written).
+Result from_hs3(const Json& document, const std::string& source, bool restore = true);
 
 }  // namespace hfx::hs3

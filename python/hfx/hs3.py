@@ -16,16 +16,19 @@ __all__ = ["from_hs3", "to_hs3"]
 
 
 def to_hs3(workspace):
-    """The HS3 document (dict) of a workspace (dict or hfx.Workspace)."""
+    """The HS3 document (dict) of a workspace (dict or hfx.Workspace). What HS3 cannot
+    hold (logged as warnings) is kept in /misc/hfx_restore_record for from_hs3."""
     text, warnings = _core.to_hs3(_json.dumps(dict(workspace), "workspace"))
     for w in warnings:
         log.warning(w)
     return json.loads(text)
 
 
-def from_hs3(document, source="<hs3>"):
-    """The pyhf workspace (dict) of an HS3 document (dict)."""
-    text, warnings = _core.from_hs3(_json.dumps(dict(document), "document"), source)
+def from_hs3(document, source="<hs3>", *, restore=True):
+    """The pyhf workspace (dict) of an HS3 document (dict). A document written by to_hs3
+    gives back exactly its workspace (its restore record); ``restore=False`` ignores the
+    record and reads the document as ROOT would."""
+    text, warnings = _core.from_hs3(_json.dumps(dict(document), "document"), source, bool(restore))
     for w in warnings:
         log.warning(w)
     return json.loads(text)

@@ -119,11 +119,13 @@ def dedupe_parameters(parameters):
     return list({p["name"]: p for p in parameters}.values())
 
 
-def parse(configfile, rootdir, mounts=None, track_progress=False, validation_as_error=True):
+def parse(configfile, rootdir, mounts=None, track_progress=False, validation_as_error=True, *, restore=True):
     """Parse the top-level XML ``configfile`` (a path or a file object); relative paths in
     it are relative to ``rootdir``. ``mounts``: (host path, path in the XML) pairs.
     ``validation_as_error=False`` logs an invalid result instead of raising
-    InvalidSpecification. Returns the workspace as a dict."""
+    InvalidSpecification. A file written by hfx.writexml carries a restore record (an
+    XML comment) that gives back exactly the workspace written; ``restore=False`` ignores
+    it and reads what pyhf and ROOT read. Returns the workspace as a dict."""
     mount_pairs = [(os.path.abspath(str(h)), str(m)) for h, m in (mounts or [])]
     tmp = None
     if hasattr(configfile, "read"):
@@ -133,7 +135,7 @@ def parse(configfile, rootdir, mounts=None, track_progress=False, validation_as_
         tmp.close()
         configfile = tmp.name
     try:
-        text, warnings = _core.readxml_parse(str(configfile), str(rootdir), mount_pairs, bool(validation_as_error))
+        text, warnings = _core.readxml_parse(str(configfile), str(rootdir), mount_pairs, bool(validation_as_error), bool(restore))
     finally:
         if tmp is not None:
             os.unlink(tmp.name)

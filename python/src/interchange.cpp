@@ -13,10 +13,11 @@ void init_interchange(py::module_& m) {
   m.def(
       "readxml_parse",
       [](const std::string& config_file, const std::string& rootdir, const std::vector<std::pair<std::string, std::string>>& mounts,
-         bool validation_as_error) {
+         bool validation_as_error, bool restore) {
         hfx::xml::ReadOptions o;
         o.rootdir = rootdir;
         o.validation_as_error = validation_as_error;
+        o.restore = restore;
         for (const auto& [host, mount] : mounts) o.mounts.push_back({host, mount});
         hfx::xml::ReadResult r;
         {
@@ -25,7 +26,7 @@ void init_interchange(py::module_& m) {
         }
         return py::make_tuple(hfx::python_json_dumps(r.workspace), r.warnings);
       },
-      py::arg("config_file"), py::arg("rootdir"), py::arg("mounts"), py::arg("validation_as_error"),
+      py::arg("config_file"), py::arg("rootdir"), py::arg("mounts"), py::arg("validation_as_error"), py::arg("restore") = true,
       "HistFactory XML -> (workspace as JSON text, warnings); see hfx/histfactory_xml.hpp.");
   m.def(
       "readxml_measurements",
@@ -61,11 +62,11 @@ void init_interchange(py::module_& m) {
       py::arg("spec_json"), "Workspace -> (HS3 document as JSON text, warnings).");
   m.def(
       "from_hs3",
-      [](const std::string& doc_json, const std::string& source) {
-        const hfx::hs3::Result r = hfx::hs3::from_hs3(hfx::parse_json(doc_json, source), source);
+      [](const std::string& doc_json, const std::string& source, bool restore) {
+        const hfx::hs3::Result r = hfx::hs3::from_hs3(hfx::parse_json(doc_json, source), source, restore);
         return py::make_tuple(hfx::python_json_dumps(r.document), r.warnings);
       },
-      py::arg("doc_json"), py::arg("source"), "HS3 document -> (workspace as JSON text, warnings).");
+      py::arg("doc_json"), py::arg("source"), py::arg("restore") = true, "HS3 document -> (workspace as JSON text, warnings).");
   m.def(
       "root_keys",
       [](const std::string& path) {

@@ -1,5 +1,6 @@
 // hfx xml2json against pyhf.readxml on pyhf's validation inputs, and its errors.
 #include "hfx/errors.hpp"
+#include "hfx/file_io.hpp"
 #include "hfx/histfactory_xml.hpp"
 #include "hfx/json.hpp"
 #include "test_util.hpp"
@@ -169,15 +170,37 @@ TEST(Json2Xml, RoundTripThroughTheCli) {
   ASSERT_EQ(code, 0) << text;
   EXPECT_EQ(text, "");  // nothing lost
   EXPECT_TRUE(fs::exists(out / "R.xml") && fs::exists(out / "hists/data.root") && fs::exists(out / "HistFactorySchema.dtd"));
-  std::tie(code, text) = hfx::test::run_hfx({"xml2json", (out / "R.xml").string(), "--basedir", out.string()}, "2>/dev/null");
+  const std::string top = (out / "R.xml").string();
+  std::tie(code, text) = hfx::test::run_hfx({"xml2json", top, "--basedir", out.string()}, "2>/dev/null");
   ASSERT_EQ(code, 0) << text;
-  const Json back = hfx::parse_json(text, "stdout");
   const Json orig = hfx::test::load("reference/small/litehf-multi-channel/workspace.json");
-  EXPECT_EQ(back["channels"].size(), orig["channels"].size());
-  for (const Json& o : orig["observations"])
-    for (const Json& b : back["observations"])
-      if (b["name"] == o["name"])  // numbers come back as doubles (34 -> 34.0)
-        EXPECT_EQ(b["data"].get<std::vector<double>>(), o["data"].get<std::vector<double>>());
+  // The restore record gives back the workspace itself: integers stay integers, the
+  // normfactor keeps having no configuration.
+  EXPECT_EQ(hfx::python_json_dumps(hfx::parse_json(text, "stdout")), hfx::python_json_dumps(orig));
+
+  // What pyhf and ROOT read: numbers as doubles (34 -> 34.0), the normfactor configured.
+  std::tie(code, text) = hfx::test::run_hfx({"xml2json", top, "--basedir", out.string(), "--no-restore"}, "2>/dev/null");
+  ASSERT_EQ(code, 0) << text;
+  const Json plain = hfx::parse_json(text, "stdout");
+  EXPECT_NE(hfx::python_json_dumps(plain), hfx::python_json_dumps(orig));
+  EXPECT_EQ(plain["channels"].size(), orig["channels"].size());
+  for (const Json& o : orig["observations"]) {
+    for (const Json& b : plain["observations"]) {
+      if (b["name"] != o["name"]) continue;
+      EXPECT_EQ(b["data"].get<std::vector<double>>(), o["data"].get<std::vector<double>>());
+      EXPECT_TRUE(b["data"][0].is_number_float());
+    }
+  }
+
+  // A file changed after hfx wrote it is read as written, with a warning.
+  std::string xml = hfx::read_file(top);
+  const auto at = xml.find("<Measurement Name=\"");
+  ASSERT_NE(at, std::string::npos);
+  xml.insert(at + 19, "edited_");
+  hfx::write_file(top, xml);
+  std::tie(code, text) = hfx::test::run_hfx({"xml2json", top, "--basedir", out.string()}, "2>&1 >/dev/null");
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(text.find("hfx restore record: the document changed after hfx wrote it"), std::string::npos) << text;
 }
 
 TEST(Json2Xml, BadInputAndLossesAreOneLine) {

@@ -6,10 +6,12 @@
 #include "hfx/version.hpp"
 #include "hfx/workspace.hpp"
 #include "interchange/closest_ratio.hpp"
+#include "interchange/restore_record.hpp"
 
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 #include <set>
 
 namespace hfx::hs3 {
@@ -180,6 +182,8 @@ Result to_hs3(const Workspace& workspace) {
                     {"analyses", std::move(analyses)},
                     {"parameter_points", std::move(points)},
                     {"domains", std::move(domains)}};
+  const Json record = interchange::make_restore_record(from_hs3(r.document, "<written>", false).document, ws);
+  if (!record.is_null()) r.document["misc"] = Json{{"hfx_restore_record", record}};
   return r;
 }
 
@@ -219,7 +223,7 @@ std::pair<std::string, long> pyhf_name(const std::string& n, const std::set<std:
 
 }  // namespace
 
-Result from_hs3(const Json& doc, const std::string& source) {
+Result from_hs3(const Json& doc, const std::string& source, bool restore) {
   Result r;
   const Json& dists = member(doc, "distributions", source, "");
   const Json* lh = nullptr;
@@ -397,6 +401,13 @@ Result from_hs3(const Json& doc, const std::string& source) {
   }
   r.document = Json{{"channels", std::move(channels)}, {"measurements", std::move(measurements)}, {"observations", std::move(observations)},
                     {"version", "1.0.0"}};
+  if (restore && doc.contains("misc") && doc["misc"].is_object() && doc["misc"].contains("hfx_restore_record")) {
+    const std::string where = source + ": /misc/hfx_restore_record";
+    std::string why;
+    std::optional<Json> restored = interchange::apply_restore_record(r.document, doc["misc"]["hfx_restore_record"], where, why);
+    if (restored) r.document = std::move(*restored);
+    else r.warnings.push_back(fmt::format("{}: {}", where, why));
+  }
   try {
     Workspace{r.document};
   } catch (const Error& e) {

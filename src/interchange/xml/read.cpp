@@ -1,6 +1,8 @@
 // HistFactory XML -> pyhf JSON (the semantics of pyhf.readxml, written for hfx).
 #include "hfx/histfactory_xml.hpp"
 
+#include "interchange/restore_record.hpp"
+
 #include "hfx/errors.hpp"
 #include "hfx/root_file.hpp"
 #include "hfx/workspace.hpp"
@@ -13,6 +15,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace hfx::xml {
 namespace {
@@ -66,7 +69,7 @@ class Document {
  public:
   explicit Document(const std::string& file) : Document(read_file(file), file) {}
   Document(std::string text, const std::string& name) : file_(name), text_(std::move(text)) {
-    const pugi::xml_parse_result r = doc_.load_buffer(text_.data(), text_.size());
+    const pugi::xml_parse_result r = doc_.load_buffer(text_.data(), text_.size(), pugi::parse_default | pugi::parse_comments);
     if (!r) {
       std::size_t line = 1, col = 1;
       for (std::size_t i = 0; i < static_cast<std::size_t>(r.offset) && i < text_.size(); ++i) {
@@ -77,6 +80,7 @@ class Document {
     }
   }
   pugi::xml_node root() const { return doc_.document_element(); }
+  const pugi::xml_document& document() const { return doc_; }
   const std::string& file() const { return file_; }
 
  private:
@@ -369,10 +373,24 @@ Json measurements(std::string combination_xml, const std::string& source, const 
   return out;
 }
 
-ReadResult read(const std::string& config_file, const ReadOptions& options) {
+namespace {
+
+// Applies hfx's restore records found among the top-level document's comments.
+void restore(const Document& top, ReadResult& result) {
+  for (const pugi::xml_node n : top.document().children()) {
+    if (n.type() != pugi::node_comment || std::string_view(n.value()).rfind(interchange::kXmlCommentTag, 0) != 0) continue;
+    const std::string where = top.file() + ": hfx restore record";
+    std::string why;
+    std::optional<Json> restored = interchange::apply_restore_record(result.workspace, interchange::from_xml_comment(n.value(), where), where, why);
+    if (restored) result.workspace = std::move(*restored);
+    else result.warnings.push_back(fmt::format("{}: {}", where, why));
+  }
+}
+
+ReadResult read_top(const Document& top, const ReadOptions& options) {
+  const std::string& config_file = top.file();
   ReadResult result;
   Reader reader(options, result);
-  const Document top(config_file);
   if (std::string(top.root().name()) != "Combination")
     throw InvalidSpecification(fmt::format("{}: the top element is <{}>, expected <Combination>", config_file, top.root().name()));
   Json channels = Json::array(), observations = Json::array();
@@ -390,6 +408,7 @@ ReadResult read(const std::string& config_file, const ReadOptions& options) {
                           {"channels", std::move(channels)},
                           {"observations", std::move(observations)},
                           {"version", "1.0.0"}};
+  if (options.restore) restore(top, result);
   try {
     Workspace{result.workspace};
   } catch (const InvalidSpecification& e) {
@@ -398,6 +417,14 @@ ReadResult read(const std::string& config_file, const ReadOptions& options) {
     result.warnings.push_back(fmt::format("{}: the converted workspace is not valid: {}", config_file, e.what()));
   }
   return result;
+}
+
+}  // namespace
+
+ReadResult read(const std::string& config_file, const ReadOptions& options) { return read_top(Document(config_file), options); }
+
+ReadResult read_text(std::string combination_xml, const std::string& source, const ReadOptions& options) {
+  return read_top(Document(std::move(combination_xml), source), options);
 }
 
 }  // namespace hfx::xml

@@ -2,6 +2,8 @@
 // read() gives the workspace back.
 #include "hfx/histfactory_xml.hpp"
 
+#include "interchange/restore_record.hpp"
+
 #include "hfx/errors.hpp"
 #include "hfx/file_io.hpp"
 #include "hfx/json.hpp"
@@ -344,6 +346,14 @@ WriteResult write(const Workspace& workspace, const WriteOptions& options) {
   }
   write_file((out / "HistFactorySchema.dtd").string(), kDtd);
   result.files.push_back("HistFactorySchema.dtd");
+  // Read the files back as any reader would and keep what differs from the original.
+  ReadOptions plain;
+  plain.rootdir = options.output_dir;
+  plain.validation_as_error = false;
+  plain.restore = false;
+  const ReadResult back = read_text(result.top_xml, (out / (options.resultprefix + ".xml")).string(), plain);
+  const Json record = interchange::make_restore_record(back.workspace, ws);
+  if (!record.is_null()) result.top_xml += "<!--" + interchange::to_xml_comment(record) + "-->\n";
   return result;
 }
 
