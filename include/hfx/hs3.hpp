@@ -13,9 +13,13 @@
 // data.vals, "constraint": "Poisson"), staterror (the sample's errors in data.errors,
 // channel-level "staterror": Gauss, as pyhf), shapefactor.
 //
-// Import reads such documents, from hfx or ROOT, back into a pyhf workspace; what pyhf's
-// JSON cannot hold (a Poisson staterror constraint, which is ROOT's default; a Gaussian
-// shapesys; other distributions) is a warning.
+// Import reads such documents, from hfx or ROOT, back into a pyhf workspace, also in the
+// forms of ROOT 6.38 (constraint terms named by "constraint_name", "constraint_type",
+// integer interpolation codes) and 6.40/master ("constraint" naming the term, per-bin
+// shapesys "constraints", {"type", "in", "out"} interpolations); what pyhf's JSON cannot
+// hold (a Poisson staterror constraint, which is ROOT's default; a Gaussian shapesys; a
+// constraint term that is not a unit Gaussian; an interpolation other than ROOT's default;
+// other distributions) is a warning.
 #pragma once
 
 #include "hfx/json.hpp"

@@ -1,6 +1,7 @@
 """HS3 (hfx.hs3): files written by ROOT give pyhf's logpdf; pyhf JSON -> HS3 -> pyhf JSON
 gives the workspace back on every reference workspace."""
 
+import copy
 import json
 import logging
 from pathlib import Path
@@ -44,6 +45,78 @@ def test_files_written_by_root_give_pyhfs_logpdf(hs3_file, pyhf_file):
     assert [o["data"] for o in back["observations"]] == [o["data"] for o in original["observations"]]
     assert back["measurements"][0]["config"]["poi"] == "mu"
     _logpdfs_agree(original, back)
+
+
+ROOT_FILES = ["root-6.32.06_simplemodel_uncorrelated-background_hs3.json", "pyhs3-edited_simplemodel_correlated-background_hs3.json"]
+
+
+def _as_root_638(doc):
+    """The document in the form ROOT 6.38 writes (roofit/hs3/src/JSONFactories_HistFactory.cxx
+    after root-project/root PR 18135; no file written by 6.38 is public): normsys and histosys
+    name their constraint term, a gaussian_dist alpha_XConstraint around the global
+    observable nom_alpha_X exported beside the channels; shapesys gives "constraint_type" and
+    its "parameters"."""
+    doc = copy.deepcopy(doc)
+    point = doc["parameter_points"][0]["parameters"]
+    for dist in [d for d in doc["distributions"] if d["type"] == "histfactory_dist"]:
+        nbins = len(dist["samples"][0]["data"]["contents"])
+        for m in (m for s in dist["samples"] for m in s["modifiers"]):
+            if m["type"] in ("normsys", "histosys"):
+                m.pop("constraint", None)
+                m["constraint_name"] = m["parameter"] + "Constraint"
+                if not any(d["name"] == m["constraint_name"] for d in doc["distributions"]):
+                    doc["distributions"].append({"mean": "nom_" + m["parameter"], "name": m["constraint_name"], "sigma": 1.0,
+                                                 "type": "gaussian_dist", "x": m["parameter"]})
+                    point.append({"const": True, "name": "nom_" + m["parameter"], "value": 0.0})
+            elif m["type"] == "shapesys":
+                m["constraint_type"] = m.pop("constraint")
+                m["parameters"] = [f"gamma_{m['name']}_bin_{i}" for i in range(nbins)]
+    return doc
+
+
+def _as_root_640(doc):
+    """The form of ROOT 6.40 and master (PR 22735): "constraint" holds the constraint term's
+    name, and a shapesys lists one per bin in "constraints"."""
+    doc = _as_root_638(doc)
+    for dist in [d for d in doc["distributions"] if d["type"] == "histfactory_dist"]:
+        for m in (m for s in dist["samples"] for m in s["modifiers"]):
+            if "constraint_name" in m:
+                m["constraint"] = m.pop("constraint_name")
+            if m["type"] == "shapesys":
+                del m["constraint_type"]
+                m["constraints"] = []
+                for g in m["parameters"]:
+                    doc["distributions"].append({"mean": g + "_tau", "name": g + "_constraint", "type": "poisson_dist", "x": "nom_" + g})
+                    m["constraints"].append(g + "_constraint")
+    return doc
+
+
+@pytest.mark.parametrize("form", [_as_root_638, _as_root_640])
+@pytest.mark.parametrize("hs3_file", ROOT_FILES)
+def test_later_root_forms_give_the_same_workspace(form, hs3_file, caplog):
+    doc = json.loads((HS3 / hs3_file).read_text())
+    expected = hfx.hs3.from_hs3(doc)
+    changed = form(doc)
+    assert changed != doc
+    with caplog.at_level(logging.WARNING, "hfx.hs3"):
+        assert hfx.hs3.from_hs3(changed) == expected
+    assert caplog.text == ""
+
+
+def test_later_root_forms_name_what_pyhf_cannot_hold(caplog):
+    doc = _as_root_638(json.loads((HS3 / ROOT_FILES[1]).read_text()))
+    constraint = next(d for d in doc["distributions"] if d["type"] == "gaussian_dist")
+    constraint["sigma"] = "width"
+    doc["parameter_points"][0]["parameters"].append({"const": True, "name": "width", "value": 2.0})
+    histosys = next(m for s in doc["distributions"][0]["samples"] for m in s["modifiers"] if m["type"] == "histosys")
+    histosys["interpolation"] = {"type": "add", "in": "poly1", "out": None}
+    with caplog.at_level(logging.WARNING, "hfx.hs3"):
+        hfx.hs3.from_hs3(doc, "f.json")
+    assert "modifiers[correlated_bkg_uncertainty]: a Gauss of width 2.0 constraint becomes pyhf's Gaussian one" in caplog.text
+    assert "interpolation {type add, in poly1, out null} (as ROOT writes it) is not part of a pyhf workspace" in caplog.text
+    histosys["constraint_name"] = "missing"
+    with pytest.raises(hfx.exceptions.InvalidSpecification, match=r"f\.json: .*modifiers\[correlated_bkg_uncertainty\]/constraint_name: no distribution 'missing'"):
+        hfx.hs3.from_hs3(doc, "f.json")
 
 
 def test_root_files_lumi_and_constraints(caplog):

@@ -205,6 +205,87 @@ const Json* find_named(const Json& list, const std::string& name) {
   return nullptr;
 }
 
+// The value of every parameter in the parameter points (the first point naming it wins),
+// to read a constraint width given as a parameter.
+std::map<std::string, Json> point_values(const Json& doc) {
+  std::map<std::string, Json> out;
+  for (const Json& point : doc.value("parameter_points", Json::array()))
+    for (const Json& p : point.value("parameters", Json::array()))
+      if (p.is_object() && p.contains("name") && p["name"].is_string() && p.contains("value")) out.emplace(p["name"].get<std::string>(), p["value"]);
+  return out;
+}
+
+bool is_constraint_type(const std::string& s) { return s == "Gauss" || s == "Poisson" || s == "Lognormal" || s == "Const"; }
+
+// The constraint type of the distribution `name` (a modifier's explicit constraint term):
+// "Gauss" for a unit-width gaussian_dist, else a description of what it is.
+std::string constraint_pdf(const Json& dists, const std::map<std::string, Json>& values, const std::string& name,
+                           const std::string& source, const std::string& path) {
+  const Json* d = find_named(dists, name);
+  if (!d) bad(source, path, fmt::format("no distribution '{}'", name));
+  const std::string type = d->value("type", "");
+  if (type == "poisson_dist") return "Poisson";
+  if (type == "lognormal_dist") return "Lognormal";
+  if (type != "gaussian_dist") return fmt::format("'{}' ({})", name, type);
+  Json sigma = d->contains("sigma") ? (*d)["sigma"] : Json(1.0);
+  if (sigma.is_string() && values.count(sigma.get<std::string>())) sigma = values.at(sigma.get<std::string>());
+  if (sigma.is_number() && sigma.get<double>() == 1.0) return "Gauss";
+  return fmt::format("Gauss of width {}", sigma.dump());
+}
+
+// The constraint a modifier declares, as a type ("" when it declares none). ROOT up to
+// 6.36 writes "constraint": TYPE; 6.38 "constraint_name": PDF (a distribution of the
+// document) or "constraint_type": TYPE; 6.40 and later "constraint": PDF or TYPE.
+std::string declared_constraint(const Json& m, const Json& dists, const std::map<std::string, Json>& values, const std::string& source,
+                                const std::string& path) {
+  if (m.contains("constraint_name") && m["constraint_name"].is_string())
+    return constraint_pdf(dists, values, m["constraint_name"].get<std::string>(), source, path + "/constraint_name");
+  if (m.contains("constraint") && m["constraint"].is_string()) {
+    const std::string c = m["constraint"].get<std::string>();
+    return is_constraint_type(c) ? c : constraint_pdf(dists, values, c, source, path + "/constraint");
+  }
+  if (m.contains("constraint_type") && m["constraint_type"].is_string()) return m["constraint_type"].get<std::string>();
+  return "";
+}
+
+// A shapesys's constraint: ROOT 6.40 and later list one distribution (or null: none) per
+// bin in "constraints"; earlier versions declare one for all bins.
+std::string shapesys_constraint(const Json& m, const Json& dists, const std::map<std::string, Json>& values, const std::string& source,
+                                const std::string& path) {
+  if (!m.contains("constraints") || !m["constraints"].is_array()) {
+    const std::string c = declared_constraint(m, dists, values, source, path);
+    return c.empty() ? "Poisson" : c;
+  }
+  std::set<std::string> types;
+  for (std::size_t i = 0; i < m["constraints"].size(); ++i) {
+    const Json& c = m["constraints"][i];
+    if (c.is_null()) types.insert("Const");
+    else if (c.is_string()) types.insert(constraint_pdf(dists, values, c.get<std::string>(), source, fmt::format("{}/constraints/{}", path, i)));
+    else bad(source, fmt::format("{}/constraints/{}", path, i), "expected a distribution name or null");
+  }
+  if (types.size() == 1) return *types.begin();
+  std::string all;
+  for (const std::string& t : types) all += (all.empty() ? "" : " and ") + t;
+  return "a mix of " + all;
+}
+
+// An interpolation that is not ROOT's default for the modifier (normsys: code 4 =
+// {mult, poly6, exp}; histosys: code 4 = {add, poly6, poly1}), described, or "". ROOT
+// 6.38 writes integer codes, later versions {"type", "in", "out"} objects and a
+// channel-level "default_interpolation".
+std::string unusual_interpolation(const Json* modifier_value, const Json* channel_default, bool normsys) {
+  const Json* v = modifier_value ? modifier_value : channel_default;
+  if (!v) return "";
+  if (v->is_number_integer()) return v->get<long>() == 4 ? "" : fmt::format("code {}", v->get<long>());
+  if (v->is_object()) {
+    const std::string t = v->value("type", ""), in = v->value("in", "");
+    const std::string out = v->contains("out") && (*v)["out"].is_string() ? (*v)["out"].get<std::string>() : "null";
+    if (normsys ? (t == "mult" && in == "poly6" && out == "exp") : (t == "add" && in == "poly6" && out == "poly1")) return "";
+    return fmt::format("{{type {}, in {}, out {}}}", t, in, out);
+  }
+  return v->dump();
+}
+
 // The pyhf parameter a ROOT parameter name belongs to, and its bin (-1: scalar).
 std::pair<std::string, long> pyhf_name(const std::string& n, const std::set<std::string>& channels) {
   if (n == "Lumi") return {"lumi", -1};
@@ -253,6 +334,7 @@ Result from_hs3(const Json& doc, const std::string& source, bool restore) {
 
   std::set<std::string> channel_names;
   std::map<std::string, std::string> constraint_of;  // parameter -> gaussian_dist name
+  const std::map<std::string, Json> values = point_values(doc);
   for (const Json& d : dists)
     if (d.is_object() && d.value("type", "") == "gaussian_dist") constraint_of[d.value("x", "")] = d.value("name", "");
 
@@ -269,7 +351,8 @@ Result from_hs3(const Json& doc, const std::string& source, bool restore) {
     const std::string ch = dname.rfind("model_", 0) == 0 ? dname.substr(6) : dname;
     channel_names.insert(ch);
     std::string stat_constraint = "Poisson";  // ROOT's default
-    if (d->contains("staterror") && (*d)["staterror"].is_object())
+    const bool channel_stat_constraint = d->contains("staterror") && (*d)["staterror"].is_object();
+    if (channel_stat_constraint)
       stat_constraint = (*d)["staterror"].value("constraint_type", (*d)["staterror"].value("constraint", std::string("Poisson")));
     Json samples = Json::array();
     const std::string dpath = fmt::format("/distributions[{}]", dname);
@@ -284,6 +367,17 @@ Result from_hs3(const Json& doc, const std::string& source, bool restore) {
         const std::string name = m.value("name", std::string());
         const std::string mpath = fmt::format("{}/modifiers[{}]", spath, name);
         const Json& mdata = m.contains("data") ? m["data"] : Json::object();
+        if (type == "normsys" || type == "histosys") {
+          const std::string c = declared_constraint(m, dists, values, source, mpath);
+          if (!c.empty() && c != "Gauss") r.warnings.push_back(fmt::format("{}: a {} constraint becomes pyhf's Gaussian one", mpath, c));
+          const std::string interp = unusual_interpolation(m.contains("interpolation") ? &m["interpolation"] : nullptr,
+                                                           d->contains("default_interpolation") ? &(*d)["default_interpolation"] : nullptr,
+                                                           type == "normsys");
+          if (!interp.empty())
+            r.warnings.push_back(fmt::format("{}: interpolation {} (as ROOT writes it) is not part of a pyhf workspace; the model uses the "
+                                             "one it is built with (pyhf's default, or --{}-interp / modifier_settings)",
+                                             mpath, interp, type));
+        }
         if (type == "normfactor") {
           const std::string par = m.value("parameter", name);
           const bool constrained = m.contains("constraint_name") || m.contains("constraint") || constraint_of.count(par);
@@ -302,7 +396,7 @@ Result from_hs3(const Json& doc, const std::string& source, bool restore) {
                               {"data", Json{{"hi_data", member(member(mdata, "hi", source, mpath + "/data"), "contents", source, mpath + "/data/hi")},
                                             {"lo_data", member(member(mdata, "lo", source, mpath + "/data"), "contents", source, mpath + "/data/lo")}}}});
         } else if (type == "shapesys") {
-          const std::string constraint = m.value("constraint", m.value("constraint_type", std::string("Poisson")));
+          const std::string constraint = shapesys_constraint(m, dists, values, source, mpath);
           if (constraint == "Const") {
             mods.push_back(Json{{"name", name}, {"type", "shapefactor"}, {"data", nullptr}});
             continue;
@@ -315,6 +409,10 @@ Result from_hs3(const Json& doc, const std::string& source, bool restore) {
           for (std::size_t i = 0; i < rel.size(); ++i) abs.push_back(nominal[i] * rel[i]);
           mods.push_back(Json{{"name", name}, {"type", "shapesys"}, {"data", abs}});
         } else if (type == "staterror") {
+          // ROOT 6.38 writes the type on the modifier, not on the channel (and its own
+          // import misses it); the channel's own setting comes first.
+          const std::string declared = declared_constraint(m, dists, values, source, mpath);
+          if (!channel_stat_constraint && !declared.empty()) stat_constraint = declared;
           if (stat_constraint != "Gauss")
             r.warnings.push_back(fmt::format("{}: the staterror constraint of channel '{}' is {} (ROOT's default); pyhf's is Gaussian", mpath, ch, stat_constraint));
           mods.push_back(Json{{"name", "staterror_" + ch}, {"type", "staterror"}, {"data", member(sdata, "errors", source, spath + "/data")}});
