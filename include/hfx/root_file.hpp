@@ -4,9 +4,11 @@
 // Reading follows the ROOT file format (root.cern/doc/master/classTFile.html, TKey,
 // TDirectoryFile): big-endian records, 32- or 64-bit seeks, objects stored plain or
 // compressed in blocks with zlib ("ZL"), LZMA ("XZ"), LZ4 ("L4", xxhash64 checked) or
-// Zstandard ("ZS"). Histograms are decoded for the TH1 class versions 3 to 8 and TAxis
-// versions up to 10 (every ROOT since 2003); every nested object is stepped over by its
-// byte count, so fields hfx does not need cannot shift the ones it reads.
+// Zstandard ("ZS"). Histograms are laid out by the file's streamer information (the
+// TStreamerInfo of each class version stored), so any class version ROOT describes is
+// read; an object without it (decode_histogram) is decoded by the layouts of TH1 class
+// versions 3 to 8 and TAxis up to 10 (every ROOT since 2003). Nested objects hfx does not
+// need are stepped over by their byte counts.
 //
 // Every problem is an IOError with one line naming the file, the key and what is wrong
 // (truncated record, unsupported class or compression, checksum mismatch, a byte count
@@ -22,6 +24,10 @@
 #include <vector>
 
 namespace hfx::root {
+
+namespace detail {
+class StreamerInfos;
+}
 
 // One key of a ROOT file. `path` is the object's directory path and name ("dir/sub/h").
 struct Key {
@@ -88,6 +94,8 @@ class File {
   struct Impl;
   explicit File(std::unique_ptr<Impl> impl);
   static File read_structure(std::unique_ptr<Impl> impl);
+  // The parsed streamer information (nullptr when the file has none); parsed once.
+  const detail::StreamerInfos* streamer_infos() const;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -3,13 +3,17 @@
 
 #include "byte_reader.hpp"
 #include "decompress.hpp"
+#include "object_reader.hpp"
+#include "streamer_info.hpp"
 #include "hfx/errors.hpp"
 
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <fcntl.h>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 #include <sys/stat.h>
@@ -79,6 +83,10 @@ struct File::Impl {
   std::vector<Key> keys;
   std::unordered_map<std::string, std::vector<std::size_t>> by_path;  // key indexes per path
   Key streamer_info;
+  // The streamer information, parsed when a histogram is first read.
+  std::once_flag infos_once;
+  std::unique_ptr<detail::StreamerInfos> infos;
+  std::exception_ptr infos_error;
 
   ~Impl() {
     if (fd >= 0) ::close(fd);
@@ -215,16 +223,32 @@ const Key* File::find(std::string_view path) const {
 }
 
 std::string File::object_bytes(const Key& key) const {
-  const std::string where = fmt::format("{}: key '{};{}'", impl_->path, key.path, key.cycle);
+  const std::string name = fmt::format("key '{};{}'", key.path, key.cycle);
+  const std::string where = fmt::format("{}: {}", impl_->path, name);
   if (key.key_len < 0 || key.n_bytes < key.key_len || key.obj_len < 0)
     throw IOError(where + ": key sizes inconsistent (record " + std::to_string(key.n_bytes) + ", header " +
                   std::to_string(key.key_len) + ", object " + std::to_string(key.obj_len) + " bytes)");
-  std::string stored = impl_->read(key.seek + key.key_len, key.n_bytes - key.key_len, fmt::format("key '{};{}'", key.path, key.cycle));
+  std::string stored = impl_->read(key.seek + key.key_len, key.n_bytes - key.key_len, name);
   if (static_cast<std::size_t>(key.obj_len) <= stored.size()) {
     stored.resize(static_cast<std::size_t>(key.obj_len));
     return stored;
   }
   return detail::decompress(stored, static_cast<std::size_t>(key.obj_len), where);
+}
+
+const detail::StreamerInfos* File::streamer_infos() const {
+  Impl& i = *impl_;
+  std::call_once(i.infos_once, [&] {
+    if (i.streamer_info.class_name.empty()) return;
+    try {
+      i.infos = std::make_unique<detail::StreamerInfos>(detail::StreamerInfos::parse(
+          object_bytes(i.streamer_info), i.streamer_info.key_len, fmt::format("{}: streamer information", i.path)));
+    } catch (const IOError&) {
+      i.infos_error = std::current_exception();
+    }
+  });
+  if (i.infos_error) std::rethrow_exception(i.infos_error);
+  return i.infos.get();
 }
 
 Histogram File::histogram(std::string_view path) const {
@@ -235,7 +259,10 @@ Histogram File::histogram(std::string_view path) const {
 
 Histogram File::histogram(const Key& key) const {
   const std::string where = fmt::format("{}: key '{};{}'", impl_->path, key.path, key.cycle);
-  return decode_histogram(key.class_name, object_bytes(key), where);
+  const std::string bytes = object_bytes(key);
+  const detail::StreamerInfos* infos = streamer_infos();
+  if (infos && infos->has(key.class_name)) return detail::decode_histogram(key.class_name, bytes, where, *infos);
+  return decode_histogram(key.class_name, bytes, where);
 }
 
 }  // namespace hfx::root

@@ -1,78 +1,35 @@
-// Decoding TH1C/S/I/F/D objects from their streamed bytes.
+// Decoding TH1C/S/I/F/D objects from their streamed bytes, two ways.
 //
-// Layout (TH1 class versions 3-8, TAxis up to 10): each class part starts with a byte
-// count (flag 0x40000000) and a 16-bit version; the TH1 part holds TNamed, the line,
-// fill and marker attributes, fNcells, three TAxis, bar offset and width, the entry and
-// sum statistics, maximum, minimum, norm factor, fContour, fSumw2 and then members this
-// reader steps over by the byte count; the derived class adds its TArray of bin contents.
+// Through the file's streamer information (File::histogram): the object is read by the
+// description of each class version it was written with (object_reader.hpp), and the
+// histogram takes fName, fTitle, fNcells, fXaxis (fNbins, fXmin, fXmax, fXbins), fEntries,
+// fSumw2 and the bin contents (the TArray base) from it.
+//
+// Without it (decode_histogram, for an object's bytes alone), by the layouts of TH1 class
+// versions 3-8 and TAxis up to 10: each class part starts with a byte count (flag
+// 0x40000000) and a 16-bit version; the TH1 part holds TNamed, the line, fill and marker
+// attributes, fNcells, three TAxis, bar offset and width, the entry and sum statistics,
+// maximum, minimum, norm factor, fContour, fSumw2 and then members this reader steps over
+// by the byte count; the derived class adds its TArray of bin contents.
 #include "hfx/root_file.hpp"
 
 #include "byte_reader.hpp"
+#include "object_reader.hpp"
+#include "streamer_info.hpp"
 
 #include <fmt/format.h>
 
 namespace hfx::root {
 
 using detail::ByteReader;
+using detail::end_part;
+using detail::kUnknownEnd;
+using detail::named;
+using detail::Part;
+using detail::part;
+using detail::skip_part;
 
 namespace {
-
-constexpr std::uint32_t kByteCountMask = 0x40000000;
-constexpr std::uint16_t kByteCountVMask = 0x4000;
-constexpr std::uint32_t kIsReferenced = 1u << 4;
-
-constexpr std::size_t kUnknownEnd = std::size_t(-1);
-
-struct Part {
-  int version = 0;
-  std::size_t end = kUnknownEnd;  // one past the part's last byte, when a byte count says
-};
-
-// A class part's header; `what` names it in errors. ROOT writes a byte count before
-// each version; some other writers (Geant4's g4tools) leave it out of the parts they
-// write field by field, which the reader then reads field by field too.
-Part part(ByteReader& r, const char* what) {
-  const std::size_t start = r.pos();
-  const std::uint32_t count = r.u32();
-  Part p;
-  if (!(count & kByteCountMask)) {
-    r.seek(start);
-    p.version = r.i16();
-    return p;
-  }
-  p.end = start + 4 + (count & ~kByteCountMask);
-  if (p.end > r.size() || p.end < start + 6) r.fail(fmt::format("{}'s byte count {} points outside the object", what, count & ~kByteCountMask));
-  p.version = r.i16();
-  return p;
-}
-
-void end_part(ByteReader& r, const Part& p, const char* what) {
-  if (p.end == kUnknownEnd) return;
-  if (r.pos() > p.end) r.fail(fmt::format("{} is longer than its byte count says", what));
-  r.seek(p.end);
-}
-
-// Steps over a part hfx does not read, which needs its byte count.
-void skip_part(ByteReader& r, const char* what) {
-  const std::size_t start = r.pos();
-  const Part p = part(r, what);
-  if (p.end == kUnknownEnd) r.fail(fmt::format("{} has no byte count (offset {})", what, start));
-  r.seek(p.end);
-}
-
-// TNamed: TObject (version, unique id, bits, process id if referenced), name, title.
-std::pair<std::string, std::string> named(ByteReader& r) {
-  const Part p = part(r, "TNamed");
-  const auto version = static_cast<std::uint16_t>(r.i16());
-  if (version & kByteCountVMask) r.skip(4);
-  r.u32();
-  if (r.u32() & kIsReferenced) r.skip(2);
-  std::pair<std::string, std::string> out;
-  out.first = r.string();
-  out.second = r.string();
-  end_part(r, p, "TNamed");
-  return out;
-}
 
 template <class T>
 std::vector<double> array(ByteReader& r, const char* what) {
@@ -92,6 +49,39 @@ std::vector<double> contents_array(ByteReader& r, std::string_view cls) {
   return array<std::int8_t>(r, "bin contents");  // TH1C
 }
 
+bool is_th1(std::string_view cls) { return cls == "TH1D" || cls == "TH1F" || cls == "TH1I" || cls == "TH1S" || cls == "TH1C"; }
+
+[[noreturn]] void unsupported(std::string_view class_name, const std::string& where) {
+  throw IOError(fmt::format("{}: unsupported class {} (hfx reads the one-dimensional histograms TH1C, TH1S, TH1I, TH1F, TH1D)", where,
+                            class_name));
+}
+
+// The checks both ways of decoding share, and uniform bin edges.
+void finish(Histogram& h, double n_bins_value, double n_cells_value, double x_min, double x_max, ByteReader& r) {
+  if (!(n_bins_value >= 1 && n_bins_value < 2e9) || !(n_cells_value >= 0 && n_cells_value < 2e9))
+    r.fail(fmt::format("{} bins in {} cells", n_bins_value, n_cells_value));
+  const auto n_bins = static_cast<std::int64_t>(n_bins_value), n_cells = static_cast<std::int64_t>(n_cells_value);
+  if (n_bins + 2 != n_cells) r.fail(fmt::format("{} bins do not match the {} cells of a one-dimensional histogram", n_bins, n_cells));
+  if (h.contents.size() != static_cast<std::size_t>(n_cells)) r.fail(fmt::format("{} bin contents for {} cells", h.contents.size(), n_cells));
+  if (!h.sumw2.empty() && h.sumw2.size() != h.contents.size())
+    r.fail(fmt::format("{} sums of squared weights for {} cells", h.sumw2.size(), n_cells));
+  if (h.edges.empty()) {
+    // numpy.linspace's arithmetic, so edges equal uproot's.
+    const double step = (x_max - x_min) / static_cast<double>(n_bins);
+    h.edges.resize(static_cast<std::size_t>(n_bins) + 1);
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n_bins); ++i) h.edges[i] = x_min + static_cast<double>(i) * step;
+    h.edges.back() = x_max;
+  } else if (h.edges.size() != static_cast<std::size_t>(n_bins) + 1) {
+    r.fail(fmt::format("{} bin edges for {} bins", h.edges.size(), n_bins));
+  }
+}
+
+const detail::Value& member(const detail::Members& m, const char* name, std::string_view cls, ByteReader& r) {
+  const auto it = m.find(name);
+  if (it == m.end()) r.fail(fmt::format("the streamer information of {} has no member {}", cls, name));
+  return it->second;
+}
+
 }  // namespace
 
 std::vector<double> Histogram::values() const {
@@ -109,9 +99,7 @@ std::vector<double> Histogram::variances() const {
 }
 
 Histogram decode_histogram(std::string_view class_name, std::string_view bytes, const std::string& where) {
-  if (class_name != "TH1D" && class_name != "TH1F" && class_name != "TH1I" && class_name != "TH1S" && class_name != "TH1C")
-    throw IOError(fmt::format("{}: unsupported class {} (hfx reads the one-dimensional histograms TH1C, TH1S, TH1I, TH1F, TH1D)",
-                              where, class_name));
+  if (!is_th1(class_name)) unsupported(class_name, where);
   ByteReader r(bytes, where);
   Histogram h;
   h.class_name = std::string(class_name);
@@ -147,22 +135,32 @@ Histogram decode_histogram(std::string_view class_name, std::string_view bytes, 
   h.contents = contents_array(r, class_name);
   end_part(r, derived, h.class_name.c_str());
 
-  if (n_bins < 1 || static_cast<std::int64_t>(n_bins) + 2 != n_cells)
-    r.fail(fmt::format("{} bins do not match the {} cells of a one-dimensional histogram", n_bins, n_cells));
-  if (h.contents.size() != static_cast<std::size_t>(n_cells))
-    r.fail(fmt::format("{} bin contents for {} cells", h.contents.size(), n_cells));
-  if (!h.sumw2.empty() && h.sumw2.size() != h.contents.size())
-    r.fail(fmt::format("{} sums of squared weights for {} cells", h.sumw2.size(), n_cells));
-  if (h.edges.empty()) {
-    // numpy.linspace's arithmetic, so edges equal uproot's.
-    const double step = (x_max - x_min) / n_bins;
-    h.edges.resize(static_cast<std::size_t>(n_bins) + 1);
-    for (std::size_t i = 0; i < static_cast<std::size_t>(n_bins); ++i) h.edges[i] = x_min + static_cast<double>(i) * step;
-    h.edges.back() = x_max;
-  } else if (h.edges.size() != static_cast<std::size_t>(n_bins) + 1) {
-    r.fail(fmt::format("{} bin edges for {} bins", h.edges.size(), n_bins));
-  }
+  finish(h, n_bins, n_cells, x_min, x_max, r);
   return h;
 }
+
+namespace detail {
+
+Histogram decode_histogram(std::string_view class_name, std::string_view bytes, const std::string& where, const StreamerInfos& infos) {
+  if (!is_th1(class_name)) unsupported(class_name, where);
+  ByteReader r(bytes, where);
+  Members m;
+  ObjectReader(infos, r).read_class(std::string(class_name), m);
+  Histogram h;
+  h.class_name = std::string(class_name);
+  h.name = member(m, "fName", class_name, r).text;
+  h.title = member(m, "fTitle", class_name, r).text;
+  const Value& axis = member(m, "fXaxis", class_name, r);
+  if (!axis.object) r.fail(fmt::format("{}'s fXaxis is not an object", class_name));
+  h.edges = member(*axis.object, "fXbins", "TAxis", r).numbers;
+  h.entries = member(m, "fEntries", class_name, r).number;
+  h.sumw2 = member(m, "fSumw2", class_name, r).numbers;
+  h.contents = member(m, "fArray", class_name, r).numbers;
+  finish(h, member(*axis.object, "fNbins", "TAxis", r).number, member(m, "fNcells", class_name, r).number,
+         member(*axis.object, "fXmin", "TAxis", r).number, member(*axis.object, "fXmax", "TAxis", r).number, r);
+  return h;
+}
+
+}  // namespace detail
 
 }  // namespace hfx::root
