@@ -51,6 +51,17 @@ std::vector<Triangle> delaunay(std::span<const Point2> points);
 std::vector<Polyline> level_lines(std::span<const Point2> points, std::span<const Triangle> triangles,
                                   std::span<const double> values, double level);
 
+// Level lines of values on a rectangular grid (marching squares, as matplotlib's contour
+// draws them): values[j * xs.size() + i] is the value at (xs[i], ys[j]); xs and ys
+// increase. Crossing points are linearly interpolated on the grid's edges (from the left
+// or lower end); in a cell whose corners alternate above and below the level, the mean of
+// the four corners decides which corners connect; a value equal to the level counts as
+// above. Cells with a non-finite corner have no lines (lines end at them). Lines run with
+// the values at or above the level on their left; closed ones repeat their first point.
+// Throws InvalidSpecification when the sizes do not match (at least 2 x 2).
+std::vector<Polyline> grid_level_lines(std::span<const double> xs, std::span<const double> ys, std::span<const double> values,
+                                       double level);
+
 // Z = Phi^-1(1 - CLs), with CLs clamped to [1e-300, 1 - 1e-16] so that Z is finite
 // (Z in about [-8.2, 37]). CLs = 0.05 gives 1.6449; smaller CLs, larger Z.
 double cls_significance(double cls);

@@ -1,10 +1,12 @@
 #pragma once
 // Fit diagnostics (cabinetry's definitions): the pulls of the nuisance parameters and the
 // ranking of their impacts on the POI. A workflow on the public fit API.
+#include "hfx/contour.hpp"
 #include "hfx/fit.hpp"
 #include "hfx/infer.hpp"
 #include "hfx/model.hpp"
 
+#include <array>
 #include <span>
 #include <string>
 #include <vector>
@@ -159,5 +161,30 @@ struct ProfileScan {
 ProfileScan profile_scan(const Model& model, std::span<const double> data, const FitProblem& problem,
                          std::size_t parameter, double lo, double hi, std::size_t points,
                          const FitOptions& options = {});
+
+// The profile likelihood of two parameters: -2 Delta log L (as profile_scan) on the grid
+// of points[0] x points[1] equally spaced values in [lo, hi] of each (NaN bounds: the
+// best fit +- 3 uncertainties within the parameter's bounds), every point a fit with both
+// fixed, and its contours at the chi-square quantiles of two degrees of freedom: 2.2957
+// (68.27% CL) and 5.9915 (95% CL), as polylines (grid_level_lines, as matplotlib's
+// contour draws them). Rows of fixed y are fitted in parallel (`threads`, 0: all cores),
+// each fit along a row starting where the previous one ended. Throws FailedMinimization
+// when the free fit does not converge; a point whose fit does not converge is NaN (its
+// cells have no contour) and the first such point of each row is in `problems`.
+struct ProfileContour {
+  double level = 0, cl = 0;
+  std::vector<Polyline> lines;
+};
+struct ProfileScan2D {
+  std::array<std::string, 2> parameters;
+  FitResult best;                       // the free fit, with uncertainties
+  std::vector<double> x, y;             // the scanned values of each parameter
+  std::vector<double> delta_twice_nll;  // at (x[i], y[j]): index j * x.size() + i
+  std::vector<std::string> problems;
+  std::vector<ProfileContour> contours;  // 68.27% and 95%
+};
+ProfileScan2D profile_scan_2d(const Model& model, std::span<const double> data, const FitProblem& problem,
+                              std::array<std::size_t, 2> parameters, std::array<double, 2> lo, std::array<double, 2> hi,
+                              std::array<std::size_t, 2> points, const FitOptions& options = {}, unsigned threads = 0);
 
 }  // namespace hfx

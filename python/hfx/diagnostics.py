@@ -32,8 +32,8 @@ from .exceptions import InvalidModel, Unsupported
 from .tensor import get_backend
 
 __all__ = [
-    "BrazilResults", "FitResults", "ModelPrediction", "PullResults", "RankingResults", "ScanResults",
-    "brazil", "correlations", "fit", "prediction", "pulls", "ranking", "scan", "yield_stdev",
+    "BrazilResults", "FitResults", "ModelPrediction", "PullResults", "RankingResults", "Scan2DResults", "ScanResults",
+    "brazil", "correlations", "fit", "prediction", "pulls", "ranking", "scan", "scan_2d", "yield_stdev",
 ]
 
 
@@ -179,6 +179,47 @@ def scan(model, data, par_name, *, par_range=None, n_steps=11, init_pars=None, f
     r = _scan(model, data, par_name, par_range, n_steps, _fit_args(model, init_pars, fix_pars, par_bounds))
     intervals = {round(iv["cl"], 4): (iv["low"], iv["high"]) for iv in r["intervals"]}
     return ScanResults(r["name"], r["bestfit"], r["uncertainty"], r["parameter_values"], r["delta_nlls"], intervals)
+
+
+class Scan2DResults(NamedTuple):
+    """A two-parameter profile scan: ``delta_nlls[j, i]`` is -2 Delta log L at
+    (``x[i]``, ``y[j]``); ``contours`` maps the confidence level (0.6827, 0.95) to its
+    polylines, (k, 2) arrays of (x, y) points."""
+
+    names: tuple
+    bestfit: tuple
+    uncertainty: tuple
+    x: np.ndarray
+    y: np.ndarray
+    delta_nlls: np.ndarray
+    contours: dict
+
+
+def scan_2d(model, data, par_names, *, par_ranges=None, n_steps=(21, 21), threads=0, init_pars=None, fix_pars=None,
+            par_bounds=None):
+    """-2 Delta log L of two parameters on an n_steps[0] x n_steps[1] grid of ``par_ranges``
+    ((low, high) per parameter; default: best fit +- 3 uncertainties within the bounds),
+    each point a fit with both fixed, and its 68.27% / 95% CL contours (-2 Delta log L =
+    2.30 / 5.99) as matplotlib's contour draws them. Rows are fitted in parallel."""
+    core = _compiled(model)
+    names = list(model.config.par_names)
+    if len(par_names) != 2:
+        raise ValueError(f"par_names: expected two parameter names, got {par_names!r}"[:200])
+    index = []
+    for n in par_names:
+        if n not in names:
+            raise InvalidModel(f"no parameter {n!r} in the model")
+        index.append(names.index(n))
+    steps = [int(n) for n in n_steps] if not isinstance(n_steps, (int, np.integer)) else [int(n_steps)] * 2
+    if len(steps) != 2 or min(steps) < 2:
+        raise ValueError(f"n_steps: expected two integers >= 2, got {n_steps!r}"[:200])
+    ranges = None if par_ranges is None else [float(v) for r in par_ranges for v in r]
+    if ranges is not None and len(ranges) != 4:
+        raise ValueError(f"par_ranges: expected ((low, high), (low, high)), got {par_ranges!r}"[:200])
+    r = _core.profile_scan_2d(core, data, index[0], index[1], ranges, steps[0], steps[1], int(threads),
+                              **_fit_args(model, init_pars, fix_pars, par_bounds))
+    contours = {round(c["cl"], 4): list(c["lines"]) for c in r["contours"]}
+    return Scan2DResults(r["names"], r["bestfit"], r["uncertainty"], r["x"], r["y"], r["delta_nlls"], contours)
 
 
 def correlations(model, data, *, min_abs=0.0, init_pars=None, fix_pars=None, par_bounds=None):

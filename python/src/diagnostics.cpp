@@ -10,8 +10,10 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace hfxpy {
 
@@ -89,6 +91,51 @@ void init_diagnostics(py::module_& m) {
       py::arg("model"), py::arg("data"), py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(),
       py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none(), py::arg("threads") = 0u,
       py::arg("plot_top") = 0);
+
+  m.def(
+      "profile_scan_2d",
+      [](const PyModel& pm, py::handle data, std::size_t px, std::size_t py_, std::optional<std::array<double, 4>> ranges,
+         std::size_t nx, std::size_t ny, unsigned threads, py::object init, py::object bounds, py::object fixed,
+         py::object optimizer) {
+        const auto d = data_vector(pm.model, data);
+        const hfx::FitProblem problem = make_problem(pm.model, init, bounds, fixed);
+        const hfx::FitOptions options = fit_options(optimizer);
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        std::array<double, 2> lo{nan, nan}, hi{nan, nan};
+        if (ranges) lo = {(*ranges)[0], (*ranges)[2]}, hi = {(*ranges)[1], (*ranges)[3]};
+        hfx::ProfileScan2D s;
+        {
+          py::gil_scoped_release release;
+          s = hfx::profile_scan_2d(pm.model, d, problem, {px, py_}, lo, hi, {nx, ny}, options, threads);
+        }
+        py::list contours;
+        for (const auto& c : s.contours) {
+          py::list lines;
+          for (const auto& line : c.lines) {
+            std::vector<double> xy;
+            for (const auto& q : line) xy.insert(xy.end(), {q.x, q.y});
+            lines.append(to_array(xy).attr("reshape")(-1, 2));
+          }
+          py::dict x;
+          x["cl"] = c.cl;
+          x["level"] = c.level;
+          x["lines"] = lines;
+          contours.append(x);
+        }
+        py::dict out;
+        out["names"] = py::make_tuple(s.parameters[0], s.parameters[1]);
+        out["bestfit"] = py::make_tuple(s.best.x[px], s.best.x[py_]);
+        out["uncertainty"] = py::make_tuple(s.best.uncertainties[px], s.best.uncertainties[py_]);
+        out["x"] = to_array(s.x);
+        out["y"] = to_array(s.y);
+        out["delta_nlls"] = to_array(s.delta_twice_nll).attr("reshape")(s.y.size(), s.x.size());
+        out["contours"] = contours;
+        out["problems"] = s.problems;
+        return out;
+      },
+      py::arg("model"), py::arg("data"), py::arg("x"), py::arg("y"), py::arg("ranges") = py::none(), py::arg("nx") = 21,
+      py::arg("ny") = 21, py::arg("threads") = 0u, py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(),
+      py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none());
 
   m.def(
       "profile_scan",

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 
@@ -404,6 +405,75 @@ TEST(CliContour, BadInputNamesFileAndLine) {
   fails(lines, {"--x", "m3"}, "label 'm3' is not one of the scan's labels (m1, m2)");
   fails(lines, {"--x", "m1", "--y", "m1"}, "x and y are both label 'm1'");
   fails(lines, {"--level", "1.5"}, "--level");
+}
+
+}  // namespace
+}  // namespace hfx
+
+namespace hfx {
+namespace {
+
+double signed_area(const Polyline& l) {
+  double a = 0;
+  for (std::size_t k = 0; k + 1 < l.size(); ++k) a += l[k].x * l[k + 1].y - l[k + 1].x * l[k].y;
+  return a / 2;
+}
+
+// A paraboloid's level line is one closed loop on the circle's grid crossings, running
+// clockwise (the values above the level, outside, on its left).
+TEST(GridLevelLines, ParaboloidGivesOneClockwiseLoop) {
+  std::vector<double> xs, ys, z;
+  for (int i = 0; i <= 40; ++i) xs.push_back(-2 + 0.1 * i);
+  ys = xs;
+  for (double y : ys)
+    for (double x : xs) z.push_back(x * x + y * y);
+  const auto lines = grid_level_lines(xs, ys, z, 1.0);
+  ASSERT_EQ(lines.size(), 1u);
+  const Polyline& l = lines[0];
+  EXPECT_EQ(l.front().x, l.back().x);
+  EXPECT_EQ(l.front().y, l.back().y);
+  EXPECT_LT(signed_area(l), 0);
+  EXPECT_NEAR(-signed_area(l), M_PI, 0.02);
+  for (const Point2& p : l) {
+    EXPECT_NEAR(std::hypot(p.x, p.y), 1.0, 0.01);
+    const bool on_x = std::any_of(xs.begin(), xs.end(), [&](double v) { return v == p.x; });
+    const bool on_y = std::any_of(ys.begin(), ys.end(), [&](double v) { return v == p.y; });
+    EXPECT_TRUE(on_x || on_y);  // crossings lie on grid edges
+  }
+}
+
+// A cell whose corners alternate: the mean of the corners says which pair connects.
+TEST(GridLevelLines, SaddleFollowsTheMeanOfTheCorners) {
+  const std::vector<double> xs{0, 1}, ys{0, 1};
+  // corners (0,0) and (1,1) above; (1,0) and (0,1) below
+  const auto connected = [&](double high) {
+    const std::vector<double> z{high, 0, 0, high};
+    return grid_level_lines(xs, ys, z, 1.0);
+  };
+  for (const double high : {1.5, 3.0}) {  // mean 0.75 (below: the high corners are cut off) and 1.5 (above)
+    const auto lines = connected(high);
+    ASSERT_EQ(lines.size(), 2u);
+    for (const Polyline& l : lines) {
+      ASSERT_EQ(l.size(), 2u);
+      const Point2 mid{(l[0].x + l[1].x) / 2, (l[0].y + l[1].y) / 2};
+      // a cut-off corner is the one the segment passes near
+      const bool near_high_corner = std::hypot(mid.x, mid.y) < 0.5 || std::hypot(mid.x - 1, mid.y - 1) < 0.5;
+      EXPECT_EQ(near_high_corner, high < 2) << high;
+    }
+  }
+}
+
+TEST(GridLevelLines, CellsWithoutValuesEndTheLines) {
+  std::vector<double> xs{0, 1, 2, 3}, ys{0, 1, 2, 3}, z;
+  for (double y : ys)
+    for (double x : xs) z.push_back(std::hypot(x - 1.5, y - 1.5));
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(grid_level_lines(xs, ys, z, 1.0).size(), 1u);
+  z[0] = nan;  // the corner cell has no line now: the loop opens
+  const auto lines = grid_level_lines(xs, ys, z, 1.0);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_FALSE(lines[0].front().x == lines[0].back().x && lines[0].front().y == lines[0].back().y);
+  EXPECT_THROW(grid_level_lines(xs, ys, std::vector<double>(15, 0.0), 1.0), InvalidSpecification);
 }
 
 }  // namespace
