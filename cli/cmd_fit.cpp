@@ -25,7 +25,7 @@ void add_fit(CLI::App& app) {
     ModelInput in;
     std::string output_file;
     bool value = false, table = false, correlations = false, no_correlations = false, no_uncertainties = false;
-    std::vector<std::string> fix;
+    std::vector<std::string> fix, pois;
     OptimizerChoice optimizer;
   };
   auto o = std::make_shared<Opts>();
@@ -37,6 +37,10 @@ void add_fit(CLI::App& app) {
   cmd->add_option("--output-file", o->output_file, "Write the JSON result here instead of stdout");
   cmd->add_flag("--value", o->value, "Include the fitted value of the objective (twice_nll)");
   cmd->add_option("--fix", o->fix, "Fix a parameter: NAME=VALUE (repeatable)");
+  cmd->add_option("--poi", o->pois,
+                  "Parameters of interest to report together: NAME[,NAME...] (repeatable): their best fits, "
+                  "uncertainties and correlation matrix under \"pois\" (all parameters are fitted either way)")
+      ->delimiter(',');
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
   cmd->add_flag("--correlations", o->correlations,
                 "Include the correlation matrix whatever the model's size (by default it is included up to "
@@ -64,10 +68,22 @@ void add_fit(CLI::App& app) {
         require_within_bounds("--fix " + name + " =", prob.init[i], m, i);
         prob.fixed[i] = true;
       }
+      std::vector<std::size_t> poi_index;
+      for (const std::string& name : o->pois) {
+        const auto& names = m.par_names();
+        const auto it = std::find(names.begin(), names.end(), name);
+        if (it == names.end()) throw InvalidModel(fmt::format("--poi: no parameter '{}' in the model", name));
+        const auto i = static_cast<std::size_t>(it - names.begin());
+        if (std::find(poi_index.begin(), poi_index.end(), i) != poi_index.end())
+          throw Unsupported(fmt::format("--poi: '{}' given twice", name));
+        poi_index.push_back(i);
+      }
+      if (!poi_index.empty() && o->no_uncertainties) throw Unsupported("--poi reports uncertainties and correlations: drop --no-uncertainties");
       FitOptions opts = fit_options_for(o->optimizer);
       opts.uncertainties = !o->no_uncertainties;
-      opts.correlations = opts.uncertainties && !o->table && !o->no_correlations &&
-                          (o->correlations || m.npars() <= kAutoCorrelations);
+      opts.correlations = (opts.uncertainties && !o->table && !o->no_correlations &&
+                           (o->correlations || m.npars() <= kAutoCorrelations)) ||
+                          !poi_index.empty();
       const FitResult r = fit(m, lm.data, prob, opts);
       if (!r.converged())
         throw FailedMinimization(fmt::format("the fit did not converge ({}: {}); no result printed", to_string(r.status), r.message));
@@ -76,9 +92,23 @@ void add_fit(CLI::App& app) {
         pars[p.name] = std::vector<double>(r.x.begin() + p.offset, r.x.begin() + p.offset + p.size);
         if (opts.uncertainties) errs[p.name] = numbers_or_null(std::span(r.uncertainties).subspan(p.offset, p.size));
       }
+      const std::size_t np = m.npars();
+      const auto correlation = [&](std::size_t i, std::size_t j) { return r.correlations[i * np + j]; };
       if (o->table) {
         std::string t = fmt::format("status: {}   twice_nll: {:.10g}   iterations: {}   evaluations: {}\n\n", to_string(r.status),
                                     r.twice_nll(), r.iterations, r.evaluations);
+        if (!poi_index.empty()) {
+          t += "parameters of interest:\n";
+          for (const std::size_t i : poi_index)
+            t += fmt::format("  {:<30} {:>14.6g} +- {:<12.4g}\n", m.par_names()[i], r.x[i], r.uncertainties[i]);
+          t += "correlations:\n";
+          for (const std::size_t i : poi_index) {
+            t += fmt::format("  {:<30}", m.par_names()[i]);
+            for (const std::size_t j : poi_index) t += fmt::format(" {:>8.4f}", correlation(i, j));
+            t += "\n";
+          }
+          t += "\n";
+        }
         t += fmt::format("{:<50} {:>14} {:>12}\n", "parameter", "value", "uncertainty");
         for (std::size_t i = 0; i < m.npars(); ++i)
           t += fmt::format("{:<50} {:>14.6g} {:>12}{}\n", m.par_names()[i], r.x[i],
@@ -100,7 +130,19 @@ void add_fit(CLI::App& app) {
       out["evaluations"] = r.evaluations;
       out["projected_gradient_norm"] = r.grad_norm;
       out["par_names"] = m.par_names();
-      if (opts.correlations) {
+      if (!poi_index.empty()) {
+        Json names = Json::array(), best = Json::array(), unc = Json::array(), c = Json::array();
+        for (const std::size_t i : poi_index) {
+          names.push_back(m.par_names()[i]);
+          best.push_back(r.x[i]);
+          unc.push_back(number_or_null(r.uncertainties[i]));
+          Json row = Json::array();
+          for (const std::size_t j : poi_index) row.push_back(number_or_null(correlation(i, j)));
+          c.push_back(std::move(row));
+        }
+        out["pois"] = Json{{"names", names}, {"bestfit", best}, {"uncertainties", unc}, {"correlations", c}};
+      }
+      if (opts.correlations && (poi_index.empty() || (!o->no_correlations && (o->correlations || np <= kAutoCorrelations)))) {
         Json corr = Json::array();
         for (std::size_t i = 0; i < m.npars(); ++i)
           corr.push_back(numbers_or_null(std::span(r.correlations).subspan(i * m.npars(), m.npars())));

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   nlohmann-json3-dev libcli11-dev libfmt-dev libeigen3-dev liblbfgspp-dev
   libboost-math-dev libssl-dev
-  libtbb-dev libxbyak-dev libsimdjson-dev
+  libtbb-dev libsimdjson-dev
   libpugixml-dev zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libxxhash-dev  # XML + ROOT files (src/interchange)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev

@@ -17,10 +17,6 @@
 
 namespace hfx {
 
-namespace detail {
-struct JointPoisson;
-}
-
 class Evaluator {
  public:
   // How Poisson constraint terms are summed. `pyhf` repeats pyhf's operation order, so
@@ -88,10 +84,7 @@ class Evaluator {
 
  private:
   // Scratch and tables on cache-line boundaries: a vector load or store that straddles
-  // two pages costs many times an aligned one. With std::vector's 16-byte alignment,
-  // 1Lbb's NLL took 59 or 68-80 ns depending on where the allocator had put rate_ and
-  // base_ (at 4048 bytes into a page, say, where the main sum's eight-lane load of the
-  // rates crosses into the next).
+  // two lines or pages costs many times an aligned one.
   using Doubles = detail::AlignedDoubles;
   // grads: also the normsys factors' derivatives (for the gradient and Jacobian sweeps).
   void forward(std::span<const double> pars, bool grads);
@@ -134,10 +127,6 @@ class Evaluator {
   bool (*main_sum_)(const double*, const double*, const double*, std::size_t, double*) = nullptr;
   // The model has neither Gaussian nor Poisson constraints: constraint_nll is 0.
   bool unconstrained_ = false;
-  // The fits' arithmetic on a model whose block scales, rates and histosys panels (if it
-  // has histosys) are generated code (jit_kernels.hpp): nll goes straight to them and
-  // the sums.
-  bool direct_ = false;
   // Per block-bin, for forward's rates pass: its main bin, its block and, with
   // single_binfactor_, its factor's parameter (npars if it has none: forward_x_[npars]
   // holds 1).
@@ -157,17 +146,12 @@ class Evaluator {
   std::vector<std::uint32_t> pois_par_, pois_other_;
   Doubles pois_r_, pois_a_;
   double pois_const_sum_ = 0;
-  // The fits' arithmetic with AVX-512 and at most eight main bins and Poisson
-  // constraints, all of the latter with a > 0 (set_data): the direct NLL sums both in
-  // one eight-lane log (joint_poisson.hpp).
-  std::shared_ptr<const detail::JointPoisson> joint_;
   Doubles block_scale_;  // per block: product of scalar factors
   Doubles bin_factor_;   // per block-bin: product of per-bin factors
   Doubles base_;         // per block-bin: nominal + additive deltas
   Doubles normsys_val_, normsys_grad_;
   Doubles normsys_dlog_;  // fits' sweep: d log(factor) / d alpha per entry
   Doubles histo_coef_;   // per parameter: code4p's (c_S, c_A), see ModelData::histo_SA
-  Doubles jit_scratch_;  // the generated panels' coefficients (ModelData::jit)
   Doubles histo_slope_;  // per parameter: code4p's d delta / d alpha = S + slope A
   Doubles rate_;         // per main bin
   Doubles w_;            // per main bin: d nll / d rate

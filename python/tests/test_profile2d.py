@@ -99,3 +99,28 @@ def test_python_scan_2d_is_the_cli_scan(scan):
     assert list(small.x) == [0, 0.5, 1] and small.delta_nlls.shape == (3, 3)
     with pytest.raises(hfx.exceptions.InvalidModel, match="no parameter 'nope'"):
         hfx.diagnostics.scan_2d(model, ws.data(model), ["mu_SIG", "nope"])
+
+
+def test_fit_reports_several_parameters_of_interest(hfx_cli):
+    proc = subprocess.run([str(hfx_cli), "fit", str(SBOTTOM), "--poi", "mu_SIG,mu_ttbar", "--poi", "ttbar_Gen"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    pois = out["pois"]
+    assert pois["names"] == ["mu_SIG", "mu_ttbar", "ttbar_Gen"]
+    index = [out["par_names"].index(n) for n in pois["names"]]
+    full = np.array(out["correlations"])
+    for a, i in enumerate(index):
+        assert pois["bestfit"][a] == out["mle_parameters"][pois["names"][a]][0]
+        assert pois["uncertainties"][a] == out["uncertainties"][pois["names"][a]][0]
+        for b, j in enumerate(index):
+            assert pois["correlations"][a][b] == full[i, j]
+    c = np.array(pois["correlations"])
+    np.testing.assert_allclose(np.diag(c), 1.0, atol=1e-12)
+    np.testing.assert_allclose(c, c.T, atol=1e-12)
+    table = subprocess.run([str(hfx_cli), "fit", str(SBOTTOM), "--poi", "mu_SIG,mu_ttbar", "--table"], capture_output=True, text=True)
+    assert table.returncode == 0 and "parameters of interest:" in table.stdout and "mu_ttbar" in table.stdout
+    for extra, message in [(["--poi", "nope"], "no parameter 'nope'"), (["--poi", "mu_SIG,mu_SIG"], "given twice"),
+                           (["--poi", "mu_SIG", "--no-uncertainties"], "--no-uncertainties")]:
+        bad = subprocess.run([str(hfx_cli), "fit", str(SBOTTOM), *extra], capture_output=True, text=True)
+        assert bad.returncode == 2 and message in bad.stderr and bad.stderr.count("\n") == 1, bad.stderr

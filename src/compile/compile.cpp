@@ -13,7 +13,6 @@
 //    uncertainty fixed.
 #include "hfx/errors.hpp"
 #include "hfx/model.hpp"
-#include "../eval/jit_kernels.hpp"
 #include "histo_panels.hpp"
 #include "merge_blocks.hpp"
 #include "model_data.hpp"
@@ -119,7 +118,6 @@ class Compiler {
     index_channel_blocks();
     build_constraints();
     classify_local_parameters();
-    d_->jit = detail::JitKernels::build(*d_);
   }
 
   void summarise() {

@@ -29,8 +29,8 @@ enum class PanelChoice {
 // the streamed bytes: the panels of one run then overlap in bins.
 void build_histo_panels(ModelData& d, PanelChoice choice = PanelChoice::automatic);
 
-// The eight-lane multiply-adds of d's panels per forward sweep (per parameter: one per
-// eight bins for A alone, two with S), or, without panels, the histosys entry-bins: a
+// The multiply-adds of d's panels per forward sweep, counted per eight bins (per
+// parameter: one per eight bins for A alone, two with S), or, without panels, the histosys entry-bins: a
 // measure of the histosys work to compare two tables of one model by.
 std::size_t panel_multiply_adds(const ModelData& d);
 

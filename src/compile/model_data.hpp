@@ -16,7 +16,6 @@
 
 namespace hfx::detail {
 
-class JitKernels;
 
 inline constexpr std::uint32_t kNoEntry = 0xFFFFFFFFu;
 inline constexpr std::uint32_t kNormsysLanes = 4;
@@ -169,11 +168,6 @@ struct ModelData {
   // has a constraint), or -1.
   std::vector<std::int32_t> par_local_bin;
   std::vector<double> aux_scale;       // aux index -> expected aux = par * scale (tau or 1)
-
-  // The fits' hottest kernels (normsys block products, histosys panels, rates pass,
-  // Gaussian constraint sum) as machine code generated for these tables
-  // (eval/jit_kernels.hpp), shared by copies of the data; null where not made.
-  std::shared_ptr<const JitKernels> jit;
 
   // The fits' arithmetic's own tables (Evaluator::Arithmetic::stable): these with the
   // blocks of equal scale merged (merge_blocks.hpp), and their derived tables and code;

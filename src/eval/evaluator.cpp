@@ -7,7 +7,6 @@
 #include "hfx/evaluator.hpp"
 
 #include "gauss_constraints.hpp"
-#include "jit_kernels.hpp"
 #include "kernels.hpp"
 #include "log_gamma.hpp"
 #include "cpu_features.hpp"
@@ -15,7 +14,6 @@
 #include "packed_code4p.hpp"
 #include "panel_code4p.hpp"
 #include "poisson_constraints.hpp"
-#include "joint_poisson.hpp"
 #include "main_poisson.hpp"
 #include "vector_log.hpp"
 #include "hfx/errors.hpp"
@@ -64,13 +62,10 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   base_.assign(d.nominal.begin(), d.nominal.end());
   if (arithmetic_ == Arithmetic::stable) main_sum_ = detail::main_poisson_sum_for(d.nmain);
   unconstrained_ = d.normal.empty() && d.poisson.empty();
-  direct_ = sweeps_normsys_ && d.jit != nullptr && d.jit->has_block_scales() && d.jit->has_rates() &&
-            (d.histos.empty() || (panels_ && d.jit->has_panels()));
   normsys_val_.assign(d.normsys.size(), 1.0);
   normsys_grad_.assign(d.normsys.size(), 0.0);
   normsys_dlog_.assign(d.normsys.size(), 0.0);
   histo_coef_.assign(2 * d.npars, 0.0);
-  if (d.jit != nullptr) jit_scratch_.assign(d.jit->panel_scratch_size(), 0.0);
   histo_slope_.assign(d.npars, 0.0);
   if (panels_) {
     panel_g_.assign(detail::panel_grad_size(d), 0.0);
@@ -167,10 +162,6 @@ void Evaluator::set_data(std::span<const double> data) {
   double c = 0;
   for (const auto& nc : d.normal) c += std::log(nc.sigma) + kLogSqrt2Pi;
   normal_const_ = c;
-  joint_ = nullptr;
-  if (arithmetic_ == Arithmetic::stable && pois_other_.empty())
-    joint_ = detail::make_joint_poisson(data_.data(), main_const_.data(), d.nmain, pois_par_.data(), pois_r_.data(),
-                                        pois_a_.data(), pois_par_.size());
 }
 
 // Adds the code4p deltas of histosys entries [h0, h1) of an NB-bin block to base[0, NB)
@@ -259,14 +250,10 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
     block_scale_[b] = s0 * s1;
   }
   const std::size_t nbb = d.nominal.size();
-  // The generated panels write base from nominal themselves.
-  const bool jit_panels = panels_ && !grads && d.jit != nullptr && d.jit->has_panels();
-  if (!d.histos.empty() && !jit_panels) std::copy(d.nominal.begin(), d.nominal.end(), base_.begin());
+  if (!d.histos.empty()) std::copy(d.nominal.begin(), d.nominal.end(), base_.begin());
   const std::uint32_t* bf_begin = d.binfactor_begin.data();
   const std::uint32_t* bf_par = d.binfactor_par.data();
-  // The model's generated rates pass (jit_kernels.hpp) computes the bin factors itself.
-  const bool jit_rates = d.jit != nullptr && d.jit->has_rates();
-  if (!single_binfactor_ && !jit_rates) {  // else the rates' pass below copies the single factors
+  if (!single_binfactor_) {  // else the rates' pass below copies the single factors
     for (std::size_t i = 0; i < nbb; ++i) {
       double p = 1.0;
       for (std::uint32_t k = bf_begin[i]; k < bf_begin[i + 1]; ++k) p *= x[bf_par[k]];
@@ -275,21 +262,17 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
   }
   const bool fast4p = d.histosys_code == InterpCode::code4p;
   const bool packed = fast4p && arithmetic_ == Arithmetic::stable && !d.histos.empty();
-  if (jit_panels) {
-    // An NLL alone: the model's generated panels (jit_kernels.hpp), which compute the
-    // coefficients they need themselves.
-    d.jit->panels(x.data(), jit_scratch_.data(), d.nominal.data(), base_.data());
-  } else {
-    // The packed kernel's coefficients and, for a gradient, the slopes: one pass.
-    if (packed || (grads && fast4p))
-      detail::histo_coefficients(d, x.data(), packed ? histo_coef_.data() : nullptr,
-                                 grads && fast4p ? histo_slope_.data() : nullptr);
-    // The panels cover every entry; else the per-entry kernel those of blocks up to 4 bins.
-    if (panels_)
-      detail::add_panel_code4p(d, histo_coef_.data(), base_.data());
-    else if (packed)
-      detail::add_packed_code4p(d, histo_coef_.data(), base_.data());
-  }
+  // The packed kernel's coefficients and, for a gradient, the slopes: one pass.
+  if (packed || (grads && fast4p))
+    detail::histo_coefficients(d, x.data(), packed ? histo_coef_.data() : nullptr, grads && fast4p ? histo_slope_.data() : nullptr);
+  // The panels cover every entry; else the per-entry kernel those of blocks up to 4 bins.
+#if HFX_ENABLE_X86
+  if (panels_)
+    detail::add_panel_code4p(d, histo_coef_.data(), base_.data());
+  else
+#endif
+  if (packed)
+    detail::add_packed_code4p(d, histo_coef_.data(), base_.data());
   const bool per_block = !panels_ && !d.histos.empty();  // histosys deltas left to add
   for (std::size_t b = 0; b < nblocks && per_block; ++b) {
     const auto& blk = d.blocks[b];
@@ -331,10 +314,6 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
           base[j] += detail::histosys_delta(d, alpha, blk.bin_begin + j, e.data + j).value;
       }
     }
-  }
-  if (jit_rates) {
-    d.jit->rates(x.data(), base_.data(), block_scale_.data(), bin_factor_.data(), rate_.data());
-    return;
   }
   std::fill(rate_.begin(), rate_.end(), 0.0);
   // One flat pass over the block-bins (blocks store their bins consecutively, in block
@@ -380,8 +359,6 @@ double Evaluator::main_from_rates() const {
 double Evaluator::gauss_nll(std::span<const double> x) const {
   const auto& d = *tables_;
   if (d.normal.empty()) return 0.0;
-  if (arithmetic_ == Arithmetic::stable && d.jit != nullptr && d.jit->has_gauss())
-    return d.jit->gauss(x.data(), normal_aux_.data(), normal_inv_sigma_.data());
   if (arithmetic_ == Arithmetic::stable)
     return detail::gauss_constraint_sum(normal_runs_.data(), normal_runs_.size() / 3, normal_aux_.data(),
                                         normal_inv_sigma_.data(), x.data());
@@ -422,32 +399,6 @@ double Evaluator::constraint_nll(std::span<const double> x) const {
 }
 
 double Evaluator::nll(std::span<const double> x) {
-  if (direct_) {
-    // What forward computes for such a model, without its tests of what the model has:
-    // the generated panels, block scales (unless an alpha is outside +-1) and rates. The
-    // panels come first so that their stores to base have reached the cache while the
-    // block scales run: the rates pass reads base in other widths and at other offsets
-    // than the panels wrote it, which the core cannot forward from pending stores
-    // (panels after the scales, NLL interleaved min of 9, ns: sbottom 175.4 instead of
-    // 167.3, 3L 154.5 / 149.1, staus 173.5 / 168.3, 1Lbb 58.6 / 56.1). With an alpha
-    // outside +-1, forward computes the panels again.
-    const auto& d = *tables_;
-    if (keep_points_) remember_point(x, false);
-    else forward_done_ = false;  // the tables describe x, but x is not kept to tell
-    if (!d.histos.empty()) d.jit->panels(x.data(), jit_scratch_.data(), d.nominal.data(), base_.data());
-    if (d.jit->block_scales(x.data(), d.normsys_poly.data(), block_scale_.data())) {
-      d.jit->rates(x.data(), base_.data(), block_scale_.data(), bin_factor_.data(), rate_.data());
-      // nll_from_forward's sums with the vectorised main sum called here: through the two
-      // calls small models took ~2 ns more per NLL (1bin_lumi 18.5 -> 20.6). Main bins
-      // and Poisson constraints in one log when they fit in eight lanes (joint_).
-      double m;
-      if (joint_ && detail::joint_poisson_sum(*joint_, rate_.data(), x.data(), &m))
-        return m - pois_const_sum_ + gauss_nll(x) + normal_const_;
-      if (!main_sum_(rate_.data(), data_.data(), main_const_.data(), rate_.size(), &m)) m = main_from_rates();
-      if (!std::isfinite(m)) return m;
-      return m + constraint_nll(x);
-    }
-  }
   forward(x, false);
   return nll_from_forward(x);
 }
@@ -592,6 +543,7 @@ double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad
   }
   for (std::size_t g = 0; g < d.nmain; ++g) w_[g] = 1.0 - (data_[g] > 0 ? data_[g] / rate_[g] : 0.0);
   backward_main(x, grad, 0, d.blocks.size(), !panels_);
+#if HFX_ENABLE_X86
   if (panels_) {
     // d nll / d delta per block-bin, gathered into the panels' lanes.
     for (std::size_t i = 0; i < bb_weight_.size(); ++i) {
@@ -601,6 +553,7 @@ double Evaluator::nll_and_grad(std::span<const double> x, std::span<double> grad
     detail::gather_panel_weights(d, bb_weight_.data(), panel_g_.data());
     detail::add_panel_code4p_grad(d, histo_slope_.data(), panel_g_.data(), grad.data());
   }
+#endif
   add_constraint_gradient(x, grad);
   return value;
 }

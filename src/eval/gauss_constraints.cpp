@@ -3,7 +3,9 @@
 
 #include "cpu_features.hpp"
 
+#if HFX_ENABLE_X86
 #include <immintrin.h>
+#endif
 
 #include <cmath>
 
@@ -55,6 +57,7 @@ double sum_scalar(const std::uint32_t* runs, std::size_t nruns, const double* au
   return 0.5 * (s0 + s1);
 }
 
+#if HFX_ENABLE_X86
 HFX_TARGET_PUSH("avx2,fma")
 
 double sum_avx2(const std::uint32_t* runs, std::size_t nruns, const double* aux, const double* inv_sigma,
@@ -82,7 +85,7 @@ double sum_avx2(const std::uint32_t* runs, std::size_t nruns, const double* aux,
     }
     for (; k < r.end; ++k) {
       const double z = (aux[k] - xr[k - r.begin]) * inv_sigma[k];
-      tail = std::fma(z, z, tail);  // fused, as the generated code (jit_kernels.hpp) does
+      tail = std::fma(z, z, tail);  // fused, as the four-lane variant does
     }
   }
   const __m256d acc = _mm256_add_pd(acc0, acc1);
@@ -107,6 +110,7 @@ void add_grad_avx2(const std::uint32_t* runs, std::size_t nruns, const double* a
 }
 
 HFX_TARGET_POP
+#endif  // HFX_ENABLE_X86
 
 std::uint32_t term_count(const std::uint32_t* runs, std::size_t nruns) { return nruns > 0 ? runs[3 * nruns - 2] : 0; }
 
@@ -115,13 +119,17 @@ std::uint32_t term_count(const std::uint32_t* runs, std::size_t nruns) { return 
 double gauss_constraint_sum(const std::uint32_t* runs, std::size_t nruns, const double* aux, const double* inv_sigma,
                             const double* x) {
   // A few terms (small models) are cheaper without the lanes' setup.
-  return term_count(runs, nruns) >= 8 && cpu_has_avx2_fma() ? sum_avx2(runs, nruns, aux, inv_sigma, x)
-                                           : sum_scalar(runs, nruns, aux, inv_sigma, x);
+#if HFX_ENABLE_X86
+  if (term_count(runs, nruns) >= 8 && cpu_has_avx2_fma()) return sum_avx2(runs, nruns, aux, inv_sigma, x);
+#endif
+  return sum_scalar(runs, nruns, aux, inv_sigma, x);
 }
 
 void add_gauss_constraint_grad(const std::uint32_t* runs, std::size_t nruns, const double* aux, const double* inv_var,
                                const double* x, double* grad) {
+#if HFX_ENABLE_X86
   if (term_count(runs, nruns) >= 8 && cpu_has_avx2_fma()) return add_grad_avx2(runs, nruns, aux, inv_var, x, grad);
+#endif
   for (std::size_t q = 0; q < nruns; ++q) {
     const Run r = run_at(runs, q, x);
     double* gr = grad + (r.xr - x);

@@ -2,23 +2,26 @@
 #include "main_poisson.hpp"
 
 #include "cpu_features.hpp"
-#include "log8.hpp"
-#include "rate_lanes.hpp"
 
+#if HFX_ENABLE_X86
 #include <immintrin.h>
+#endif
 
 #include <cmath>
 #include <limits>
 
 // libmvec's four-lane log (vector function ABI name; AVX2).
+#if HFX_ENABLE_X86
 HFX_TARGET_PUSH("avx2,fma")
 extern "C" __m256d _ZGVdN4v_log(__m256d);
 HFX_TARGET_POP
+#endif  // HFX_ENABLE_X86
 
 namespace hfx::detail {
 
 namespace {
 
+#if HFX_ENABLE_X86
 HFX_TARGET_PUSH("avx2,fma")
 
 // total += the terms of bins [g, n) one by one with libm's log; whether their rates
@@ -66,54 +69,19 @@ bool sum_avx2(const double* rate, const double* count, const double* c, std::siz
 }
 
 HFX_TARGET_POP
+#endif  // HFX_ENABLE_X86
 
-HFX_TARGET_PUSH("avx512f,avx512dq")
-// GCC 12's AVX-512 headers build some intrinsics on _mm256_undefined_pd(), which its
-// -Wmaybe-uninitialized then reports in every caller (a known false positive).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
-// sum_avx2 eight bins at a time with hfx's eight-lane log (log8.hpp), the last n % 8
-// through a mask (their lanes built by rate_lanes, their terms and checks dropped). log8 takes normal
-// rates only: a positive subnormal rate is left to the caller's scalar loop too.
-bool sum_avx512(const double* rate, const double* count, const double* c, std::size_t n, double* sum) {
-  const __m512d min_normal = _mm512_set1_pd(std::numeric_limits<double>::min());
-  const __m512d inf = _mm512_set1_pd(std::numeric_limits<double>::infinity());
-  __m512d acc = _mm512_setzero_pd();
-  __mmask8 bad = 0;
-  for (std::size_t g = 0; g < n; g += 8) {
-    const auto lanes = static_cast<__mmask8>(n - g >= 8 ? 0xFF : (1u << (n - g)) - 1);
-    const __m512d lam = n - g >= 8 ? _mm512_loadu_pd(rate + g) : rate_lanes(rate + g, n - g);
-    bad |= static_cast<__mmask8>(lanes & ~(_mm512_cmp_pd_mask(lam, min_normal, _CMP_GE_OQ) & _mm512_cmp_pd_mask(lam, inf, _CMP_LT_OQ)));
-    const __m512d t = _mm512_add_pd(_mm512_fnmadd_pd(_mm512_maskz_loadu_pd(lanes, count + g), log8(lam), lam),
-                                    _mm512_maskz_loadu_pd(lanes, c + g));
-    acc = _mm512_mask_add_pd(acc, lanes, acc, t);
-  }
-  if (bad != 0) return false;
-  const __m256d h = _mm256_add_pd(_mm512_castpd512_pd256(acc), _mm512_extractf64x4_pd(acc, 1));
-  const __m128d q = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
-  *sum = _mm_cvtsd_f64(_mm_add_sd(q, _mm_unpackhi_pd(q, q)));
-  return true;
-}
-
-#pragma GCC diagnostic pop
-HFX_TARGET_POP
 
 bool no_vector_sum(const double*, const double*, const double*, std::size_t, double*) { return false; }
 
 }  // namespace
 
 MainPoissonSumFn main_poisson_sum_for(std::size_t n) {
-  if (!cpu_has_avx2_fma()) return no_vector_sum;
-  // With AVX-512 one eight-lane log from two bins on. Up to four bins took libm's log
-  // one by one while rate_lanes's loads were merged by GCC into sixteen-byte loads that
-  // waited for the rates' stores (see rate_lanes.hpp); with them kept apart, on an Intel Xeon
-  // (family 6 model 207), interleaved min of 5, ns: couplednorm 71.0 -> 37.5,
-  // coupledshapefactor 41.3 -> 25.4, pyhf-patchset-example 67.7 -> 43.3, 1bin_normsys
-  // 49.9 -> 34.6, staus (3 bins) 240 -> 209 (min of 11), 3L (4 bins) 224 -> 198. One bin
-  // stays with libm (1bin_lumi, litehf-lumi: 29.4 / 30.7 with it, 35.2 / 36.7 without).
-  if (cpu_has_avx512()) return n >= 2 ? sum_avx512 : sum_scalar;
-  return n >= 4 ? sum_avx2 : sum_scalar;
+#if HFX_ENABLE_X86
+  if (cpu_has_avx2_fma()) return n >= 4 ? sum_avx2 : sum_scalar;
+#endif
+  (void)n;
+  return no_vector_sum;
 }
 
 bool main_poisson_sum(const double* rate, const double* count, const double* c, std::size_t n, double* sum) {

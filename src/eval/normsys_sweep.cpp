@@ -2,9 +2,10 @@
 #include "normsys_sweep.hpp"
 
 #include "cpu_features.hpp"
-#include "jit_kernels.hpp"
 
+#if HFX_ENABLE_X86
 #include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -17,9 +18,11 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 // libmvec's four-lane exp (vector function ABI name; AVX2).
+#if HFX_ENABLE_X86
 HFX_TARGET_PUSH("avx2,fma")
 extern "C" __m256d _ZGVdN4v_exp(__m256d);
 HFX_TARGET_POP
+#endif  // HFX_ENABLE_X86
 
 namespace hfx::detail {
 
@@ -96,6 +99,7 @@ void sweep_baseline(const ModelData& d, const double* x, double* value, double* 
   }
 }
 
+#if HFX_ENABLE_X86
 // AVX2+FMA: whether every normsys parameter has |alpha| < 1 (false for a NaN), through
 // ModelData::normsys_par_mask: the other parameters in the span read as 0.
 __attribute__((target("avx2,fma"))) bool all_inside_avx2(const ModelData& d, const double* x) {
@@ -140,8 +144,7 @@ __attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const do
   const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFLL));
   for (std::size_t b = 0; b < nblocks; ++b) {
     // Two products, of the block's even and of its odd groups of four: independent
-    // chains, and the association of the generated code's eight-lane products (a zmm
-    // register holds groups 2j and 2j + 1), which must agree with this one bit for bit.
+    // chains, associated as the portable sweep's.
     __m256d product = one, other = one;  // this group's product and the next one's
     for (std::size_t e = block_begin[b], end = block_begin[b + 1]; e < end; e += 4) {
       const __m256d a = _mm256_setr_pd(x[par[e]], x[par[e + 1]], x[par[e + 2]], x[par[e + 3]]);
@@ -192,6 +195,7 @@ __attribute__((target("avx2,fma"))) void sweep_avx2(const ModelData& d, const do
     }
   }
 }
+#endif  // HFX_ENABLE_X86
 
 // scale[b] *= x[p] for every direct factor (normfactor, lumi) p of block b, after its
 // normsys product, in table order: one flat pass (a block has one or two, and a loop
@@ -215,8 +219,7 @@ void products_baseline(const ModelData& d, const double* value, double* scale) {
 
 }  // namespace
 
-void code4_normsys_sweep_tables(const ModelData& d, const double* x, double* value, double* grad, double* dlog,
-                                double* scale) {
+void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad, double* dlog, double* scale) {
   if (d.normsys.empty()) {
     // No normsys factors (e.g. simplified likelihoods): the direct factors alone.
     if (scale != nullptr) {
@@ -225,15 +228,10 @@ void code4_normsys_sweep_tables(const ModelData& d, const double* x, double* val
     }
     return;
   }
+#if HFX_ENABLE_X86
   if (!cpu_has_avx2_fma()) {
     sweep_baseline(d, x, value, grad, dlog);
     if (scale != nullptr) products_baseline(d, value, scale);
-  } else if (scale != nullptr && d.jit != nullptr && d.jit->has_block_scales()) {
-    // The generated code found an alpha outside +-1 (or a NaN).
-    if (grad == nullptr)
-      sweep_avx2<false, true, true>(d, x, nullptr, nullptr, nullptr, scale);
-    else
-      sweep_avx2<true, true, true>(d, x, value, grad, dlog, scale);
   } else {
     // Fits spend most evaluations with every nuisance parameter inside +-1: one check
     // here spares each group of four its range test.
@@ -255,6 +253,10 @@ void code4_normsys_sweep_tables(const ModelData& d, const double* x, double* val
         sweep_avx2<true, false, true>(d, x, value, grad, dlog, nullptr);
     }
   }
+#else
+  sweep_baseline(d, x, value, grad, dlog);
+  if (scale != nullptr) products_baseline(d, value, scale);
+#endif
   if (scale != nullptr) multiply_direct_factors(d, x, scale);
 }
 

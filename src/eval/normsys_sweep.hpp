@@ -4,7 +4,6 @@
 #pragma once
 
 #include "../compile/model_data.hpp"
-#include "jit_kernels.hpp"
 
 namespace hfx::detail {
 
@@ -22,26 +21,8 @@ namespace hfx::detail {
 // are computed, times its direct parameters' values x[p]. The same product as the pyhf
 // arithmetic's up to the order of the multiplications (ulps). grad and scale are not
 // both null; value always has room for every entry (with grad null its contents are
-// unspecified afterwards: the kernel may use it as scratch; with every alpha inside +-1
-// the model's generated code computes scale, see jit_kernels.hpp). Requires d.normsys_code ==
+// unspecified afterwards: the kernel may use it as scratch). Requires d.normsys_code ==
 // code4 when d has normsys entries; allocation-free.
-inline void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad, double* dlog,
-                                double* scale);
-
-// The table-driven sweep, which code4_normsys_sweep runs when the model has no generated
-// block scales or they declined (an alpha outside +-1, or a NaN).
-void code4_normsys_sweep_tables(const ModelData& d, const double* x, double* value, double* grad, double* dlog,
-                                double* scale);
-
-// Inline, so that the fits' NLL-only evaluations reach the model's generated code without
-// a call and its checks in between (small models feel the detour).
-inline void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad, double* dlog,
-                                double* scale) {
-  if (scale != nullptr && d.jit != nullptr && d.jit->has_block_scales() &&
-      (grad == nullptr ? d.jit->block_scales(x, d.normsys_poly.data(), scale)
-                       : d.jit->block_scales(x, d.normsys_poly.data(), scale, value, grad, dlog)))
-    return;
-  code4_normsys_sweep_tables(d, x, value, grad, dlog, scale);
-}
+void code4_normsys_sweep(const ModelData& d, const double* x, double* value, double* grad, double* dlog, double* scale);
 
 }  // namespace hfx::detail

@@ -4,7 +4,9 @@
 #include "cpu_features.hpp"
 #include "kernels.hpp"
 
+#if HFX_ENABLE_X86
 #include <immintrin.h>
+#endif
 
 #include <cstring>
 
@@ -26,7 +28,8 @@ BlockEntries block_entries(const ModelData& d, std::size_t b) {
   return {d.histos.data() + h0, h1 - h0, d.histo_SA.data() + 2 * static_cast<std::size_t>(d.histos[h0].data)};
 }
 
-// Two doubles in one SIMD register (GCC/Clang vector extension: SSE2 on x86-64);
+// Two doubles in one SIMD register (GCC/Clang vector extension: SSE2 on x86-64, NEON on
+// aarch64);
 // arithmetic on it is lane-wise IEEE, exactly as on two scalars.
 using Pair = double __attribute__((vector_size(16)));
 inline Pair load_pair(const double* p) {
@@ -39,7 +42,7 @@ inline Pair load_pair(const double* p) {
 // compiler does not pair the lanes of the scalar form by itself). Two accumulator sets,
 // even and odd entries, for independent add chains.
 template <int NB>
-void packed_sse(const BlockEntries& be, const double* coef, double* base) {
+void packed_portable(const BlockEntries& be, const double* coef, double* base) {
   Pair acc0[NB] = {}, acc1[NB] = {};
   auto add = [&](std::uint32_t i, Pair* acc) {
     const Pair c = load_pair(coef + 2 * be.entries[i].par);
@@ -58,7 +61,7 @@ void packed_sse(const BlockEntries& be, const double* coef, double* base) {
 // Baseline reverse sweep: per entry the two-lane sum of (S, A) pw over the bins, then
 // S-part + slope A-part.
 template <int NB>
-void packed_grad_sse(const BlockEntries& be, const double* slope, const double* pw, double s, double* grad) {
+void packed_grad_portable(const BlockEntries& be, const double* slope, const double* pw, double s, double* grad) {
   Pair w[NB];
   for (int j = 0; j < NB; ++j) w[j] = Pair{pw[j], pw[j]};
   const double* p = be.sa;
@@ -70,6 +73,7 @@ void packed_grad_sse(const BlockEntries& be, const double* slope, const double* 
   }
 }
 
+#if HFX_ENABLE_X86
 HFX_TARGET_PUSH("avx2,fma")
 
 // AVX2: an entry's (S, A) pairs of two bins fill one 256-bit register, so a 3-bin entry
@@ -158,17 +162,18 @@ void packed_grad_avx2(const BlockEntries& be, const double* slope, const double*
 }
 
 HFX_TARGET_POP
+#endif  // HFX_ENABLE_X86
 
-void all_blocks_sse(const ModelData& d, const double* coef, double* base) {
+void all_blocks_portable(const ModelData& d, const double* coef, double* base) {
   for (std::size_t b = 0; b < d.blocks.size(); ++b) {
     const BlockEntries be = block_entries(d, b);
     if (be.n == 0) continue;
     double* out = base + d.blocks[b].bin_begin;
     switch (d.blocks[b].nbins) {
-      case 1: packed_sse<1>(be, coef, out); break;
-      case 2: packed_sse<2>(be, coef, out); break;
-      case 3: packed_sse<3>(be, coef, out); break;
-      case 4: packed_sse<4>(be, coef, out); break;
+      case 1: packed_portable<1>(be, coef, out); break;
+      case 2: packed_portable<2>(be, coef, out); break;
+      case 3: packed_portable<3>(be, coef, out); break;
+      case 4: packed_portable<4>(be, coef, out); break;
       default: break;
     }
   }
@@ -184,6 +189,7 @@ inline void coefficients_one(std::uint32_t p, const double* x, double* coef, dou
   if (slope != nullptr) slope[p] = alpha > 1 ? 8.0 : alpha < -1 ? -8.0 : code4p_dpoly(alpha);
 }
 
+#if HFX_ENABLE_X86
 // Without "fma": no contraction of the multiplies and adds below, whose order is
 // code4p_poly's and code4p_dpoly's.
 __attribute__((target("avx2"))) void coefficients_avx2(const ModelData& d, const double* x, double* coef,
@@ -222,6 +228,7 @@ __attribute__((target("avx2"))) void coefficients_avx2(const ModelData& d, const
   }
   for (; k < n; ++k) coefficients_one(par[k], x, coef, slope);
 }
+#endif  // HFX_ENABLE_X86
 
 void coefficients_scalar(const ModelData& d, const double* x, double* coef, double* slope) {
   for (const std::uint32_t p : d.histo_pars) coefficients_one(p, x, coef, slope);
@@ -230,24 +237,25 @@ void coefficients_scalar(const ModelData& d, const double* x, double* coef, doub
 }  // namespace
 
 void histo_coefficients(const ModelData& d, const double* x, double* coef, double* slope) {
-  if (d.histo_pars.size() >= 4 && cpu_has_avx2_fma())
-    coefficients_avx2(d, x, coef, slope);
-  else
-    coefficients_scalar(d, x, coef, slope);
+#if HFX_ENABLE_X86
+  if (d.histo_pars.size() >= 4 && cpu_has_avx2_fma()) return coefficients_avx2(d, x, coef, slope);
+#endif
+  coefficients_scalar(d, x, coef, slope);
 }
 
 void add_packed_code4p(const ModelData& d, const double* coef, double* base) {
   if (d.histos.empty()) return;
-  if (cpu_has_avx2_fma())
-    all_blocks_avx2(d, coef, base);
-  else
-    all_blocks_sse(d, coef, base);
+#if HFX_ENABLE_X86
+  if (cpu_has_avx2_fma()) return all_blocks_avx2(d, coef, base);
+#endif
+  all_blocks_portable(d, coef, base);
 }
 
 void add_packed_code4p_grad(const ModelData& d, std::size_t b, const double* slope, const double* pw, double s,
                             double* grad) {
   const BlockEntries be = block_entries(d, b);
   if (be.n == 0) return;
+#if HFX_ENABLE_X86
   if (cpu_has_avx2_fma()) {
     switch (d.blocks[b].nbins) {
       case 1: return packed_grad_avx2<1>(be, slope, pw, s, grad);
@@ -257,11 +265,12 @@ void add_packed_code4p_grad(const ModelData& d, std::size_t b, const double* slo
     }
     return;
   }
+#endif
   switch (d.blocks[b].nbins) {
-    case 1: return packed_grad_sse<1>(be, slope, pw, s, grad);
-    case 2: return packed_grad_sse<2>(be, slope, pw, s, grad);
-    case 3: return packed_grad_sse<3>(be, slope, pw, s, grad);
-    case 4: return packed_grad_sse<4>(be, slope, pw, s, grad);
+    case 1: return packed_grad_portable<1>(be, slope, pw, s, grad);
+    case 2: return packed_grad_portable<2>(be, slope, pw, s, grad);
+    case 3: return packed_grad_portable<3>(be, slope, pw, s, grad);
+    case 4: return packed_grad_portable<4>(be, slope, pw, s, grad);
   }
 }
 

@@ -1,7 +1,9 @@
 #include "eval/target_pragmas.hpp"
 #include "panel_code4p.hpp"
 
+#if HFX_ENABLE_X86
 #include <immintrin.h>
+#endif
 
 #include <type_traits>
 #include <utility>
@@ -10,6 +12,7 @@ namespace hfx::detail {
 
 namespace {
 
+#if HFX_ENABLE_X86
 HFX_TARGET_PUSH("avx2,fma")
 
 // One panel of G lane groups. Up to 6 groups the S and A parts have separate
@@ -106,8 +109,11 @@ void with_groups(std::uint32_t nbins, F&& f) {
   }(std::make_integer_sequence<int, kMaxGroups>{});
 }
 
+#endif  // HFX_ENABLE_X86
+
 }  // namespace
 
+#if HFX_ENABLE_X86
 void add_panel_code4p(const ModelData& d, const double* coef, double* base) {
   const std::uint32_t* pars = d.panel_par.data();
   for (const HistoPanel& q : d.histo_panels) {
@@ -122,6 +128,7 @@ void add_panel_code4p(const ModelData& d, const double* coef, double* base) {
     });
   }
 }
+#endif  // HFX_ENABLE_X86
 
 std::size_t panel_grad_size(const ModelData& d) {
   std::size_t n = 0;
@@ -136,6 +143,7 @@ void gather_panel_weights(const ModelData& d, const double* weight, double* g) {
   }
 }
 
+#if HFX_ENABLE_X86
 void add_panel_code4p_grad(const ModelData& d, const double* slope, const double* g, double* grad) {
   const std::uint32_t* pars = d.panel_par.data();
   for (const HistoPanel& q : d.histo_panels) {
@@ -151,5 +159,6 @@ void add_panel_code4p_grad(const ModelData& d, const double* slope, const double
     g += 4 * panel_lane_groups(q.nbins);
   }
 }
+#endif  // HFX_ENABLE_X86
 
 }  // namespace hfx::detail

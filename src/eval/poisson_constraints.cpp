@@ -2,9 +2,10 @@
 #include "poisson_constraints.hpp"
 
 #include "cpu_features.hpp"
-#include "log8.hpp"
 
+#if HFX_ENABLE_X86
 #include <immintrin.h>
+#endif
 
 #include <cmath>
 #include <limits>
@@ -12,9 +13,11 @@
 // The lambda below is inlined; GCC's -Wpsabi note concerns only external calls.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
+#if HFX_ENABLE_X86
 HFX_TARGET_PUSH("avx2,fma")
 extern "C" __m256d _ZGVdN4v_log(__m256d);
 HFX_TARGET_POP
+#endif  // HFX_ENABLE_X86
 
 namespace hfx::detail {
 
@@ -31,6 +34,7 @@ double sum_scalar(const std::uint32_t* par, const double* r, const double* a, st
   return sum;
 }
 
+#if HFX_ENABLE_X86
 HFX_TARGET_PUSH("avx2,fma")
 
 // log1p(u) as log(w) + (u - (w - 1)) / w with w = 1 + u rounded: the quotient restores
@@ -79,64 +83,18 @@ double sum_avx2(const std::uint32_t* par, const double* r, const double* a, std:
 }
 
 HFX_TARGET_POP
+#endif  // HFX_ENABLE_X86
 
-HFX_TARGET_PUSH("avx512f,avx512dq")
-// GCC 12's AVX-512 headers build some intrinsics on _mm256_undefined_pd(), which its
-// -Wmaybe-uninitialized then reports in every caller (a known false positive).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
-// sum_avx2 eight lanes at a time with hfx's eight-lane log1p (log8.hpp; 3L-eRJR's 24
-// terms: 27 ns with libmvec's eight-lane log instead of 37 with its four-lane one).
-// log1p8 needs 1 + u = v r normal, so a positive v with v r below DBL_MIN (never from a
-// fit's bounds) goes to the scalar sum.
-double sum_avx512(const std::uint32_t* par, const double* r, const double* a, std::size_t n, const double* x) {
-  const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);
-  const __m512d min_normal = _mm512_set1_pd(std::numeric_limits<double>::min());
-  __m512d acc = zero;
-  __mmask8 positive = 0xFF, normal = 0xFF;
-  auto add = [&](__m512d v, __m512d rk, __m512d ak) {
-    positive &= _mm512_cmp_pd_mask(v, zero, _CMP_GT_OQ);
-    const __m512d u = _mm512_fmsub_pd(v, rk, one);
-    normal &= _mm512_cmp_pd_mask(_mm512_add_pd(one, u), min_normal, _CMP_GE_OQ);
-    acc = _mm512_fmadd_pd(ak, _mm512_sub_pd(u, log1p8(u)), acc);
-  };
-  // A tail's unused lanes repeat the last term's parameter, with r = 1 and a = 0; the
-  // parameters are read one by one unless they are a run (the fits' trial point was
-  // stored well before: the main bins' terms come first).
-  auto par_value = [&](std::size_t k) { return x[par[k < n ? k : n - 1]]; };
-  const __m256i step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  for (std::size_t k = 0; k < n; k += 8) {
-    const auto lanes = static_cast<__mmask8>(n - k >= 8 ? 0xFF : (1u << (n - k)) - 1);
-    // Eight consecutive parameters (a shapesys's gammas, the usual case): one load.
-    const bool run = lanes == 0xFF && _mm256_movemask_epi8(_mm256_cmpeq_epi32(
-                                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(par + k)),
-                                          _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(par[k])), step))) == -1;
-    const __m512d v = run ? _mm512_loadu_pd(x + par[k])
-                          : _mm512_setr_pd(par_value(k), par_value(k + 1), par_value(k + 2), par_value(k + 3),
-                                           par_value(k + 4), par_value(k + 5), par_value(k + 6), par_value(k + 7));
-    add(v, _mm512_mask_loadu_pd(one, lanes, r + k), _mm512_maskz_loadu_pd(lanes, a + k));
-  }
-  if (positive != 0xFF) return std::numeric_limits<double>::infinity();
-  if (normal != 0xFF) return sum_scalar(par, r, a, n, x);
-  const __m256d h = _mm256_add_pd(_mm512_castpd512_pd256(acc), _mm512_extractf64x4_pd(acc, 1));
-  const __m128d q = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
-  return _mm_cvtsd_f64(_mm_add_sd(q, _mm_unpackhi_pd(q, q)));
-}
-
-#pragma GCC diagnostic pop
-HFX_TARGET_POP
 
 }  // namespace
 
 double poisson_constraint_sum(const std::uint32_t* par, const double* r, const double* a, std::size_t n,
                               const double* x) {
-  if (n >= 8 && cpu_has_avx512()) return sum_avx512(par, r, a, n, x);
   // Four terms or fewer one by one: libm's log1p calls overlap, where the four-lane
-  // path waits for libmvec's log and a division (2bin_2channel's four shapesys terms,
-  // NLL interleaved min of 9: 46.1 -> 41.9 ns). The eight-lane path for a few terms was
-  // slower still (1bin_shapesys 23 -> 36 ns): log8 is a longer chain than libm's log1p.
+  // path waits for libmvec's log and a division.
+#if HFX_ENABLE_X86
   if (n >= 5 && cpu_has_avx2_fma()) return sum_avx2(par, r, a, n, x);
+#endif
   return sum_scalar(par, r, a, n, x);
 }
 

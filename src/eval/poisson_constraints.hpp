@@ -1,4 +1,4 @@
-// The fits' sum of Poisson constraint terms (internal), four or eight terms at a time.
+// The fits' sum of Poisson constraint terms (internal), four terms at a time.
 #pragma once
 
 #include <cstddef>
@@ -11,9 +11,8 @@ namespace hfx::detail {
 // log1p(u)) with r = tau / a and the constant C = lgamma(a + 1) - a log a + a left to
 // the caller. No cancellation between huge numbers when tau ~ 1e11 (see
 // Evaluator::constraint_nll). Returns +infinity when some x[par[k]] is not > 0 (NaN
-// included). AVX-512 with hfx's eight-lane log1p (log8.hpp) when the CPU has it and
-// n >= 8, else AVX2+FMA with log1p from libmvec's four-lane log when the CPU has it and
-// n >= 5; else scalar. Allocation-free.
+// included). AVX2+FMA with log1p from libmvec's four-lane log when built with the x86
+// kernels, the CPU has them and n >= 5; else scalar. Allocation-free.
 double poisson_constraint_sum(const std::uint32_t* par, const double* r, const double* a, std::size_t n,
                               const double* x);
 

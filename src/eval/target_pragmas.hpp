@@ -1,4 +1,4 @@
-// Compiling a region of code for an instruction-set extension (AVX2+FMA, AVX-512) that
+// Compiling a region of code for an instruction-set extension (AVX2+FMA) that
 // the rest of the build does not assume, the run-time dispatch choosing it only on CPUs
 // that have it. GCC says so with push_options/target pragmas, clang with an attribute
 // applied to every function of the region; one spelling for both:

@@ -3,10 +3,13 @@
 
 #include "cpu_features.hpp"
 
+#if HFX_ENABLE_X86
 #include <immintrin.h>
+#endif
 
 #include <cmath>
 
+#if HFX_ENABLE_X86
 // libmvec's entry points (vector function ABI names: 'b' = SSE 2 lanes, 'd' = AVX2 4 lanes).
 extern "C" {
 __m128d _ZGVbN2v_log(__m128d);
@@ -16,6 +19,7 @@ extern "C" {
 __m256d _ZGVdN4v_log(__m256d);
 }
 HFX_TARGET_POP
+#endif
 
 namespace hfx::detail {
 
@@ -23,6 +27,7 @@ namespace {
 
 double scalar_log(double v) { return std::log(v); }
 
+#if HFX_ENABLE_X86
 using Fn2 = __m128d (*)(__m128d);
 
 template <Fn2 f2, double (*scalar)(double)>
@@ -53,12 +58,17 @@ __attribute__((target("avx2,fma"))) void apply_avx2(const double* x, double* out
   for (std::size_t l = 0; i + l < n; ++l) out[i + l] = res[l];
 }
 HFX_TARGET_POP
+#endif  // HFX_ENABLE_X86
 
 }  // namespace
 
 void log_array(const double* x, double* out, std::size_t n) {
+#if HFX_ENABLE_X86
   if (cpu_has_avx2_fma()) apply_avx2<_ZGVdN4v_log, scalar_log, 2>(x, out, n, 1.0);
   else apply_sse<_ZGVbN2v_log, scalar_log>(x, out, n);
+#else
+  for (std::size_t i = 0; i < n; ++i) out[i] = scalar_log(x[i]);
+#endif
 }
 
 }  // namespace hfx::detail

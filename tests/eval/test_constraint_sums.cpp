@@ -7,7 +7,6 @@
 #include "compile/model_data.hpp"
 #include "eval/cpu_features.hpp"
 #include "eval/gauss_constraints.hpp"
-#include "eval/joint_poisson.hpp"
 #include "eval/main_poisson.hpp"
 #include "eval/poisson_constraints.hpp"
 #include "test_util.hpp"
@@ -26,8 +25,7 @@ namespace {
 TEST(PoissonConstraintSum, MatchesTermByTermForEveryLength) {
   std::mt19937_64 rng(5);
   std::uniform_real_distribution<double> u(0.5, 1.5), la(0.0, 12.0);
-  // Parameters shuffled relative to the terms; consecutive (runs of eight, which the
-  // AVX-512 path loads at once); consecutive but for one term.
+  // Parameters shuffled relative to the terms; consecutive; consecutive but for one term.
   for (const int layout : {0, 1, 2})
   for (std::size_t n = 0; n <= 17; ++n) {
     // Aux counts from ~1 to ~1e5.
@@ -57,7 +55,7 @@ TEST(PoissonConstraintSum, MatchesTermByTermForEveryLength) {
             << "n = " << n << " term " << k << " x = " << bad;
       }
       // A positive parameter so small that x r - 1 rounds to -1 (1 + u = 0, outside the
-      // eight-lane log1p's domain): infinite, as term by term.
+      // vector log1p's domain): infinite, as term by term.
       std::vector<double> y = x;
       y[par[k]] = 1e-312;
       EXPECT_EQ(detail::poisson_constraint_sum(par.data(), r.data(), a.data(), n, y.data()),
@@ -133,7 +131,7 @@ TEST(GaussConstraintSum, RunsMatchTermByTerm) {
   }
 }
 
-// The main bins' Poisson terms, one by one, four or eight at a time with a masked tail:
+// The main bins' Poisson terms, one by one or four at a time:
 // every length 0-13 against -log Pois term by term (zero counts included); a rate that is zero,
 // negative, infinite or NaN in any lane hands the sum back to the caller.
 TEST(MainPoissonSum, MatchesTermByTermForEveryLength) {
@@ -165,8 +163,7 @@ TEST(MainPoissonSum, MatchesTermByTermForEveryLength) {
             << "n = " << n << " bin " << g << " rate = " << bad;
         EXPECT_EQ(untouched, 7.0);
       }
-      // A positive subnormal rate: the eight-lane log's domain ends at DBL_MIN, so that
-      // path hands it back; the others sum it.
+      // A positive subnormal rate: summed, or handed back untouched.
       std::vector<double> r = rate;
       r[g] = 1e-310;
       const double want_sub = want - rate[g] + (count[g] > 0 ? count[g] * std::log(rate[g]) : 0.0) + r[g] -
@@ -180,69 +177,10 @@ TEST(MainPoissonSum, MatchesTermByTermForEveryLength) {
   }
 }
 
-// Main bins and Poisson constraints in one eight-lane log: every split of up to eight
-// terms, with the constraints' parameters consecutive (one expanding load) or not (a
-// gather), against the two sums term by term; a bad rate or parameter in any lane hands
-// the sum back to the caller.
-TEST(JointPoissonSum, MatchesTermByTermForEverySplit) {
-  if (!detail::cpu_has_avx512()) GTEST_SKIP() << "the joint sum needs AVX-512";
-  std::mt19937_64 rng(17);
-  std::uniform_real_distribution<double> u(0.5, 1.5), la(0.0, 12.0), mu(0.5, 500.0);
-  EXPECT_EQ(detail::make_joint_poisson(nullptr, nullptr, 0, nullptr, nullptr, nullptr, 0), nullptr);
-  for (const bool consecutive : {true, false})
-  for (std::size_t nmain = 0; nmain <= 8; ++nmain)
-  for (std::size_t npois = 0; nmain + npois <= 9; ++npois) {
-    std::vector<double> rate(nmain), count(nmain), c(nmain), x(12);
-    for (auto& v : x) v = u(rng);
-    std::vector<std::uint32_t> par(npois);
-    std::vector<double> r(npois), a(npois);
-    double want = 0;
-    for (std::size_t g = 0; g < nmain; ++g) {
-      rate[g] = mu(rng);
-      count[g] = g % 3 == 1 ? 0.0 : std::round(mu(rng));
-      c[g] = std::lgamma(count[g] + 1.0);
-      want += rate[g] - (count[g] > 0 ? count[g] * std::log(rate[g]) : 0.0) + c[g];
-    }
-    for (std::size_t k = 0; k < npois; ++k) {
-      par[k] = static_cast<std::uint32_t>(consecutive ? 3 + k : (11 - 2 * k) % 12);
-      a[k] = std::round(std::exp(la(rng))) + 1.0;
-      r[k] = u(rng);
-      const double uk = x[par[k]] * r[k] - 1.0;
-      want += a[k] * (uk - std::log1p(uk));
-    }
-    const auto j = detail::make_joint_poisson(count.data(), c.data(), nmain, par.data(), r.data(), a.data(), npois);
-    if (nmain == 0 || npois == 0 || nmain + npois > 8) {
-      EXPECT_EQ(j, nullptr) << nmain << " + " << npois;
-      continue;
-    }
-    ASSERT_NE(j, nullptr) << nmain << " + " << npois;
-    double got = -1.0;
-    ASSERT_TRUE(detail::joint_poisson_sum(*j, rate.data(), x.data(), &got)) << nmain << " + " << npois;
-    EXPECT_NEAR(got, want, 1e-13 * std::max(1.0, std::abs(want))) << nmain << " + " << npois;
-    for (std::size_t g = 0; g < nmain; ++g)
-      for (const double bad : {0.0, -1.0, 1e-310, std::numeric_limits<double>::infinity(),
-                               std::numeric_limits<double>::quiet_NaN()}) {
-        std::vector<double> rr = rate;
-        rr[g] = bad;
-        double untouched = 7.0;
-        EXPECT_FALSE(detail::joint_poisson_sum(*j, rr.data(), x.data(), &untouched)) << "bin " << g << " = " << bad;
-        EXPECT_EQ(untouched, 7.0);
-      }
-    for (std::size_t k = 0; k < npois; ++k)
-      for (const double bad : {0.0, -0.5, 1e-312, std::numeric_limits<double>::quiet_NaN()}) {
-        std::vector<double> y = x;
-        y[par[k]] = bad;
-        double untouched = 7.0;
-        EXPECT_FALSE(detail::joint_poisson_sum(*j, rate.data(), y.data(), &untouched)) << "term " << k << " = " << bad;
-        EXPECT_EQ(untouched, 7.0);
-      }
-  }
-}
-
-// The fits' NLL of the models whose main bins and shapesys terms fit in eight lanes,
-// against the pyhf arithmetic's, at the suggested init, at a point away from it, and
-// with a zero rate (the joint sum hands back; the NLL is infinite where data > 0).
-TEST(JointPoissonSum, FitNllMatchesPyhfArithmeticOnSmallModels) {
+// The fits' NLL of small models with shapesys terms against the pyhf arithmetic's, at
+// the suggested init, at a point away from it, and with a negative rate (the NLL is
+// infinite where data > 0).
+TEST(FitArithmetic, NllMatchesPyhfArithmeticOnSmallModels) {
   for (const char* name : {"pyhf-validation/2bin_2channel", "pyhf-validation/1bin_shapesys",
                            "small/pyhf-docs-2bin-1channel", "small/litehf-staterror-shapesys"}) {
     const Workspace ws = Workspace::load(test::data_path(std::string("reference/") + name + "/workspace.json"));

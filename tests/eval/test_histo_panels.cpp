@@ -11,8 +11,6 @@
 #include "compile/histo_panels.hpp"
 #include "compile/model_data.hpp"
 #include "eval/cpu_features.hpp"
-#include "eval/jit_kernels.hpp"
-#include "eval/jit_panel_check.hpp"
 #include "eval/packed_code4p.hpp"
 #include "eval/panel_code4p.hpp"
 
@@ -162,6 +160,7 @@ TEST(HistoPanels, RatesAndGradientMatchPerEntryKernels) {
   }
 }
 
+#if HFX_ENABLE_X86
 // The kernels themselves, on every panel layout the builder can make of this model
 // (forced on), against the per-entry kernel (the baseline variant when no AVX2).
 TEST(HistoPanels, KernelsAgreeWithPerEntryKernel) {
@@ -212,35 +211,8 @@ TEST(HistoPanels, KernelsAgreeWithPerEntryKernel) {
     }
   for (std::size_t p = 0; p < d.npars; ++p) EXPECT_NEAR(grad[p], want[p], 1e-12 * std::max(1.0, std::abs(want[p]))) << d.par_names[p];
 
-  // The generated panels of both layouts (jit_kernels.hpp) against the table kernels.
-  for (const detail::ModelData* layout : {static_cast<const detail::ModelData*>(&d), &m.data()}) {
-    EXPECT_TRUE(test::jit_panels_match_each_width(*layout, 50)) << layout->histo_panels.size() << " panels";
-  }
 }
-
-// The generated eight-lane panels keep a run of overlapping panels' base values in
-// registers when their first bins are a multiple of 8 apart, and start a run over bins
-// that an earlier one stored, partly or wholly, from base. Panels moved to other bins
-// (each kernel adds a panel's deltas wherever it says it lies, so the comparison stays
-// exact) make runs of every kind: misaligned, reopened, and mixing stored and unstored
-// lanes in one register.
-TEST(HistoPanels, GeneratedPanelsMatchWithPanelsMovedAcrossBins) {
-  if (!detail::cpu_has_avx2_fma()) GTEST_SKIP() << "the generated code needs AVX2+FMA";
-  const Model m = compile(panel_workspace(), ModelOptions{});
-  detail::ModelData base = m.data();
-  detail::build_histo_panels(base, detail::PanelChoice::always);
-  const auto n = static_cast<std::uint32_t>(base.nominal.size());
-  for (const std::uint32_t shift : {1u, 3u, 5u, 8u, 10u, 13u}) {
-    detail::ModelData d = base;
-    for (std::size_t k = 0; k < d.histo_panels.size(); ++k) {
-      detail::HistoPanel& q = d.histo_panels[k];
-      const std::uint32_t room = n - q.nbins;  // the last first bin that keeps the panel inside
-      q.bin_begin = k % 2 == 0 ? std::min(q.bin_begin + shift * static_cast<std::uint32_t>(k), room)
-                               : (q.bin_begin >= shift ? q.bin_begin - shift : room);
-    }
-    EXPECT_TRUE(test::jit_panels_match_each_width(d, 10)) << "shift " << shift;
-  }
-}
+#endif  // HFX_ENABLE_X86
 
 }  // namespace
 }  // namespace hfx

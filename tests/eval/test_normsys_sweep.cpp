@@ -4,15 +4,13 @@
 // checks once per call (ModelData::normsys_par_mask) holds a parameter that is not a
 // normsys one. Points with every alpha inside +-1 (the sweep's unchecked path, also with
 // the normfactor far above 1), with one alpha outside or on the boundary (the checked
-// path), and with a NaN. Then the generated code (NormsysJit) against the table-driven
-// sweep it replaces, bit for bit, on that model and every reference workspace.
+// path), and with a NaN.
 #include "hfx/json.hpp"
 #include "hfx/model.hpp"
 #include "hfx/workspace.hpp"
 #include "compile/model_data.hpp"
 #include "eval/cpu_features.hpp"
 #include "eval/kernels.hpp"
-#include "eval/jit_kernels.hpp"
 #include "eval/normsys_sweep.hpp"
 #include "test_util.hpp"
 
@@ -64,9 +62,8 @@ Workspace sweep_workspace() {
                      {"data", nom},
                      {"modifiers", {normsys("n2", 0.9, 1.2), normsys("flat", 1.0, 1.0), normsys("n5", 0.8, 1.1),
                                     normsys("n6", 0.95, 1.3), normsys("n1", 1.1, 0.8)}}});
-  // Blocks of 4, 3 and 3 groups of four for the eight-lane code (pairs of groups, and an
-  // odd count's last group alone), with groups whose entries all have up = down = 1
-  // (q*): i's second group (a pair with one such half), k's first two (a pair of them).
+  // Blocks of 4, 3 and 3 groups of four (even and odd group counts), with groups whose
+  // entries all have up = down = 1 (q*): i's second group, k's first two.
   Json ij = Json::array({normsys("n1", 0.88, 1.12), normsys("n2", 0.93, 1.09), normsys("n3", 0.75, 1.3),
                          normsys("n4", 0.97, 1.04)});
   Json qs = Json::array();
@@ -154,88 +151,6 @@ TEST(NormsysSweep, MatchesScalarFactorsInsideOutsideAndAcrossNonNormsysParameter
   detail::code4_normsys_sweep(d, x.data(), value.data(), nullptr, nullptr, scale.data());
   EXPECT_TRUE(std::isnan(scale[2]));
   EXPECT_EQ(scale[0], 1.0);  // block a: mu alone
-}
-
-// The block scales of the generated code (d.jit) and of the table-driven sweep (a copy
-// of d without the code) at n points with every normsys parameter inside +-1 and the
-// others in [0.5, 3): equal bit for bit. Then the code's verdict at points with one
-// parameter inside, on, or outside the boundary.
-void expect_code_matches_tables(const Model& m, const detail::ModelData& d, int n, const std::string& what) {
-  ASSERT_TRUE(d.jit != nullptr && d.jit->has_block_scales()) << what;
-  detail::ModelData tables = d;
-  tables.jit.reset();
-  std::vector<bool> is_normsys(m.npars(), false);
-  for (const std::uint32_t p : d.normsys_par) is_normsys[p] = true;
-  std::mt19937 gen(5);
-  std::uniform_real_distribution<double> alpha(-0.999, 0.999), other(0.5, 3.0);
-  std::vector<double> value(d.normsys.size()), jit(d.blocks.size()), table(d.blocks.size());
-  for (int trial = 0; trial < n; ++trial) {
-    std::vector<double> x(m.npars());
-    for (std::size_t p = 0; p < x.size(); ++p) x[p] = is_normsys[p] ? alpha(gen) : other(gen);
-    if (trial == 0)
-      for (std::size_t p = 0; p < x.size(); ++p) x[p] = is_normsys[p] ? 0.0 : 1.0;  // the nominal point
-    detail::code4_normsys_sweep(d, x.data(), value.data(), nullptr, nullptr, jit.data());
-    detail::code4_normsys_sweep(tables, x.data(), value.data(), nullptr, nullptr, table.data());
-    for (std::size_t b = 0; b < d.blocks.size(); ++b)
-      ASSERT_EQ(jit[b], table[b]) << what << ", trial " << trial << ", block " << b;
-    // With derivatives: every entry's value, derivative and log-derivative too.
-    const std::size_t ne = d.normsys.size();
-    std::vector<double> vg(3 * ne, -1.0), vg_table(3 * ne, -2.0);
-    detail::code4_normsys_sweep(d, x.data(), vg.data(), vg.data() + ne, vg.data() + 2 * ne, jit.data());
-    detail::code4_normsys_sweep(tables, x.data(), vg_table.data(), vg_table.data() + ne, vg_table.data() + 2 * ne,
-                                table.data());
-    for (std::size_t b = 0; b < d.blocks.size(); ++b)
-      ASSERT_EQ(jit[b], table[b]) << what << ", with derivatives, trial " << trial << ", block " << b;
-    for (std::size_t k = 0; k < 3 * ne; ++k)
-      ASSERT_EQ(vg[k], vg_table[k]) << what << ", trial " << trial << ", "
-                                    << (k < ne ? "value" : k < 2 * ne ? "grad" : "dlog") << " of entry " << k % ne;
-  }
-  // The code's own range check: each normsys parameter alone just inside, on the
-  // boundary, outside, or NaN.
-  std::vector<double> x(m.npars());
-  for (std::size_t p = 0; p < x.size(); ++p) x[p] = is_normsys[p] ? 0.5 : 1.0;
-  for (std::size_t q = 0; q < x.size(); ++q) {
-    if (!is_normsys[q]) continue;
-    for (const double v : {0.999, -0.999, 1.0, -1.0, 1.5, -7.0, std::nan("")}) {
-      std::vector<double> y = x;
-      y[q] = v;
-      EXPECT_EQ(d.jit->block_scales(y.data(), d.normsys_poly.data(), jit.data()), std::fabs(v) < 1)
-          << what << ", parameter " << q << " = " << v;
-      std::vector<double> vg(3 * d.normsys.size());
-      EXPECT_EQ(d.jit->block_scales(y.data(), d.normsys_poly.data(), jit.data(), vg.data(), vg.data() + d.normsys.size(),
-                                    vg.data() + 2 * d.normsys.size()),
-                std::fabs(v) < 1)
-          << what << ", with derivatives, parameter " << q << " = " << v;
-    }
-  }
-}
-
-// Both widths of the generated code (the eight-lane one when the CPU runs AVX-512).
-void expect_jit_matches_tables(const Model& m, int n, const std::string& what) {
-  ASSERT_TRUE(m.data().jit != nullptr && m.data().jit->has_block_scales()) << what;
-  using Width = detail::JitKernels::Width;
-  for (const Width width : {Width::avx2, Width::avx512}) {
-    if (width == Width::avx512 && !detail::cpu_has_avx512()) continue;
-    detail::ModelData d = m.data();
-    d.jit = detail::JitKernels::build(d, width);
-    expect_code_matches_tables(m, d, n, what + (width == Width::avx512 ? " (AVX-512)" : " (AVX2)"));
-  }
-}
-
-TEST(NormsysJit, BitIdenticalToTheTableSweep) {
-  if (!detail::cpu_has_avx2_fma()) GTEST_SKIP() << "the generated code needs AVX2+FMA";
-  expect_jit_matches_tables(compile(sweep_workspace(), ModelOptions{}), 200, "test model");
-  for (const auto& name : test::reference_cases()) {
-    const Model m = compile(Workspace(test::load("reference/" + name + "/workspace.json")), ModelOptions{});
-    expect_jit_matches_tables(m, 20, name);  // without normsys entries: the direct factors
-  }
-}
-
-TEST(NormsysJit, NotGeneratedForOtherInterpolationCodes) {
-  ModelOptions opts;
-  opts.normsys_interp = InterpCode::code1;
-  const Model m = compile(sweep_workspace(), opts);
-  EXPECT_FALSE(m.data().jit != nullptr && m.data().jit->has_block_scales());
 }
 
 }  // namespace

@@ -272,7 +272,7 @@ TEST(Scan, BadPointsAreRowsAndTheScanGoesOn) {
   renamed.push_back({{"op", "replace"}, {"path", "/measurements/0/config/poi"}, {"value", "no_such_poi"}});
   std::ofstream(nopoi) << renamed.dump();
   std::ofstream(broken) << R"([{"op": "remove", "path": "/channels/999"}])";
-  const std::string out = scratch("bad.jsonl").string();
+  const std::string out = scratch("scan-bad-points.jsonl").string();
   auto [code, text] = run_hfx({"scan", bkg, good, nopoi, broken, "-o", out});
   ASSERT_EQ(code, 0) << text;
   const auto rows = rows_by_name(lines_of(out));
