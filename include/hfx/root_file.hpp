@@ -6,9 +6,10 @@
 // compressed in blocks with zlib ("ZL"), LZMA ("XZ"), LZ4 ("L4", xxhash64 checked) or
 // Zstandard ("ZS"). Histograms are laid out by the file's streamer information (the
 // TStreamerInfo of each class version stored), so any class version ROOT describes is
-// read; an object without it (decode_histogram) is decoded by the layouts of TH1 class
-// versions 3 to 8 and TAxis up to 10 (every ROOT since 2003). Nested objects hfx does not
-// need are stepped over by their byte counts.
+// read; an object without it (decode_histogram, or a file whose streamer information is
+// missing, damaged or does not describe the object) is decoded by the layouts of TH1
+// class versions 3 to 8 and TAxis up to 10 (every ROOT since 2003). Nested objects hfx
+// does not need are stepped over by their byte counts.
 //
 // Every problem is an IOError with one line naming the file, the key and what is wrong
 // (truncated record, unsupported class or compression, checksum mismatch, a byte count

@@ -10,10 +10,7 @@
 #include <cmath>
 
 #if HFX_ENABLE_X86
-// libmvec's entry points (vector function ABI names: 'b' = SSE 2 lanes, 'd' = AVX2 4 lanes).
-extern "C" {
-__m128d _ZGVbN2v_log(__m128d);
-}
+// libmvec's four-lane log (vector function ABI name; AVX2).
 HFX_TARGET_PUSH("avx2,fma")
 extern "C" {
 __m256d _ZGVdN4v_log(__m256d);
@@ -28,15 +25,6 @@ namespace {
 double scalar_log(double v) { return std::log(v); }
 
 #if HFX_ENABLE_X86
-using Fn2 = __m128d (*)(__m128d);
-
-template <Fn2 f2, double (*scalar)(double)>
-void apply_sse(const double* x, double* out, std::size_t n) {
-  std::size_t i = 0;
-  for (; i + 2 <= n; i += 2) _mm_storeu_pd(out + i, f2(_mm_loadu_pd(x + i)));
-  for (; i < n; ++i) out[i] = scalar(x[i]);
-}
-
 HFX_TARGET_PUSH("avx2,fma")
 using Fn4 = __m256d (*)(__m256d);
 // A tail of at least min_tail values (of the last 1-3) goes through the vector function
@@ -64,11 +52,9 @@ HFX_TARGET_POP
 
 void log_array(const double* x, double* out, std::size_t n) {
 #if HFX_ENABLE_X86
-  if (cpu_has_avx2_fma()) apply_avx2<_ZGVdN4v_log, scalar_log, 2>(x, out, n, 1.0);
-  else apply_sse<_ZGVbN2v_log, scalar_log>(x, out, n);
-#else
-  for (std::size_t i = 0; i < n; ++i) out[i] = scalar_log(x[i]);
+  if (cpu_has_avx2_fma()) return apply_avx2<_ZGVdN4v_log, scalar_log, 2>(x, out, n, 1.0);
 #endif
+  for (std::size_t i = 0; i < n; ++i) out[i] = scalar_log(x[i]);
 }
 
 }  // namespace hfx::detail

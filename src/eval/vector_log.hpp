@@ -1,5 +1,6 @@
-// Element-wise log of arrays through glibc's vector math library (libmvec):
-// four lanes with AVX2 when the CPU has it, two lanes (SSE) otherwise. libmvec's
+// Element-wise log of arrays: through glibc's vector math library (libmvec), four lanes,
+// when built with the x86 kernels and the CPU has AVX2; libm's log one by one otherwise
+// (the portable kernels). libmvec's
 // results are within 4 ulp of the correctly rounded value (glibc's documented bound) --
 // the Evaluator uses them for the `stable` arithmetic that fits run on, and keeps the
 // scalar libm calls for the `pyhf` arithmetic that reproduces pyhf's bits.

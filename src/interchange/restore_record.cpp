@@ -79,10 +79,12 @@ Json make_restore_record(const Json& read_back, const Json& original) {
   return Json{{"version", 1}, {"base_sha256", digest_of(read_back)}, {"patch", std::move(ops)}};
 }
 
-std::optional<Json> apply_restore_record(const Json& read_back, const Json& record, const std::string& where, std::string& why) {
+std::optional<Json> apply_restore_record(const Json& read_back, const Json& record, std::string& why) {
   if (!record.is_object() || record.value("version", Json()) != Json(1) || !record.contains("base_sha256") ||
-      !record["base_sha256"].is_string() || !record.contains("patch") || !record["patch"].is_array())
-    throw InvalidSpecification(fmt::format("{}: expected an hfx restore record {{\"version\": 1, \"base_sha256\", \"patch\"}}", where));
+      !record["base_sha256"].is_string() || !record.contains("patch") || !record["patch"].is_array()) {
+    why = "not a restore record this hfx reads (expected {\"version\": 1, \"base_sha256\", \"patch\"}); read as written";
+    return std::nullopt;
+  }
   if (record["base_sha256"].get<std::string>() != digest_of(read_back)) {
     why = "the document changed after hfx wrote it, so the record no longer applies; read as written";
     return std::nullopt;
@@ -90,7 +92,8 @@ std::optional<Json> apply_restore_record(const Json& read_back, const Json& reco
   try {
     return JsonPatch(record["patch"]).apply(read_back);
   } catch (const Error& e) {
-    throw InvalidSpecification(fmt::format("{}/patch{}", where, e.what()));
+    why = fmt::format("its patch does not apply ({}); read as written", e.what());
+    return std::nullopt;
   }
 }
 
@@ -107,8 +110,12 @@ std::string to_xml_comment(const Json& record) {
   return out;
 }
 
-Json from_xml_comment(const std::string& comment, const std::string& where) {
-  return parse_json(std::string_view(comment).substr(std::string_view(kXmlCommentTag).size()), where);
+Json from_xml_comment(const std::string& comment) {
+  try {
+    return parse_json(std::string_view(comment).substr(std::string_view(kXmlCommentTag).size()), "restore record");
+  } catch (const Error&) {
+    return nullptr;
+  }
 }
 
 }  // namespace hfx::interchange

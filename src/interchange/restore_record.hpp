@@ -23,14 +23,15 @@ namespace hfx::interchange {
 Json make_restore_record(const Json& read_back, const Json& original);
 
 // `read_back` with `record` applied, when the record belongs to it; otherwise nullopt and
-// `why` says why not (one line). Throws InvalidSpecification naming `where` for a record
-// that is not one hfx writes.
-std::optional<Json> apply_restore_record(const Json& read_back, const Json& record, const std::string& where, std::string& why);
+// `why` says why not (one line): the document changed since, or the record is not one
+// this hfx reads (malformed, another version). Never throws: a document is then read as
+// written.
+std::optional<Json> apply_restore_record(const Json& read_back, const Json& record, std::string& why);
 
-// The record as the text of an XML comment ("--" cannot occur in one) and back. The
-// comment starts with kXmlCommentTag.
+// The record as the text of an XML comment ("--" cannot occur in one) and back (null
+// when the comment's text is not JSON). The comment starts with kXmlCommentTag.
 inline constexpr const char* kXmlCommentTag = "hfx-restore-record ";
 std::string to_xml_comment(const Json& record);
-Json from_xml_comment(const std::string& comment, const std::string& where);
+Json from_xml_comment(const std::string& comment);
 
 }  // namespace hfx::interchange

@@ -222,11 +222,11 @@ std::map<std::string, Json> point_values(const Json& doc) {
 bool is_constraint_type(const std::string& s) { return s == "Gauss" || s == "Poisson" || s == "Lognormal" || s == "Const"; }
 
 // The constraint type of the distribution `name` (a modifier's explicit constraint term):
-// "Gauss" for a unit-width gaussian_dist, else a description of what it is.
-std::string constraint_pdf(const Json& dists, const std::map<std::string, Json>& values, const std::string& name,
-                           const std::string& source, const std::string& path) {
+// "Gauss" for a unit-width gaussian_dist, else a description of what it is (for the
+// warning that pyhf's constraint replaces it).
+std::string constraint_pdf(const Json& dists, const std::map<std::string, Json>& values, const std::string& name) {
   const Json* d = find_named(dists, name);
-  if (!d) bad(source, path, fmt::format("no distribution '{}'", name));
+  if (!d) return fmt::format("'{}' (no distribution of that name)", name);
   const std::string type = d->value("type", "");
   if (type == "poisson_dist") return "Poisson";
   if (type == "lognormal_dist") return "Lognormal";
@@ -240,13 +240,13 @@ std::string constraint_pdf(const Json& dists, const std::map<std::string, Json>&
 // The constraint a modifier declares, as a type ("" when it declares none). ROOT up to
 // 6.36 writes "constraint": TYPE; 6.38 "constraint_name": PDF (a distribution of the
 // document) or "constraint_type": TYPE; 6.40 and later "constraint": PDF or TYPE.
-std::string declared_constraint(const Json& m, const Json& dists, const std::map<std::string, Json>& values, const std::string& source,
-                                const std::string& path) {
+std::string declared_constraint(const Json& m, const Json& dists, const std::map<std::string, Json>& values) {
   if (m.contains("constraint_name") && m["constraint_name"].is_string())
-    return constraint_pdf(dists, values, m["constraint_name"].get<std::string>(), source, path + "/constraint_name");
+    return constraint_pdf(dists, values, m["constraint_name"].get<std::string>());
   if (m.contains("constraint") && m["constraint"].is_string()) {
     const std::string c = m["constraint"].get<std::string>();
-    return is_constraint_type(c) ? c : constraint_pdf(dists, values, c, source, path + "/constraint");
+    if (is_constraint_type(c) || !find_named(dists, c)) return c;  // a type, also one hfx does not know
+    return constraint_pdf(dists, values, c);
   }
   if (m.contains("constraint_type") && m["constraint_type"].is_string()) return m["constraint_type"].get<std::string>();
   return "";
@@ -257,14 +257,14 @@ std::string declared_constraint(const Json& m, const Json& dists, const std::map
 std::string shapesys_constraint(const Json& m, const Json& dists, const std::map<std::string, Json>& values, const std::string& source,
                                 const std::string& path) {
   if (!m.contains("constraints") || !m["constraints"].is_array()) {
-    const std::string c = declared_constraint(m, dists, values, source, path);
+    const std::string c = declared_constraint(m, dists, values);
     return c.empty() ? "Poisson" : c;
   }
   std::set<std::string> types;
   for (std::size_t i = 0; i < m["constraints"].size(); ++i) {
     const Json& c = m["constraints"][i];
     if (c.is_null()) types.insert("Const");
-    else if (c.is_string()) types.insert(constraint_pdf(dists, values, c.get<std::string>(), source, fmt::format("{}/constraints/{}", path, i)));
+    else if (c.is_string()) types.insert(constraint_pdf(dists, values, c.get<std::string>()));
     else bad(source, fmt::format("{}/constraints/{}", path, i), "expected a distribution name or null");
   }
   if (types.size() == 1) return *types.begin();
@@ -372,7 +372,7 @@ Result from_hs3(const Json& doc, const std::string& source, bool restore) {
         const std::string mpath = fmt::format("{}/modifiers[{}]", spath, name);
         const Json& mdata = m.contains("data") ? m["data"] : Json::object();
         if (type == "normsys" || type == "histosys") {
-          const std::string c = declared_constraint(m, dists, values, source, mpath);
+          const std::string c = declared_constraint(m, dists, values);
           if (!c.empty() && c != "Gauss") r.warnings.push_back(fmt::format("{}: a {} constraint becomes pyhf's Gaussian one", mpath, c));
           const std::string interp = unusual_interpolation(m.contains("interpolation") ? &m["interpolation"] : nullptr,
                                                            d->contains("default_interpolation") ? &(*d)["default_interpolation"] : nullptr,
@@ -415,7 +415,7 @@ Result from_hs3(const Json& doc, const std::string& source, bool restore) {
         } else if (type == "staterror") {
           // ROOT 6.38 writes the type on the modifier, not on the channel (and its own
           // import misses it); the channel's own setting comes first.
-          const std::string declared = declared_constraint(m, dists, values, source, mpath);
+          const std::string declared = declared_constraint(m, dists, values);
           if (!channel_stat_constraint && !declared.empty()) stat_constraint = declared;
           if (stat_constraint != "Gauss")
             r.warnings.push_back(fmt::format("{}: the staterror constraint of channel '{}' is {} (ROOT's default); pyhf's is Gaussian", mpath, ch, stat_constraint));
@@ -506,7 +506,7 @@ Result from_hs3(const Json& doc, const std::string& source, bool restore) {
   if (restore && doc.contains("misc") && doc["misc"].is_object() && doc["misc"].contains("hfx_restore_record")) {
     const std::string where = source + ": /misc/hfx_restore_record";
     std::string why;
-    std::optional<Json> restored = interchange::apply_restore_record(r.document, doc["misc"]["hfx_restore_record"], where, why);
+    std::optional<Json> restored = interchange::apply_restore_record(r.document, doc["misc"]["hfx_restore_record"], why);
     if (restored) r.document = std::move(*restored);
     else r.warnings.push_back(fmt::format("{}: {}", where, why));
   }

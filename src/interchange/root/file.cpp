@@ -260,9 +260,21 @@ Histogram File::histogram(std::string_view path) const {
 Histogram File::histogram(const Key& key) const {
   const std::string where = fmt::format("{}: key '{};{}'", impl_->path, key.path, key.cycle);
   const std::string bytes = object_bytes(key);
-  const detail::StreamerInfos* infos = streamer_infos();
-  if (infos && infos->has(key.class_name)) return detail::decode_histogram(key.class_name, bytes, where, *infos);
-  return decode_histogram(key.class_name, bytes, where);
+  // Through the streamer information; where that cannot be read or does not describe the
+  // object, the built-in layouts, which need byte counts but no description.
+  std::exception_ptr streamed_error;
+  try {
+    const detail::StreamerInfos* infos = streamer_infos();
+    if (infos && infos->has(key.class_name)) return detail::decode_histogram(key.class_name, bytes, where, *infos);
+  } catch (const IOError&) {
+    streamed_error = std::current_exception();
+  }
+  try {
+    return decode_histogram(key.class_name, bytes, where);
+  } catch (const IOError&) {
+    if (streamed_error) std::rethrow_exception(streamed_error);
+    throw;
+  }
 }
 
 }  // namespace hfx::root

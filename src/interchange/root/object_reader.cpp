@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstring>
+
 namespace hfx::root::detail {
 
 namespace {
@@ -76,7 +78,8 @@ std::pair<std::string, std::size_t> ClassTags::header(ByteReader& r) {
     r.fail(fmt::format("object at offset {} has no byte count", start));
   }
   const std::size_t end = start + 4 + (first & ~kByteCountMask);
-  if (end > r.size()) r.fail(fmt::format("byte count {} at offset {} points outside the record", first & ~kByteCountMask, start));
+  if (end > r.size() || end < start + 8)
+    r.fail(fmt::format("byte count {} at offset {} points outside the record", first & ~kByteCountMask, start));
   const std::uint32_t tag = r.u32();
   if (!(tag & kClassMask)) {  // a reference to an object read before
     r.seek(end);
@@ -106,10 +109,21 @@ double ObjectReader::basic(int type, const StreamerElement& e) {
     case 4: case 16: return static_cast<double>(r_.i64());
     case 5: return r_.f32();
     case 8: return r_.f64();
-    case 9: case 19:  // Double32_t, Float16_t: a float unless the title gives a packing range
-      if (!e.title.empty() && e.title.front() == '[')
+    case 9:  // Double32_t: a float unless the title gives a packing range
+      if (e.title.find('[') != std::string::npos)
         r_.fail(fmt::format("member {} is a packed {} ({}), which hfx does not read", e.name, e.type_name, e.title));
       return r_.f32();
+    case 19: {  // Float16_t: an exponent byte and 12 mantissa bits (ROOT's default truncation)
+      if (e.title.find('[') != std::string::npos)
+        r_.fail(fmt::format("member {} is a packed {} ({}), which hfx does not read", e.name, e.type_name, e.title));
+      constexpr int kBits = 12;
+      const std::uint32_t exponent = r_.u8();
+      const std::uint32_t mantissa = r_.read<std::uint16_t>();
+      const std::uint32_t bits = (exponent << 23) | ((mantissa & ((1u << (kBits + 1)) - 1)) << (23 - kBits));
+      float f;
+      std::memcpy(&f, &bits, sizeof f);
+      return (mantissa & (1u << (kBits + 1))) ? -f : f;
+    }
     case 11: case 18: return r_.u8();
     case 12: return r_.read<std::uint16_t>();
     case 13: case 15: return r_.u32();

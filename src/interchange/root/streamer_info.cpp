@@ -18,6 +18,9 @@ StreamerElement element(ByteReader& r, const std::string& cls) {
   StreamerElement e;
   e.element_class = cls;
   const Part outer = part(r, cls.c_str());
+  // TStreamerSTLstring derives from TStreamerSTL, which holds the TStreamerElement part.
+  const bool stl_string = cls == "TStreamerSTLstring";
+  const Part stl = stl_string ? part(r, "TStreamerSTL") : Part{};
   const Part base = part(r, "TStreamerElement");
   std::tie(e.name, e.title) = named(r);
   e.type = r.i32();
@@ -34,6 +37,7 @@ StreamerElement element(ByteReader& r, const std::string& cls) {
   e.type_name = r.string();
   if (e.type == 11 && (e.type_name == "Bool_t" || e.type_name == "bool")) e.type = 18;
   end_part(r, base, "TStreamerElement");
+  if (stl_string) end_part(r, stl, "TStreamerSTL");
   if (cls == "TStreamerBase" && outer.version >= 2) e.base_version = r.i32();
   if (cls == "TStreamerBasicPointer" || cls == "TStreamerLoop") {
     r.i32();  // the counter's class version

@@ -381,7 +381,7 @@ void restore(const Document& top, ReadResult& result) {
     if (n.type() != pugi::node_comment || std::string_view(n.value()).rfind(interchange::kXmlCommentTag, 0) != 0) continue;
     const std::string where = top.file() + ": hfx restore record";
     std::string why;
-    std::optional<Json> restored = interchange::apply_restore_record(result.workspace, interchange::from_xml_comment(n.value(), where), where, why);
+    std::optional<Json> restored = interchange::apply_restore_record(result.workspace, interchange::from_xml_comment(n.value()), why);
     if (restored) result.workspace = std::move(*restored);
     else result.warnings.push_back(fmt::format("{}: {}", where, why));
   }
