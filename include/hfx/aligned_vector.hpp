@@ -3,9 +3,8 @@
 // tables and scratch that the vectorised kernels read and write four or eight doubles at
 // a time from offsets that are multiples of 32 bytes: none of those accesses then
 // straddles two cache lines (a straddling access costs a second cache access) or two
-// pages. With std::vector's 16-byte alignment,
-// sbottom's NLL + gradient measured 685 ns in one build and 760 in another, depending
-// on where the allocator put ModelData::panel_SA; aligned, 660-700.
+// pages; with std::vector's 16-byte alignment the evaluation time depended on where the
+// allocator put the tables (docs/benchmarks.md, "Performance notes from the kernels").
 #pragma once
 
 #include <cstddef>

@@ -73,8 +73,8 @@ class Evaluator {
   // Whether nll() keeps a copy of its point, so that a channel_jacobian at the same
   // point reuses the tables it computed (a fit's Newton step at the line search's
   // accepted point) instead of computing them again. Off by default: the copy of the
-  // parameters is a measurable part of a large model's NLL (staus-highmass's 116: ~7 ns
-  // of ~165), which other callers would pay for nothing. Returns the previous setting.
+  // parameters is a measurable part of a large model's NLL, which other callers would
+  // pay for nothing. Returns the previous setting.
   bool keep_points(bool on) { return std::exchange(keep_points_, on); }
 
   // After a non-finite nll: which channel/bin had a non-positive rate, e.g.

@@ -99,11 +99,9 @@ class Compiler {
       std::swap(d_, fit);
       derive_tables();
       std::swap(d_, fit);
-      // With histosys the merge pays where it removes panel work (sbottom: 30 block-bins
-      // instead of 54, NLL 178 -> 138 ns); where it does not, the regrouped bins can
-      // cost more than they save (2bin_2channel_coupledhistosys: the same two
-      // multiply-adds on four bins instead of six, 39 -> 51 ns), so the fits keep
-      // these tables.
+      // With histosys the merge pays where it removes panel work; where it does not, the
+      // regrouped bins can cost more than they save, so the fits keep these tables
+      // (docs/benchmarks.md, "Performance notes from the kernels").
       if (d_->histos.empty() || detail::panel_multiply_adds(*fit) < detail::panel_multiply_adds(*d_))
         d_->fit = std::move(fit);
     }

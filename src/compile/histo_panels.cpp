@@ -191,7 +191,7 @@ void build_histo_panels(ModelData& d, PanelChoice choice) {
   // each range's parameters are split into panels over the lane groups they move (the
   // panels of one range overlap in bins and add into the same rates), which shrinks the
   // data the kernel streams; below that the extra panels' fixed cost is not repaid
-  // (litehf-single-channel-big: 2,644 -> 2,697 instructions per NLL).
+  // (docs/benchmarks.md, "Performance notes from the kernels").
   constexpr std::size_t kSplitBytes = 16 * 1024;
   std::vector<HistoPanel> panels;
   std::vector<std::uint32_t> pars;

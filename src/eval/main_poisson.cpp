@@ -59,7 +59,7 @@ bool sum_avx2(const double* rate, const double* count, const double* c, std::siz
   for (; g + 4 <= n; g += 4)
     acc = _mm256_add_pd(acc, terms(_mm256_loadu_pd(rate + g), _mm256_loadu_pd(count + g), _mm256_loadu_pd(c + g)));
   // The last 1-3 bins one by one with libm's log: cheaper than a masked four-lane call
-  // (pyhf-validation/1bin_lumi's NLL: 38 ns instead of 43).
+  // (docs/benchmarks.md, "Performance notes from the kernels").
   const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(acc), _mm256_extractf128_pd(acc, 1));
   double total = _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
   const bool tail_ok = add_terms_scalar(rate, count, c, g, n, total);
