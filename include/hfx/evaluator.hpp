@@ -70,12 +70,6 @@ class Evaluator {
   std::span<const double> channel_jacobian(std::span<const double> pars, std::vector<double>& jac,
                                            std::span<double> grad = {});
   std::size_t channel_jacobian_offset(std::size_t channel) const { return jac_offset_[channel]; }
-  // Whether nll() keeps a copy of its point, so that a channel_jacobian at the same
-  // point reuses the tables it computed (a fit's Newton step at the line search's
-  // accepted point) instead of computing them again. Off by default: the copy of the
-  // parameters is a measurable part of a large model's NLL, which other callers would
-  // pay for nothing. Returns the previous setting.
-  bool keep_points(bool on) { return std::exchange(keep_points_, on); }
 
   // After a non-finite nll: which channel/bin had a non-positive rate, e.g.
   // "expected rate -0.3 <= 0 in channel 'SR' bin 2 with observed 4", or that the main
@@ -166,7 +160,6 @@ class Evaluator {
   std::vector<std::size_t> jac_offset_;
   Doubles forward_x_;  // the point of the last forward sweep, then 1.0 (npars + 1)
   bool forward_done_ = false;      // whether forward_x_ holds such a point
-  bool keep_points_ = false;       // keep_points()
   bool forward_grads_ = false;     // whether it computed the normsys derivatives
   // Vectorised-log scratch of the const term evaluations (an Evaluator is per thread).
   mutable Doubles log_scratch_;

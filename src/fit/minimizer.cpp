@@ -793,13 +793,6 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
     if (options.uncertainties && r.converged()) detail::add_uncertainties(ev, problem, r, options.correlations);
     return r;
   }
-  // The Newton stage asks for the Jacobian where the line search last evaluated the NLL
-  // (Evaluator::keep_points); the caller's setting comes back on every return.
-  struct KeepPoints {
-    Evaluator& ev;
-    bool before;
-    ~KeepPoints() { ev.keep_points(before); }
-  } keep{ev, ev.keep_points(true)};
   const auto all_scales = parameter_scales(model);
   ScaledObjective obj{&ev, problem.init, std::vector<double>(n), {}, {}, 0};
   for (std::size_t i = 0; i < n; ++i)

@@ -93,18 +93,15 @@ void check_fit_rates(const Model& m, const std::vector<double>& x, const std::st
 // channel_jacobian (one sweep, used by the Newton fits) against jacobian (one reverse
 // sweep per bin, whose rows are the gradient code checked above), in both arithmetics.
 // With after_nll, the Jacobian follows an NLL at the same point (a line search's last
-// trial): with keep (Evaluator::keep_points, as the fits set it) it reuses that NLL's
-// sweep, which skipped the derivatives that channel_jacobian then adds; without, it
-// sweeps again.
+// trial): it reuses that NLL's sweep, which skipped the derivatives that
+// channel_jacobian then adds.
 void check_channel_jacobian(const Model& m, const std::vector<double>& x, const std::string& what,
-                            Evaluator::Arithmetic arithmetic = Evaluator::Arithmetic::pyhf, bool after_nll = false,
-                            bool keep = true) {
+                            Evaluator::Arithmetic arithmetic = Evaluator::Arithmetic::pyhf, bool after_nll = false) {
   Evaluator ev(m, arithmetic);
   const std::size_t n = m.npars(), nmain = m.nmaindata();
   std::vector<double> full(nmain * n), blocks;
   ev.jacobian(x, full);
   if (after_nll) {
-    ev.keep_points(keep);
     ev.set_data(m.expected_data(x));
     (void)ev.nll(x);
   }
@@ -147,8 +144,6 @@ TEST_P(GradientCase, AnalyticGradientMatchesFiniteDifferences) {
                              Evaluator::Arithmetic::stable);
       check_channel_jacobian(m, x, "random point " + std::to_string(k) + ", fit arithmetic, after an NLL",
                              Evaluator::Arithmetic::stable, true);
-      check_channel_jacobian(m, x, "random point " + std::to_string(k) + ", fit arithmetic, after an NLL not kept",
-                             Evaluator::Arithmetic::stable, true, false);
       check_fit_rates(m, x, "random point " + std::to_string(k));
     }
     // Beyond the interpolation's polynomial region: every normal-constrained parameter
@@ -162,8 +157,6 @@ TEST_P(GradientCase, AnalyticGradientMatchesFiniteDifferences) {
     check_channel_jacobian(m, far, "far point");
     check_channel_jacobian(m, far, "far point, fit arithmetic", Evaluator::Arithmetic::stable);
     check_channel_jacobian(m, far, "far point, fit arithmetic, after an NLL", Evaluator::Arithmetic::stable, true);
-    check_channel_jacobian(m, far, "far point, fit arithmetic, after an NLL not kept", Evaluator::Arithmetic::stable,
-                           true, false);
     check_fit_rates(m, far, "far point");
     // The gradient there (outside +-1 the interpolations are smooth), in both arithmetics,
     // where the rates stay positive.
