@@ -60,20 +60,14 @@ void add_fit(CLI::App& app) {
         const auto eq = f.find('=');
         if (eq == std::string::npos) throw Unsupported(fmt::format("--fix '{}': expected NAME=VALUE", f));
         const std::string name = f.substr(0, eq);
-        const auto& names = m.par_names();
-        const auto it = std::find(names.begin(), names.end(), name);
-        if (it == names.end()) throw InvalidModel(fmt::format("--fix: no parameter '{}' in the model", name));
-        const std::size_t i = static_cast<std::size_t>(it - names.begin());
+        const std::size_t i = parameter_index("--fix", m, name);
         prob.init[i] = number_option("--fix " + name, f.substr(eq + 1));
         require_within_bounds("--fix " + name + " =", prob.init[i], m, i);
         prob.fixed[i] = true;
       }
       std::vector<std::size_t> poi_index;
       for (const std::string& name : o->pois) {
-        const auto& names = m.par_names();
-        const auto it = std::find(names.begin(), names.end(), name);
-        if (it == names.end()) throw InvalidModel(fmt::format("--poi: no parameter '{}' in the model", name));
-        const auto i = static_cast<std::size_t>(it - names.begin());
+        const std::size_t i = parameter_index("--poi", m, name);
         if (std::find(poi_index.begin(), poi_index.end(), i) != poi_index.end())
           throw Unsupported(fmt::format("--poi: '{}' given twice", name));
         poi_index.push_back(i);
@@ -81,9 +75,11 @@ void add_fit(CLI::App& app) {
       if (!poi_index.empty() && o->no_uncertainties) throw Unsupported("--poi reports uncertainties and correlations: drop --no-uncertainties");
       FitOptions opts = fit_options_for(o->optimizer);
       opts.uncertainties = !o->no_uncertainties;
-      opts.correlations = (opts.uncertainties && !o->table && !o->no_correlations &&
-                           (o->correlations || m.npars() <= kAutoCorrelations)) ||
-                          !poi_index.empty();
+      // The whole matrix is printed only up to kAutoCorrelations parameters unless asked;
+      // --poi needs the matrix for its own rows either way.
+      const bool full_correlations =
+          opts.uncertainties && !o->table && !o->no_correlations && (o->correlations || m.npars() <= kAutoCorrelations);
+      opts.correlations = full_correlations || !poi_index.empty();
       const FitResult r = fit(m, lm.data, prob, opts);
       if (!r.converged())
         throw FailedMinimization(fmt::format("the fit did not converge ({}: {}); no result printed", to_string(r.status), r.message));
@@ -142,7 +138,7 @@ void add_fit(CLI::App& app) {
         }
         out["pois"] = Json{{"names", names}, {"bestfit", best}, {"uncertainties", unc}, {"correlations", c}};
       }
-      if (opts.correlations && (poi_index.empty() || (!o->no_correlations && (o->correlations || np <= kAutoCorrelations)))) {
+      if (full_correlations) {
         Json corr = Json::array();
         for (std::size_t i = 0; i < m.npars(); ++i)
           corr.push_back(numbers_or_null(std::span(r.correlations).subspan(i * m.npars(), m.npars())));

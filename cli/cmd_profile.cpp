@@ -17,13 +17,6 @@ namespace hfx::cli {
 
 namespace {
 
-std::size_t parameter_index(const Model& m, const std::string& name) {
-  const auto& names = m.par_names();
-  const auto it = std::find(names.begin(), names.end(), name);
-  if (it == names.end()) throw InvalidModel(fmt::format("--par: no parameter '{}' in the model", name));
-  return static_cast<std::size_t>(it - names.begin());
-}
-
 struct Opts {
   ModelInput in;
   std::string output_file, points = "21", plot;
@@ -60,7 +53,7 @@ void profile_2d(const Opts& o) {
   naming_workspace(o.in, [&] {
     LoadedModel lm = load_model(o.in);
     const Model& m = *lm.model;
-    const std::array<std::size_t, 2> index{parameter_index(m, o.pars[0]), parameter_index(m, o.pars[1])};
+    const std::array<std::size_t, 2> index{parameter_index("--par", m, o.pars[0]), parameter_index("--par", m, o.pars[1])};
     const ProfileScan2D s = profile_scan_2d(m, lm.data, FitProblem::from_model(m), index, lo, hi, points, fit_options_for(o.optimizer));
     if (o.table) {
       std::string t;
@@ -142,7 +135,7 @@ void add_profile(CLI::App& app) {
         if (!m.poi_index()) throw UnspecifiedPOI("the model has no POI: name the parameter to scan with --par");
         index = *m.poi_index();
       } else {
-        index = parameter_index(m, o->pars[0]);
+        index = parameter_index("--par", m, o->pars[0]);
       }
       const ProfileScan s = profile_scan(m, lm.data, FitProblem::from_model(m), index, lo, hi, points, fit_options_for(o->optimizer));
       if (!o->plot.empty()) write_plot(profile_svg(s, input_label(o->in.workspace, o->in.patches)), o->plot);

@@ -251,6 +251,13 @@ void require_within_bounds(std::string_view option, double value, const Model& m
                                            model.par_names().at(index)));
 }
 
+std::size_t parameter_index(std::string_view option, const Model& model, const std::string& name) {
+  const auto& names = model.par_names();
+  const auto it = std::find(names.begin(), names.end(), name);
+  if (it == names.end()) throw InvalidModel(fmt::format("{}: no parameter '{}' in the model", option, name));
+  return static_cast<std::size_t>(it - names.begin());
+}
+
 void add_optimizer_option(CLI::App* cmd, OptimizerChoice& choice) {
   cmd->add_option("--backend", choice.backend, "Accepted for pyhf compatibility and ignored (hfx has one backend)");
   cmd->add_option("--optimizer", choice.optimizer,

@@ -59,6 +59,10 @@ std::vector<double> scan_values(const std::vector<std::string>& scan);
 // unless lo <= value <= hi for model parameter `index` (pyhf refuses such values too).
 void require_within_bounds(std::string_view option, double value, const Model& model, std::size_t index);
 
+// The index of the parameter `name`; throws InvalidModel "OPTION: no parameter 'NAME' in
+// the model" when there is none.
+std::size_t parameter_index(std::string_view option, const Model& model, const std::string& name);
+
 // Python's json.dumps(value, indent=4, sort_keys=True) + "\n", byte for byte (ASCII-only
 // output with \uXXXX escapes, floats in repr form): what pyhf's spec/patchset commands print.
 std::string pyhf_json_dumps(const Json& value);
