@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace hfx {
 namespace {
@@ -57,12 +58,7 @@ ProfileScan profile_scan(const Model& model, std::span<const double> data, const
   FitProblem free = problem;
   free.fixed[parameter] = false;
   s.best = detail::converged_fit(model, data, free, with_unc, "free fit");
-  const auto [bound_lo, bound_hi] = problem.bounds[parameter];
-  if (std::isnan(lo)) lo = std::max(bound_lo, s.best.x[parameter] - 3 * s.best.uncertainties[parameter]);
-  if (std::isnan(hi)) hi = std::min(bound_hi, s.best.x[parameter] + 3 * s.best.uncertainties[parameter]);
-  if (!(lo < hi) || points < 2)
-    throw InvalidPdfParameters(
-        fmt::format("profile of '{}': expected low < high and at least 2 points, got [{}, {}] and {}", s.parameter, lo, hi, points));
+  std::tie(lo, hi) = detail::scan_range(problem, s.best, parameter, s.parameter, lo, hi, points);
   FitOptions refit = options;
   refit.uncertainties = refit.correlations = false;
   Profile profile{model, data, free, refit, parameter, s.best, {}};

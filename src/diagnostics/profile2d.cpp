@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace hfx {
 
@@ -32,12 +33,7 @@ ProfileScan2D profile_scan_2d(const Model& model, std::span<const double> data, 
   for (int a = 0; a < 2; ++a) {
     const std::size_t p = parameters[a];
     s.parameters[a] = model.par_names()[p];
-    const auto [bound_lo, bound_hi] = problem.bounds[p];
-    if (std::isnan(lo[a])) lo[a] = std::max(bound_lo, s.best.x[p] - 3 * s.best.uncertainties[p]);
-    if (std::isnan(hi[a])) hi[a] = std::min(bound_hi, s.best.x[p] + 3 * s.best.uncertainties[p]);
-    if (!(lo[a] < hi[a]) || points[a] < 2)
-      throw InvalidPdfParameters(fmt::format("profile of '{}': expected low < high and at least 2 points, got [{}, {}] and {}",
-                                             s.parameters[a], lo[a], hi[a], points[a]));
+    std::tie(lo[a], hi[a]) = detail::scan_range(problem, s.best, p, s.parameters[a], lo[a], hi[a], points[a]);
     for (std::size_t i = 0; i < points[a]; ++i)
       axes[a]->push_back(lo[a] + (hi[a] - lo[a]) * static_cast<double>(i) / static_cast<double>(points[a] - 1));
   }
