@@ -31,22 +31,9 @@ using detail::skip_part;
 
 namespace {
 
-template <class T>
-std::vector<double> array(ByteReader& r, const char* what) {
-  const std::int32_t n = r.i32();
-  if (n < 0 || static_cast<std::size_t>(n) > (r.size() - r.pos()) / sizeof(T))
-    r.fail(fmt::format("{} claims {} values, more than the object holds", what, n));
-  std::vector<double> out(static_cast<std::size_t>(n));
-  for (double& v : out) v = static_cast<double>(r.read<T>());
-  return out;
-}
-
+// The derived class's TArray of bin contents: TH1D holds a TArrayD, TH1F a TArrayF, ...
 std::vector<double> contents_array(ByteReader& r, std::string_view cls) {
-  if (cls == "TH1D") return array<double>(r, "bin contents");
-  if (cls == "TH1F") return array<float>(r, "bin contents");
-  if (cls == "TH1I") return array<std::int32_t>(r, "bin contents");
-  if (cls == "TH1S") return array<std::int16_t>(r, "bin contents");
-  return array<std::int8_t>(r, "bin contents");  // TH1C
+  return detail::read_tarray(r, fmt::format("TArray{}", cls.back()), "bin contents");
 }
 
 bool is_th1(std::string_view cls) { return cls == "TH1D" || cls == "TH1F" || cls == "TH1I" || cls == "TH1S" || cls == "TH1C"; }
@@ -118,7 +105,7 @@ Histogram decode_histogram(std::string_view class_name, std::string_view bytes, 
   skip_part(r, "TAttAxis");
   const std::int32_t n_bins = r.i32();
   const double x_min = r.f64(), x_max = r.f64();
-  h.edges = array<double>(r, "variable bin edges");
+  h.edges = detail::read_array<double>(r, "variable bin edges");
   end_part(r, axis, "TAxis");
   skip_part(r, "TAxis (y)");
   skip_part(r, "TAxis (z)");
@@ -126,8 +113,8 @@ Histogram decode_histogram(std::string_view class_name, std::string_view bytes, 
   r.skip(2 + 2);  // bar offset and width
   h.entries = r.f64();
   r.skip(4 * 8 + 3 * 8);  // sums of weights (w, w², wx, wx²); maximum, minimum, norm factor
-  array<double>(r, "contour levels");
-  h.sumw2 = array<double>(r, "sum of squared weights");
+  detail::read_array<double>(r, "contour levels");
+  h.sumw2 = detail::read_array<double>(r, "sum of squared weights");
   if (th1.end == kUnknownEnd)
     r.fail("the TH1 part has no byte count (written by a program other than ROOT, such as Geant4's g4tools), "
            "so its remaining members cannot be stepped over");

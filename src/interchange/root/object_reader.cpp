@@ -132,22 +132,14 @@ double ObjectReader::basic(int type, const StreamerElement& e) {
   }
 }
 
-std::vector<double> ObjectReader::tarray(const std::string& cls) {
-  const std::int32_t n = r_.i32();
-  const std::size_t width = cls == "TArrayD" || cls == "TArrayL64" || cls == "TArrayL" ? 8 : cls == "TArrayF" || cls == "TArrayI" ? 4 : cls == "TArrayS" ? 2 : 1;
-  if (n < 0 || static_cast<std::size_t>(n) > (r_.size() - r_.pos()) / width)
-    r_.fail(fmt::format("{} claims {} values, more than the object holds", cls, n));
-  std::vector<double> out(static_cast<std::size_t>(n));
-  for (double& v : out) {
-    if (cls == "TArrayD") v = r_.f64();
-    else if (cls == "TArrayF") v = r_.f32();
-    else if (cls == "TArrayI") v = r_.i32();
-    else if (cls == "TArrayS") v = r_.i16();
-    else if (cls == "TArrayC") v = r_.i8();
-    else if (width == 8) v = static_cast<double>(r_.i64());
-    else r_.fail(fmt::format("{} is not an array class hfx reads", cls));
-  }
-  return out;
+std::vector<double> read_tarray(ByteReader& r, std::string_view cls, std::string_view what) {
+  if (cls == "TArrayD") return read_array<double>(r, what);
+  if (cls == "TArrayF") return read_array<float>(r, what);
+  if (cls == "TArrayI") return read_array<std::int32_t>(r, what);
+  if (cls == "TArrayS") return read_array<std::int16_t>(r, what);
+  if (cls == "TArrayC") return read_array<std::int8_t>(r, what);
+  if (cls == "TArrayL" || cls == "TArrayL64") return read_array<std::int64_t>(r, what);
+  r.fail(fmt::format("{} is a {}, not an array class hfx reads", what, cls));
 }
 
 void ObjectReader::read_class(const std::string& cls, Members& out, int depth) {
@@ -164,7 +156,7 @@ void ObjectReader::read_class(const std::string& cls, Members& out, int depth) {
 void ObjectReader::read_element(const StreamerElement& e, Members& out, int depth) {
   const int t = e.type;
   if (t == kBase || e.element_class == "TStreamerBase") {  // TObject and TNamed bases have types 66 and 67
-    if (e.name.rfind("TArray", 0) == 0) out["fArray"].numbers = tarray(e.name);  // hand-written streamer: no header
+    if (e.name.rfind("TArray", 0) == 0) out["fArray"].numbers = read_tarray(r_, e.name, e.name);  // hand-written streamer: no header
     else read_class(e.name, out, depth + 1);
   } else if (t > 0 && t < kOffsetL) {
     out[e.name].number = basic(t, e);
@@ -190,7 +182,7 @@ void ObjectReader::read_element(const StreamerElement& e, Members& out, int dept
     tobject(r_);
   } else if (t == kObject || t == kAny || t == kTNamed) {
     if (e.type_name.rfind("TArray", 0) == 0) {
-      out[e.name].numbers = tarray(e.type_name);
+      out[e.name].numbers = read_tarray(r_, e.type_name, e.name);
     } else if (e.type_name == "TString") {
       out[e.name].text = r_.string();
     } else {

@@ -9,9 +9,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <fmt/format.h>
+
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,6 +38,20 @@ void skip_part(ByteReader& r, const char* what);
 void tobject(ByteReader& r);
 // TNamed: its part header, TObject, name, title.
 std::pair<std::string, std::string> named(ByteReader& r);
+
+// A TArray's streamed values (a 32-bit length, then the values; ROOT writes no header for
+// these hand-written streamers) as doubles. `what` names them in errors.
+template <class T>
+std::vector<double> read_array(ByteReader& r, std::string_view what) {
+  const std::int32_t n = r.i32();
+  if (n < 0 || static_cast<std::size_t>(n) > (r.size() - r.pos()) / sizeof(T))
+    r.fail(fmt::format("{} claims {} values, more than the object holds", what, n));
+  std::vector<double> out(static_cast<std::size_t>(n));
+  for (double& v : out) v = static_cast<double>(r.read<T>());
+  return out;
+}
+// The same for the array class `cls` (TArrayD, F, I, S, C, L, L64); fails for another.
+std::vector<double> read_tarray(ByteReader& r, std::string_view cls, std::string_view what);
 
 // Class names seen in one record (class tags are written once, then referred to by the
 // position where they first appeared, counted from the start of the key).
@@ -85,7 +102,6 @@ class ObjectReader {
  private:
   void read_element(const StreamerElement& e, Members& out, int depth);
   double basic(int type, const StreamerElement& e);
-  std::vector<double> tarray(const std::string& cls);
 
   const StreamerInfos& infos_;
   ByteReader& r_;
