@@ -76,6 +76,11 @@ class Evaluator {
   // terms were finite and a constraint term was not.
   std::string nonfinite_reason() const;
 
+  // The fast paths this evaluator takes, by name ("normsys sweep", "histosys panels",
+  // "single per-bin factor", ...). Each path declares the modifier kinds it computes and
+  // is taken only when it covers every kind in the model.
+  std::vector<std::string> fast_paths() const;
+
  private:
   // Scratch and tables on cache-line boundaries: a vector load or store that straddles
   // two lines or pages costs many times an aligned one.
@@ -93,6 +98,8 @@ class Evaluator {
   // forward_x_ = x and the flags below: the point the tables now describe.
   void remember_point(std::span<const double> pars, bool grads);
   double main_from_rates() const;
+  void unit_kind_factors(std::span<const double> pars);
+  double unit_kind_others(std::size_t block, std::uint32_t term, std::uint32_t bin) const;
   double gauss_nll(std::span<const double> pars) const;  // the Gaussian constraints' terms
   void add_constraint_gradient(std::span<const double> pars, std::span<double> grad) const;
   void scalar_partials(std::span<const double> pars, std::uint32_t k0, std::uint32_t k1, double scale);
@@ -116,6 +123,14 @@ class Evaluator {
   // Every block-bin has at most one per-bin factor (staterror or shapesys alone, the
   // usual case): forward copies it instead of multiplying a list.
   bool single_binfactor_ = true;
+  // The model has unit-kind terms (src/modifiers): their factors, per term and bin
+  // (term t's at kind_val_off_[t]), multiply each block-bin's rate. kind_factor_ is their
+  // product per block-bin, bf_own_ the seven kinds' per-bin factors' product; bin_factor_
+  // then holds both.
+  bool kinds_ = false;
+  Doubles kind_val_, kind_factor_, bf_own_, kind_deriv_;
+  std::vector<std::uint32_t> kind_val_off_;
+  std::vector<std::uint32_t> kind_col_, kind_col_off_;  // term t's parameters' Jacobian columns
   // The fits' arithmetic: the main Poisson sum's variant for this model's bin count and
   // this CPU (main_poisson.hpp), chosen once; null in the `pyhf` arithmetic.
   bool (*main_sum_)(const double*, const double*, const double*, std::size_t, double*) = nullptr;

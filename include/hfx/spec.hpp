@@ -5,6 +5,7 @@
 // Nothing here is touched during a fit; compile() turns them into a Model.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,14 +15,20 @@
 
 namespace hfx {
 
+namespace detail {
+struct KindData;
+}
+
 // The seven HistFactory modifier types, in pyhf's canonical order (the order in which
 // pyhf groups parameters: histosys, lumi, normfactor, normsys, shapefactor, shapesys,
-// staterror).
-enum class ModifierType { histosys, lumi, normfactor, normsys, shapefactor, shapesys, staterror };
-inline constexpr int kModifierTypeCount = 7;
+// staterror), then `extension`: a kind beyond HistFactory (an hfx extension such as
+// "hfx_eft", docs/eft.md), whose parameters come after all the others.
+enum class ModifierType { histosys, lumi, normfactor, normsys, shapefactor, shapesys, staterror, extension };
+inline constexpr int kModifierTypeCount = 8;
 
 std::string_view to_string(ModifierType type);
-// Returns nullopt for an unknown name.
+// Returns nullopt for an unknown name (and for "extension": an extension kind is named by
+// its own type, modifier::Extension::type).
 std::optional<ModifierType> modifier_type_from_string(std::string_view name);
 
 namespace modifier {
@@ -40,12 +47,18 @@ struct ShapeSys { std::vector<double> data; };
 // MC statistical uncertainty (absolute, one number per bin), Gaussian-constrained with
 // the uncertainty pooled over the samples that share the modifier.
 struct StatError { std::vector<double> data; };
+// A kind beyond HistFactory's seven: its JSON type ("hfx_eft") and its data as the kind's
+// unit (src/modifiers) parsed and validated it.
+struct Extension {
+  std::string type;
+  std::shared_ptr<const detail::KindData> data;
+};
 }  // namespace modifier
 
 // Alternatives are in ModifierType order, so data.index() == static_cast<int>(type()).
 using ModifierData = std::variant<modifier::HistoSys, modifier::Lumi, modifier::NormFactor,
                                   modifier::NormSys, modifier::ShapeFactor, modifier::ShapeSys,
-                                  modifier::StatError>;
+                                  modifier::StatError, modifier::Extension>;
 
 struct ModifierSpec {
   std::string name;

@@ -125,7 +125,11 @@ class Compiler {
       d_->channels.push_back(c.name);
       for (const auto& s : c.samples) {
         samples.insert(s.name);
-        for (const auto& m : s.modifiers) mods.insert({m.name, std::string(to_string(m.type()))});
+        for (const auto& m : s.modifiers) {
+          const auto* ext = std::get_if<modifier::Extension>(&m.data);
+          mods.insert({m.name, ext ? ext->type : std::string(to_string(m.type()))});
+          d_->kinds |= 1u << static_cast<int>(m.type());
+        }
       }
     }
     std::sort(d_->channels.begin(), d_->channels.end());
@@ -210,6 +214,13 @@ class Compiler {
               throw InvalidModel(fmt::format("shapesys modifier '{}' is used on {} and on {}; shapesys parameters "
                                              "cannot be shared (use a distinct name)", mname, it->second, where));
           }
+          if (type == ModifierType::extension) {
+            // A unit kind's modifier asks for its own named parameters.
+            const auto& ext = std::get<modifier::Extension>(m->data);
+            for (const auto& kp : detail::find_modifier_kind(ext.type)->parameters(*ext.data))
+              if (seen.insert(kp.name).second) add_requirement(kp.name, requirement_for(kp));
+            continue;
+          }
           if (!seen.insert(mname).second) continue;
           add_requirement(mname, requirement_for(*m, c, s));
         }
@@ -250,9 +261,15 @@ class Compiler {
         return r;
       }
       case ModifierType::staterror:
+      case ModifierType::extension:
         break;
     }
-    throw std::logic_error("requirement_for: staterror is handled separately");
+    throw std::logic_error("requirement_for: staterror and unit kinds are handled separately");
+  }
+
+  static Requirement requirement_for(const detail::KindParameter& kp) {
+    return {ModifierType::extension, ConstraintType::unconstrained, true, 1, {kp.init}, {kp.bounds}, {false}, {}, {}, {},
+            false, false, false};
   }
 
   void collect_staterror() {
@@ -419,6 +436,7 @@ class Compiler {
     d.scalar_begin.push_back(0);
     d.histo_begin.push_back(0);
     d.binfactor_begin.push_back(0);
+    d.kind_term_begin.push_back(0);
     for (const Block& blk : blocks_) {
       const std::size_t ci = blk.ci, si = blk.si;
       const ChannelSpec& c = *blk.channel;
@@ -436,6 +454,14 @@ class Compiler {
       const std::vector<const ModifierSpec*>& mods = blk.modifiers;
       std::uint32_t histo_position = 0;  // histosys entries of this block so far, null ones included
       for (const ModifierSpec* m : mods) {
+        if (m->type() == ModifierType::extension) {
+          const auto& ext = std::get<modifier::Extension>(m->data);
+          const detail::ModifierKind* kind = detail::find_modifier_kind(ext.type);
+          std::vector<std::uint32_t> pars;
+          for (const auto& kp : kind->parameters(*ext.data)) pars.push_back(static_cast<std::uint32_t>(set(kp.name).offset));
+          d.kind_terms.push_back(kind->compile(*ext.data, pars, nb));
+          continue;
+        }
         const ParameterSet& p = set(m->name);
         const auto par = static_cast<std::uint32_t>(p.offset);
         switch (m->type()) {
@@ -505,6 +531,8 @@ class Compiler {
             for (std::uint32_t j = 0; j < nb; ++j) per_bin[j].push_back(par + first + j);
             break;
           }
+          case ModifierType::extension:
+            break;  // above
         }
       }
       for (std::uint32_t j = 0; j < nb; ++j) {
@@ -513,6 +541,7 @@ class Compiler {
       }
       d.scalar_begin.push_back(static_cast<std::uint32_t>(d.scalars.size()));
       d.histo_begin.push_back(static_cast<std::uint32_t>(d.histos.size()));
+      d.kind_term_begin.push_back(static_cast<std::uint32_t>(d.kind_terms.size()));
     }
   }
 
@@ -585,6 +614,8 @@ class Compiler {
       for (std::uint32_t b = d.channel_block_begin[c]; b < d.channel_block_begin[c + 1]; ++b) {
         for (std::uint32_t k = d.scalar_begin[b]; k < d.scalar_begin[b + 1]; ++k) pars.insert(d.scalars[k].par);
         for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) pars.insert(d.histos[h].par);
+        for (std::uint32_t t = d.kind_term_begin[b]; t < d.kind_term_begin[b + 1]; ++t)
+          for (const std::uint32_t p : d.kind_terms[t]->parameters()) pars.insert(p);
         const auto& blk = d.blocks[b];
         for (std::uint32_t i = blk.bin_begin; i < blk.bin_begin + blk.nbins; ++i)
           for (std::uint32_t k = d.binfactor_begin[i]; k < d.binfactor_begin[i + 1]; ++k) pars.insert(d.binfactor_par[k]);
@@ -629,6 +660,8 @@ class Compiler {
     for (std::size_t b = 0; b < d.blocks.size(); ++b) {
       for (std::uint32_t k = d.scalar_begin[b]; k < d.scalar_begin[b + 1]; ++k) touch(d.scalars[k].par, kMany);
       for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h) touch(d.histos[h].par, kMany);
+      for (std::uint32_t t = d.kind_term_begin[b]; t < d.kind_term_begin[b + 1]; ++t)
+        for (const std::uint32_t p : d.kind_terms[t]->parameters()) touch(p, kMany);
       const auto& blk = d.blocks[b];
       for (std::uint32_t i = blk.bin_begin; i < blk.bin_begin + blk.nbins; ++i)
         for (std::uint32_t k = d.binfactor_begin[i]; k < d.binfactor_begin[i + 1]; ++k)

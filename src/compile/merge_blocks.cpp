@@ -32,7 +32,8 @@ bool block_key(const ModelData& d, std::size_t b, BlockKey& key) {
 }  // namespace
 
 std::shared_ptr<ModelData> merged_blocks(const ModelData& d) {
-  if (is_multiplicative(d.histosys_code) || d.blocks.empty()) return nullptr;
+  // Blocks with unit-kind terms keep their own tables (their factors are per block).
+  if (is_multiplicative(d.histosys_code) || d.blocks.empty() || !d.kind_terms.empty()) return nullptr;
   const std::size_t nblocks = d.blocks.size();
   // Each block's group: the first block with its key.
   std::vector<std::size_t> leader(nblocks);

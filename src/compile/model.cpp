@@ -123,6 +123,11 @@ std::vector<Model::SampleYields> Model::expected_by_sample(std::span<const doubl
       const auto& f = d.scalars[k];
       s *= f.normsys == detail::kNoEntry ? pars[f.par] : detail::normsys_factor(d.normsys_code, pars[f.par], d.normsys[f.normsys]).value;
     }
+    std::vector<double> unit(blk.nbins, 1.0), f(blk.nbins);
+    for (std::uint32_t t = d.kind_term_begin[b]; t < d.kind_term_begin[b + 1]; ++t) {
+      d.kind_terms[t]->factors(pars.data(), f.data());
+      for (std::uint32_t j = 0; j < blk.nbins; ++j) unit[j] *= f[j];
+    }
     for (std::uint32_t j = 0; j < blk.nbins; ++j) {
       const std::size_t i = blk.bin_begin + j;
       double base = d.nominal[i];
@@ -130,7 +135,7 @@ std::vector<Model::SampleYields> Model::expected_by_sample(std::span<const doubl
         base += detail::histosys_delta(d, pars[d.histos[h].par], i, d.histos[h].data + j).value;
       double p = 1.0;
       for (std::uint32_t k = d.binfactor_begin[i]; k < d.binfactor_begin[i + 1]; ++k) p *= pars[d.binfactor_par[k]];
-      y.yields[j] = base * s * p;
+      y.yields[j] = base * s * p * unit[j];
     }
     out.push_back(std::move(y));
   }

@@ -6,6 +6,7 @@
 #include "hfx/interpolation.hpp"
 #include "hfx/model.hpp"
 #include "hfx/aligned_vector.hpp"
+#include "../modifiers/modifier_kind.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -87,6 +88,7 @@ struct ModelData {
   std::vector<std::size_t> channel_offset;
   std::vector<std::string> samples;
   std::vector<std::pair<std::string, std::string>> modifiers;
+  std::uint32_t kinds = 0;  // bit t set when a modifier of ModifierType t is present
   std::size_t nmain = 0;
   std::vector<double> auxdata;
   std::string measurement;
@@ -159,6 +161,12 @@ struct ModelData {
   std::vector<HistoPanel> histo_panels;
   std::vector<std::uint32_t> panel_par;  // panel q's parameters: [par_begin, par_end) of q
   AlignedDoubles panel_SA;               // their columns, see HistoPanel (64-byte aligned)
+
+  // Modifier kinds beyond the seven (src/modifiers): block b's compiled terms are
+  // kind_terms[kind_term_begin[b] ... kind_term_begin[b + 1]); each multiplies the
+  // block's bins by its factors.
+  std::vector<std::uint32_t> kind_term_begin;
+  std::vector<std::shared_ptr<const KindTerm>> kind_terms;
 
   // constraints, in auxdata order
   std::vector<NormalConstraint> normal;

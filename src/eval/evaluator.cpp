@@ -35,19 +35,61 @@ constexpr double kLogSqrt2Pi = 0.91893853320467274178;  // log(sqrt(2 pi))
 double normal_curvature(const detail::NormalConstraint& c) { return 1.0 / (c.sigma * c.sigma); }
 double poisson_curvature(double a, double p) { return a / (p * p); }
 
+// The modifier kinds present in a model or covered by a fast path: bit t for
+// ModifierType t.
+using KindSet = std::uint32_t;
+constexpr KindSet kind_bit(ModifierType t) { return 1u << static_cast<int>(t); }
+constexpr KindSet kSevenKinds = kind_bit(ModifierType::extension) - 1;
+constexpr KindSet kAllKinds = kSevenKinds | kind_bit(ModifierType::extension);
+
+// Every fast path and the kinds it computes. The single per-bin factor path reads each
+// block-bin's factor as one parameter value, so it cannot hold a unit kind's factor; the
+// others read bin_factor_, which does.
+struct FastPath {
+  const char* name;
+  KindSet covers;
+};
+constexpr FastPath kNormsysSweep{"normsys sweep", kAllKinds};
+constexpr FastPath kPanels{"histosys panels", kAllKinds};
+constexpr FastPath kSingleBinFactor{"single per-bin factor", kSevenKinds};
+constexpr FastPath kMergedBlocks{"merged blocks", kSevenKinds};
+
+bool covers(const FastPath& path, KindSet present) { return (present & ~path.covers) == 0; }
+
 }  // namespace
 
 Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
     : model_(&model),
       arithmetic_(arithmetic),
       sweeps_normsys_(arithmetic == Arithmetic::stable && model.data().normsys_code == InterpCode::code4),
-      tables_(arithmetic == Arithmetic::stable && model.data().fit ? model.data().fit.get() : &model.data()) {
+      tables_(arithmetic == Arithmetic::stable && model.data().fit && covers(kMergedBlocks, model.data().kinds)
+                  ? model.data().fit.get()
+                  : &model.data()) {
   const auto& d = *tables_;
-  panels_ = arithmetic == Arithmetic::stable && !d.histo_panels.empty() && detail::cpu_has_avx2_fma();
+  sweeps_normsys_ = sweeps_normsys_ && covers(kNormsysSweep, d.kinds);
+  panels_ = arithmetic == Arithmetic::stable && !d.histo_panels.empty() && detail::cpu_has_avx2_fma() &&
+            covers(kPanels, d.kinds);
   block_scale_.assign(d.blocks.size(), 1.0);
   bin_factor_.assign(d.nominal.size(), 1.0);
+  single_binfactor_ = covers(kSingleBinFactor, d.kinds);
   for (std::size_t i = 0; i < d.nominal.size(); ++i)
     if (d.binfactor_begin[i + 1] - d.binfactor_begin[i] > 1) single_binfactor_ = false;
+  kinds_ = !d.kind_terms.empty();
+  if (kinds_) {
+    kind_factor_.assign(d.nominal.size(), 1.0);
+    bf_own_.assign(d.nominal.size(), 1.0);
+    std::size_t max_pars = 0;
+    kind_val_off_.assign(d.kind_terms.size(), 0);
+    std::uint32_t off = 0;
+    for (std::size_t b = 0; b < d.blocks.size(); ++b)
+      for (std::uint32_t t = d.kind_term_begin[b]; t < d.kind_term_begin[b + 1]; ++t) {
+        kind_val_off_[t] = off;
+        off += d.blocks[b].nbins;
+        max_pars = std::max(max_pars, d.kind_terms[t]->parameters().size());
+      }
+    kind_val_.assign(off, 1.0);
+    kind_deriv_.assign(max_pars, 0.0);
+  }
   bin_index_.resize(d.nominal.size());
   for (std::size_t b = 0; b < d.blocks.size(); ++b)
     for (std::uint32_t j = 0; j < d.blocks[b].nbins; ++j) bin_index_[d.blocks[b].bin_begin + j].block = static_cast<std::uint32_t>(b);
@@ -117,6 +159,26 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
     }
     jac_offset_[c + 1] = jac_offset_[c] + d.channel_nbins[c] * static_cast<std::size_t>(last - first);
   }
+  kind_col_off_.assign(1, 0);
+  for (std::size_t c = 0; c < d.channels.size() && kinds_; ++c) {
+    const auto first = d.channel_pars.begin() + d.channel_par_begin[c];
+    const auto last = d.channel_pars.begin() + d.channel_par_begin[c + 1];
+    for (std::uint32_t b = d.channel_block_begin[c]; b < d.channel_block_begin[c + 1]; ++b)
+      for (std::uint32_t t = d.kind_term_begin[b]; t < d.kind_term_begin[b + 1]; ++t) {
+        for (const std::uint32_t p : d.kind_terms[t]->parameters())
+          kind_col_.push_back(static_cast<std::uint32_t>(std::lower_bound(first, last, p) - first));
+        kind_col_off_.push_back(static_cast<std::uint32_t>(kind_col_.size()));
+      }
+  }
+}
+
+std::vector<std::string> Evaluator::fast_paths() const {
+  std::vector<std::string> out;
+  if (sweeps_normsys_) out.emplace_back(kNormsysSweep.name);
+  if (panels_) out.emplace_back(kPanels.name);
+  if (single_binfactor_) out.emplace_back(kSingleBinFactor.name);
+  if (tables_ != &model_->data()) out.emplace_back(kMergedBlocks.name);
+  return out;
 }
 
 void Evaluator::set_data(std::span<const double> data) {
@@ -260,6 +322,7 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
       bin_factor_[i] = p;
     }
   }
+  if (kinds_) unit_kind_factors(x);
   const bool fast4p = d.histosys_code == InterpCode::code4p;
   const bool packed = fast4p && arithmetic_ == Arithmetic::stable && !d.histos.empty();
   // The packed kernel's coefficients and, for a gradient, the slopes: one pass.
@@ -333,6 +396,32 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
       rate_[bi.main] += base_[i] * block_scale_[bi.block] * bin_factor_[i];
     }
   }
+}
+
+// The unit kinds' factors by their reference kernels, multiplied into bin_factor_.
+void Evaluator::unit_kind_factors(std::span<const double> x) {
+  const auto& d = *tables_;
+  std::copy(bin_factor_.begin(), bin_factor_.end(), bf_own_.begin());
+  std::fill(kind_factor_.begin(), kind_factor_.end(), 1.0);
+  for (std::size_t b = 0; b < d.blocks.size(); ++b) {
+    const auto& blk = d.blocks[b];
+    for (std::uint32_t t = d.kind_term_begin[b]; t < d.kind_term_begin[b + 1]; ++t) {
+      double* v = kind_val_.data() + kind_val_off_[t];
+      d.kind_terms[t]->factors(x.data(), v);
+      for (std::uint32_t j = 0; j < blk.nbins; ++j) kind_factor_[blk.bin_begin + j] *= v[j];
+    }
+  }
+  for (std::size_t i = 0; i < bin_factor_.size(); ++i) bin_factor_[i] *= kind_factor_[i];
+}
+
+// The product of block b's unit-kind factors at bin j other than term t's, times the
+// seven kinds' per-bin factors: what term t's factor multiplies besides base and scale.
+double Evaluator::unit_kind_others(std::size_t b, std::uint32_t t, std::uint32_t j) const {
+  const auto& d = *tables_;
+  double other = bf_own_[d.blocks[b].bin_begin + j];
+  for (std::uint32_t u = d.kind_term_begin[b]; u < d.kind_term_begin[b + 1]; ++u)
+    if (u != t) other *= kind_val_[kind_val_off_[u] + j];
+  return other;
 }
 
 double Evaluator::main_from_rates() const {
@@ -495,13 +584,24 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
         const std::size_t i = blk.bin_begin + j;
         const std::uint32_t p0 = bf_begin[i], p1 = bf_begin[i + 1];
         if (p1 == p0) continue;
-        const double common = base_[i] * s * w_[d.bb_main[i]];
+        const double common = base_[i] * s * w_[d.bb_main[i]] * (kinds_ ? kind_factor_[i] : 1.0);
         for (std::uint32_t k = p0; k < p1; ++k) {
           double other = 1.0;
           for (std::uint32_t l = p0; l < p1; ++l)
             if (l != k) other *= x[d.binfactor_par[l]];
           grad[d.binfactor_par[k]] += common * other;
         }
+      }
+    }
+    // Unit kinds: d rate / d c = base * S * (the bin's other factors) * d f / d c.
+    for (std::uint32_t t = kinds_ ? d.kind_term_begin[b] : 0; t < (kinds_ ? d.kind_term_begin[b + 1] : 0); ++t) {
+      const auto pars = d.kind_terms[t]->parameters();
+      for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+        const std::size_t i = blk.bin_begin + j;
+        const double wt = base_[i] * s * w_[d.bb_main[i]] * unit_kind_others(b, t, j);
+        if (wt == 0) continue;
+        d.kind_terms[t]->derivatives(x.data(), j, kind_deriv_.data());
+        for (std::size_t k = 0; k < pars.size(); ++k) grad[pars[k]] += wt * kind_deriv_[k];
       }
     }
     // Histosys: d rate / d alpha = d delta / d alpha * S * P.
@@ -658,10 +758,22 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
         // Per-bin factors.
         const std::uint32_t p0 = d.binfactor_begin[i], p1 = d.binfactor_begin[i + 1];
         for (std::uint32_t k = p0; k < p1; ++k) {
-          double other = base_[i] * s;
+          double other = base_[i] * s * (kinds_ ? kind_factor_[i] : 1.0);
           for (std::uint32_t l = p0; l < p1; ++l)
             if (l != k) other *= x[d.binfactor_par[l]];
           row[binfactor_col_[k]] += other;
+        }
+      }
+      // Unit kinds: d rate / d c = base * S * (the bin's other factors) * d f / d c.
+      for (std::uint32_t t = kinds_ ? d.kind_term_begin[b] : 0; t < (kinds_ ? d.kind_term_begin[b + 1] : 0); ++t) {
+        const std::uint32_t* col = kind_col_.data() + kind_col_off_[t];
+        const std::size_t np = d.kind_terms[t]->parameters().size();
+        for (std::uint32_t j = 0; j < blk.nbins; ++j) {
+          const std::size_t i = blk.bin_begin + j;
+          double* row = J + (d.bb_main[i] - g0) * m;
+          const double wt = base_[i] * s * unit_kind_others(b, t, j);
+          d.kind_terms[t]->derivatives(x.data(), j, kind_deriv_.data());
+          for (std::size_t k = 0; k < np; ++k) row[col[k]] += wt * kind_deriv_[k];
         }
       }
       // Histosys: d rate / d alpha = d delta / d alpha * S * P.

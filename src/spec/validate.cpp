@@ -4,6 +4,8 @@
 // ("channel 'SR' has 2 bins") and name the exact JSON path.
 #include "validate.hpp"
 
+#include "../modifiers/modifier_kind.hpp"
+
 #include "hfx/errors.hpp"
 
 #include <fmt/format.h>
@@ -127,11 +129,18 @@ ModifierSpec parse_modifier(const Json& v, const std::string& path, std::size_t 
   if (m.name.empty()) fail(path + "/name", "a modifier needs a non-empty name (it names the parameter)");
   const std::string tname = require_string(require_key(v, "type", path), path + "/type");
   const auto type = modifier_type_from_string(tname);
-  if (!type)
-    fail_as<InvalidModifier>(path + "/type", fmt::format("unknown modifier type '{}' (expected one of histosys, lumi, "
-                                                         "normfactor, normsys, shapefactor, shapesys, staterror)", tname));
+  const ModifierKind* kind = type ? nullptr : find_modifier_kind(tname);
+  if (!type && !kind) {
+    std::string known = "histosys, lumi, normfactor, normsys, shapefactor, shapesys, staterror";
+    for (const ModifierKind* k : modifier_kinds()) known += fmt::format(", {} (hfx extension)", k->type());
+    fail_as<InvalidModifier>(path + "/type", fmt::format("unknown modifier type '{}' (expected one of {})", tname, known));
+  }
   const Json& data = require_key(v, "data", path);
   const std::string dpath = path + "/data";
+  if (kind) {
+    m.data = modifier::Extension{tname, kind->parse(data, dpath, nbins, channel)};
+    return m;
+  }
   switch (*type) {
     case ModifierType::lumi:
       if (m.name != "lumi") fail(path + "/name", fmt::format("a lumi modifier must be named 'lumi', got '{}'", m.name));
@@ -170,6 +179,8 @@ ModifierSpec parse_modifier(const Json& v, const std::string& path, std::size_t 
       else m.data = modifier::StatError{std::move(values)};
       break;
     }
+    case ModifierType::extension:
+      break;  // not a JSON type name: modifier_type_from_string never returns it
   }
   return m;
 }

@@ -13,14 +13,14 @@ namespace hfx {
 
 namespace {
 constexpr std::array<std::string_view, kModifierTypeCount> kTypeNames = {
-    "histosys", "lumi", "normfactor", "normsys", "shapefactor", "shapesys", "staterror"};
+    "histosys", "lumi", "normfactor", "normsys", "shapefactor", "shapesys", "staterror", "extension"};
 }
 
 std::string_view to_string(ModifierType type) { return kTypeNames[static_cast<int>(type)]; }
 
 std::optional<ModifierType> modifier_type_from_string(std::string_view name) {
   for (int i = 0; i < kModifierTypeCount; ++i)
-    if (kTypeNames[i] == name) return static_cast<ModifierType>(i);
+    if (kTypeNames[i] == name && static_cast<ModifierType>(i) != ModifierType::extension) return static_cast<ModifierType>(i);
   return std::nullopt;
 }
 

@@ -100,6 +100,8 @@ Result to_hs3(const Workspace& workspace) {
           mods.push_back(Json{{"name", "staterror"}, {"type", "staterror"}, {"constraint", "Gauss"}});
         } else if (type == "shapefactor") {
           mods.push_back(Json{{"name", name}, {"type", "shapefactor"}});
+        } else {
+          throw InvalidSpecification(fmt::format("{}: the hfx extension modifier type '{}' has no HS3 form", at, type));
         }
       }
       samples.push_back(std::move(sample));

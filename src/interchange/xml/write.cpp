@@ -106,7 +106,16 @@ class Writer {
   Writer(const Json& ws, const WriteOptions& o, WriteResult& out) : ws_(ws), o_(o), out_(out) {
     for (const Json& c : ws["channels"])
       for (const Json& s : c["samples"])
-        for (const Json& m : s["modifiers"]) types_.emplace(m["name"].get<std::string>(), m["type"].get<std::string>());
+        for (const Json& m : s["modifiers"]) {
+          const std::string type = m["type"].get<std::string>();
+          // Refused before anything is written.
+          if (!modifier_type_from_string(type))
+            throw InvalidSpecification(fmt::format("/channels[{}]/samples[{}]/modifiers[{}, {}]: the hfx extension "
+                                                   "modifier type '{}' has no HistFactory XML form",
+                                                   c["name"].get<std::string>(), s["name"].get<std::string>(),
+                                                   m["name"].get<std::string>(), type, type));
+          types_.emplace(m["name"].get<std::string>(), type);
+        }
   }
 
   void warn(std::string w) { out_.warnings.push_back(std::move(w)); }
