@@ -49,12 +49,12 @@ void profile_2d(const Opts& o) {
     hi[a] = number_option("--range HI", o.range[2 * a + 1]);
     if (!(lo[a] < hi[a])) throw Unsupported(fmt::format("--range {} {}: expected LO < HI", o.range[2 * a], o.range[2 * a + 1]));
   }
-  if (!o.plot.empty()) throw Unsupported("--plot draws one-parameter profiles; the 2-D scan's contours are in its JSON");
   naming_workspace(o.in, [&] {
     LoadedModel lm = load_model(o.in);
     const Model& m = *lm.model;
     const std::array<std::size_t, 2> index{parameter_index("--par", m, o.pars[0]), parameter_index("--par", m, o.pars[1])};
     const ProfileScan2D s = profile_scan_2d(m, lm.data, FitProblem::from_model(m), index, lo, hi, points, fit_options_for(o.optimizer));
+    if (!o.plot.empty()) write_plot(profile2d_svg(s, input_label(o.in.workspace, o.in.patches)), o.plot);
     if (o.table) {
       std::string t;
       for (std::size_t a = 0; a < 2; ++a)
@@ -101,8 +101,8 @@ void add_profile(CLI::App& app) {
       "Profile likelihood scan: -2 Delta log L of the POI (or --par NAME) at --points values in --range "
       "(default: best fit +- 3 uncertainties within the bounds), each a fit with the parameter fixed, and the "
       "68.27% / 95% CL intervals where it stays below 1 / 3.84 (ends by root finding on the profile; an end "
-      "beyond the range is null with \\\"open\\\": true). With two --par: -2 Delta log L on the --points NxM grid "
-      "(--range twice: first parameter, then second) and its 68.27% / 95% CL contours (2.30 / 5.99) as polylines.");
+      "beyond the range is null with \"open\": true). With two --par: -2 Delta log L on the --points NxM grid "
+      "(--range twice: first parameter, then second) and its 68.27% / 95% CL contours (2.30 / 5.99) as polylines; --plot draws the grid shaded with the contours and the best fit.");
   o->in.add_to(cmd);
   cmd->add_option("--par", o->pars, "Parameter to scan (default: the POI); a per-bin parameter as NAME[i]; twice for a 2-D scan")
       ->expected(1)
@@ -114,7 +114,7 @@ void add_profile(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--output-file", o->output_file, "Write the result here instead of stdout");
   cmd->add_flag("--table", o->table, "Print a readable table instead of JSON");
-  add_plot_option(cmd, o->plot, "the profile with its CL levels");
+  add_plot_option(cmd, o->plot, "the profile with its CL levels (2-D: the grid, contours and best fit)");
   add_optimizer_option(cmd, o->optimizer);
   cmd->callback([o] {
     if (o->pars.size() > 2) throw Unsupported(fmt::format("--par given {} times: a scan has one or two parameters", o->pars.size()));

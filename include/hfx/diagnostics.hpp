@@ -177,6 +177,7 @@ struct ProfileContour {
 };
 struct ProfileScan2D {
   std::array<std::string, 2> parameters;
+  std::array<std::size_t, 2> index{};   // the parameters' indices in par_names()
   FitResult best;                       // the free fit, with uncertainties
   std::vector<double> x, y;             // the scanned values of each parameter
   std::vector<double> delta_twice_nll;  // at (x[i], y[j]): index j * x.size() + i

@@ -26,6 +26,10 @@ std::string correlations_svg(const Correlations& correlations, const std::string
 // -2 Delta log L against the parameter, the 68% and 95% CL levels and intervals.
 std::string profile_svg(const ProfileScan& scan, const std::string& subtitle = "");
 
+// A two-parameter scan: -2 Delta log L on the grid as shaded cells, the 68.27% and 95% CL
+// contours and the best fit.
+std::string profile2d_svg(const ProfileScan2D& scan, const std::string& subtitle = "");
+
 // Observed CLs and the expected band against the POI, the level and the upper limits.
 std::string brazil_svg(const BrazilBand& band, const std::string& poi, const std::string& subtitle = "");
 

@@ -33,6 +33,7 @@ ProfileScan2D profile_scan_2d(const Model& model, std::span<const double> data, 
   for (int a = 0; a < 2; ++a) {
     const std::size_t p = parameters[a];
     s.parameters[a] = model.par_names()[p];
+    s.index[a] = p;
     std::tie(lo[a], hi[a]) = detail::scan_range(problem, s.best, p, s.parameters[a], lo[a], hi[a], points[a]);
     for (std::size_t i = 0; i < points[a]; ++i)
       axes[a]->push_back(lo[a] + (hi[a] - lo[a]) * static_cast<double>(i) / static_cast<double>(points[a] - 1));

@@ -97,6 +97,26 @@ TEST(Plots, PicturesOfAFitDrawTheirData) {
   EXPECT_EQ(svg->count("pattern"), 1u);  // the hatching of the uncertainty
 }
 
+TEST(Plots, TwoParameterProfileDrawsItsGridAndContours) {
+  const Fitted f("sbottom-multib-regionA");
+  const std::size_t poi = *f.model.poi_index();
+  const std::size_t other = f.model.par_slice("mu_ttbar").first;
+  const double nan = kNaN;
+  const ProfileScan2D s = profile_scan_2d(f.model, f.data, f.problem, {poi, other}, {nan, nan}, {nan, nan}, {12, 10});
+  auto svg = parse(profile2d_svg(s, "sub"));
+  std::size_t lines = 0;
+  for (const auto& c : s.contours) lines += c.lines.size();
+  ASSERT_GE(lines, 2u);
+  // A cell per grid point and the best fit, each with its tooltip.
+  EXPECT_EQ(svg->count("title"), 12u * 10u + 1u);
+  std::size_t contour_paths = 0;
+  for (const auto& n : svg->doc.select_nodes("//path[@stroke-width='2.2']")) contour_paths += !n.node().attribute("d").empty();
+  EXPECT_EQ(contour_paths, lines + 2u);  // and the two legend strokes
+  EXPECT_TRUE(svg->has_text("68.27% CL"));
+  EXPECT_TRUE(svg->has_text("95% CL"));
+  EXPECT_TRUE(svg->has_text("sub"));
+}
+
 TEST(Plots, NothingToDrawNaNsAndMarkupInNames) {
   RankingResult r;
   r.poi = "mu<&>";
