@@ -76,6 +76,20 @@ class Evaluator {
   // terms were finite and a constraint term was not.
   std::string nonfinite_reason() const;
 
+  // The sparsity the fits exploit, from the compiled tables: channel c's main bins
+  // [channel_offset[c], channel_offset[c] + channel_nbins[c]) depend only on the
+  // parameters channel_pars[channel_par_begin[c] ... channel_par_begin[c + 1]) (sorted;
+  // the columns of channel_jacobian's block c); par_local_bin[p] is the one main bin that
+  // a constrained parameter p alone scales (a staterror or shapesys gamma), else -1.
+  struct Structure {
+    std::size_t nmain = 0;
+    std::span<const std::size_t> channel_nbins, channel_offset;
+    std::span<const std::uint32_t> channel_par_begin, channel_pars;
+    std::span<const std::int32_t> par_local_bin;
+    std::size_t nchannels() const { return channel_nbins.size(); }
+  };
+  Structure structure() const;
+
   // The fast paths this evaluator takes, by name ("normsys sweep", "histosys panels",
   // "single per-bin factor", ...). Each path declares the modifier kinds it computes and
   // is taken only when it covers every kind in the model.

@@ -82,6 +82,9 @@ class Model {
   const std::string& measurement_name() const;
   InterpCode normsys_interp() const;
   InterpCode histosys_interp() const;
+  // The size of the compiled tables one evaluation reads (block-bins, block and per-bin
+  // factors, normsys entries counted twice, histosys entry-bins): a measure of its cost.
+  std::size_t table_entries() const;
 
   // --- evaluation (convenience: allocate per call; use Evaluator in loops) ---
   // Throw InvalidPdfParameters / InvalidPdfData on wrong lengths.

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace hfx {
 
 std::size_t Model::npars() const { return data_->npars; }
@@ -76,6 +78,14 @@ std::vector<std::string> Model::auxdata_order() const {
 const std::string& Model::measurement_name() const { return data_->measurement; }
 InterpCode Model::normsys_interp() const { return data_->normsys_code; }
 InterpCode Model::histosys_interp() const { return data_->histosys_code; }
+
+std::size_t Model::table_entries() const {
+  const auto& d = *data_;
+  // The normsys entries the model has, not the sweep's padded table.
+  const auto normsys = static_cast<std::size_t>(std::count_if(
+      d.scalars.begin(), d.scalars.end(), [](const detail::ScalarFactor& f) { return f.normsys != detail::kNoEntry; }));
+  return d.nominal.size() + d.scalars.size() + normsys + d.binfactor_par.size() + d.histo_down.size();
+}
 
 namespace {
 void check_pars(const Model& m, std::span<const double> pars) {

@@ -172,6 +172,11 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   }
 }
 
+Evaluator::Structure Evaluator::structure() const {
+  const auto& d = model_->data();
+  return {d.nmain, d.channel_nbins, d.channel_offset, d.channel_par_begin, d.channel_pars, d.par_local_bin};
+}
+
 std::vector<std::string> Evaluator::fast_paths() const {
   std::vector<std::string> out;
   if (sweeps_normsys_) out.emplace_back(kNormsysSweep.name);

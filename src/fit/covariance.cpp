@@ -3,7 +3,6 @@
 // fill-reducing ordering; memory and time follow the non-zeros, not npars^2.
 #include "fit/covariance.hpp"
 
-#include "compile/model_data.hpp"
 
 #include <Eigen/Dense>
 #include <Eigen/OrderingMethods>
@@ -18,17 +17,17 @@ namespace hfx::detail {
 namespace {
 
 // Colours the free parameters so that no two of one colour share a channel.
-std::vector<int> colour_parameters(const ModelData& md, const std::vector<int>& free_index, int& ncolours) {
-  const std::size_t nchan = md.channels.size();
+std::vector<int> colour_parameters(const Evaluator::Structure& st, const std::vector<int>& free_index, int& ncolours) {
+  const std::size_t nchan = st.nchannels();
   // Channels of each parameter (CSR), from the channels' parameter lists.
   std::vector<std::uint32_t> begin(free_index.size() + 1, 0), chans;
-  for (std::uint32_t p : md.channel_pars) ++begin[p + 1];
+  for (std::uint32_t p : st.channel_pars) ++begin[p + 1];
   for (std::size_t p = 0; p < free_index.size(); ++p) begin[p + 1] += begin[p];
   chans.resize(begin.back());
   std::vector<std::uint32_t> fill(begin.begin(), begin.end() - 1);
   for (std::size_t c = 0; c < nchan; ++c)
-    for (std::uint32_t a = md.channel_par_begin[c]; a < md.channel_par_begin[c + 1]; ++a)
-      chans[fill[md.channel_pars[a]]++] = static_cast<std::uint32_t>(c);
+    for (std::uint32_t a = st.channel_par_begin[c]; a < st.channel_par_begin[c + 1]; ++a)
+      chans[fill[st.channel_pars[a]]++] = static_cast<std::uint32_t>(c);
   std::vector<int> colour(free_index.size(), -1);
   std::vector<std::size_t> stamp;
   ncolours = 0;
@@ -36,8 +35,8 @@ std::vector<int> colour_parameters(const ModelData& md, const std::vector<int>& 
     if (free_index[p] < 0) continue;
     for (std::uint32_t k = begin[p]; k < begin[p + 1]; ++k) {
       const std::uint32_t c = chans[k];
-      for (std::uint32_t a = md.channel_par_begin[c]; a < md.channel_par_begin[c + 1]; ++a) {
-        const int q = colour[md.channel_pars[a]];
+      for (std::uint32_t a = st.channel_par_begin[c]; a < st.channel_par_begin[c + 1]; ++a) {
+        const int q = colour[st.channel_pars[a]];
         if (q >= 0) stamp[q] = p + 1;
       }
     }
@@ -53,18 +52,18 @@ std::vector<int> colour_parameters(const ModelData& md, const std::vector<int>& 
 }
 
 // Per channel, the main terms' gradient sum_bins (1 - n / rate) J at x, into g (laid out
-// as md.channel_pars).
+// as st.channel_pars).
 void channel_gradients(Evaluator& ev, std::span<const double> x, std::vector<double>& jac, std::vector<double>& g) {
-  const ModelData& md = ev.model().data();
+  const Evaluator::Structure st = ev.structure();
   const auto rates = ev.channel_jacobian(x, jac);
   const auto data = ev.data();
-  g.assign(md.channel_pars.size(), 0.0);
-  for (std::size_t c = 0; c < md.channels.size(); ++c) {
-    const std::size_t m = md.channel_par_begin[c + 1] - md.channel_par_begin[c];
+  g.assign(st.channel_pars.size(), 0.0);
+  for (std::size_t c = 0; c < st.nchannels(); ++c) {
+    const std::size_t m = st.channel_par_begin[c + 1] - st.channel_par_begin[c];
     const double* J = jac.data() + ev.channel_jacobian_offset(c);
-    double* gc = g.data() + md.channel_par_begin[c];
-    for (std::size_t j = 0; j < md.channel_nbins[c]; ++j) {
-      const std::size_t bin = md.channel_offset[c] + j;
+    double* gc = g.data() + st.channel_par_begin[c];
+    for (std::size_t j = 0; j < st.channel_nbins[c]; ++j) {
+      const std::size_t bin = st.channel_offset[c] + j;
       const double n = data[bin];
       const double w = n == 0 ? 1.0 : 1.0 - n / rates[bin];
       for (std::size_t a = 0; a < m; ++a) gc[a] += w * J[j * m + a];
@@ -76,12 +75,12 @@ void channel_gradients(Evaluator& ev, std::span<const double> x, std::vector<dou
 
 Eigen::SparseMatrix<double> sparse_hessian(Evaluator& ev, std::span<const double> x,
                                            const std::vector<std::size_t>& free, double step) {
-  const ModelData& md = ev.model().data();
+  const Evaluator::Structure st = ev.structure();
   const std::size_t n = x.size();
   std::vector<int> free_index(n, -1);
   for (std::size_t k = 0; k < free.size(); ++k) free_index[free[k]] = static_cast<int>(k);
   int ncolours = 0;
-  const std::vector<int> colour = colour_parameters(md, free_index, ncolours);
+  const std::vector<int> colour = colour_parameters(st, free_index, ncolours);
   std::vector<std::vector<std::size_t>> members(ncolours);
   for (std::size_t p = 0; p < n; ++p)
     if (colour[p] >= 0) members[colour[p]].push_back(p);
@@ -99,15 +98,15 @@ Eigen::SparseMatrix<double> sparse_hessian(Evaluator& ev, std::span<const double
     for (std::size_t p : members[q]) xp[p] = x[p];
     // In each channel at most one parameter of this colour moved: column i of the
     // Hessian, restricted to the channel's parameters, is its gradient change.
-    for (std::size_t c = 0; c < md.channels.size(); ++c) {
-      const std::uint32_t a0 = md.channel_par_begin[c], a1 = md.channel_par_begin[c + 1];
+    for (std::size_t c = 0; c < st.nchannels(); ++c) {
+      const std::uint32_t a0 = st.channel_par_begin[c], a1 = st.channel_par_begin[c + 1];
       std::uint32_t moved = a1;
       for (std::uint32_t a = a0; a < a1 && moved == a1; ++a)
-        if (colour[md.channel_pars[a]] == q) moved = a;
+        if (colour[st.channel_pars[a]] == q) moved = a;
       if (moved == a1) continue;
-      const std::size_t i = md.channel_pars[moved];
+      const std::size_t i = st.channel_pars[moved];
       for (std::uint32_t a = a0; a < a1; ++a) {
-        const int k = free_index[md.channel_pars[a]];
+        const int k = free_index[st.channel_pars[a]];
         // Half of each triangle's estimate: (H + H') / 2 once both are summed.
         if (k >= 0) {
           const double v = 0.5 * (gp[a] - gm[a]) / (2 * h[i]);

@@ -7,7 +7,6 @@
 #include "hfx/errors.hpp"
 #include "hfx/fit.hpp"
 
-#include "compile/model_data.hpp"
 #include "fit/covariance.hpp"
 #include "fit/scipy_slsqp.hpp"
 
@@ -293,17 +292,17 @@ class NewtonStage {
   // over the channel's parameters, so the entries are per channel, not per bin), plus
   // the constraints' curvature on the diagonal.
   void assemble_fisher() {
-    const auto& md = obj_.ev->model().data();
+    const Evaluator::Structure st = obj_.ev->structure();
     triplets_.clear();
     constraint_diag_.resize(obj_.x.size());
     obj_.ev->constraint_curvature(obj_.x, constraint_diag_);
     for (std::size_t k = 0; k < obj_.free.size(); ++k)
       if (reduced_[k] >= 0) triplets_.emplace_back(reduced_[k], reduced_[k], constraint_diag_[obj_.free[k]] * obj_.scale[k] * obj_.scale[k]);
-    std::size_t current = md.channels.size();
+    std::size_t current = st.nchannels();
     auto flush = [&] {
-      if (current == md.channels.size()) return;
-      const std::uint32_t* pars = md.channel_pars.data() + md.channel_par_begin[current];
-      const auto m = static_cast<Eigen::Index>(md.channel_par_begin[current + 1] - md.channel_par_begin[current]);
+      if (current == st.nchannels()) return;
+      const std::uint32_t* pars = st.channel_pars.data() + st.channel_par_begin[current];
+      const auto m = static_cast<Eigen::Index>(st.channel_par_begin[current + 1] - st.channel_par_begin[current]);
       for (Eigen::Index a = 0; a < m; ++a) {
         const int ka = free_index_[pars[a]];
         if (ka < 0 || reduced_[ka] < 0) continue;
@@ -350,13 +349,13 @@ class NewtonStage {
   // Poisson weight w = n / rate^2 (rate > 0 and n > 0), from the last Jacobian sweep.
   template <class Fn>
   void for_each_weighted_bin(std::span<const double> rates, Fn&& fn) const {
-    const auto& md = obj_.ev->model().data();
+    const Evaluator::Structure st = obj_.ev->structure();
     const auto data = obj_.ev->data();
-    for (std::size_t c = 0; c < md.channels.size(); ++c) {
-      const std::size_t m = md.channel_par_begin[c + 1] - md.channel_par_begin[c];
+    for (std::size_t c = 0; c < st.nchannels(); ++c) {
+      const std::size_t m = st.channel_par_begin[c + 1] - st.channel_par_begin[c];
       const double* J = jac_.data() + obj_.ev->channel_jacobian_offset(c);
-      for (std::size_t j = 0; j < md.channel_nbins[c]; ++j) {
-        const std::size_t gbin = md.channel_offset[c] + j;
+      for (std::size_t j = 0; j < st.channel_nbins[c]; ++j) {
+        const std::size_t gbin = st.channel_offset[c] + j;
         const double lam = rates[gbin], n = data[gbin];
         if (lam > 0 && n > 0) fn(c, gbin, n / (lam * lam), J + j * m, m);
       }
@@ -364,13 +363,13 @@ class NewtonStage {
   }
 
   Elimination solve_by_elimination(std::span<const double> rates, const Eigen::VectorXd& g, Eigen::VectorXd& d) {
-    const auto& md = obj_.ev->model().data();
+    const Evaluator::Structure st = obj_.ev->structure();
     const std::size_t nf = obj_.free.size();
     // Classify the free, inactive variables.
     global_of_.assign(nf, -1);
     Eigen::Index K = 0;
     for (std::size_t k = 0; k < nf; ++k)
-      if (!active_[k] && md.par_local_bin[obj_.free[k]] < 0) global_of_[k] = static_cast<int>(K++);
+      if (!active_[k] && st.par_local_bin[obj_.free[k]] < 0) global_of_[k] = static_cast<int>(K++);
     // Constraint curvature in scaled variables (exact for both constraint types).
     constraint_diag_.resize(obj_.x.size());
     obj_.ev->constraint_curvature(obj_.x, constraint_diag_);
@@ -391,7 +390,7 @@ class NewtonStage {
     // kMaxDenseGlobals globals only the low-rank form with at most kMaxLowRankRows rows
     // is used (many systematics on few bins); the rest is the sparse path's.
     std::size_t B = 0;
-    for (std::size_t gbin = 0; gbin < md.nmain; ++gbin) B += rates[gbin] > 0 && data[gbin] > 0;
+    for (std::size_t gbin = 0; gbin < st.nmain; ++gbin) B += rates[gbin] > 0 && data[gbin] > 0;
     std::size_t n_unconstrained = 0;
     for (std::size_t k = 0; k < nf; ++k) n_unconstrained += global_of_[k] >= 0 && !(curvature_[k] > 0);
     const std::size_t max_rows = B + kMaxSecants + n_unconstrained;
@@ -405,15 +404,15 @@ class NewtonStage {
     for (std::size_t k = 0; k < nf; ++k) d[k] = (active_[k] || global_of_[k] >= 0) ? 0.0 : -g[k] * inv_curvature_[k];
     // The channels' participating columns (free and inactive), split into local and
     // global, each with its scale folded in.
-    const std::size_t nchan = md.channels.size();
+    const std::size_t nchan = st.nchannels();
     local_cols_.clear();
     global_cols_.clear();
     col_begin_.resize(2 * nchan + 2);
     for (std::size_t c = 0; c < nchan; ++c) {
       col_begin_[2 * c] = static_cast<std::uint32_t>(local_cols_.size());
       col_begin_[2 * c + 1] = static_cast<std::uint32_t>(global_cols_.size());
-      const std::uint32_t* pars = md.channel_pars.data() + md.channel_par_begin[c];
-      const std::size_t m = md.channel_par_begin[c + 1] - md.channel_par_begin[c];
+      const std::uint32_t* pars = st.channel_pars.data() + st.channel_par_begin[c];
+      const std::size_t m = st.channel_par_begin[c + 1] - st.channel_par_begin[c];
       for (std::size_t a = 0; a < m; ++a) {
         const int k = free_index_[pars[a]];
         if (k < 0 || active_[k]) continue;
@@ -428,9 +427,9 @@ class NewtonStage {
     const std::size_t nsec = secants_.size();
     // Pass 1, per bin: t = u' D^-1 u, q = u' D^-1 r_L, reduced weight c = w / (1 + w t),
     // and the bin's contribution to the global system.
-    bin_w_.assign(md.nmain, 0.0);
-    bin_t_.resize(md.nmain);
-    bin_q_.resize(md.nmain);
+    bin_w_.assign(st.nmain, 0.0);
+    bin_t_.resize(st.nmain);
+    bin_q_.resize(st.nmain);
     bool low_rank = static_cast<Eigen::Index>(B + nsec + n_unconstrained) < K;
     if (low_rank) {
       V_.setZero(static_cast<Eigen::Index>(B + nsec), K);
@@ -515,12 +514,12 @@ class NewtonStage {
       const Column* l0 = local_cols_.data() + col_begin_[2 * c];
       const Column* l1 = local_cols_.data() + col_begin_[2 * c + 2];
       if (l0 == l1) continue;
-      const std::size_t m = md.channel_par_begin[c + 1] - md.channel_par_begin[c];
+      const std::size_t m = st.channel_par_begin[c + 1] - st.channel_par_begin[c];
       const double* J = jac_.data() + obj_.ev->channel_jacobian_offset(c);
       const Column* g0 = global_cols_.data() + col_begin_[2 * c + 1];
       const Column* g1 = global_cols_.data() + col_begin_[2 * c + 3];
-      for (std::size_t j = 0; j < md.channel_nbins[c]; ++j) {
-        const std::size_t gbin = md.channel_offset[c] + j;
+      for (std::size_t j = 0; j < st.channel_nbins[c]; ++j) {
+        const std::size_t gbin = st.channel_offset[c] + j;
         const double w = bin_w_[gbin];
         if (w == 0) continue;
         const double* row = J + j * m;
@@ -553,7 +552,7 @@ class NewtonStage {
   static constexpr double kSecantRatio = 0.05;
 
   void update_secants(std::span<const double> rates, const Eigen::VectorXd& g) {
-    const auto& md = obj_.ev->model().data();
+    const Evaluator::Structure st = obj_.ev->structure();
     const std::size_t nf = obj_.free.size();
     Eigen::VectorXd& s = sec_s_;
     Eigen::VectorXd& model = sec_model_;
@@ -564,7 +563,7 @@ class NewtonStage {
                 .matrix()
                 .cwiseProduct(s);  // undamped
     for_each_weighted_bin(rates, [&](std::size_t c, std::size_t, double w, const double* row, std::size_t m) {
-      const std::uint32_t* pars = md.channel_pars.data() + md.channel_par_begin[c];
+      const std::uint32_t* pars = st.channel_pars.data() + st.channel_par_begin[c];
       double js = 0;
       for (std::size_t a = 0; a < m; ++a) {
         const int k = free_index_[pars[a]];

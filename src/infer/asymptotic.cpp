@@ -1,6 +1,5 @@
 // The asymptotic calculator: CLs from the observed test statistic and the Asimov
 // dataset (arXiv:1007.1727), computed as pyhf's AsymptoticCalculator computes it.
-#include "compile/model_data.hpp"
 #include "hfx/errors.hpp"
 #include "hfx/infer.hpp"
 
@@ -65,12 +64,8 @@ std::size_t detail::fit_step_work(const Model& model) {
   // 46 % less time on two cores, sbottom (6,876) 10 %, 3L-eRJR (5,765) 5 %; at 2,292
   // (litehf-single-channel-big) it is even, and the models below 100 fit in ~10 us,
   // where waking a sleeping worker thread costs as much as it saves.
-  const auto& d = model.data();
   const std::size_t npars = model.npars();
-  // The normsys entries the model has, not the sweep's padded table.
-  const auto normsys = static_cast<std::size_t>(std::count_if(
-      d.scalars.begin(), d.scalars.end(), [](const detail::ScalarFactor& f) { return f.normsys != detail::kNoEntry; }));
-  return d.nominal.size() + d.scalars.size() + normsys + d.binfactor_par.size() + d.histo_down.size() + npars * npars;
+  return model.table_entries() + npars * npars;
 }
 
 bool HypotestResult::all_converged() const {

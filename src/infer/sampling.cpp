@@ -4,7 +4,6 @@
 #include "hfx/errors.hpp"
 #include "hfx/toys.hpp"
 
-#include "compile/model_data.hpp"
 #include "eval/log_gamma.hpp"
 
 #include <cmath>
@@ -95,21 +94,26 @@ double draw_poisson(std::mt19937_64& rng, const ToySampler::Draw& d) {
 double sample_poisson(std::mt19937_64& rng, double mean) { return draw_poisson(rng, poisson_draw(mean)); }
 
 ToySampler::ToySampler(const Model& model, std::span<const double> pars) {
-  const auto& d = model.data();
   const std::vector<double> rate = model.expected_actualdata(pars);
   for (std::size_t i = 0; i < rate.size(); ++i)
     if (!(rate[i] >= 0) || !std::isfinite(rate[i]))
       throw InvalidPdfParameters("toys: the generating parameters give a negative or non-finite expected rate in main bin " +
                                  std::to_string(i));
-  draws_.reserve(rate.size() + d.auxdata.size());
+  draws_.reserve(rate.size() + model.nauxdata());
   for (double r : rate) draws_.push_back(poisson_draw(r));
-  draws_.resize(rate.size() + d.auxdata.size());
-  for (const auto& c : d.normal) {
-    Draw& x = draws_[rate.size() + c.aux];
-    x.mean = pars[c.par];
-    x.sigma = c.sigma;
-  }
-  for (const auto& c : d.poisson) draws_[rate.size() + c.aux] = poisson_draw(pars[c.par] * c.tau);
+  // The auxiliary data: one per parameter of each constrained set, in parameter order.
+  for (const auto& p : model.parameter_sets())
+    for (std::size_t i = 0; i < p.size && p.constraint != ConstraintType::unconstrained; ++i) {
+      const double x = pars[p.offset + i];
+      if (p.constraint == ConstraintType::normal) {
+        Draw d;
+        d.mean = x;
+        d.sigma = p.sigmas.empty() ? 1.0 : p.sigmas[i];
+        draws_.push_back(d);
+      } else {
+        draws_.push_back(poisson_draw(x * p.factors[i]));
+      }
+    }
 }
 
 void ToySampler::sample(std::mt19937_64& rng, std::span<double> out) const {
