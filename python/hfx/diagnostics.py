@@ -201,6 +201,12 @@ def scan_2d(model, data, par_names, *, par_ranges=None, n_steps=(21, 21), thread
     ((low, high) per parameter; default: best fit +- 3 uncertainties within the bounds),
     each point a fit with both fixed, and its 68.27% / 95% CL contours (-2 Delta log L =
     2.30 / 5.99) as matplotlib's contour draws them. Rows are fitted in parallel."""
+    r = _scan_2d(model, data, par_names, par_ranges, n_steps, threads, _fit_args(model, init_pars, fix_pars, par_bounds))
+    contours = {round(c["cl"], 4): list(c["lines"]) for c in r["contours"]}
+    return Scan2DResults(r["names"], r["bestfit"], r["uncertainty"], r["x"], r["y"], r["delta_nlls"], contours)
+
+
+def _scan_2d(model, data, par_names, par_ranges, n_steps, threads, fits, plot=False):
     core = _compiled(model)
     names = list(model.config.par_names)
     if len(par_names) != 2:
@@ -216,10 +222,7 @@ def scan_2d(model, data, par_names, *, par_ranges=None, n_steps=(21, 21), thread
     ranges = None if par_ranges is None else [float(v) for r in par_ranges for v in r]
     if ranges is not None and len(ranges) != 4:
         raise ValueError(f"par_ranges: expected ((low, high), (low, high)), got {par_ranges!r}"[:200])
-    r = _core.profile_scan_2d(core, data, index[0], index[1], ranges, steps[0], steps[1], int(threads),
-                              **_fit_args(model, init_pars, fix_pars, par_bounds))
-    contours = {round(c["cl"], 4): list(c["lines"]) for c in r["contours"]}
-    return Scan2DResults(r["names"], r["bestfit"], r["uncertainty"], r["x"], r["y"], r["delta_nlls"], contours)
+    return _core.profile_scan_2d(core, data, index[0], index[1], ranges, steps[0], steps[1], int(threads), plot=plot, **fits)
 
 
 def correlations(model, data, *, min_abs=0.0, init_pars=None, fix_pars=None, par_bounds=None):

@@ -19,10 +19,10 @@ import pathlib
 import numpy as np
 
 from . import _checks, _core
-from .diagnostics import _brazil, _compiled, _correlations, _fit_args, _pulls, _ranking, _scan
+from .diagnostics import _brazil, _compiled, _correlations, _fit_args, _pulls, _ranking, _scan, _scan_2d
 from .tensor import get_backend
 
-__all__ = ["brazil", "correlations", "pulls", "ranking", "report", "save", "scan", "yields"]
+__all__ = ["brazil", "correlations", "pulls", "ranking", "report", "save", "scan", "scan_2d", "yields"]
 
 
 def pulls(model, data, *, init_pars=None, fix_pars=None, par_bounds=None):
@@ -51,6 +51,14 @@ def scan(model, data, par_name, *, par_range=None, n_steps=21, init_pars=None, f
     """The profile likelihood of ``par_name`` with its 68% and 95% CL levels (SVG)."""
     fits = _fit_args(model, init_pars, fix_pars, par_bounds)
     return _scan(model, data, par_name, par_range, n_steps, fits, plot=True)["svg"]
+
+
+def scan_2d(model, data, par_names, *, par_ranges=None, n_steps=(21, 21), threads=0, init_pars=None, fix_pars=None,
+            par_bounds=None):
+    """The two-parameter profile likelihood: the grid shaded by -2 Delta log L, the 68.27% and
+    95% CL contours and the best fit (SVG); arguments as hfx.diagnostics.scan_2d."""
+    fits = _fit_args(model, init_pars, fix_pars, par_bounds)
+    return _scan_2d(model, data, par_names, par_ranges, n_steps, threads, fits, plot=True)["svg"]
 
 
 def brazil(model, data, *, mus=None, level=0.05, test_stat="qtilde"):

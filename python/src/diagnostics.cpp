@@ -96,7 +96,7 @@ void init_diagnostics(py::module_& m) {
       "profile_scan_2d",
       [](const PyModel& pm, py::handle data, std::size_t px, std::size_t py_, std::optional<std::array<double, 4>> ranges,
          std::size_t nx, std::size_t ny, unsigned threads, py::object init, py::object bounds, py::object fixed,
-         py::object optimizer) {
+         py::object optimizer, bool plot) {
         const auto d = data_vector(pm.model, data);
         const hfx::FitProblem problem = make_problem(pm.model, init, bounds, fixed);
         const hfx::FitOptions options = fit_options(optimizer);
@@ -131,11 +131,12 @@ void init_diagnostics(py::module_& m) {
         out["delta_nlls"] = to_array(s.delta_twice_nll).attr("reshape")(s.y.size(), s.x.size());
         out["contours"] = contours;
         out["problems"] = s.problems;
+        if (plot) out["svg"] = hfx::profile2d_svg(s);
         return out;
       },
       py::arg("model"), py::arg("data"), py::arg("x"), py::arg("y"), py::arg("ranges") = py::none(), py::arg("nx") = 21,
       py::arg("ny") = 21, py::arg("threads") = 0u, py::arg("init_pars") = py::none(), py::arg("par_bounds") = py::none(),
-      py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none());
+      py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none(), py::arg("plot") = false);
 
   m.def(
       "profile_scan",

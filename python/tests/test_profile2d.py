@@ -101,6 +101,22 @@ def test_python_scan_2d_is_the_cli_scan(scan):
         hfx.diagnostics.scan_2d(model, ws.data(model), ["mu_SIG", "nope"])
 
 
+def test_the_picture_is_the_same_from_the_cli_and_python(hfx_cli, tmp_path):
+    svg = tmp_path / "p.svg"
+    r = subprocess.run([hfx_cli, "profile", str(SBOTTOM), "--par", "mu_SIG", "--par", "mu_ttbar", "--points", "8x6",
+                        "--plot", str(svg), "--output-file", str(tmp_path / "p.json")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    ws = hfx.Workspace(json.loads(SBOTTOM.read_text()))
+    model = ws.model()
+    py_svg = hfx.viz.scan_2d(model, ws.data(model), ["mu_SIG", "mu_ttbar"], n_steps=(8, 6))
+    # the same drawing; only the subtitle (the CLI names the input file) differs
+    cli_svg = svg.read_text()
+    subtitle = '<text x="350.0" y="52.0" text-anchor="middle" font-size="12.5" fill="#555">workspace.json</text>\n'
+    assert subtitle in cli_svg
+    assert cli_svg.replace(subtitle, "") == py_svg
+    assert cli_svg.count("<title>") == 8 * 6 + 1
+
+
 def test_fit_reports_several_parameters_of_interest(hfx_cli):
     proc = subprocess.run([str(hfx_cli), "fit", str(SBOTTOM), "--poi", "mu_SIG,mu_ttbar", "--poi", "ttbar_Gen"],
                           capture_output=True, text=True)
