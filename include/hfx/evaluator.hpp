@@ -113,7 +113,7 @@ class Evaluator {
   void remember_point(std::span<const double> pars, bool grads);
   double main_from_rates() const;
   void unit_kind_factors(std::span<const double> pars);
-  double unit_kind_others(std::size_t block, std::uint32_t term, std::uint32_t bin) const;
+  double unit_kind_weight(std::size_t block, std::uint32_t term, std::uint32_t bin) const;
   double gauss_nll(std::span<const double> pars) const;  // the Gaussian constraints' terms
   void add_constraint_gradient(std::span<const double> pars, std::span<double> grad) const;
   void scalar_partials(std::span<const double> pars, std::uint32_t k0, std::uint32_t k1, double scale);
@@ -137,11 +137,11 @@ class Evaluator {
   // Every block-bin has at most one per-bin factor (staterror or shapesys alone, the
   // usual case): forward copies it instead of multiplying a list.
   bool single_binfactor_ = true;
-  // The model has unit-kind terms (src/modifiers): their factors, per term and bin
-  // (term t's at kind_val_off_[t]), multiply each block-bin's rate. kind_factor_ is their
-  // product per block-bin, bf_own_ the seven kinds' per-bin factors' product; bin_factor_
-  // then holds both.
-  bool kinds_ = false;
+  // The model has unit-kind terms (src/modifiers): their values, per term and bin
+  // (term t's at kind_val_off_[t]), multiply each block-bin's rate or add to its base.
+  // kind_factor_ is the multiplicative ones' product per block-bin, bf_own_ the seven
+  // kinds' per-bin factors' product; bin_factor_ then holds both.
+  bool kinds_ = false, additive_kinds_ = false;
   Doubles kind_val_, kind_factor_, bf_own_, kind_deriv_;
   std::vector<std::uint32_t> kind_val_off_;
   std::vector<std::uint32_t> kind_col_, kind_col_off_;  // term t's parameters' Jacobian columns

@@ -217,7 +217,7 @@ class Compiler {
           if (type == ModifierType::extension) {
             // A unit kind's modifier asks for its own named parameters.
             const auto& ext = std::get<modifier::Extension>(m->data);
-            for (const auto& kp : detail::find_modifier_kind(ext.type)->parameters(*ext.data))
+            for (const auto& kp : detail::find_modifier_kind(ext.type)->parameters(*ext.data, m->name))
               if (seen.insert(kp.name).second) add_requirement(kp.name, requirement_for(kp));
             continue;
           }
@@ -268,8 +268,17 @@ class Compiler {
   }
 
   static Requirement requirement_for(const detail::KindParameter& kp) {
-    return {ModifierType::extension, ConstraintType::unconstrained, true, 1, {kp.init}, {kp.bounds}, {false}, {}, {}, {},
-            false, false, false};
+    const std::size_t n = kp.size;
+    Requirement r{ModifierType::extension, ConstraintType::unconstrained, n == 1, n, std::vector<double>(n, kp.init),
+                  std::vector<std::pair<double, double>>(n, kp.bounds), std::vector<bool>(n, false), {}, {}, {},
+                  false, false, false};
+    if (kp.unit_gaussian) {
+      r.constraint = ConstraintType::normal;
+      r.auxdata.assign(n, 0.0);
+      r.sigmas.assign(n, 1.0);
+      r.uses_auxdata = r.uses_sigmas = true;
+    }
+    return r;
   }
 
   void collect_staterror() {
@@ -458,7 +467,10 @@ class Compiler {
           const auto& ext = std::get<modifier::Extension>(m->data);
           const detail::ModifierKind* kind = detail::find_modifier_kind(ext.type);
           std::vector<std::uint32_t> pars;
-          for (const auto& kp : kind->parameters(*ext.data)) pars.push_back(static_cast<std::uint32_t>(set(kp.name).offset));
+          for (const auto& kp : kind->parameters(*ext.data, m->name)) {
+            const ParameterSet& p = set(kp.name);
+            for (std::size_t i = 0; i < p.size; ++i) pars.push_back(static_cast<std::uint32_t>(p.offset + i));
+          }
           d.kind_terms.push_back(kind->compile(*ext.data, pars, nb));
           continue;
         }

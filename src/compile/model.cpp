@@ -133,14 +133,14 @@ std::vector<Model::SampleYields> Model::expected_by_sample(std::span<const doubl
       const auto& f = d.scalars[k];
       s *= f.normsys == detail::kNoEntry ? pars[f.par] : detail::normsys_factor(d.normsys_code, pars[f.par], d.normsys[f.normsys]).value;
     }
-    std::vector<double> unit(blk.nbins, 1.0), f(blk.nbins);
+    std::vector<double> unit(blk.nbins, 1.0), added(blk.nbins, 0.0), f(blk.nbins);
     for (std::uint32_t t = d.kind_term_begin[b]; t < d.kind_term_begin[b + 1]; ++t) {
       d.kind_terms[t]->factors(pars.data(), f.data());
-      for (std::uint32_t j = 0; j < blk.nbins; ++j) unit[j] *= f[j];
+      for (std::uint32_t j = 0; j < blk.nbins; ++j) (d.kind_terms[t]->additive() ? added[j] += f[j] : unit[j] *= f[j]);
     }
     for (std::uint32_t j = 0; j < blk.nbins; ++j) {
       const std::size_t i = blk.bin_begin + j;
-      double base = d.nominal[i];
+      double base = d.nominal[i] + added[j];
       for (std::uint32_t h = d.histo_begin[b]; h < d.histo_begin[b + 1]; ++h)
         base += detail::histosys_delta(d, pars[d.histos[h].par], i, d.histos[h].data + j).value;
       double p = 1.0;

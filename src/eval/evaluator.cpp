@@ -75,6 +75,7 @@ Evaluator::Evaluator(const Model& model, Arithmetic arithmetic)
   for (std::size_t i = 0; i < d.nominal.size(); ++i)
     if (d.binfactor_begin[i + 1] - d.binfactor_begin[i] > 1) single_binfactor_ = false;
   kinds_ = !d.kind_terms.empty();
+  for (const auto& t : d.kind_terms) additive_kinds_ = additive_kinds_ || t->additive();
   if (kinds_) {
     kind_factor_.assign(d.nominal.size(), 1.0);
     bf_own_.assign(d.nominal.size(), 1.0);
@@ -404,28 +405,38 @@ void Evaluator::forward(std::span<const double> x, bool grads) {
 }
 
 // The unit kinds' factors by their reference kernels, multiplied into bin_factor_.
+// The additive ones' deltas are added to base_ (histosys deltas are added to it after).
 void Evaluator::unit_kind_factors(std::span<const double> x) {
   const auto& d = *tables_;
   std::copy(bin_factor_.begin(), bin_factor_.end(), bf_own_.begin());
   std::fill(kind_factor_.begin(), kind_factor_.end(), 1.0);
+  if (additive_kinds_ && d.histos.empty()) std::copy(d.nominal.begin(), d.nominal.end(), base_.begin());
   for (std::size_t b = 0; b < d.blocks.size(); ++b) {
     const auto& blk = d.blocks[b];
     for (std::uint32_t t = d.kind_term_begin[b]; t < d.kind_term_begin[b + 1]; ++t) {
       double* v = kind_val_.data() + kind_val_off_[t];
       d.kind_terms[t]->factors(x.data(), v);
-      for (std::uint32_t j = 0; j < blk.nbins; ++j) kind_factor_[blk.bin_begin + j] *= v[j];
+      double* target = d.kind_terms[t]->additive() ? base_.data() : kind_factor_.data();
+      if (d.kind_terms[t]->additive())
+        for (std::uint32_t j = 0; j < blk.nbins; ++j) target[blk.bin_begin + j] += v[j];
+      else
+        for (std::uint32_t j = 0; j < blk.nbins; ++j) target[blk.bin_begin + j] *= v[j];
     }
   }
   for (std::size_t i = 0; i < bin_factor_.size(); ++i) bin_factor_[i] *= kind_factor_[i];
 }
 
-// The product of block b's unit-kind factors at bin j other than term t's, times the
-// seven kinds' per-bin factors: what term t's factor multiplies besides base and scale.
-double Evaluator::unit_kind_others(std::size_t b, std::uint32_t t, std::uint32_t j) const {
+// What unit term t's value at bin j of block b is multiplied by in the rate: for an
+// additive term the block scale times every per-bin factor; for a multiplicative one the
+// base yield, the scale, the seven kinds' per-bin factors and the other multiplicative
+// terms' factors.
+double Evaluator::unit_kind_weight(std::size_t b, std::uint32_t t, std::uint32_t j) const {
   const auto& d = *tables_;
-  double other = bf_own_[d.blocks[b].bin_begin + j];
+  const std::size_t i = d.blocks[b].bin_begin + j;
+  if (d.kind_terms[t]->additive()) return block_scale_[b] * bin_factor_[i];
+  double other = base_[i] * block_scale_[b] * bf_own_[i];
   for (std::uint32_t u = d.kind_term_begin[b]; u < d.kind_term_begin[b + 1]; ++u)
-    if (u != t) other *= kind_val_[kind_val_off_[u] + j];
+    if (u != t && !d.kind_terms[u]->additive()) other *= kind_val_[kind_val_off_[u] + j];
   return other;
 }
 
@@ -603,7 +614,7 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
       const auto pars = d.kind_terms[t]->parameters();
       for (std::uint32_t j = 0; j < blk.nbins; ++j) {
         const std::size_t i = blk.bin_begin + j;
-        const double wt = base_[i] * s * w_[d.bb_main[i]] * unit_kind_others(b, t, j);
+        const double wt = w_[d.bb_main[i]] * unit_kind_weight(b, t, j);
         if (wt == 0) continue;
         d.kind_terms[t]->derivatives(x.data(), j, kind_deriv_.data());
         for (std::size_t k = 0; k < pars.size(); ++k) grad[pars[k]] += wt * kind_deriv_[k];
@@ -776,7 +787,7 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
         for (std::uint32_t j = 0; j < blk.nbins; ++j) {
           const std::size_t i = blk.bin_begin + j;
           double* row = J + (d.bb_main[i] - g0) * m;
-          const double wt = base_[i] * s * unit_kind_others(b, t, j);
+          const double wt = unit_kind_weight(b, t, j);
           d.kind_terms[t]->derivatives(x.data(), j, kind_deriv_.data());
           for (std::size_t k = 0; k < np; ++k) row[col[k]] += wt * kind_deriv_[k];
         }

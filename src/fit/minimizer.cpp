@@ -131,6 +131,11 @@ class NewtonStage {
   // stopped because no step along either Hessian model lowered the NLL -- within
   // kStalledEdmFactor x tolerance (the NLL's own rounding, e.g. high-count bins with
   // terms ~1e4, limits how small the edm can get: 1.2e-12 seen for a 1e-12 tolerance).
+  // Whether run() ended with an unevaluated final step (last_value and last_gradient
+  // are then those of previous_point()).
+  bool took_final_step() const { return final_step_; }
+  const Eigen::VectorXd& previous_point() const { return before_final_step_; }
+
   bool converged_at(double edm, double tolerance) const {
     return edm < tolerance || (stalled_ && edm < kStalledEdmFactor * tolerance);
   }
@@ -168,6 +173,7 @@ class NewtonStage {
     // per accepted full step and is gone after a few iterations (then plain Newton).
     damping_ = initial_damping;
     stalled_ = false;
+    final_step_ = false;
     secants_.clear();
     have_previous_ = false;
     for (int step = 0; step < max_steps; ++step) {
@@ -187,7 +193,16 @@ class NewtonStage {
       learn = learn || (edm < kSecantEdm && edm > kSecantRatio * last_edm);
       last_edm = edm;
       if (edm < edm_tol) {
-        if (damping_ == 0) return edm;
+        if (damping_ == 0) {
+          // The step is computed: taking it moves the parameters (not the NLL, within its
+          // rounding) the rest of the way, so that what depends on them at first order (an
+          // Asimov dataset) is exact too. f and g are then the previous point's; the
+          // caller evaluates the new one (and keeps the old if that is not as good).
+          before_final_step_ = y;
+          y = (y + d).cwiseMax(lb_).cwiseMin(ub_);
+          final_step_ = true;
+          return edm;
+        }
         damping_ = 0;  // confirm with an undamped step
         continue;
       }
@@ -772,6 +787,8 @@ class NewtonStage {
   double f_ = 0;
   double damping_ = 0;
   bool stalled_ = false;
+  bool final_step_ = false;
+  Eigen::VectorXd before_final_step_;
   Eigen::SimplicialLDLT<Eigen::SparseMatrix<double>> sparse_;
   Eigen::Index pattern_m_ = -1, pattern_nnz_ = -1;
   std::vector<bool> pattern_active_;
@@ -922,7 +939,16 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
     ++r.restarts;
   }
   for (std::size_t k = 0; k < nf; ++k) r.x[obj.free[k]] = obj.scale[k] * y[k];
-  if (newton_final) {
+  if (newton_final && newton.took_final_step()) {
+    r.nll = ev.nll_and_grad(r.x, obj.grad);
+    ++obj.evaluations;
+    const double f = newton.last_value();
+    if (!(r.nll <= f + 1e-13 * std::max(1.0, std::abs(f)))) {  // keep the evaluated point
+      for (std::size_t k = 0; k < nf; ++k) r.x[obj.free[k]] = obj.scale[k] * newton.previous_point()[k];
+      r.nll = f;
+      for (std::size_t k = 0; k < nf; ++k) obj.grad[obj.free[k]] = newton.last_gradient()[k] / obj.scale[k];
+    }
+  } else if (newton_final) {
     r.nll = newton.last_value();
     for (std::size_t k = 0; k < nf; ++k) obj.grad[obj.free[k]] = newton.last_gradient()[k] / obj.scale[k];
   } else {

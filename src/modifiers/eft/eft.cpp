@@ -137,7 +137,7 @@ class EftKind final : public ModifierKind {
     return d;
   }
 
-  std::vector<KindParameter> parameters(const KindData& data) const override {
+  std::vector<KindParameter> parameters(const KindData& data, const std::string&) const override {
     std::vector<KindParameter> out;
     for (const auto& n : static_cast<const EftData&>(data).names) out.push_back({n, 0.0, {-10.0, 10.0}});
     return out;
