@@ -9,8 +9,8 @@ Switching from pyhf is a change of import::
 """
 
 from . import _core
-from . import (compat, diagnostics, exceptions, infer, modifiers, optimize, probability, schema, simplemodels, simplified,
-               utils, viz)
+from . import (compat, diagnostics, exceptions, infer, modifiers, optimize, probability, reinterpret, schema, simplemodels,
+               simplified, utils, viz)
 from ._scan import scan
 from .patchset import PatchSet
 from .pdf import Model

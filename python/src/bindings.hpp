@@ -118,5 +118,6 @@ void init_infer(py::module_& m);
 void init_scan(py::module_& m);
 void init_interchange(py::module_& m);
 void init_diagnostics(py::module_& m);
+void init_reinterpret(py::module_& m);
 
 }  // namespace hfxpy

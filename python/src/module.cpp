@@ -17,4 +17,5 @@ PYBIND11_MODULE(_core, m) {
   hfxpy::init_scan(m);
   hfxpy::init_interchange(m);
   hfxpy::init_diagnostics(m);
+  hfxpy::init_reinterpret(m);
 }

@@ -20,6 +20,7 @@ ALLOWED = {
     "scan": set(),
     "contour": {"plot/svg.hpp"},
     "diagnostics": set(),
+    "reinterpret": set(),
     "plot": set(),
     "report": {"plot/svg.hpp"},
     "interchange": set(),

@@ -198,6 +198,7 @@ class Compiler {
         continue;
       }
       std::set<std::string_view> seen;
+      std::set<std::string> seen_kind_pars;  // (the kinds return their names by value)
       for (const Block& b : blocks_) {
         const ChannelSpec& c = *b.channel;
         const SampleSpec& s = *b.sample;
@@ -218,7 +219,7 @@ class Compiler {
             // A unit kind's modifier asks for its own named parameters.
             const auto& ext = std::get<modifier::Extension>(m->data);
             for (const auto& kp : detail::find_modifier_kind(ext.type)->parameters(*ext.data, m->name))
-              if (seen.insert(kp.name).second) add_requirement(kp.name, requirement_for(kp));
+              if (seen_kind_pars.insert(kp.name).second) add_requirement(kp.name, requirement_for(kp));
             continue;
           }
           if (!seen.insert(mname).second) continue;
@@ -270,7 +271,7 @@ class Compiler {
   static Requirement requirement_for(const detail::KindParameter& kp) {
     const std::size_t n = kp.size;
     Requirement r{ModifierType::extension, ConstraintType::unconstrained, n == 1, n, std::vector<double>(n, kp.init),
-                  std::vector<std::pair<double, double>>(n, kp.bounds), std::vector<bool>(n, false), {}, {}, {},
+                  std::vector<std::pair<double, double>>(n, kp.bounds), std::vector<bool>(n, kp.fixed), {}, {}, {},
                   false, false, false};
     if (kp.unit_gaussian) {
       r.constraint = ConstraintType::normal;

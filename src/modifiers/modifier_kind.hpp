@@ -33,13 +33,15 @@ struct KindData {
 
 // One parameter set a modifier uses, with its defaults (a measurement's parameter
 // configuration may override inits, bounds and fixed): `size` parameters (a scalar when
-// 1), each unconstrained or with a unit Gaussian constraint around auxiliary datum 0.
+// 1), each unconstrained or with a unit Gaussian constraint around auxiliary datum 0, free
+// or fixed.
 struct KindParameter {
   std::string name;
   double init = 0.0;
   std::pair<double, double> bounds{-10.0, 10.0};
   std::size_t size = 1;
   bool unit_gaussian = false;
+  bool fixed = false;
 };
 
 // A modifier compiled for one (channel, sample) block of nbins bins: the factor it

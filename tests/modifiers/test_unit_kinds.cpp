@@ -54,6 +54,16 @@ Json eft_workspace() {
 
 Model eft_model() { return compile(Workspace(eft_workspace())); }
 
+// The same with the additive unit kinds too: a simplified-likelihood background (SLv2)
+// on channel B's "other" sample and per-bin yields on channel A's signal.
+Json all_kinds_workspace() {
+  Json doc = eft_workspace();
+  doc["channels"][1]["samples"][1]["modifiers"].push_back(Json::parse(R"({"name": "sl", "type": "hfx_simplified",
+      "data": {"covariance": [[4.0, 1.5], [1.5, 3.0]], "third_moments": [1.5, -0.8]}})"));
+  doc["channels"][0]["samples"][0]["modifiers"].push_back(Json::parse(R"({"name": "yields", "type": "hfx_yields", "data": null})"));
+  return doc;
+}
+
 // The expected rates written out from the document's numbers: the nominal, the
 // histosys delta (code4p), the normsys factor (code4) and the per-bin factors by the
 // Model's per-sample yields without EFT, times the EFT polynomials evaluated here.
@@ -165,9 +175,11 @@ TEST(UnitKinds, EftRatesAreThePolynomialTimesTheOtherFactors) {
 // runs again with HFX_NO_AVX2): value, gradient and both Jacobians against five-point
 // finite differences of the NLL and of the rates, at points with small and large
 // coefficients (where the quadratic terms dominate).
-TEST(UnitKinds, EftGradientAndJacobiansMatchFiniteDifferences) {
-  const Model m = eft_model();
-  const Workspace ws(eft_workspace());
+class UnitKindGradients : public ::testing::TestWithParam<bool> {};
+
+TEST_P(UnitKindGradients, GradientAndJacobiansMatchFiniteDifferences) {
+  const Workspace ws(GetParam() ? all_kinds_workspace() : eft_workspace());
+  const Model m = compile(ws);
   const auto data = observed_data(ws, m, true);
   std::mt19937_64 rng(11);
   const std::size_t n = m.npars();
@@ -211,6 +223,9 @@ TEST(UnitKinds, EftGradientAndJacobiansMatchFiniteDifferences) {
     }
   EXPECT_GE(checked, 16);  // most points have positive rates
 }
+
+INSTANTIATE_TEST_SUITE_P(UnitKinds, UnitKindGradients, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "AllKinds" : "Eft"; });
 
 // The fast paths that cannot hold a unit kind's factor decline a model that has one;
 // without the EFT modifiers the same model takes them (so the check is not vacuous).
@@ -291,7 +306,8 @@ TEST(UnitKinds, UnknownTypesNameTheExtensionKinds) {
     ADD_FAILURE();
   } catch (const InvalidModifier& e) {
     EXPECT_NE(std::string(e.what()).find("unknown modifier type 'hfx_eftt' (expected one of histosys"), std::string::npos);
-    EXPECT_NE(std::string(e.what()).find("hfx_eft (hfx extension), hfx_simplified (hfx extension))"), std::string::npos) << e.what();
+    for (const auto* k : detail::modifier_kinds())
+      EXPECT_NE(std::string(e.what()).find(std::string(k->type()) + " (hfx extension)"), std::string::npos) << e.what();
   }
 }
 

@@ -68,7 +68,7 @@ TEST(WorkspaceValidation, ErrorsNameThePathAndTheProblem) {
             "/channels/0/samples/1/modifiers/0/data: expected 2 numbers (channel 'SR' has 2 bins), got 3");
   EXPECT_EQ(error_of(with(kGood, R"("type":"shapesys")", R"("type":"shapesys2")")),
             "/channels/0/samples/1/modifiers/0/type: unknown modifier type 'shapesys2' (expected one of "
-            "histosys, lumi, normfactor, normsys, shapefactor, shapesys, staterror, hfx_eft (hfx extension), hfx_simplified (hfx extension))");
+            "histosys, lumi, normfactor, normsys, shapefactor, shapesys, staterror, hfx_eft (hfx extension), hfx_simplified (hfx extension), hfx_yields (hfx extension))");
   EXPECT_EQ(error_of(with(kGood, R"("name":"bkg")", R"("name":"sig")")),
             "/channels/0/samples/1/name: duplicate sample name 'sig' in channel 'SR'");
   EXPECT_EQ(error_of(with(kGood, R"("data":[5,7])", R"("data":[5,-7])")),

@@ -1,0 +1,146 @@
+"""Signal hypotheses for reinterpretation tools (SModelS-style): a background-only
+workspace (full or simplified) plus the signal regions, compiled once; each hypothesis is
+a vector of signal yields per signal-region bin, set as fixed parameters of the model
+(docs/reinterpretation.md).
+
+    sy = hfx.reinterpret.SignalYields(bkg_only_spec, channels=["SRLM", "SRMM", "SRHM"])
+    q, grad = sy.q(signals, mu=1.0, gradient=True)   # signals: (K, sy.nregions)
+"""
+
+import copy
+
+import numpy as np
+
+from . import _checks, _core
+from .diagnostics import _compiled
+from .exceptions import InvalidModel
+from .workspace import Workspace
+
+__all__ = ["SignalYields"]
+
+SAMPLE = "hfx_signal"
+
+
+class SignalYields:
+    """A background-only workspace with a signal sample ``hfx_signal`` added to each of
+    ``channels`` (default: all, in the workspace's order): zero nominal yields, the POI as
+    a normfactor and an ``hfx_yields`` modifier whose fixed parameters are the yields.
+    ``regions`` lists the (channel, bin) of each entry of a signal vector.
+    ``signal_modifiers`` are added to the signal sample too (e.g. the luminosity's
+    ``{"name": "lumi", "type": "lumi", "data": None}``); they must not change the
+    per-bin shape with the yields (normfactor, lumi, normsys)."""
+
+    def __init__(self, workspace, channels=None, *, poi=None, measurement=None, signal_modifiers=()):
+        spec = copy.deepcopy(dict(_checks.mapping(workspace, "workspace")))
+        names = [c["name"] for c in spec.get("channels", [])]
+        channels = list(names if channels is None else channels)
+        for c in channels:
+            if c not in names:
+                raise InvalidModel(f"signal region channel {c!r} is not a channel of the workspace")
+        if len(set(channels)) != len(channels):
+            raise ValueError(f"channels: {channels!r} lists a channel twice")
+        meas = spec["measurements"][0] if measurement is None else next(
+            (m for m in spec["measurements"] if m["name"] == measurement), None)
+        if meas is None:
+            raise InvalidModel(f"no measurement {measurement!r} in the workspace")
+        poi = poi or meas["config"].get("poi") or "mu"
+        self.regions = []
+        for c in spec["channels"]:
+            if c["name"] not in channels:
+                continue
+            nbins = len(c["samples"][0]["data"])
+            if any(s["name"] == SAMPLE for s in c["samples"]):
+                raise InvalidModel(f"channel {c['name']!r} already has a sample named {SAMPLE!r}")
+            c["samples"].append({"name": SAMPLE, "data": [0.0] * nbins, "modifiers": [
+                {"name": poi, "type": "normfactor", "data": None},
+                {"name": f"{SAMPLE}_{c['name']}", "type": "hfx_yields", "data": None}] + copy.deepcopy(list(signal_modifiers))})
+        order = {c: i for i, c in enumerate(channels)}
+        by_name = {c["name"]: c for c in spec["channels"]}
+        for c in channels:
+            self.regions += [(c, j) for j in range(len(by_name[c]["samples"][0]["data"]))]
+        self.channels = channels
+        self.poi = poi
+        self.workspace = Workspace(spec)
+        self.model = self.workspace.model(measurement_name=meas["name"], poi_name=poi)
+        self.data = self.workspace.data(self.model)
+        self._yield_pars = []
+        for c in sorted(channels, key=order.get):
+            s = self.model.config.par_slice(f"{SAMPLE}_{c}")
+            self._yield_pars += list(range(s.start, s.stop))
+        self.nregions = len(self._yield_pars)
+
+    def _signals(self, signals):
+        s = np.asarray(signals, dtype=float)
+        single = s.ndim == 1
+        s = np.atleast_2d(s)
+        if s.ndim != 2 or s.shape[1] != self.nregions:
+            raise ValueError(f"signals: expected {self.nregions} yields per hypothesis (one per signal-region bin), "
+                             f"got shape {np.asarray(signals).shape}")
+        if not np.all(np.isfinite(s)):
+            raise ValueError("signals: every yield must be finite")
+        return np.ascontiguousarray(s), single
+
+    def _fit_args(self, signal):
+        init = np.array(self.model.config.suggested_init(), dtype=float)
+        init[self._yield_pars] = signal
+        return init.tolist()
+
+    def profile(self, signals, mu=1.0, *, gradient=False, threads=0):
+        """For each hypothesis (a row of ``signals``): dict of arrays ``q`` (-2 ln lambda(mu),
+        two-sided, mu_hat within the POI's bounds), ``mu_hat``, ``nll_conditional``,
+        ``nll_free``, ``status`` and, with ``gradient``, ``gradient`` (K x nregions):
+        dq/d(yields) by the envelope theorem. Fits run in parallel in C++."""
+        s, _ = self._signals(signals)
+        return _core.profile_signal_yields(_compiled(self.model), self.data, self._yield_pars, s, float(mu),
+                                           bool(gradient), int(threads))
+
+    def q(self, signals, mu=1.0, *, gradient=False, threads=0):
+        """-2 ln lambda(mu) per hypothesis (a float for one vector), and with ``gradient``
+        its gradient in the yields; NaN where a fit did not converge."""
+        s, single = self._signals(signals)
+        r = self.profile(s, mu, gradient=gradient, threads=threads)
+        q = r["q"][0] if single else r["q"]
+        if not gradient:
+            return float(q) if single else q
+        g = r["gradient"][0] if single else r["gradient"]
+        return (float(q) if single else q), g
+
+    def nll(self, mu, signal):
+        """-log L at POI = mu with the nuisance parameters profiled (the conditional fit)."""
+        r = self.profile(signal, mu)
+        return float(r["nll_conditional"][0])
+
+    def cls(self, signal, mu=1.0, *, test_stat="qtilde", return_expected_set=False):
+        """pyhf's asymptotic CLs at POI = mu for one signal vector (hfx.infer.hypotest on the
+        compiled model, the yields fixed)."""
+        from .infer import hypotest
+
+        s, _ = self._signals(signal)
+        return hypotest(float(mu), self.data, self.model, init_pars=self._fit_args(s[0]),
+                        fixed_params=self.model.config.suggested_fixed(), test_stat=test_stat,
+                        return_expected_set=return_expected_set)
+
+    def workspace_for(self, signal):
+        """The workspace with this signal's yields as the signal sample's nominal yields (a
+        plain HistFactory workspace pyhf reads, e.g. for upper limits)."""
+        s, _ = self._signals(signal)
+        spec = copy.deepcopy(dict(self.workspace))
+        first = {}
+        for k, (c, j) in enumerate(self.regions):
+            first.setdefault(c, k)
+        for c in spec["channels"]:
+            for smp in c["samples"]:
+                if smp["name"] == SAMPLE:
+                    k = first[c["name"]]
+                    smp["data"] = s[0, k:k + len(smp["data"])].tolist()
+                    smp["modifiers"] = [m for m in smp["modifiers"] if m["type"] != "hfx_yields"]
+        return spec
+
+    def upper_limit(self, signal, level=0.05):
+        """Observed and expected upper limits on the POI (hfx.infer.intervals.upper_limit on
+        workspace_for(signal), compiled for it)."""
+        from .infer.intervals import upper_limit
+
+        ws = Workspace(self.workspace_for(signal))
+        model = ws.model(poi_name=self.poi)
+        return upper_limit(ws.data(model), model, level=level)

@@ -1,0 +1,54 @@
+// hfx.reinterpret's C++ side: many signal-yield hypotheses on one compiled model
+// (include/hfx/reinterpret.hpp), with the GIL released while they fit.
+#include "bindings.hpp"
+
+#include "hfx/reinterpret.hpp"
+
+namespace hfxpy {
+
+void init_reinterpret(py::module_& m) {
+  m.def(
+      "profile_signal_yields",
+      [](const PyModel& pm, py::handle data, std::vector<std::size_t> yield_pars, py::array_t<double, py::array::c_style | py::array::forcecast> signals,
+         double poi_value, bool gradients, unsigned threads, py::object init, py::object bounds, py::object fixed,
+         py::object optimizer) {
+        std::vector<double> d = to_vector(data, "data", ArgKind::data);
+        check_data(pm.model, d, "data");
+        const hfx::FitProblem problem = make_problem(pm.model, init, bounds, fixed);
+        hfx::SignalYieldsOptions options;
+        options.poi_value = poi_value;
+        options.gradients = gradients;
+        options.threads = threads;
+        options.fit = fit_options(optimizer);
+        const std::span<const double> s(signals.data(), static_cast<std::size_t>(signals.size()));
+        std::vector<hfx::SignalYieldsPoint> r;
+        {
+          py::gil_scoped_release release;
+          r = hfx::profile_signal_yields(pm.model, d, problem, yield_pars, s, options);
+        }
+        const std::size_t K = r.size(), n = yield_pars.size();
+        std::vector<double> q(K), mu_hat(K), nll_cond(K), nll_free(K), grad(gradients ? K * n : 0);
+        py::list status;
+        for (std::size_t k = 0; k < K; ++k) {
+          q[k] = r[k].q;
+          mu_hat[k] = r[k].mu_hat;
+          nll_cond[k] = r[k].nll_conditional;
+          nll_free[k] = r[k].nll_free;
+          status.append(std::string(hfx::to_string(r[k].status)));
+          for (std::size_t j = 0; j < n && gradients; ++j) grad[k * n + j] = r[k].gradient[j];
+        }
+        py::dict out;
+        out["q"] = to_array(q);
+        out["mu_hat"] = to_array(mu_hat);
+        out["nll_conditional"] = to_array(nll_cond);
+        out["nll_free"] = to_array(nll_free);
+        out["status"] = status;
+        if (gradients) out["gradient"] = to_array(grad).attr("reshape")(K, n);
+        return out;
+      },
+      py::arg("model"), py::arg("data"), py::arg("yield_pars"), py::arg("signals"), py::arg("poi_value") = 1.0,
+      py::arg("gradients") = false, py::arg("threads") = 0u, py::arg("init_pars") = py::none(),
+      py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none());
+}
+
+}  // namespace hfxpy

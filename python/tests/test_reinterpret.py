@@ -1,0 +1,100 @@
+"""hfx.reinterpret.SignalYields: many signal hypotheses on one compiled background-only
+model, against the full workspaces they stand for, finite differences for the gradient,
+and the NumPy simplified likelihood of test_simplified."""
+import json
+
+import numpy as np
+import pytest
+
+import hfx
+from conftest import DATA, REFERENCE
+from test_simplified import Published
+
+ONE_L_BB = REFERENCE / "1Lbb-simplified" / "published"
+LUMI = {"name": "lumi", "type": "lumi", "data": None}
+
+
+@pytest.fixture(scope="module")
+def one_l_bb():
+    bkg = json.loads((ONE_L_BB / "simplified_BkgOnly.json").read_text())
+    patch = json.loads((ONE_L_BB / "patch.C1N2_Wh_hbb_700_150.json").read_text())
+    signal = [v for op in patch for v in op["value"]["data"]]  # the patch adds one sample per channel, in order
+    return bkg, patch, np.array(signal), hfx.reinterpret.SignalYields(bkg, signal_modifiers=[LUMI])
+
+
+def test_the_same_likelihood_as_the_full_workspace(one_l_bb):
+    bkg, patch, signal, sy = one_l_bb
+    full = hfx.Workspace(json.loads((REFERENCE / "1Lbb-simplified" / "workspace.json").read_text()))
+    model = full.model()
+    data = full.data(model)
+    _, free = hfx.infer.mle.fit(data, model, return_fitted_val=True)
+    _, cond = hfx.infer.mle.fixed_poi_fit(1.0, data, model, return_fitted_val=True)
+    assert sy.q(signal) == pytest.approx(float(cond - free), rel=1e-9, abs=1e-10)
+    assert sy.nll(1.0, signal) == pytest.approx(float(cond) / 2, rel=1e-12)
+    obs, exp = sy.cls(signal, return_expected_set=True)
+    want_obs, want_exp = hfx.infer.hypotest(1.0, data, model, return_expected_set=True)
+    assert float(obs) == pytest.approx(float(want_obs), rel=1e-9)
+    np.testing.assert_allclose(np.asarray(exp, float), np.asarray(want_exp, float), rtol=1e-9)
+    # the plain workspace of this signal is the published one's likelihood
+    ws = hfx.Workspace(sy.workspace_for(signal))
+    assert all(m["type"] != "hfx_yields" for c in ws["channels"] for s in c["samples"] for m in s["modifiers"])
+    m2 = ws.model(poi_name=sy.poi)
+    x = np.array(m2.config.suggested_init(), float) + 0.01
+    names = m2.config.par_names
+    y = np.array([x[names.index(n)] for n in model.config.par_names])
+    assert float(m2.logpdf(x, ws.data(m2))[0]) == pytest.approx(float(model.logpdf(y, data)[0]), rel=1e-12)
+
+
+def test_gradient_is_finite_differences(one_l_bb):
+    _, _, signal, sy = one_l_bb
+    rng = np.random.default_rng(4)
+    for s in (signal, signal * rng.uniform(0.3, 2.5, signal.size)):
+        q, g = sy.q(s, gradient=True)
+        for j in range(s.size):
+            h = 1e-4 * max(1.0, s[j])
+            up, dn = s.copy(), s.copy()
+            up[j] += h
+            dn[j] -= h
+            fd = (sy.q(up) - sy.q(dn)) / (2 * h)
+            assert g[j] == pytest.approx(fd, rel=1e-5, abs=1e-7), j
+
+
+def test_batches_are_the_single_evaluations(one_l_bb):
+    _, _, signal, sy = one_l_bb
+    rng = np.random.default_rng(8)
+    S = signal * rng.uniform(0.1, 3, (40, signal.size))
+    r = sy.profile(S, gradient=True)
+    assert r["status"] == ["converged"] * 40
+    one = sy.profile(S, gradient=True, threads=1)
+    np.testing.assert_allclose(r["q"], one["q"], rtol=1e-8, atol=1e-10)
+    for k in (0, 17, 39):
+        q, g = sy.q(S[k], gradient=True)
+        assert r["q"][k] == pytest.approx(q, rel=1e-8, abs=1e-10)
+        np.testing.assert_allclose(r["gradient"][k], g, rtol=1e-6, atol=1e-8)
+    # a larger signal is more excluded, all else equal
+    q = sy.q(np.outer([0.5, 1.0, 2.0], signal))
+    assert q[0] < q[1] < q[2]
+
+
+def test_simplified_likelihood_against_numpy():
+    sl = json.loads((DATA / "simplified" / "CMS-SUS-17-001.json").read_text())
+    spec = hfx.simplified.workspace(sl["observed"], sl["background"], sl["covariance"])
+    sy = hfx.reinterpret.SignalYields(spec)
+    assert sy.nregions == 7
+    rng = np.random.default_rng(6)
+    for _ in range(4):
+        s = np.array(sl["example_signal"]) * rng.uniform(0.2, 2)
+        ref = Published(sl["observed"], sl["background"], np.array(sl["covariance"]), np.zeros(7), s)
+        _, f_free = ref.fit()
+        _, f_cond = ref.fit(mu=1.0)
+        assert sy.q(s) == pytest.approx(2 * (f_cond - f_free), rel=1e-8)
+
+
+def test_bad_arguments(one_l_bb):
+    bkg, _, signal, sy = one_l_bb
+    with pytest.raises(ValueError, match="expected 14 yields per hypothesis"):
+        sy.q(signal[:-1])
+    with pytest.raises(ValueError, match="finite"):
+        sy.q(np.full(signal.size, np.nan))
+    with pytest.raises(hfx.exceptions.InvalidModel, match="'nope' is not a channel"):
+        hfx.reinterpret.SignalYields(bkg, ["nope"])
