@@ -42,3 +42,33 @@ std::vector<SignalYieldsPoint> profile_signal_yields(const Model& model, std::sp
                                                      std::span<const double> signals, const SignalYieldsOptions& options = {});
 
 }  // namespace hfx
+
+#include "hfx/workspace.hpp"
+
+#include <set>
+#include <string>
+
+namespace hfx {
+
+// One analysis of a combination: a full workspace (background and signal), the label
+// that prefixes its names, and its measurement ("" = its first).
+struct Analysis {
+  Workspace workspace;
+  std::string label;
+  std::string measurement;
+};
+
+// The product likelihood of independent analyses with one shared POI (not pyhf's
+// combine, which merges two workspaces as they are): every analysis' channels and
+// modifiers (so its nuisance parameters) get the prefix "LABEL_", except its POI, which
+// becomes `poi`, the modifiers named in `correlated`, which stay shared, and lumi
+// modifiers, which HistFactory names "lumi" and are therefore shared (their measurement
+// configurations must agree). EFT coefficients (hfx_eft) are model parameters and stay
+// shared too. The result has one measurement, `poi`'s, named "combined". Throws
+// InvalidWorkspaceOperation naming the analysis for a missing POI or a name in
+// `correlated` that no analysis has, and whatever Workspace::combine throws for
+// conflicting configurations.
+Workspace combine_analyses(std::span<const Analysis> analyses, const std::string& poi,
+                           const std::set<std::string>& correlated = {});
+
+}  // namespace hfx

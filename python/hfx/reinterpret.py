@@ -14,9 +14,9 @@ import numpy as np
 from . import _checks, _core
 from .diagnostics import _compiled
 from .exceptions import InvalidModel
-from .workspace import Workspace
+from .workspace import Workspace, _as_core
 
-__all__ = ["SignalYields"]
+__all__ = ["SignalYields", "combine_analyses"]
 
 SAMPLE = "hfx_signal"
 
@@ -144,3 +144,19 @@ class SignalYields:
         ws = Workspace(self.workspace_for(signal))
         model = ws.model(poi_name=self.poi)
         return upper_limit(ws.data(model), model, level=level)
+
+
+def combine_analyses(workspaces, labels=None, *, poi="mu", correlated=(), measurements=None):
+    """The product likelihood of independent analyses with one shared POI (not
+    Workspace.combine, pyhf's merge of two workspaces as they are): each analysis'
+    channels and modifiers get the prefix ``LABEL_``, except its POI, which becomes
+    ``poi``, the modifier names in ``correlated`` and lumi, which stay shared. Each input
+    is a full workspace (with its signal). Returns the combined Workspace, with one
+    measurement "combined"."""
+    workspaces = list(workspaces)
+    labels = [f"A{k + 1}" for k in range(len(workspaces))] if labels is None else [str(v) for v in labels]
+    if len(labels) != len(workspaces):
+        raise ValueError(f"labels: expected {len(workspaces)} labels, got {len(labels)}")
+    measurements = [""] * len(workspaces) if measurements is None else ["" if m is None else str(m) for m in measurements]
+    cores = [_as_core(w, f"workspaces[{k}]") for k, w in enumerate(workspaces)]
+    return Workspace._from_core(_core.combine_analyses(cores, labels, measurements, str(poi), set(map(str, correlated))))

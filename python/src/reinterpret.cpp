@@ -4,9 +4,16 @@
 
 #include "hfx/reinterpret.hpp"
 
+#include <pybind11/stl.h>
+
+#include <set>
+
 namespace hfxpy {
 
+void init_reinterpret_combine(py::module_& m);
+
 void init_reinterpret(py::module_& m) {
+  init_reinterpret_combine(m);
   m.def(
       "profile_signal_yields",
       [](const PyModel& pm, py::handle data, std::vector<std::size_t> yield_pars, py::array_t<double, py::array::c_style | py::array::forcecast> signals,
@@ -49,6 +56,20 @@ void init_reinterpret(py::module_& m) {
       py::arg("model"), py::arg("data"), py::arg("yield_pars"), py::arg("signals"), py::arg("poi_value") = 1.0,
       py::arg("gradients") = false, py::arg("threads") = 0u, py::arg("init_pars") = py::none(),
       py::arg("par_bounds") = py::none(), py::arg("fixed_params") = py::none(), py::arg("optimizer") = py::none());
+}
+
+void init_reinterpret_combine(py::module_& m) {
+  m.def(
+      "combine_analyses",
+      [](std::vector<const hfx::Workspace*> workspaces, std::vector<std::string> labels, std::vector<std::string> measurements,
+         const std::string& poi, std::set<std::string> correlated) {
+        std::vector<hfx::Analysis> analyses;
+        for (std::size_t k = 0; k < workspaces.size(); ++k)
+          analyses.push_back(hfx::Analysis{*workspaces[k], labels.at(k), measurements.at(k)});
+        py::gil_scoped_release release;
+        return hfx::combine_analyses(analyses, poi, correlated);
+      },
+      py::arg("workspaces"), py::arg("labels"), py::arg("measurements"), py::arg("poi"), py::arg("correlated"));
 }
 
 }  // namespace hfxpy

@@ -98,3 +98,104 @@ def test_bad_arguments(one_l_bb):
         sy.q(np.full(signal.size, np.nan))
     with pytest.raises(hfx.exceptions.InvalidModel, match="'nope' is not a channel"):
         hfx.reinterpret.SignalYields(bkg, ["nope"])
+
+
+def analyses():
+    sl = json.loads((DATA / "simplified" / "CMS-SUS-17-001.json").read_text())
+    cms = hfx.simplified.workspace(sl["observed"], sl["background"], sl["covariance"], signal=sl["example_signal"],
+                                   name="CMS_2OSLEP")
+    return [json.loads((REFERENCE / "1Lbb-simplified" / "workspace.json").read_text()),
+            json.loads((REFERENCE / "3L-eRJR" / "workspace.json").read_text()), cms]
+
+
+def test_combined_likelihood_is_the_product():
+    """log L of the combination at a point = the sum of the analyses' log L at the same
+    values of their own (renamed) parameters."""
+    specs = analyses()
+    labels = ["1Lbb", "3L", "CMS"]
+    comb = hfx.reinterpret.combine_analyses(specs, labels, poi="mu")
+    model = comb.model()
+    data = comb.data(model)
+    assert model.config.poi_name == "mu"
+    names = model.config.par_names
+    rng = np.random.default_rng(3)
+    x = np.array(model.config.suggested_init(), float)
+    # shifts of the free parameters, not of Poisson-constrained ones (3L-eRJR's tau ~ 1e11
+    # makes those terms ~1e8, where rounding alone is ~1e-8 relative)
+    movable = ~np.array(model.config.suggested_fixed())
+    for name in model.config.parameters:
+        if model.config.param_set(name).constraint == "constrained_by_poisson":
+            movable[model.config.par_slice(name)] = False
+    x += rng.uniform(-0.05, 0.05, x.size) * movable
+    total = 0.0
+    for spec, label in zip(specs, labels):
+        ws = hfx.Workspace(spec)
+        m = ws.model()
+        y = []
+        for n in m.config.par_names:
+            if n == m.config.poi_name:
+                y.append(x[names.index("mu")])
+            elif n == "lumi":
+                y.append(x[names.index("lumi")])
+            else:
+                y.append(x[names.index(f"{label}_{n}")])
+        total += float(m.logpdf(np.array(y), ws.data(m))[0])
+    # lumi is one parameter of the combination with one constraint; the sum has it once
+    # per analysis that has it (1Lbb and 3L, with the same configuration)
+    lumi = model.config.param_set("lumi")
+    sigma, aux = lumi.sigmas[0], lumi.auxdata[0]
+    total -= -0.5 * ((aux - x[names.index("lumi")]) / sigma) ** 2 - np.log(sigma * np.sqrt(2 * np.pi))
+    assert float(model.logpdf(x, data)[0]) == pytest.approx(total, rel=1e-12)
+
+
+def test_cli_results_are_the_libraries(hfx_cli, tmp_path):
+    import subprocess
+
+    files = []
+    for k, spec in enumerate(analyses()):
+        f = tmp_path / f"a{k}.json"
+        f.write_text(json.dumps(spec))
+        files.append(str(f))
+    out = tmp_path / "out.json"
+    r = subprocess.run([hfx_cli, "combine-analyses", *files, "--output-workspace", str(tmp_path / "comb.json"),
+                        "--output-file", str(out), "--plot", str(tmp_path / "mu.svg")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(out.read_text())
+    comb = hfx.Workspace(json.loads((tmp_path / "comb.json").read_text()))
+    model = comb.model()
+    data = comb.data(model)
+    best = hfx.infer.mle.fit(data, model)
+    c = res["combination"]
+    assert c["mu_hat"] == pytest.approx(best[model.config.poi_index], abs=1e-6)
+    assert c["cls"]["CLs_obs"] == pytest.approx(float(hfx.infer.hypotest(1.0, data, model)), rel=1e-9)
+    obs, exp = hfx.infer.intervals.upper_limits.upper_limit(data, model)
+    assert c["upper_limit"]["obs"] == pytest.approx(float(obs), rel=1e-4)
+    assert [a["label"] for a in res["analyses"]] == ["a0", "a1", "a2"]
+    for a, f in zip(res["analyses"], files):
+        ws = hfx.Workspace(json.loads(open(f).read()))
+        m = ws.model()
+        assert a["cls"]["CLs_obs"] == pytest.approx(float(hfx.infer.hypotest(1.0, ws.data(m), m)), rel=1e-9)
+    # the combination excludes more than any analysis alone
+    assert c["upper_limit"]["obs"] < min(a["upper_limit"]["obs"] for a in res["analyses"])
+    assert (tmp_path / "mu.svg").read_text().startswith("<?xml")
+
+
+def test_combination_errors(hfx_cli, tmp_path):
+    import subprocess
+
+    specs = analyses()
+    with pytest.raises(hfx.exceptions.InvalidWorkspaceOperation, match="no analysis has a modifier named 'nope'"):
+        hfx.reinterpret.combine_analyses(specs[:2], correlated=["nope"])
+    with pytest.raises(hfx.exceptions.InvalidWorkspaceOperation, match="labels must be distinct"):
+        hfx.reinterpret.combine_analyses(specs[:2], ["x", "x"])
+    bkg = json.loads((ONE_L_BB / "simplified_BkgOnly.json").read_text())
+    with pytest.raises(hfx.exceptions.InvalidWorkspaceOperation, match="analysis 'A2' has no modifier for its POI 'mu_Sig'"):
+        hfx.reinterpret.combine_analyses([specs[0], bkg])
+    f = tmp_path / "bkg.json"
+    f.write_text(json.dumps(bkg))
+    r = subprocess.run([hfx_cli, "combine-analyses", str(REFERENCE / "3L-eRJR" / "workspace.json"), str(f)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "has no modifier for its POI" in r.stderr
+    # a correlated nuisance is one parameter of the combination
+    comb = hfx.reinterpret.combine_analyses(specs[:2], correlated=["lumi"])
+    assert "lumi" in comb.model().config.par_names
