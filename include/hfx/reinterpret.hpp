@@ -8,6 +8,7 @@
 #include "hfx/model.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -70,5 +71,43 @@ struct Analysis {
 // conflicting configurations.
 Workspace combine_analyses(std::span<const Analysis> analyses, const std::string& poi,
                            const std::set<std::string>& correlated = {});
+
+}  // namespace hfx
+
+namespace hfx {
+
+// A simplified likelihood derived from a full workspace, as published simplified
+// likelihoods are made: a background-only fit (POI fixed at 0) to every region, or to
+// the control regions only (the channels not among the signal regions), gives the
+// nuisance parameters and their covariance C (parameters a control-region fit does not
+// see keep their constraint's prior width); the signal regions' post-fit background yields b and their covariance
+// J C J^T (J = d b / d parameters) make an hfx_simplified background, and the signal is
+// the yield the POI = 1 adds at those parameters.
+struct SimplifyOptions {
+  std::vector<std::string> signal_regions;  // channel names; empty: those whose name contains "SR"
+  // Fit the background-only model to every region (true) or to the control regions only
+  // (false: the signal regions' data then enter the simplified likelihood alone).
+  bool fit_all_regions = false;
+  // The background's moments: 0 propagates the covariance linearly (J C J^T, SLv1);
+  // N > 0 samples the parameters N times from the fit's Gaussian (mean, covariance C,
+  // clamped to their bounds) and takes the yields' mean, covariance and third moments
+  // (SLv2), which keeps the yields' non-linear (asymmetric) dependence on them.
+  std::size_t samples = 0;
+  std::uint64_t seed = 1;
+  std::string measurement;                  // "" = the first
+  FitOptions fit;
+};
+struct SimplifiedLikelihood {
+  Workspace workspace;  // one channel "SR" (a bin per signal-region bin), POI as the original's
+  std::vector<std::pair<std::string, std::size_t>> regions;  // (channel, bin) of each bin
+  std::vector<double> observed, background, signal, covariance;  // covariance: n x n row-major
+  std::vector<std::string> control_regions;
+  std::vector<double> third_moments;  // empty for SLv1
+  std::size_t clipped_third_moments = 0;  // beyond SLv2's bound |m3| <= sqrt(8 m2^3), set to 0.999 of it
+};
+// Throws InvalidWorkspaceOperation for unknown signal regions, a model without POI, a
+// free parameter no control region determines, a background-only fit that does not
+// converge, or a covariance that is not positive definite.
+SimplifiedLikelihood simplify(const Workspace& ws, const SimplifyOptions& options = {});
 
 }  // namespace hfx

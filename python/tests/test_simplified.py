@@ -215,7 +215,7 @@ def test_slv1_is_slv2_without_skew():
     (lambda d: d["covariance"][0].append(1.0), "/covariance/0: expected 3 numbers (an 3 x 3 matrix), got 4"),
     (lambda d: d["covariance"][1].__setitem__(0, 99.0), "/covariance/1/0: the covariance must be symmetric"),
     (lambda d: d["covariance"][2].__setitem__(2, 0.0), "/covariance/2/2: a variance must be > 0, got 0"),
-    (lambda d: d.__setitem__("covariance", [[4, 3.9, 0], [3.9, 4, 3.9], [0, 3.9, 4]]), "/covariance: the covariance is not positive definite"),
+    (lambda d: d.__setitem__("covariance", [[4, 3.9, 0], [3.9, 4, 3.9], [0, 3.9, 4]]), "/covariance: the covariance is not positive semi-definite"),
     (lambda d: d.__setitem__("third_moments", [100.0, 0.0, 0.0]), "/third_moments/0: |m3| = 100 exceeds sqrt(8 m2^3)"),
     (lambda d: d.__setitem__("third_moments", [1.0, 0.0]), "/third_moments: expected 3 numbers (channel 'SL' has 3 bins), got 2"),
     (lambda d: d.__setitem__("skew", [1.0, 0.0, 0.0]), "unknown key 'skew'"),
@@ -227,3 +227,32 @@ def test_bad_documents_name_the_path(change, message):
         hfx.Workspace(spec).model()
     assert "/channels/0/samples/0/modifiers/0/data" in str(err.value)
     assert message in str(err.value)
+
+
+def test_a_singular_covariance_is_a_degenerate_gaussian():
+    """Three regions that one uncertainty moves together (covariance v v^T, rank 1): one
+    nuisance parameter z, rates m1 + v z, against the NumPy likelihood in z."""
+    v = np.array([2.0, 1.0, 0.5])
+    n, m1, s = np.array([12.0, 7.0, 3.0]), np.array([10.0, 6.0, 2.5]), np.array([2.0, 1.0, 1.5])
+    spec = hfx.simplified.workspace(n, m1, np.outer(v, v), signal=s)
+    ws = hfx.Workspace(spec)
+    model = ws.model()
+    data = ws.data(model)
+    assert model.config.param_set("SL_theta").n_parameters == 1
+    lg = sum(math.lgamma(k + 1) for k in n)
+
+    def nll(mu, z):
+        lam = mu * s + m1 + v * z
+        return float(np.sum(lam - n * np.log(lam)) + lg + 0.5 * z * z + 0.5 * math.log(2 * math.pi))
+
+    names = model.config.par_names
+    for mu, z in ((1.0, 0.3), (0.5, -0.7)):
+        x = np.zeros(2)
+        x[names.index("mu")], x[names.index("SL_theta")] = mu, z
+        # the eigenvector's sign is the model's choice: z and -z give the two orientations
+        got = -float(model.logpdf(x, data)[0])
+        assert got == pytest.approx(nll(mu, z), rel=1e-12) or got == pytest.approx(nll(mu, -z), rel=1e-12)
+    from scipy.optimize import minimize
+    ref = minimize(lambda p: nll(p[0], p[1]), [1.0, 0.0], method="Nelder-Mead", options={"xatol": 1e-12, "fatol": 1e-14})
+    _, twice = hfx.infer.mle.fit(data, model, return_fitted_val=True)
+    assert float(twice) / 2 == pytest.approx(ref.fun, rel=1e-9)

@@ -44,8 +44,21 @@ double root_from_guess(F&& f, double guess, double lo, double rtol) {
   if (fb == 0) return b;
   boost::uintmax_t max_iter = 100;
   auto tol = [rtol](double x, double y) { return std::abs(y - x) <= rtol * std::max(std::abs(x), std::abs(y)); };
-  const auto [x, y] = boost::math::tools::toms748_solve(f, a, b, fa, fb, tol, max_iter);
-  return 0.5 * (x + y);
+  // A NaN inside the bracket (a fit that failed there, or an infinite statistic that
+  // makes the next point NaN) stops the search: no root.
+  struct NotANumber {};
+  const auto checked = [&f](double x) {
+    if (!std::isfinite(x)) throw NotANumber{};
+    const double v = f(x);
+    if (std::isnan(v)) throw NotANumber{};
+    return v;
+  };
+  try {
+    const auto [x, y] = boost::math::tools::toms748_solve(checked, a, b, fa, fb, tol, max_iter);
+    return 0.5 * (x + y);
+  } catch (const NotANumber&) {
+    return std::nan("");
+  }
 }
 
 }  // namespace

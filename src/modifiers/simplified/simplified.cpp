@@ -12,8 +12,10 @@
 #include "../../spec/validate.hpp"
 #include "hfx/errors.hpp"
 
+#include <Eigen/Eigenvalues>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -22,9 +24,12 @@ namespace hfx::detail {
 namespace {
 
 struct SimplifiedData : KindData {
-  std::size_t n = 0;
+  std::size_t n = 0, r = 0;  // regions, and the rank of rho (parameters)
   std::vector<double> b, c;
-  std::vector<double> L;  // lower-triangular Cholesky factor of rho, row-major n x n
+  // rho = L L^T, L row-major n x r: the Cholesky factor (r = n) when rho is positive
+  // definite, else V sqrt(Lambda) over rho's r eigenvalues above rounding (a degenerate
+  // Gaussian, e.g. regions that one uncertainty moves together).
+  std::vector<double> L;
 };
 
 class SimplifiedTerm final : public KindTerm {
@@ -35,9 +40,9 @@ class SimplifiedTerm final : public KindTerm {
   std::span<const std::uint32_t> parameters() const override { return pars_; }
 
   double theta(const double* x, std::size_t i) const {
-    const double* row = d_->L.data() + i * d_->n;
+    const double* row = d_->L.data() + i * d_->r;
     double t = 0;
-    for (std::size_t k = 0; k <= i; ++k) t += row[k] * x[pars_[k]];
+    for (std::size_t k = 0; k < d_->r; ++k) t += row[k] * x[pars_[k]];
     return t;
   }
 
@@ -50,8 +55,8 @@ class SimplifiedTerm final : public KindTerm {
 
   void derivatives(const double* x, std::size_t j, double* deriv) const override {
     const double slope = d_->b[j] + 2.0 * d_->c[j] * theta(x, j);
-    const double* row = d_->L.data() + j * d_->n;
-    for (std::size_t k = 0; k < d_->n; ++k) deriv[k] = k <= j ? slope * row[k] : 0.0;
+    const double* row = d_->L.data() + j * d_->r;
+    for (std::size_t k = 0; k < d_->r; ++k) deriv[k] = slope * row[k];
   }
 
  private:
@@ -142,29 +147,49 @@ class SimplifiedKind final : public ModifierKind {
           rho[i * n + j] = (std::sqrt(disc) - bb) / (4 * cc);
         }
       }
-    // Cholesky rho = L L^T.
+    // Cholesky rho = L L^T; failing that, the eigenvectors of rho's non-null eigenvalues.
+    d->r = n;
     d->L.assign(n * n, 0.0);
-    for (std::size_t i = 0; i < n; ++i)
+    bool definite = true;
+    for (std::size_t i = 0; i < n && definite; ++i)
       for (std::size_t j = 0; j <= i; ++j) {
         double s = rho[i * n + j];
         for (std::size_t k = 0; k < j; ++k) s -= d->L[i * n + k] * d->L[j * n + k];
         if (i == j) {
-          if (!(s > 0))
-            invalid(cpath, fmt::format("the {} is not positive definite (pivot {} at region {})",
-                                       data.contains("third_moments") ? "SLv2 correlation matrix derived from it" : "covariance",
-                                       s, i));
+          definite = s > 1e-12;
+          if (!definite) break;
           d->L[i * n + i] = std::sqrt(s);
         } else {
           d->L[i * n + j] = s / d->L[j * n + j];
         }
       }
+    if (!definite) {
+      Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> R(
+          rho.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+      const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(R);
+      const Eigen::VectorXd& lambda = eig.eigenvalues();  // ascending
+      const double tol = 1e-10 * static_cast<double>(n) * std::max(1.0, lambda.maxCoeff());
+      if (lambda.minCoeff() < -tol)
+        invalid(cpath, fmt::format("the {} is not positive semi-definite (eigenvalue {})",
+                                   data.contains("third_moments") ? "SLv2 correlation matrix derived from it" : "covariance",
+                                   lambda.minCoeff()));
+      std::vector<Eigen::Index> keep;
+      for (Eigen::Index k = lambda.size(); k-- > 0;)
+        if (lambda[k] > tol) keep.push_back(k);
+      d->r = keep.size();
+      d->L.assign(n * d->r, 0.0);
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t k = 0; k < d->r; ++k)
+          d->L[i * d->r + k] = eig.eigenvectors()(static_cast<Eigen::Index>(i), keep[k]) * std::sqrt(lambda[keep[k]]);
+    }
     return d;
   }
 
-  // One set named as the modifier: z, one per region, bounds +-5 standard deviations
+  // One set named as the modifier: z, one per region (per independent direction when
+  // rho is singular), bounds +-5 standard deviations
   // (pyhf's for its normal-constrained parameters).
   std::vector<KindParameter> parameters(const KindData& data, const std::string& name) const override {
-    return {{name, 0.0, {-5.0, 5.0}, static_cast<const SimplifiedData&>(data).n, true}};
+    return {{name, 0.0, {-5.0, 5.0}, static_cast<const SimplifiedData&>(data).r, true}};
   }
 
   std::shared_ptr<const KindTerm> compile(const KindData& data, std::span<const std::uint32_t> par, std::size_t) const override {

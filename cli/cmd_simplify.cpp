@@ -1,0 +1,116 @@
+// `hfx simplify WS`: the simplified likelihood of a full workspace's signal regions
+// (hfx::simplify), and how far its CLs and upper limits are from the full model's.
+#include "common.hpp"
+#include "model_input.hpp"
+
+#include "hfx/errors.hpp"
+#include "hfx/infer.hpp"
+#include "hfx/reinterpret.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace hfx::cli {
+
+namespace {
+
+Json limits_and_cls(const Workspace& ws, double test_poi, const FitOptions& options) {
+  const Model model = compile(ws);
+  const std::vector<double> data = observed_data(ws, model);
+  Json out = Json::object();
+  try {
+  const HypotestResult h = hypotest(test_poi, model, data, TestStatistic::qtilde, nullptr, options);
+  if (h.all_converged())
+    out["cls"] = Json{{"CLs_obs", h.cls}, {"CLs_exp", numbers_or_null(h.cls_expected)}};
+  else
+    out["cls_problem"] = h.fit_problem();
+  const UpperLimitResult ul = upper_limit(model, data, 0.05, TestStatistic::qtilde, 1e-5, options);
+  out["upper_limit"] = Json{{"obs", number_or_null(ul.observed)}, {"exp", numbers_or_null(ul.expected)}};
+  } catch (const Error& e) {  // a comparison that cannot be made is reported, not fatal
+    out["problem"] = e.what();
+  }
+  return out;
+}
+
+}  // namespace
+
+void add_simplify(CLI::App& app) {
+  struct Opts {
+    ModelInput in;
+    std::vector<std::string> regions;
+    std::string output_file, output_workspace, test_poi = "1.0", fit_regions = "control", samples = "0", seed = "1";
+    OptimizerChoice optimizer;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand(
+      "simplify",
+      "Derive a simplified likelihood (SLv1 or SLv2, docs/reinterpretation.md) from a full workspace: a\n"
+      "background-only fit (POI fixed at 0) to the control regions (the channels that are not signal regions),\n"
+      "or with --fit-regions all to every region, gives the nuisance parameters and their covariance. The signal\n"
+      "regions' post-fit background yields and their covariance propagated through the model's Jacobian make\n"
+      "an SLv1 background; with --samples N, the yields' mean, covariance and third moments over N draws of the\n"
+      "parameters make an SLv2 one. The signal is what POI = 1 adds. Prints CLs at --test-poi and the upper\n"
+      "limits of the full and the simplified model and their relative differences; --output-workspace writes\n"
+      "the simplified likelihood (an hfx workspace).");
+  o->in.add_to(cmd);
+  cmd->add_option("--signal-regions", o->regions, "Signal-region channels (default: those whose name contains 'SR')")
+      ->delimiter(',')->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--test-poi", o->test_poi, "POI value of the CLs compared")->capture_default_str();
+  cmd->add_option("--fit-regions", o->fit_regions, "The background-only fit's regions: all, or control (the others than "
+                  "the signal regions)")->check(CLI::IsMember({"all", "control"}))->capture_default_str();
+  cmd->add_option("--samples", o->samples, "Samples of the parameters for the background's moments (SLv2: mean, "
+                  "covariance, third moments), 0 to 10000000; 0: linear propagation of the covariance (SLv1)")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Random seed of the samples")->capture_default_str();
+  cmd->add_option("--output-workspace", o->output_workspace, "Write the simplified likelihood's workspace here");
+  cmd->add_option("--output-file", o->output_file, "Write the JSON report here instead of stdout");
+  add_optimizer_option(cmd, o->optimizer);
+  cmd->callback([o] {
+    naming_workspace(o->in, [&] {
+      const double test_poi = number_option("--test-poi", o->test_poi);
+      const Workspace ws = apply_patches(Workspace::load(o->in.workspace), o->in.patches);
+      SimplifyOptions so;
+      so.signal_regions = o->regions;
+      so.fit_all_regions = o->fit_regions == "all";
+      so.samples = static_cast<std::size_t>(integer_option("--samples", o->samples, 0, 10000000));
+      so.seed = integer_option("--seed", o->seed, 0, UINT64_MAX);
+      so.measurement = o->in.measurement;
+      so.fit = fit_options_for(o->optimizer);
+      const SimplifiedLikelihood sl = simplify(ws, so);
+      if (!o->output_workspace.empty()) write_pyhf_json(sl.workspace.document(), o->output_workspace);
+      Json regions = Json::array();
+      for (const auto& [c, j] : sl.regions) regions.push_back(Json{{"channel", c}, {"bin", j}});
+      Json full = limits_and_cls(ws, test_poi, so.fit);
+      Json simple = limits_and_cls(sl.workspace, test_poi, so.fit);
+      Json out{{"signal_regions", regions},
+               {"control_regions", sl.control_regions},
+               {"observed", sl.observed},
+               {"background", sl.background},
+               {"signal", sl.signal},
+               {"version", sl.third_moments.empty() ? "SLv1" : "SLv2"},
+               {"full", full},
+               {"simplified", simple}};
+      auto rel = [](const Json& a, const Json& b) {
+        return a.is_number() && b.is_number() && a.get<double>() != 0 ? Json(b.get<double>() / a.get<double>() - 1) : Json(nullptr);
+      };
+      Json diff = Json::object();
+      if (full.contains("cls") && simple.contains("cls")) {
+        diff["CLs_obs"] = rel(full["cls"]["CLs_obs"], simple["cls"]["CLs_obs"]);
+        diff["CLs_exp_median"] = rel(full["cls"]["CLs_exp"][2], simple["cls"]["CLs_exp"][2]);
+      }
+      if (full.contains("upper_limit") && simple.contains("upper_limit")) {
+        diff["upper_limit_obs"] = rel(full["upper_limit"]["obs"], simple["upper_limit"]["obs"]);
+        diff["upper_limit_exp_median"] = rel(full["upper_limit"]["exp"][2], simple["upper_limit"]["exp"][2]);
+      }
+      out["relative_difference"] = diff;
+      if (!sl.third_moments.empty()) {
+        out["third_moments"] = sl.third_moments;
+        out["clipped_third_moments"] = sl.clipped_third_moments;
+      }
+      write_json(out, o->output_file);
+    });
+  });
+}
+
+}  // namespace hfx::cli

@@ -1,0 +1,225 @@
+// simplify: full workspace -> SLv1 simplified likelihood of its signal regions.
+#include "hfx/errors.hpp"
+#include "hfx/evaluator.hpp"
+#include "hfx/reinterpret.hpp"
+
+#include <Eigen/Dense>
+#include <Eigen/Eigenvalues>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+namespace hfx {
+
+namespace {
+
+bool looks_like_signal_region(const std::string& name) {
+  std::string upper = name;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return upper.find("SR") != std::string::npos;
+}
+
+// The signal-region yields' mean, covariance and third central moments over samples of
+// the parameters from N(x, C) (clamped to their bounds).
+void sample_moments(const Model& model, const std::vector<double>& x, const Eigen::MatrixXd& C,
+                    const std::vector<std::size_t>& rows, const SimplifyOptions& options, SimplifiedLikelihood& out) {
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(C);
+  const Eigen::VectorXd& lambda = eig.eigenvalues();
+  std::vector<Eigen::Index> dirs;
+  for (Eigen::Index k = 0; k < lambda.size(); ++k)
+    if (lambda[k] > 1e-14 * std::max(1.0, lambda.maxCoeff())) dirs.push_back(k);
+  Eigen::MatrixXd A(C.rows(), static_cast<Eigen::Index>(dirs.size()));
+  for (std::size_t k = 0; k < dirs.size(); ++k) A.col(static_cast<Eigen::Index>(k)) = eig.eigenvectors().col(dirs[k]) * std::sqrt(lambda[dirs[k]]);
+  const std::size_t n = rows.size(), N = options.samples;
+  const auto bounds = model.suggested_bounds();
+  Evaluator ev(model);
+  std::mt19937_64 rng(options.seed);
+  std::normal_distribution<double> normal;
+  Eigen::VectorXd z(static_cast<Eigen::Index>(dirs.size()));
+  std::vector<double> y(N * n), p(x.size());
+  for (std::size_t s = 0; s < N; ++s) {
+    for (Eigen::Index k = 0; k < z.size(); ++k) z[k] = normal(rng);
+    const Eigen::VectorXd shift = A * z;
+    for (std::size_t i = 0; i < x.size(); ++i)
+      p[i] = std::clamp(x[i] + shift[static_cast<Eigen::Index>(i)], bounds[i].first, bounds[i].second);
+    const auto rates = ev.expected_main(p);
+    for (std::size_t r = 0; r < n; ++r) y[s * n + r] = rates[rows[r]];
+  }
+  std::vector<double> mean(n, 0.0);
+  for (std::size_t s = 0; s < N; ++s)
+    for (std::size_t r = 0; r < n; ++r) mean[r] += y[s * n + r] / static_cast<double>(N);
+  out.third_moments.assign(n, 0.0);
+  for (std::size_t s = 0; s < N; ++s)
+    for (std::size_t i = 0; i < n; ++i) {
+      const double di = y[s * n + i] - mean[i];
+      out.third_moments[i] += di * di * di / static_cast<double>(N);
+      for (std::size_t j = 0; j <= i; ++j) out.covariance[i * n + j] += di * (y[s * n + j] - mean[j]) / static_cast<double>(N - 1);
+    }
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < i; ++j) out.covariance[j * n + i] = out.covariance[i * n + j];
+  out.background = mean;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = out.covariance[i * n + i];
+    const double bound = std::sqrt(8 * v * v * v);
+    if (std::abs(out.third_moments[i]) > bound) {
+      out.third_moments[i] = std::copysign(0.999 * bound, out.third_moments[i]);
+      ++out.clipped_third_moments;
+    }
+  }
+}
+
+}  // namespace
+
+SimplifiedLikelihood simplify(const Workspace& ws, const SimplifyOptions& options) {
+  const MeasurementSpec& meas = ws.measurement(options.measurement);
+  ModelOptions mopts;
+  mopts.measurement = meas.name;
+  const Model model = compile(ws, mopts);
+  const auto poi = model.poi_index();
+  if (!poi) throw InvalidWorkspaceOperation("simplify: the model has no POI (the signal is the POI's sample)");
+  const std::vector<double> data = observed_data(ws, model);
+  std::vector<std::string> srs = options.signal_regions;
+  if (srs.empty())
+    for (const auto& c : model.channels())
+      if (looks_like_signal_region(c)) srs.push_back(c);
+  if (srs.empty()) throw InvalidWorkspaceOperation("simplify: no channel name contains 'SR'; name the signal regions");
+  for (const auto& c : srs)
+    if (std::find(model.channels().begin(), model.channels().end(), c) == model.channels().end())
+      throw InvalidWorkspaceOperation(fmt::format("simplify: '{}' is not a channel of the workspace", c));
+
+  SimplifiedLikelihood out{ws, {}, {}, {}, {}, {}, {}};
+  const std::size_t npars = model.npars();
+  std::vector<double> x = model.suggested_init();
+  x[*poi] = 0;
+  Eigen::MatrixXd C = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(npars), static_cast<Eigen::Index>(npars));
+  std::vector<bool> from_fit(npars, false);
+  // The background-only fit to the control regions.
+  for (const auto& c : model.channels())
+    if (std::find(srs.begin(), srs.end(), c) == srs.end()) out.control_regions.push_back(c);
+  if (!out.control_regions.empty() || options.fit_all_regions) {
+    PruneOptions prune;
+    if (!options.fit_all_regions) prune.channels = srs;
+    const Workspace cr = options.fit_all_regions ? ws : ws.prune(prune);
+    ModelOptions cr_opts = mopts;
+    cr_opts.poi_name = std::string();  // the POI may not act in the control regions
+    const Model cm = compile(cr, cr_opts);
+    FitProblem problem = FitProblem::from_model(cm);
+    for (std::size_t i = 0; i < cm.npars(); ++i)
+      if (cm.par_names()[i] == model.par_names()[*poi]) problem = problem.with_fixed(i, 0.0);
+    FitOptions fo = options.fit;
+    fo.uncertainties = fo.correlations = true;
+    const FitResult f = fit(cm, observed_data(cr, cm), problem, fo);
+    if (!f.converged())
+      throw InvalidWorkspaceOperation(fmt::format("simplify: the background-only fit did not converge ({})", f.message));
+    std::map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < npars; ++i) index.emplace(model.par_names()[i], i);
+    std::vector<std::size_t> full(cm.npars());
+    for (std::size_t i = 0; i < cm.npars(); ++i) {
+      full[i] = index.at(cm.par_names()[i]);
+      x[full[i]] = f.x[i];
+      from_fit[full[i]] = true;
+    }
+    const std::size_t m = cm.npars();
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < m; ++j) {
+        const double si = f.uncertainties[i], sj = f.uncertainties[j];
+        C(static_cast<Eigen::Index>(full[i]), static_cast<Eigen::Index>(full[j])) =
+            si == 0 || sj == 0 ? 0.0 : f.correlations[i * m + j] * si * sj;
+      }
+  }
+  // Parameters the control regions do not see: their constraints' prior widths.
+  const std::vector<bool> fixed = model.suggested_fixed();
+  for (const auto& p : model.parameter_sets())
+    for (std::size_t i = 0; i < p.size; ++i) {
+      const std::size_t k = p.offset + i;
+      if (from_fit[k] || fixed[k] || k == *poi) continue;
+      double var = 0;
+      if (p.constraint == ConstraintType::normal) {
+        const double s = p.sigmas.empty() ? 1.0 : p.sigmas[i];
+        var = s * s;
+      } else if (p.constraint == ConstraintType::poisson) {
+        var = 1.0 / p.factors[i];
+      } else {
+        throw InvalidWorkspaceOperation(fmt::format("simplify: the free parameter '{}' acts only in the signal regions, so "
+                                                    "no background-only fit determines it; give control regions that do",
+                                                    model.par_names()[k]));
+      }
+      C(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k)) = var;
+    }
+  // The signal regions' bins.
+  std::vector<std::size_t> rows;
+  std::size_t offset = 0;
+  for (std::size_t c = 0; c < model.channels().size(); ++c) {
+    if (std::find(srs.begin(), srs.end(), model.channels()[c]) != srs.end())
+      for (std::size_t j = 0; j < model.channel_nbins()[c]; ++j) {
+        rows.push_back(offset + j);
+        out.regions.emplace_back(model.channels()[c], j);
+      }
+    offset += model.channel_nbins()[c];
+  }
+  const std::size_t n = rows.size();
+  Evaluator ev(model);
+  std::vector<double> jac(model.nmaindata() * npars);
+  ev.jacobian(x, jac);
+  const std::vector<double> b = model.expected_actualdata(x);
+  std::vector<double> x1 = x;
+  x1[*poi] = 1.0;
+  const std::vector<double> sb = model.expected_actualdata(x1);
+  Eigen::MatrixXd J(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(npars));
+  for (std::size_t r = 0; r < n; ++r) {
+    out.observed.push_back(data[rows[r]]);
+    out.background.push_back(b[rows[r]]);
+    out.signal.push_back(sb[rows[r]] - b[rows[r]]);
+    for (std::size_t k = 0; k < npars; ++k) J(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(k)) = jac[rows[r] * npars + k];
+  }
+  out.covariance.assign(n * n, 0.0);
+  if (options.samples == 0) {
+    const Eigen::MatrixXd S = J * C * J.transpose();
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j)
+        out.covariance[i * n + j] = 0.5 * (S(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) +
+                                           S(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(i)));
+  } else {
+    sample_moments(model, x, C, rows, options, out);
+  }
+  // The workspace.
+  const std::string poi_name = *model.poi_name();
+  Json cov = Json::array();
+  for (std::size_t i = 0; i < n; ++i) cov.push_back(Json(std::vector<double>(out.covariance.begin() + static_cast<std::ptrdiff_t>(i * n),
+                                                                          out.covariance.begin() + static_cast<std::ptrdiff_t>((i + 1) * n))));
+  const auto [lo, hi] = model.suggested_bounds()[*poi];
+  Json sl_data{{"covariance", cov}};
+  if (!out.third_moments.empty()) sl_data["third_moments"] = out.third_moments;
+  Json doc{{"channels", Json::array({Json{{"name", "SR"},
+                                          {"samples", Json::array({
+                                                          Json{{"name", "background"},
+                                                               {"data", out.background},
+                                                               {"modifiers", Json::array({Json{{"name", "SR_theta"},
+                                                                                               {"type", "hfx_simplified"},
+                                                                                               {"data", sl_data}}})}},
+                                                          Json{{"name", "signal"},
+                                                               {"data", out.signal},
+                                                               {"modifiers", Json::array({Json{{"name", poi_name},
+                                                                                               {"type", "normfactor"},
+                                                                                               {"data", nullptr}}})}},
+                                                      })}}})},
+           {"observations", Json::array({Json{{"name", "SR"}, {"data", out.observed}}})},
+           {"measurements", Json::array({Json{{"name", "simplified"},
+                                              {"config", Json{{"poi", poi_name},
+                                                              {"parameters", Json::array({Json{{"name", poi_name},
+                                                                                               {"bounds", Json::array({Json::array({lo, hi})})},
+                                                                                               {"inits", Json::array({1.0})}}})}}}}})},
+           {"version", "1.0.0"}};
+  try {
+    out.workspace = Workspace(std::move(doc));
+    (void)compile(out.workspace);  // the covariance's checks
+  } catch (const InvalidSpecification& e) {
+    throw InvalidWorkspaceOperation(fmt::format("simplify: the derived simplified likelihood is not valid: {}", e.what()));
+  }
+  return out;
+}
+
+}  // namespace hfx
