@@ -2,7 +2,7 @@
 workspaces: one channel whose bins are the signal regions, a ``signal`` sample scaled by
 the POI ``mu`` and a ``background`` sample carrying the ``hfx_simplified`` modifier with
 the published covariance (and third moments). Every hfx command and API then takes it
-like any workspace (docs/simplified.md)."""
+like any workspace (docs/reinterpretation.md)."""
 
 import numpy as np
 

@@ -199,3 +199,21 @@ def test_combination_errors(hfx_cli, tmp_path):
     # a correlated nuisance is one parameter of the combination
     comb = hfx.reinterpret.combine_analyses(specs[:2], correlated=["lumi"])
     assert "lumi" in comb.model().config.par_names
+
+
+def test_the_example_runs(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    env = dict(os.environ)
+    r = subprocess.run([sys.executable, str(REPO / "examples" / "reinterpretation" / "theory_point.py"), str(tmp_path)],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    limits = {line.split(":")[0].strip(): float(line.split("observed")[1].split(",")[0]) for line in lines if "upper limit" in line}
+    assert limits["combined"] < min(limits["ATLAS 1Lbb"], limits["CMS-SUS-17-001"])
+    assert (tmp_path / "mu-profile.png").stat().st_size > 1000
+    assert hfx.Workspace(json.loads((tmp_path / "combined.json").read_text())).model().config.poi_name == "mu"

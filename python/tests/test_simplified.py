@@ -1,4 +1,4 @@
-"""Simplified likelihoods (hfx_simplified, docs/simplified.md) against an independent
+"""Simplified likelihoods (hfx_simplified, docs/reinterpretation.md) against an independent
 NumPy implementation of the published formulas: SLv1 (CMS-NOTE-2017-001) as
 L = prod Pois(n_i | mu s_i + m1_i + theta_i) N(theta; 0, m2), SLv2 (arXiv:1809.05548) with
 b_i = A_i + B_i theta_i + C_i theta_i^2, theta ~ N(0, rho), the coefficients found here by

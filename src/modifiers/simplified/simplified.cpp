@@ -7,7 +7,7 @@
 // c = 0, b_i = sqrt(m2_ii), rho the correlation matrix). The fit's parameters are
 // z = L^-1 theta (rho = L L^T), with unit Gaussian constraints, so the term adds
 //   delta_i(z) = -c_i + b_i theta_i + c_i theta_i^2,  theta = L z
-// to the nominal m1_i. Schema: docs/simplified.md.
+// to the nominal m1_i. Schema: docs/reinterpretation.md.
 #include "../modifier_kind.hpp"
 #include "../../spec/validate.hpp"
 #include "hfx/errors.hpp"
