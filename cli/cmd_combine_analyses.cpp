@@ -36,13 +36,7 @@ Json results(const Model& model, std::span<const double> data, double test_poi, 
   out["mu_hat"] = f.x[poi];
   out["mu_hat_uncertainty"] = number_or_null(f.uncertainties[poi]);
   out["twice_nll"] = f.twice_nll();
-  const HypotestResult h = hypotest(test_poi, model, data, TestStatistic::qtilde, nullptr, options);
-  if (h.all_converged())
-    out["cls"] = Json{{"test_poi", test_poi}, {"CLs_obs", h.cls}, {"CLs_exp", numbers_or_null(h.cls_expected)}};
-  else
-    out["cls_problem"] = h.fit_problem();
-  const UpperLimitResult ul = upper_limit(model, data, 0.05, TestStatistic::qtilde, 1e-5, options);
-  out["upper_limit"] = Json{{"obs", number_or_null(ul.observed)}, {"exp", numbers_or_null(ul.expected)}};
+  out.update(cls_and_limits(model, data, test_poi, options));
   return out;
 }
 

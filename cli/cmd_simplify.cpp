@@ -17,20 +17,7 @@ namespace {
 
 Json limits_and_cls(const Workspace& ws, double test_poi, const FitOptions& options) {
   const Model model = compile(ws);
-  const std::vector<double> data = observed_data(ws, model);
-  Json out = Json::object();
-  try {
-  const HypotestResult h = hypotest(test_poi, model, data, TestStatistic::qtilde, nullptr, options);
-  if (h.all_converged())
-    out["cls"] = Json{{"CLs_obs", h.cls}, {"CLs_exp", numbers_or_null(h.cls_expected)}};
-  else
-    out["cls_problem"] = h.fit_problem();
-  const UpperLimitResult ul = upper_limit(model, data, 0.05, TestStatistic::qtilde, 1e-5, options);
-  out["upper_limit"] = Json{{"obs", number_or_null(ul.observed)}, {"exp", numbers_or_null(ul.expected)}};
-  } catch (const Error& e) {  // a comparison that cannot be made is reported, not fatal
-    out["problem"] = e.what();
-  }
-  return out;
+  return cls_and_limits(model, observed_data(ws, model), test_poi, options);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "hfx/errors.hpp"
 #include "hfx/file_io.hpp"
+#include "hfx/infer.hpp"
 #include "hfx/plots.hpp"
 
 #include <fmt/format.h>
@@ -288,6 +289,22 @@ FitOptions fit_options_for(const OptimizerChoice& choice) {
     }
   }
   return opts;
+}
+
+Json cls_and_limits(const Model& model, std::span<const double> data, double test_poi, const FitOptions& options) {
+  Json out = Json::object();
+  try {
+    const HypotestResult h = hypotest(test_poi, model, data, TestStatistic::qtilde, nullptr, options);
+    if (h.all_converged())
+      out["cls"] = Json{{"test_poi", test_poi}, {"CLs_obs", h.cls}, {"CLs_exp", numbers_or_null(h.cls_expected)}};
+    else
+      out["cls_problem"] = h.fit_problem();
+    const UpperLimitResult ul = upper_limit(model, data, 0.05, TestStatistic::qtilde, 1e-5, options);
+    out["upper_limit"] = Json{{"obs", number_or_null(ul.observed)}, {"exp", numbers_or_null(ul.expected)}};
+  } catch (const Error& e) {  // a comparison that cannot be made is reported, not fatal
+    out["problem"] = e.what();
+  }
+  return out;
 }
 
 }  // namespace hfx::cli

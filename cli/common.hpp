@@ -89,6 +89,11 @@ FitOptions fit_options_for(const OptimizerChoice& choice);
 
 Model compile_for_cli(const Workspace& ws, const std::string& measurement, std::string* note);
 
+// CLs at test_poi (qtilde, asymptotic; "cls": {CLs_obs, CLs_exp}) and the 95% CL upper
+// limits ("upper_limit": {obs, exp}) of a model with a POI, for the commands that compare
+// models; a fit that does not converge is "cls_problem", any other failure "problem".
+Json cls_and_limits(const Model& model, std::span<const double> data, double test_poi, const FitOptions& options);
+
 // Subcommand registration, one per file in cli/.
 void add_digest(CLI::App& app);
 void add_inspect(CLI::App& app);
