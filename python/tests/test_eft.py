@@ -150,7 +150,7 @@ def test_logpdf_equals_the_numpy_likelihood(two_coefficients):
 
 def test_fit_and_profile_interval_against_a_brute_force_grid(two_coefficients):
     """The profile of c1 (c2, lumi and the staterror gammas profiled) computed with SciPy on
-    the NumPy likelihood at 161 grid points; its minimum and its 1-sigma crossings against
+    the NumPy likelihood at 81 grid points; its minimum and its 1-sigma crossings against
     hfx's fit and hfx.diagnostics.scan."""
     spec, model, data = two_coefficients
     names = model.config.par_names
@@ -167,14 +167,12 @@ def test_fit_and_profile_interval_against_a_brute_force_grid(two_coefficients):
 
         best = None
         for s in (start, x0[others]):
-            r = scipy_optimize.minimize(f, s, method="Nelder-Mead",
-                                        options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 40000, "maxfev": 40000})
-            r = scipy_optimize.minimize(f, r.x, method="BFGS", options={"gtol": 1e-9})
+            r = scipy_optimize.minimize(f, s, method="BFGS", options={"gtol": 1e-9})
             if best is None or r.fun < best.fun:
                 best = r
         return best.fun, best.x
 
-    grid = np.linspace(-1.5, 2.5, 161)
+    grid = np.linspace(-1.5, 2.5, 81)
     values, start = [], x0[others]
     for c in grid:
         v, start = profile(c, start)
@@ -182,12 +180,14 @@ def test_fit_and_profile_interval_against_a_brute_force_grid(two_coefficients):
     values = np.array(values)
     i = int(np.argmin(values))
     # the minimum of the parabola through the three lowest grid points
-    a, b_, _ = np.polyfit(grid[i - 1:i + 2], values[i - 1:i + 2], 2)
+    a, b_, c_ = np.polyfit(grid[i - 1:i + 2], values[i - 1:i + 2], 2)
     c_brute = -b_ / (2 * a)
+    nll_brute = c_ - b_ * b_ / (4 * a)
 
     best, twice_nll = hfx.infer.mle.fit(data, model, return_fitted_val=True)
     assert best[k1] == pytest.approx(c_brute, abs=2e-3)
-    assert float(twice_nll) / 2 == pytest.approx(values.min(), abs=1e-4)
+    assert float(twice_nll) / 2 == pytest.approx(nll_brute, abs=1e-4)
+    assert float(twice_nll) / 2 <= values.min() + 1e-9  # hfx's minimum is below every grid point
 
     delta = 2 * (values - float(twice_nll) / 2)
     crossings = []
@@ -197,7 +197,7 @@ def test_fit_and_profile_interval_against_a_brute_force_grid(two_coefficients):
     assert len(crossings) == 2, crossings
     scan = hfx.diagnostics.scan(model, data, "c1", par_range=(-1.5, 2.5), n_steps=41)
     lo, hi = scan.intervals[0.6827]
-    # linear interpolation on a 0.025 grid of a curved function: ~1e-3
+    # linear interpolation on a 0.05 grid of a curved function: ~1e-3
     assert lo == pytest.approx(crossings[0], abs=3e-3)
     assert hi == pytest.approx(crossings[1], abs=3e-3)
     for c, d in zip(scan.parameter_values, scan.delta_nlls):
