@@ -256,3 +256,24 @@ def test_a_singular_covariance_is_a_degenerate_gaussian():
     ref = minimize(lambda p: nll(p[0], p[1]), [1.0, 0.0], method="Nelder-Mead", options={"xatol": 1e-12, "fatol": 1e-14})
     _, twice = hfx.infer.mle.fit(data, model, return_fitted_val=True)
     assert float(twice) / 2 == pytest.approx(ref.fun, rel=1e-9)
+
+
+def test_a_fit_that_meets_negative_rates_keeps_to_the_finite_region():
+    """A strongly skewed one-region SLv2 (m3 near its bound, from hfx simplify on staus):
+    the rate is positive only for |theta| < ~1.5, and a cold start's quasi-Newton step
+    lands outside. The fit must still find the minimum (here checked by Nelder-Mead from
+    four starts) instead of ending on an infinite NLL."""
+    spec = hfx.simplified.workspace([7.0], [7.825496567061071], [[75.8628351351869]], third_moments=[-1867.0419896605183],
+                                    signal=[10.268057823181154])
+    ws = hfx.Workspace(spec)
+    model = ws.model()
+    data = ws.data(model)
+    from scipy.optimize import minimize
+
+    def f(x):
+        return -float(model.logpdf(x, data)[0]) if 0 <= x[0] <= 10 else 1e9
+
+    ref = min((minimize(f, [mu, z], method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12})
+               for mu in (0.1, 1.0) for z in (-1.0, 1.0)), key=lambda r: r.fun)
+    best, twice = hfx.infer.mle.fit(data, model, return_fitted_val=True)
+    assert float(twice) == pytest.approx(2 * ref.fun, rel=1e-10)

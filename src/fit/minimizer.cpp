@@ -879,11 +879,18 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
     LBFGSpp::LBFGSBParam<double> warm = param;
     warm.max_iterations = kWarmupIterations;
     LBFGSpp::LBFGSBSolver<double> solver(warm);
+    const Eigen::VectorXd y_init = y;
     try {
       r.iterations += solver.minimize(obj, y, fx, lb, ub);
       f_start = fx;
     } catch (const std::exception&) {
       f_start = obj.value(y);
+    }
+    // A line search that throws can leave y at a trial point where the NLL is infinite
+    // (a rate below zero); the start was finite.
+    if (!(f_start < std::numeric_limits<double>::max() / 8)) {
+      y = y_init;
+      f_start = std::numeric_limits<double>::quiet_NaN();
     }
   }
   {
@@ -906,6 +913,7 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
     }
     param.max_iterations = within_budget(options.max_iterations);  // > 0: LBFGS++ reads 0 as no limit
     LBFGSpp::LBFGSBSolver<double> solver(param);
+    const Eigen::VectorXd y_before = y;
     try {
       r.iterations += solver.minimize(obj, y, fx, lb, ub);
       r.message.clear();
@@ -915,6 +923,10 @@ FitResult minimize(Evaluator& ev, const FitProblem& problem, const FitOptions& o
       r.message = e.what();
     }
     fx = obj(y, gy);
+    if (!(fx < std::numeric_limits<double>::max() / 8)) {  // back to the last finite point
+      y = y_before;
+      fx = obj(y, gy);
+    }
     if (!std::isfinite(fx) || fx >= std::numeric_limits<double>::max() / 8) {
       r.status = FitStatus::nonfinite;
       break;
