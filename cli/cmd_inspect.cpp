@@ -108,7 +108,8 @@ Inspection inspect(const Workspace& ws, const std::string& measurement) {
     types_of[name].insert(type);
   }
   for (const auto& ps : model.parameter_sets()) {
-    const auto& types = types_of[ps.name];
+    auto& types = types_of[ps.name];
+    if (!ps.kind.empty()) types.insert(ps.kind);  // a unit kind's parameters are not named as its modifiers
     r.parameters.push_back({ps.name, std::string(to_string(ps.constraint)), {types.begin(), types.end()}});
     auto& count = r.by_type[static_cast<std::size_t>(ps.type)];
     count.parameter_sets += 1;

@@ -42,6 +42,7 @@ struct ModelOptions {
 struct ParameterSet {
   std::string name;
   ModifierType type;  // the modifier type that introduced it (pyhf's grouping)
+  std::string kind;   // ModifierType::extension: the unit kind's JSON type ("hfx_eft"); else empty
   ConstraintType constraint = ConstraintType::unconstrained;
   bool is_scalar = true;
   std::size_t offset = 0;  // index of its first parameter in the parameter vector

@@ -223,6 +223,10 @@ def test_every_command_on_the_example(hfx_cli, tmp_path):
                  ("significance", ws), ("ranking", ws), ("pulls", ws)):
         r = run(hfx_cli, *args)
         assert r.returncode == 0, (args, r.stderr)
+    inspect = json.loads(run(hfx_cli, "inspect", ws, "--json").stdout)
+    systematics = {name: (constraint, types) for name, constraint, types in inspect["systematics"]}
+    assert systematics["cHq"] == ("unconstrained", ["hfx_eft"])
+    assert inspect["parameters_by_modifier_type"]["extension"] == {"parameter_sets": 2, "parameters": 2}
     out = tmp_path / "scan.jsonl"
     r = run(hfx_cli, "scan", ws, *sorted((EXAMPLE / "lambda").glob("*.json")), "-o", out)
     assert r.returncode == 0, r.stderr

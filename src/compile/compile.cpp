@@ -219,7 +219,10 @@ class Compiler {
             // A unit kind's modifier asks for its own named parameters.
             const auto& ext = std::get<modifier::Extension>(m->data);
             for (const auto& kp : detail::find_modifier_kind(ext.type)->parameters(*ext.data, m->name))
-              if (seen_kind_pars.insert(kp.name).second) add_requirement(kp.name, requirement_for(kp));
+              if (seen_kind_pars.insert(kp.name).second) {
+                add_requirement(kp.name, requirement_for(kp));
+                kind_of_.emplace(kp.name, ext.type);
+              }
             continue;
           }
           if (!seen.insert(mname).second) continue;
@@ -347,6 +350,7 @@ class Compiler {
       ParameterSet p;
       p.name = name;
       p.type = r.type;
+      if (const auto k = kind_of_.find(name); k != kind_of_.end()) p.kind = k->second;
       p.constraint = r.constraint;
       p.is_scalar = r.is_scalar;
       p.offset = offset;
@@ -691,6 +695,7 @@ class Compiler {
   std::shared_ptr<ModelData> d_;
   std::vector<std::pair<std::string, std::vector<Requirement>>> reqs_;
   std::map<std::string, std::size_t> req_index_;
+  std::map<std::string, std::string> kind_of_;  // a unit kind's parameter set -> the kind's JSON type
   // Per staterror: the index of each covered channel's first bin among its parameters.
   std::map<std::string, std::map<std::size_t, std::uint32_t>> staterror_first_bin_;
   // The (channel, sample) blocks in pyhf's order, and the channels in sorted order.
