@@ -416,11 +416,10 @@ void Evaluator::unit_kind_factors(std::span<const double> x) {
     for (std::uint32_t t = d.kind_term_begin[b]; t < d.kind_term_begin[b + 1]; ++t) {
       double* v = kind_val_.data() + kind_val_off_[t];
       d.kind_terms[t]->factors(x.data(), v);
-      double* target = d.kind_terms[t]->additive() ? base_.data() : kind_factor_.data();
       if (d.kind_terms[t]->additive())
-        for (std::uint32_t j = 0; j < blk.nbins; ++j) target[blk.bin_begin + j] += v[j];
+        for (std::uint32_t j = 0; j < blk.nbins; ++j) base_[blk.bin_begin + j] += v[j];
       else
-        for (std::uint32_t j = 0; j < blk.nbins; ++j) target[blk.bin_begin + j] *= v[j];
+        for (std::uint32_t j = 0; j < blk.nbins; ++j) kind_factor_[blk.bin_begin + j] *= v[j];
     }
   }
   for (std::size_t i = 0; i < bin_factor_.size(); ++i) bin_factor_[i] *= kind_factor_[i];
@@ -610,7 +609,7 @@ void Evaluator::backward_main(std::span<const double> x, std::span<double> grad,
       }
     }
     // Unit kinds: d rate / d c = base * S * (the bin's other factors) * d f / d c.
-    for (std::uint32_t t = kinds_ ? d.kind_term_begin[b] : 0; t < (kinds_ ? d.kind_term_begin[b + 1] : 0); ++t) {
+    for (std::uint32_t t = d.kind_term_begin[b]; kinds_ && t < d.kind_term_begin[b + 1]; ++t) {
       const auto pars = d.kind_terms[t]->parameters();
       for (std::uint32_t j = 0; j < blk.nbins; ++j) {
         const std::size_t i = blk.bin_begin + j;
@@ -781,7 +780,7 @@ std::span<const double> Evaluator::channel_jacobian(std::span<const double> x, s
         }
       }
       // Unit kinds: d rate / d c = base * S * (the bin's other factors) * d f / d c.
-      for (std::uint32_t t = kinds_ ? d.kind_term_begin[b] : 0; t < (kinds_ ? d.kind_term_begin[b + 1] : 0); ++t) {
+      for (std::uint32_t t = d.kind_term_begin[b]; kinds_ && t < d.kind_term_begin[b + 1]; ++t) {
         const std::uint32_t* col = kind_col_.data() + kind_col_off_[t];
         const std::size_t np = d.kind_terms[t]->parameters().size();
         for (std::uint32_t j = 0; j < blk.nbins; ++j) {

@@ -86,6 +86,7 @@ SimplifiedLikelihood simplify(const Workspace& ws, const SimplifyOptions& option
     for (const auto& c : model.channels())
       if (looks_like_signal_region(c)) srs.push_back(c);
   if (srs.empty()) throw InvalidWorkspaceOperation("simplify: no channel name contains 'SR'; name the signal regions");
+  if (options.samples == 1) throw InvalidWorkspaceOperation("simplify: moments need at least 2 samples (or 0: none)");
   for (const auto& c : srs)
     if (std::find(model.channels().begin(), model.channels().end(), c) == model.channels().end())
       throw InvalidWorkspaceOperation(fmt::format("simplify: '{}' is not a channel of the workspace", c));
@@ -161,22 +162,23 @@ SimplifiedLikelihood simplify(const Workspace& ws, const SimplifyOptions& option
     offset += model.channel_nbins()[c];
   }
   const std::size_t n = rows.size();
-  Evaluator ev(model);
-  std::vector<double> jac(model.nmaindata() * npars);
-  ev.jacobian(x, jac);
   const std::vector<double> b = model.expected_actualdata(x);
   std::vector<double> x1 = x;
   x1[*poi] = 1.0;
   const std::vector<double> sb = model.expected_actualdata(x1);
-  Eigen::MatrixXd J(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(npars));
   for (std::size_t r = 0; r < n; ++r) {
     out.observed.push_back(data[rows[r]]);
     out.background.push_back(b[rows[r]]);
     out.signal.push_back(sb[rows[r]] - b[rows[r]]);
-    for (std::size_t k = 0; k < npars; ++k) J(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(k)) = jac[rows[r] * npars + k];
   }
   out.covariance.assign(n * n, 0.0);
   if (options.samples == 0) {
+    Evaluator ev(model);
+    std::vector<double> jac(model.nmaindata() * npars);
+    ev.jacobian(x, jac);
+    Eigen::MatrixXd J(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(npars));
+    for (std::size_t r = 0; r < n; ++r)
+      for (std::size_t k = 0; k < npars; ++k) J(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(k)) = jac[rows[r] * npars + k];
     const Eigen::MatrixXd S = J * C * J.transpose();
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j)
