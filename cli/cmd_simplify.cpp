@@ -26,38 +26,54 @@ void add_simplify(CLI::App& app) {
   struct Opts {
     ModelInput in;
     std::vector<std::string> regions;
-    std::string output_file, output_workspace, test_poi = "1.0", fit_regions = "control", samples = "0", seed = "1";
+    std::string output_file, output_workspace, test_poi = "1.0", form = "histfactory", fit_regions = "control", samples = "0", components = "0",
+                seed = "1";
     OptimizerChoice optimizer;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand(
       "simplify",
-      "Derive a simplified likelihood (SLv1 or SLv2, docs/reinterpretation.md) from a full workspace: a\n"
-      "background-only fit (POI fixed at 0) to the control regions (the channels that are not signal regions),\n"
-      "or with --fit-regions all to every region, gives the nuisance parameters and their covariance. The signal\n"
-      "regions' post-fit background yields and their covariance propagated through the model's Jacobian make\n"
-      "an SLv1 background; with --samples N, the yields' mean, covariance and third moments over N draws of the\n"
-      "parameters make an SLv2 one. The signal is what POI = 1 adds. Prints CLs at --test-poi and the upper\n"
-      "limits of the full and the simplified model and their relative differences; --output-workspace writes\n"
-      "the simplified likelihood (an hfx workspace).");
+      "Derive a simplified likelihood from a full workspace (docs/reinterpretation.md) and report how far its CLs\n"
+      "at --test-poi and upper limits are from the full model's.\n"
+      "--form histfactory (default): a HistFactory workspace pyhf reads too. Every region stays; in each channel\n"
+      "the samples are merged by the free normalisations acting on them (kept, the POI too), and the constrained\n"
+      "parameters become the principal directions of the merged yields' prior covariance, each a per-bin normsys\n"
+      "with the model's own yields at +-1 sigma. The signal keeps its uncertainties.\n"
+      "--form covariance: a CMS-style simplified likelihood of the signal regions (SLv1, or SLv2 with --samples):\n"
+      "a background-only fit (POI fixed at 0) to the control regions, or with --fit-regions all to every region,\n"
+      "gives the parameters and their covariance; the signal regions' post-fit background yields and their\n"
+      "covariance (propagated through the model's Jacobian, or the moments over --samples draws) make an\n"
+      "hfx_simplified background. The signal is what POI = 1 adds.\n"
+      "--output-workspace writes the simplified likelihood.");
   o->in.add_to(cmd);
-  cmd->add_option("--signal-regions", o->regions, "Signal-region channels (default: those whose name contains 'SR')")
+  cmd->add_option("--form", o->form, "histfactory or covariance")->check(CLI::IsMember({"histfactory", "covariance"}))
+      ->capture_default_str();
+  cmd->add_option("--components", o->components, "Histfactory form: keep the K largest principal directions (0: all)")
+      ->capture_default_str();
+  cmd->add_option("--signal-regions", o->regions, "Covariance form: signal-region channels (default: those whose name starts with 'SR')")
       ->delimiter(',')->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--test-poi", o->test_poi, "POI value of the CLs compared")->capture_default_str();
-  cmd->add_option("--fit-regions", o->fit_regions, "The background-only fit's regions: all, or control (the others than "
+  cmd->add_option("--fit-regions", o->fit_regions, "Covariance form: the background-only fit's regions: all, or control (the others than "
                   "the signal regions)")->check(CLI::IsMember({"all", "control"}))->capture_default_str();
-  cmd->add_option("--samples", o->samples, "Samples of the parameters for the background's moments (SLv2: mean, "
+  cmd->add_option("--samples", o->samples, "Covariance form: samples of the parameters for the background's moments (SLv2: mean, "
                   "covariance, third moments), 0 to 10000000; 0: linear propagation of the covariance (SLv1)")
       ->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Random seed of the samples")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Covariance form: random seed of the samples")->capture_default_str();
   cmd->add_option("--output-workspace", o->output_workspace, "Write the simplified likelihood's workspace here");
   cmd->add_option("--output-file", o->output_file, "Write the JSON report here instead of stdout");
   add_optimizer_option(cmd, o->optimizer);
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
     naming_workspace(o->in, [&] {
       const double test_poi = number_option("--test-poi", o->test_poi);
       const Workspace ws = apply_patches(Workspace::load(o->in.workspace), o->in.patches);
       SimplifyOptions so;
+      so.form = o->form == "histfactory" ? SimplifiedForm::histfactory : SimplifiedForm::covariance;
+      if (so.form == SimplifiedForm::histfactory)
+        for (const char* opt : {"--signal-regions", "--fit-regions", "--samples", "--seed"})
+          if (cmd->count(opt) > 0) throw Unsupported(fmt::format("{} applies to --form covariance", opt));
+      if (so.form == SimplifiedForm::covariance && cmd->count("--components") > 0)
+        throw Unsupported("--components applies to --form histfactory");
+      so.components = static_cast<std::size_t>(integer_option("--components", o->components, 0, 1000000));
       so.signal_regions = o->regions;
       so.fit_all_regions = o->fit_regions == "all";
       so.samples = static_cast<std::size_t>(integer_option("--samples", o->samples, 0, 10000000));
@@ -66,18 +82,30 @@ void add_simplify(CLI::App& app) {
       so.fit = fit_options_for(o->optimizer);
       const SimplifiedLikelihood sl = simplify(ws, so);
       if (!o->output_workspace.empty()) write_pyhf_json(sl.workspace.document(), o->output_workspace);
-      Json regions = Json::array();
-      for (const auto& [c, j] : sl.regions) regions.push_back(Json{{"channel", c}, {"bin", j}});
       Json full = limits_and_cls(ws, test_poi, so.fit);
       Json simple = limits_and_cls(sl.workspace, test_poi, so.fit);
-      Json out{{"signal_regions", regions},
-               {"control_regions", sl.control_regions},
-               {"observed", sl.observed},
-               {"background", sl.background},
-               {"signal", sl.signal},
-               {"version", sl.third_moments.empty() ? "SLv1" : "SLv2"},
-               {"full", full},
-               {"simplified", simple}};
+      Json out{{"form", o->form}};
+      if (so.form == SimplifiedForm::histfactory) {
+        Json groups = Json::array();
+        for (const auto& g : sl.groups)
+          groups.push_back(Json{{"name", g.name}, {"samples", g.samples}, {"normalisations", g.normalisations}});
+        out["groups"] = groups;
+        out["components"] = sl.components;
+        out["variance_kept"] = sl.variance_kept;
+        out["dropped_bins"] = sl.dropped_bins;
+        out["reflected_responses"] = sl.reflected;
+      } else {
+        Json regions = Json::array();
+        for (const auto& [c, j] : sl.regions) regions.push_back(Json{{"channel", c}, {"bin", j}});
+        out["signal_regions"] = regions;
+        out["control_regions"] = sl.control_regions;
+        out["observed"] = sl.observed;
+        out["background"] = sl.background;
+        out["signal"] = sl.signal;
+        out["version"] = sl.third_moments.empty() ? "SLv1" : "SLv2";
+      }
+      out["full"] = full;
+      out["simplified"] = simple;
       auto rel = [](const Json& a, const Json& b) {
         return a.is_number() && b.is_number() && a.get<double>() != 0 ? Json(b.get<double>() / a.get<double>() - 1) : Json(nullptr);
       };

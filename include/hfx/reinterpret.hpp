@@ -48,6 +48,7 @@ std::vector<SignalYieldsPoint> profile_signal_yields(const Model& model, std::sp
 
 #include <set>
 #include <string>
+#include <utility>
 
 namespace hfx {
 
@@ -76,15 +77,48 @@ Workspace combine_analyses(std::span<const Analysis> analyses, const std::string
 
 namespace hfx {
 
-// A simplified likelihood derived from a full workspace, as published simplified
-// likelihoods are made: a background-only fit (POI fixed at 0) to every region, or to
-// the control regions only (the channels not among the signal regions), gives the
-// nuisance parameters and their covariance C (parameters a control-region fit does not
-// see keep their constraint's prior width); the signal regions' post-fit background yields b and their covariance
-// J C J^T (J = d b / d parameters) make an hfx_simplified background, and the signal is
-// the yield the POI = 1 adds at those parameters.
+// A simplified likelihood derived from a full workspace, in one of two forms.
+//
+// histfactory (the default): a HistFactory workspace that pyhf reads too. Every region
+// is kept; in each channel the samples are merged into groups by the free normalisations
+// (normfactors, shapefactors, the POI) that act on them, which stay as they are; the
+// constrained parameters are replaced by the K principal directions of the merged yields'
+// prior covariance J V J^T (V: the constraints' variances, J: d yields / d parameters at
+// their nominal values), K <= groups x bins. Direction k moves the parameters by
+// d_k = V J^T u_k / sqrt(lambda_k), the most probable shift that moves the yields by one
+// standard deviation along the eigenvector u_k; the merged yields at nominal +- d_k (the
+// model's own, non-linear response) become a normsys "pc_k" on a sample per group and
+// bin. The signal is a group, so its uncertainties and their correlations with the
+// background's are kept. No fit is made: the simplified model's own fit to the control
+// regions takes the place of the background-only fit.
+//
+// covariance (SLv1 / SLv2, CMS-NOTE-2017-001 and arXiv:1809.05548): a background-only fit
+// (POI fixed at 0) to every region, or to the control regions only, gives the nuisance
+// parameters and their covariance C (parameters a control-region fit does not see keep
+// their constraint's prior width); the signal regions' post-fit background yields b and
+// their covariance J C J^T (J = d b / d parameters) make an hfx_simplified background,
+// and the signal is the yield the POI = 1 adds at those parameters.
+// The document of a simplified likelihood (docs/reinterpretation.md): one channel `name`
+// whose bins are the regions, a "background" sample with yields m1 and the hfx_simplified
+// modifier "<name>_theta" (covariance m2, n x n row-major, and third moments m3 if not
+// empty: SLv2), a "signal" sample scaled by the POI, and a measurement `name`. The
+// covariance and moments are checked when a model is built (compile), not here; lengths
+// are checked here (InvalidWorkspaceOperation).
+struct SimplifiedLikelihoodSpec {
+  std::vector<double> observed, background, covariance, third_moments, signal;
+  std::string name = "SL", poi = "mu";
+  std::pair<double, double> poi_bounds{0.0, 10.0};
+};
+Json simplified_likelihood_document(const SimplifiedLikelihoodSpec& spec);
+
+enum class SimplifiedForm { histfactory, covariance };
 struct SimplifyOptions {
-  std::vector<std::string> signal_regions;  // channel names; empty: those whose name contains "SR"
+  SimplifiedForm form = SimplifiedForm::histfactory;
+  // histfactory form: keep only the K largest directions (0: all, at most groups x bins);
+  // refused beyond 2000 merged yields (groups x bins).
+  std::size_t components = 0;
+  // covariance form only:
+  std::vector<std::string> signal_regions;  // channel names; empty: those whose name starts with "SR"
   // Fit the background-only model to every region (true) or to the control regions only
   // (false: the signal regions' data then enter the simplified likelihood alone).
   bool fit_all_regions = false;
@@ -97,17 +131,29 @@ struct SimplifyOptions {
   std::string measurement;                  // "" = the first
   FitOptions fit;
 };
-struct SimplifiedLikelihood {
-  Workspace workspace;  // one channel "SR" (a bin per signal-region bin), POI as the original's
-  std::vector<std::pair<std::string, std::size_t>> regions;  // (channel, bin) of each bin
-  std::vector<double> observed, background, signal, covariance;  // covariance: n x n row-major
-  std::vector<std::string> control_regions;
-  std::vector<double> third_moments;  // empty for SLv1
-  std::size_t clipped_third_moments = 0;  // beyond SLv2's bound |m3| <= sqrt(8 m2^3), set to 0.999 of it
+struct SimplifiedGroup {
+  std::string name;                         // "background", "background_mu_W", "signal", ...
+  std::vector<std::string> samples;         // the original samples merged
+  std::vector<std::string> normalisations;  // the free normalisations kept (POI included)
 };
-// Throws InvalidWorkspaceOperation for unknown signal regions, a model without POI, a
-// free parameter no control region determines, a background-only fit that does not
-// converge, or a covariance that is not positive definite.
+struct SimplifiedLikelihood {
+  Workspace workspace;  // covariance form: one channel "SR" (a bin per signal-region bin)
+  std::vector<std::pair<std::string, std::size_t>> regions{};  // covariance form: (channel, bin) of each bin
+  std::vector<double> observed{}, background{}, signal{}, covariance{};  // covariance form; covariance n x n row-major
+  std::vector<std::string> control_regions{};                    // covariance form
+  std::vector<double> third_moments{};  // covariance form; empty for SLv1
+  std::size_t clipped_third_moments = 0;  // beyond SLv2's bound |m3| <= sqrt(8 m2^3), set to 0.999 of it
+  std::vector<SimplifiedGroup> groups{};  // histfactory form
+  std::size_t components = 0;             // histfactory form: K
+  double variance_kept = 1.0;             // histfactory form: the K directions' share of the trace of J V J^T
+  std::size_t dropped_bins = 0;           // histfactory form: group-bins with no nominal yield that the parameters move
+  std::size_t reflected = 0;              // histfactory form: responses through zero, mirrored from the other side
+};
+// Throws InvalidWorkspaceOperation for a model without POI; in the histfactory form for a
+// free parameter that is not a normfactor or shapefactor; in the covariance form for
+// unknown signal regions, a free parameter no control region determines, a
+// background-only fit that does not converge, or a covariance that is not positive
+// semi-definite.
 SimplifiedLikelihood simplify(const Workspace& ws, const SimplifyOptions& options = {});
 
 }  // namespace hfx

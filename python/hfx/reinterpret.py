@@ -16,7 +16,7 @@ from .diagnostics import _compiled
 from .exceptions import InvalidModel
 from .workspace import Workspace, _as_core
 
-__all__ = ["SignalYields", "combine_analyses"]
+__all__ = ["SignalYields", "combine_analyses", "simplify"]
 
 SAMPLE = "hfx_signal"
 
@@ -160,3 +160,23 @@ def combine_analyses(workspaces, labels=None, *, poi="mu", correlated=(), measur
     measurements = [""] * len(workspaces) if measurements is None else ["" if m is None else str(m) for m in measurements]
     cores = [_as_core(w, f"workspaces[{k}]") for k, w in enumerate(workspaces)]
     return Workspace._from_core(_core.combine_analyses(cores, labels, measurements, str(poi), set(map(str, correlated))))
+
+
+def simplify(workspace, *, form="histfactory", components=0, signal_regions=(), fit_regions="control", samples=0, seed=1,
+             measurement=None):
+    """A simplified likelihood derived from a full workspace, as ``hfx simplify`` makes it
+    (docs/reinterpretation.md). ``form="histfactory"``: every region kept, samples merged by
+    their free normalisations, the constrained parameters replaced by the (``components``
+    largest, 0: all) principal directions of the merged yields' prior covariance, each a
+    per-bin normsys. ``form="covariance"``: an SLv1 (or with ``samples`` > 0 an SLv2) of
+    ``signal_regions`` (default: channels whose name starts with "SR") from a
+    background-only fit to the control regions (``fit_regions="all"``: to every region).
+    Returns (Workspace, info) with info the report's description of what was built."""
+    if fit_regions not in ("control", "all"):
+        raise ValueError(f"fit_regions: expected 'control' or 'all', got {fit_regions!r}")
+    if isinstance(signal_regions, str):
+        signal_regions = [signal_regions]
+    core, info = _core.simplify(_as_core(workspace, "workspace"), str(form), int(components),
+                                [str(c) for c in signal_regions], fit_regions == "all", int(samples), int(seed),
+                                "" if measurement is None else str(measurement))
+    return Workspace._from_core(core), info

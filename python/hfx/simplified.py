@@ -4,7 +4,11 @@ the POI ``mu`` and a ``background`` sample carrying the ``hfx_simplified`` modif
 the published covariance (and third moments). Every hfx command and API then takes it
 like any workspace (docs/reinterpretation.md)."""
 
+import json
+
 import numpy as np
+
+from . import _core
 
 __all__ = ["workspace"]
 
@@ -32,17 +36,7 @@ def workspace(observed, background, covariance, *, third_moments=None, signal=No
     if m2.shape != (n, n):
         raise ValueError(f"covariance: expected a {n} x {n} matrix, got shape {m2.shape}")
     s = np.zeros(n) if signal is None else _vector("signal", signal, n)
-    data = {"covariance": m2.tolist()}
-    if third_moments is not None:
-        data["third_moments"] = _vector("third_moments", third_moments, n).tolist()
-    return {
-        "channels": [{"name": name, "samples": [
-            {"name": "background", "data": m1.tolist(),
-             "modifiers": [{"name": f"{name}_theta", "type": "hfx_simplified", "data": data}]},
-            {"name": "signal", "data": s.tolist(), "modifiers": [{"name": poi, "type": "normfactor", "data": None}]},
-        ]}],
-        "observations": [{"name": name, "data": n_obs.tolist()}],
-        "measurements": [{"name": name, "config": {"poi": poi, "parameters": [
-            {"name": poi, "bounds": [[float(mu_bounds[0]), float(mu_bounds[1])]], "inits": [1.0]}]}}],
-        "version": "1.0.0",
-    }
+    m3 = [] if third_moments is None else _vector("third_moments", third_moments, n).tolist()
+    return json.loads(_core.simplified_likelihood_document(
+        n_obs.tolist(), m1.tolist(), m2.ravel().tolist(), m3, s.tolist(), str(name), str(poi),
+        (float(mu_bounds[0]), float(mu_bounds[1]))))

@@ -11,9 +11,11 @@
 namespace hfxpy {
 
 void init_reinterpret_combine(py::module_& m);
+void init_reinterpret_simplify(py::module_& m);
 
 void init_reinterpret(py::module_& m) {
   init_reinterpret_combine(m);
+  init_reinterpret_simplify(m);
   m.def(
       "profile_signal_yields",
       [](const PyModel& pm, py::handle data, std::vector<std::size_t> yield_pars, py::array_t<double, py::array::c_style | py::array::forcecast> signals,
@@ -70,6 +72,69 @@ void init_reinterpret_combine(py::module_& m) {
         return hfx::combine_analyses(analyses, poi, correlated);
       },
       py::arg("workspaces"), py::arg("labels"), py::arg("measurements"), py::arg("poi"), py::arg("correlated"));
+}
+
+void init_reinterpret_simplify(py::module_& m) {
+  m.def(
+      "simplified_likelihood_document",
+      [](std::vector<double> observed, std::vector<double> background, std::vector<double> covariance,
+         std::vector<double> third_moments, std::vector<double> signal, std::string name, std::string poi,
+         std::pair<double, double> poi_bounds) {
+        hfx::SimplifiedLikelihoodSpec spec{std::move(observed), std::move(background), std::move(covariance),
+                                           std::move(third_moments), std::move(signal), std::move(name),
+                                           std::move(poi), poi_bounds};
+        return hfx::simplified_likelihood_document(spec).dump();
+      },
+      py::arg("observed"), py::arg("background"), py::arg("covariance"), py::arg("third_moments"), py::arg("signal"),
+      py::arg("name"), py::arg("poi"), py::arg("poi_bounds"));
+  m.def(
+      "simplify",
+      [](const hfx::Workspace& ws, const std::string& form, std::size_t components, std::vector<std::string> signal_regions,
+         bool fit_all_regions, std::size_t samples, std::uint64_t seed, const std::string& measurement) {
+        hfx::SimplifyOptions o;
+        if (form != "histfactory" && form != "covariance")
+          throw py::value_error("form: expected 'histfactory' or 'covariance', got '" + form + "'");
+        o.form = form == "histfactory" ? hfx::SimplifiedForm::histfactory : hfx::SimplifiedForm::covariance;
+        o.components = components;
+        o.signal_regions = std::move(signal_regions);
+        o.fit_all_regions = fit_all_regions;
+        o.samples = samples;
+        o.seed = seed;
+        o.measurement = measurement;
+        hfx::SimplifiedLikelihood sl = [&] {
+          py::gil_scoped_release release;
+          return hfx::simplify(ws, o);
+        }();
+        py::dict info;
+        if (o.form == hfx::SimplifiedForm::histfactory) {
+          py::list groups;
+          for (const auto& g : sl.groups) {
+            py::dict d;
+            d["name"] = g.name;
+            d["samples"] = g.samples;
+            d["normalisations"] = g.normalisations;
+            groups.append(d);
+          }
+          info["groups"] = groups;
+          info["components"] = sl.components;
+          info["variance_kept"] = sl.variance_kept;
+          info["dropped_bins"] = sl.dropped_bins;
+          info["reflected_responses"] = sl.reflected;
+        } else {
+          py::list regions;
+          for (const auto& [c, j] : sl.regions) regions.append(py::make_tuple(c, j));
+          info["signal_regions"] = regions;
+          info["control_regions"] = sl.control_regions;
+          info["observed"] = sl.observed;
+          info["background"] = sl.background;
+          info["signal"] = sl.signal;
+          info["third_moments"] = sl.third_moments;
+          info["version"] = sl.third_moments.empty() ? "SLv1" : "SLv2";
+        }
+        return py::make_tuple(std::move(sl.workspace), info);
+      },
+      py::arg("workspace"), py::arg("form"), py::arg("components"), py::arg("signal_regions"), py::arg("fit_all_regions"),
+      py::arg("samples"), py::arg("seed"), py::arg("measurement"));
 }
 
 }  // namespace hfxpy

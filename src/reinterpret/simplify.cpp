@@ -1,4 +1,6 @@
-// simplify: full workspace -> SLv1 simplified likelihood of its signal regions.
+// simplify, covariance form: full workspace -> SLv1/SLv2 simplified likelihood of its signal regions.
+#include "simplify_forms.hpp"
+
 #include "hfx/errors.hpp"
 #include "hfx/evaluator.hpp"
 #include "hfx/reinterpret.hpp"
@@ -16,10 +18,10 @@ namespace hfx {
 
 namespace {
 
+// ATLAS and CMS name regions SR..., CR..., VR...; "CRISR" is a control region.
 bool looks_like_signal_region(const std::string& name) {
-  std::string upper = name;
-  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return upper.find("SR") != std::string::npos;
+  return name.size() >= 2 && std::toupper(static_cast<unsigned char>(name[0])) == 'S' &&
+         std::toupper(static_cast<unsigned char>(name[1])) == 'R';
 }
 
 // The signal-region yields' mean, covariance and third central moments over samples of
@@ -74,6 +76,11 @@ void sample_moments(const Model& model, const std::vector<double>& x, const Eige
 }  // namespace
 
 SimplifiedLikelihood simplify(const Workspace& ws, const SimplifyOptions& options) {
+  return options.form == SimplifiedForm::histfactory ? detail::simplify_histfactory(ws, options)
+                                                     : detail::simplify_covariance(ws, options);
+}
+
+SimplifiedLikelihood detail::simplify_covariance(const Workspace& ws, const SimplifyOptions& options) {
   const MeasurementSpec& meas = ws.measurement(options.measurement);
   ModelOptions mopts;
   mopts.measurement = meas.name;
@@ -85,13 +92,13 @@ SimplifiedLikelihood simplify(const Workspace& ws, const SimplifyOptions& option
   if (srs.empty())
     for (const auto& c : model.channels())
       if (looks_like_signal_region(c)) srs.push_back(c);
-  if (srs.empty()) throw InvalidWorkspaceOperation("simplify: no channel name contains 'SR'; name the signal regions");
+  if (srs.empty()) throw InvalidWorkspaceOperation("simplify: no channel name starts with 'SR'; name the signal regions");
   if (options.samples == 1) throw InvalidWorkspaceOperation("simplify: moments need at least 2 samples (or 0: none)");
   for (const auto& c : srs)
     if (std::find(model.channels().begin(), model.channels().end(), c) == model.channels().end())
       throw InvalidWorkspaceOperation(fmt::format("simplify: '{}' is not a channel of the workspace", c));
 
-  SimplifiedLikelihood out{ws, {}, {}, {}, {}, {}, {}};
+  SimplifiedLikelihood out{.workspace = ws};
   const std::size_t npars = model.npars();
   std::vector<double> x = model.suggested_init();
   x[*poi] = 0;
@@ -188,33 +195,9 @@ SimplifiedLikelihood simplify(const Workspace& ws, const SimplifyOptions& option
     sample_moments(model, x, C, rows, options, out);
   }
   // The workspace.
-  const std::string poi_name = *model.poi_name();
-  Json cov = Json::array();
-  for (std::size_t i = 0; i < n; ++i) cov.push_back(Json(std::vector<double>(out.covariance.begin() + static_cast<std::ptrdiff_t>(i * n),
-                                                                          out.covariance.begin() + static_cast<std::ptrdiff_t>((i + 1) * n))));
-  const auto [lo, hi] = model.suggested_bounds()[*poi];
-  Json sl_data{{"covariance", cov}};
-  if (!out.third_moments.empty()) sl_data["third_moments"] = out.third_moments;
-  Json doc{{"channels", Json::array({Json{{"name", "SR"},
-                                          {"samples", Json::array({
-                                                          Json{{"name", "background"},
-                                                               {"data", out.background},
-                                                               {"modifiers", Json::array({Json{{"name", "SR_theta"},
-                                                                                               {"type", "hfx_simplified"},
-                                                                                               {"data", sl_data}}})}},
-                                                          Json{{"name", "signal"},
-                                                               {"data", out.signal},
-                                                               {"modifiers", Json::array({Json{{"name", poi_name},
-                                                                                               {"type", "normfactor"},
-                                                                                               {"data", nullptr}}})}},
-                                                      })}}})},
-           {"observations", Json::array({Json{{"name", "SR"}, {"data", out.observed}}})},
-           {"measurements", Json::array({Json{{"name", "simplified"},
-                                              {"config", Json{{"poi", poi_name},
-                                                              {"parameters", Json::array({Json{{"name", poi_name},
-                                                                                               {"bounds", Json::array({Json::array({lo, hi})})},
-                                                                                               {"inits", Json::array({1.0})}}})}}}}})},
-           {"version", "1.0.0"}};
+  SimplifiedLikelihoodSpec spec{out.observed, out.background, out.covariance, out.third_moments, out.signal, "SR",
+                                *model.poi_name(), model.suggested_bounds()[*poi]};
+  Json doc = simplified_likelihood_document(spec);
   try {
     out.workspace = Workspace(std::move(doc));
     (void)compile(out.workspace);  // the covariance's checks
@@ -222,6 +205,39 @@ SimplifiedLikelihood simplify(const Workspace& ws, const SimplifyOptions& option
     throw InvalidWorkspaceOperation(fmt::format("simplify: the derived simplified likelihood is not valid: {}", e.what()));
   }
   return out;
+}
+
+Json simplified_likelihood_document(const SimplifiedLikelihoodSpec& spec) {
+  const std::size_t n = spec.observed.size();
+  auto check = [&](const char* what, std::size_t size, std::size_t want) {
+    if (size != want)
+      throw InvalidWorkspaceOperation(fmt::format("simplified likelihood: {}: expected {} numbers, got {}", what, want, size));
+  };
+  check("background", spec.background.size(), n);
+  check("covariance", spec.covariance.size(), n * n);
+  if (!spec.third_moments.empty()) check("third_moments", spec.third_moments.size(), n);
+  const std::vector<double> signal = spec.signal.empty() ? std::vector<double>(n, 0.0) : spec.signal;
+  check("signal", signal.size(), n);
+  Json cov = Json::array();
+  for (std::size_t i = 0; i < n; ++i)
+    cov.push_back(Json(std::vector<double>(spec.covariance.begin() + static_cast<std::ptrdiff_t>(i * n),
+                                           spec.covariance.begin() + static_cast<std::ptrdiff_t>((i + 1) * n))));
+  Json data{{"covariance", cov}};
+  if (!spec.third_moments.empty()) data["third_moments"] = spec.third_moments;
+  auto modifier = [](const std::string& name, const char* type, Json d) {
+    return Json{{"name", name}, {"type", type}, {"data", std::move(d)}};
+  };
+  Json background{{"name", "background"}, {"data", spec.background},
+                  {"modifiers", Json::array({modifier(spec.name + "_theta", "hfx_simplified", data)})}};
+  Json sig{{"name", "signal"}, {"data", signal}, {"modifiers", Json::array({modifier(spec.poi, "normfactor", nullptr)})}};
+  Json poi_config{{"name", spec.poi},
+                  {"bounds", Json::array({Json::array({spec.poi_bounds.first, spec.poi_bounds.second})})},
+                  {"inits", Json::array({1.0})}};
+  return Json{{"channels", Json::array({Json{{"name", spec.name}, {"samples", Json::array({background, sig})}}})},
+              {"observations", Json::array({Json{{"name", spec.name}, {"data", spec.observed}}})},
+              {"measurements", Json::array({Json{{"name", spec.name},
+                                                 {"config", Json{{"poi", spec.poi}, {"parameters", Json::array({poi_config})}}}}})},
+              {"version", "1.0.0"}};
 }
 
 }  // namespace hfx
