@@ -15,8 +15,8 @@ namespace hfx::cli {
 
 namespace {
 
-Json limits_and_cls(const Workspace& ws, double test_poi, const FitOptions& options) {
-  const Model model = compile(ws);
+Json limits_and_cls(const Workspace& ws, const ModelOptions& model_options, double test_poi, const FitOptions& options) {
+  const Model model = compile(ws, model_options);
   return cls_and_limits(model, observed_data(ws, model), test_poi, options);
 }
 
@@ -78,12 +78,12 @@ void add_simplify(CLI::App& app) {
       so.fit_all_regions = o->fit_regions == "all";
       so.samples = static_cast<std::size_t>(integer_option("--samples", o->samples, 0, 10000000));
       so.seed = integer_option("--seed", o->seed, 0, UINT64_MAX);
-      so.measurement = o->in.measurement;
+      so.model = o->in.model_options();
       so.fit = fit_options_for(o->optimizer);
       const SimplifiedLikelihood sl = simplify(ws, so);
       if (!o->output_workspace.empty()) write_pyhf_json(sl.workspace.document(), o->output_workspace);
-      Json full = limits_and_cls(ws, test_poi, so.fit);
-      Json simple = limits_and_cls(sl.workspace, test_poi, so.fit);
+      Json full = limits_and_cls(ws, so.model, test_poi, so.fit);
+      Json simple = limits_and_cls(sl.workspace, ModelOptions{}, test_poi, so.fit);
       Json out{{"form", o->form}};
       if (so.form == SimplifiedForm::histfactory) {
         Json groups = Json::array();
@@ -93,7 +93,8 @@ void add_simplify(CLI::App& app) {
         out["components"] = sl.components;
         out["variance_kept"] = sl.variance_kept;
         out["dropped_bins"] = sl.dropped_bins;
-        out["reflected_responses"] = sl.reflected;
+        out["multiplicative_responses"] = sl.multiplicative_responses;
+        out["additive_responses"] = sl.additive_responses;
       } else {
         Json regions = Json::array();
         for (const auto& [c, j] : sl.regions) regions.push_back(Json{{"channel", c}, {"bin", j}});

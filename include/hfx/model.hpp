@@ -84,7 +84,8 @@ class Model {
   InterpCode normsys_interp() const;
   InterpCode histosys_interp() const;
   // The size of the compiled tables one evaluation reads (block-bins, block and per-bin
-  // factors, normsys entries counted twice, histosys entry-bins): a measure of its cost.
+  // factors, normsys entries counted twice, histosys entry-bins, unit-kind terms' bins x
+  // parameters): a measure of its cost.
   std::size_t table_entries() const;
 
   // --- evaluation (convenience: allocate per call; use Evaluator in loops) ---

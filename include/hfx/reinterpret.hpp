@@ -101,12 +101,13 @@ namespace hfx {
 // The document of a simplified likelihood (docs/reinterpretation.md): one channel `name`
 // whose bins are the regions, a "background" sample with yields m1 and the hfx_simplified
 // modifier "<name>_theta" (covariance m2, n x n row-major, and third moments m3 if not
-// empty: SLv2), a "signal" sample scaled by the POI, and a measurement `name`. The
+// empty: SLv2), a "signal" sample scaled by the POI, and a measurement. The
 // covariance and moments are checked when a model is built (compile), not here; lengths
 // are checked here (InvalidWorkspaceOperation).
 struct SimplifiedLikelihoodSpec {
   std::vector<double> observed, background, covariance, third_moments, signal;
   std::string name = "SL", poi = "mu";
+  std::string measurement;  // "" = name
   std::pair<double, double> poi_bounds{0.0, 10.0};
 };
 Json simplified_likelihood_document(const SimplifiedLikelihoodSpec& spec);
@@ -128,12 +129,12 @@ struct SimplifyOptions {
   // (SLv2), which keeps the yields' non-linear (asymmetric) dependence on them.
   std::size_t samples = 0;
   std::uint64_t seed = 1;
-  std::string measurement;                  // "" = the first
+  ModelOptions model;                       // the full model's measurement and interpolation codes
   FitOptions fit;
 };
 struct SimplifiedGroup {
   std::string name;                         // "background", "background_mu_W", "signal", ...
-  std::vector<std::string> samples;         // the original samples merged
+  std::vector<std::string> samples;         // the original samples merged, as "channel/sample"
   std::vector<std::string> normalisations;  // the free normalisations kept (POI included)
 };
 struct SimplifiedLikelihood {
@@ -147,7 +148,9 @@ struct SimplifiedLikelihood {
   std::size_t components = 0;             // histfactory form: K
   double variance_kept = 1.0;             // histfactory form: the K directions' share of the trace of J V J^T
   std::size_t dropped_bins = 0;           // histfactory form: group-bins with no nominal yield that the parameters move
-  std::size_t reflected = 0;              // histfactory form: responses through zero, mirrored from the other side
+  // histfactory form: group-bin responses written as normsys (log-normal) and as histosys
+  // (additive: a side reaches zero, or +-2 sigma continue +-1 sigma linearly)
+  std::size_t multiplicative_responses = 0, additive_responses = 0;
 };
 // Throws InvalidWorkspaceOperation for a model without POI; in the histfactory form for a
 // free parameter that is not a normfactor or shapefactor; in the covariance form for

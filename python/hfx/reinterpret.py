@@ -172,10 +172,23 @@ def simplify(workspace, *, form="histfactory", components=0, signal_regions=(), 
     ``signal_regions`` (default: channels whose name starts with "SR") from a
     background-only fit to the control regions (``fit_regions="all"``: to every region).
     Returns (Workspace, info) with info the report's description of what was built."""
+    if form not in ("histfactory", "covariance"):
+        raise ValueError(f"form: expected 'histfactory' or 'covariance', got {form!r}")
     if fit_regions not in ("control", "all"):
         raise ValueError(f"fit_regions: expected 'control' or 'all', got {fit_regions!r}")
     if isinstance(signal_regions, str):
         signal_regions = [signal_regions]
+    for name, value in (("components", components), ("samples", samples), ("seed", seed)):
+        if int(value) != value or value < 0:
+            raise ValueError(f"{name}: expected a whole number >= 0, got {value!r}")
+    if samples == 1:
+        raise ValueError("samples: moments need at least 2 samples (or 0: none)")
+    given = {"histfactory": {"signal_regions": bool(signal_regions), "fit_regions": fit_regions != "control",
+                             "samples": samples != 0, "seed": seed != 1},
+             "covariance": {"components": components != 0}}[form]
+    for name, set_ in given.items():
+        if set_:
+            raise ValueError(f"{name} applies to form={'covariance' if form == 'histfactory' else 'histfactory'!r}")
     core, info = _core.simplify(_as_core(workspace, "workspace"), str(form), int(components),
                                 [str(c) for c in signal_regions], fit_regions == "all", int(samples), int(seed),
                                 "" if measurement is None else str(measurement))

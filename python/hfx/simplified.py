@@ -35,6 +35,8 @@ def workspace(observed, background, covariance, *, third_moments=None, signal=No
     m2 = np.asarray(covariance, dtype=float)
     if m2.shape != (n, n):
         raise ValueError(f"covariance: expected a {n} x {n} matrix, got shape {m2.shape}")
+    if not np.all(np.isfinite(m2)):
+        raise ValueError("covariance: every value must be finite")
     s = np.zeros(n) if signal is None else _vector("signal", signal, n)
     m3 = [] if third_moments is None else _vector("third_moments", third_moments, n).tolist()
     return json.loads(_core.simplified_likelihood_document(

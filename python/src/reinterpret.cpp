@@ -82,7 +82,7 @@ void init_reinterpret_simplify(py::module_& m) {
          std::pair<double, double> poi_bounds) {
         hfx::SimplifiedLikelihoodSpec spec{std::move(observed), std::move(background), std::move(covariance),
                                            std::move(third_moments), std::move(signal), std::move(name),
-                                           std::move(poi), poi_bounds};
+                                           std::move(poi), "", poi_bounds};
         return hfx::simplified_likelihood_document(spec).dump();
       },
       py::arg("observed"), py::arg("background"), py::arg("covariance"), py::arg("third_moments"), py::arg("signal"),
@@ -100,7 +100,7 @@ void init_reinterpret_simplify(py::module_& m) {
         o.fit_all_regions = fit_all_regions;
         o.samples = samples;
         o.seed = seed;
-        o.measurement = measurement;
+        o.model.measurement = measurement;
         hfx::SimplifiedLikelihood sl = [&] {
           py::gil_scoped_release release;
           return hfx::simplify(ws, o);
@@ -119,7 +119,8 @@ void init_reinterpret_simplify(py::module_& m) {
           info["components"] = sl.components;
           info["variance_kept"] = sl.variance_kept;
           info["dropped_bins"] = sl.dropped_bins;
-          info["reflected_responses"] = sl.reflected;
+          info["multiplicative_responses"] = sl.multiplicative_responses;
+          info["additive_responses"] = sl.additive_responses;
         } else {
           py::list regions;
           for (const auto& [c, j] : sl.regions) regions.append(py::make_tuple(c, j));

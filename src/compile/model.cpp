@@ -84,7 +84,12 @@ std::size_t Model::table_entries() const {
   // The normsys entries the model has, not the sweep's padded table.
   const auto normsys = static_cast<std::size_t>(std::count_if(
       d.scalars.begin(), d.scalars.end(), [](const detail::ScalarFactor& f) { return f.normsys != detail::kNoEntry; }));
-  return d.nominal.size() + d.scalars.size() + normsys + d.binfactor_par.size() + d.histo_down.size();
+  // A unit kind's term is evaluated per bin over its parameters.
+  std::size_t kinds = 0;
+  for (std::size_t b = 0; b + 1 < d.kind_term_begin.size(); ++b)
+    for (std::uint32_t t = d.kind_term_begin[b]; t < d.kind_term_begin[b + 1]; ++t)
+      kinds += d.blocks[b].nbins * std::max<std::size_t>(1, d.kind_terms[t]->parameters().size());
+  return d.nominal.size() + d.scalars.size() + normsys + d.binfactor_par.size() + d.histo_down.size() + kinds;
 }
 
 namespace {

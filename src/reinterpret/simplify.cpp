@@ -81,9 +81,7 @@ SimplifiedLikelihood simplify(const Workspace& ws, const SimplifyOptions& option
 }
 
 SimplifiedLikelihood detail::simplify_covariance(const Workspace& ws, const SimplifyOptions& options) {
-  const MeasurementSpec& meas = ws.measurement(options.measurement);
-  ModelOptions mopts;
-  mopts.measurement = meas.name;
+  const ModelOptions& mopts = options.model;
   const Model model = compile(ws, mopts);
   const auto poi = model.poi_index();
   if (!poi) throw InvalidWorkspaceOperation("simplify: the model has no POI (the signal is the POI's sample)");
@@ -195,8 +193,9 @@ SimplifiedLikelihood detail::simplify_covariance(const Workspace& ws, const Simp
     sample_moments(model, x, C, rows, options, out);
   }
   // The workspace.
-  SimplifiedLikelihoodSpec spec{out.observed, out.background, out.covariance, out.third_moments, out.signal, "SR",
-                                *model.poi_name(), model.suggested_bounds()[*poi]};
+  SimplifiedLikelihoodSpec spec{out.observed,  out.background,   out.covariance,
+                                out.third_moments, out.signal, "SR",
+                                *model.poi_name(), "simplified", model.suggested_bounds()[*poi]};
   Json doc = simplified_likelihood_document(spec);
   try {
     out.workspace = Workspace(std::move(doc));
@@ -235,7 +234,7 @@ Json simplified_likelihood_document(const SimplifiedLikelihoodSpec& spec) {
                   {"inits", Json::array({1.0})}};
   return Json{{"channels", Json::array({Json{{"name", spec.name}, {"samples", Json::array({background, sig})}}})},
               {"observations", Json::array({Json{{"name", spec.name}, {"data", spec.observed}}})},
-              {"measurements", Json::array({Json{{"name", spec.name},
+              {"measurements", Json::array({Json{{"name", spec.measurement.empty() ? spec.name : spec.measurement},
                                                  {"config", Json{{"poi", spec.poi}, {"parameters", Json::array({poi_config})}}}}})},
               {"version", "1.0.0"}};
 }

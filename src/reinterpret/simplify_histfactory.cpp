@@ -1,6 +1,6 @@
 // simplify, HistFactory form: every region kept, samples merged by their free
 // normalisations, the constrained parameters replaced by the principal directions of
-// the merged yields' prior covariance, each a per-bin normsys.
+// the merged yields' prior covariance, each a per-bin normsys (or histosys).
 #include "simplify_forms.hpp"
 
 #include "hfx/errors.hpp"
@@ -11,39 +11,60 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
 #include <map>
+#include <set>
 
 namespace hfx {
 
 namespace {
 
+// A dense eigendecomposition of this size takes seconds; beyond it the form is no simplification.
+constexpr std::size_t kMaxGroupBins = 2000;
+constexpr std::size_t kAbsent = std::numeric_limits<std::size_t>::max();
+
+// The free normalisations (and POI) acting on a sample, sorted.
 using Key = std::vector<std::string>;
 
-// A dense eigendecomposition of this size takes seconds; beyond it the form is no simplification.
-constexpr std::size_t kMaxGroupBins = 2000;  // the free normalisations (and POI) acting on a sample, sorted
-
-std::string group_name(const Key& key, const std::string& poi) {
+std::string group_name(const Key& key, const std::string& poi, const std::set<std::string>& taken) {
   const bool signal = std::find(key.begin(), key.end(), poi) != key.end();
   std::string name = signal ? "signal" : "background";
   for (const auto& k : key)
     if (k != poi) name += "_" + k;
-  return name;
+  std::string unique = name;
+  for (int n = 2; taken.count(unique); ++n) unique = fmt::format("{}_{}", name, n);
+  return unique;
+}
+
+// The response of one merged yield along one direction: y0 at the centre, y1[0/1] at
+// +-1 and y2[0/1] at +-2 standard deviations. Log-normal (a normsys) unless a side
+// reaches zero or a linear extrapolation from +-1 to +-2 is closer (lumi, staterror,
+// histosys: additive, a histosys).
+bool additive(double y0, const double (&y1)[2], const double (&y2)[2]) {
+  const double h = y1[0] / y0, l = y1[1] / y0;
+  if (!(h > 0) || !(l > 0)) return true;
+  double log_error = 0, linear_error = 0;
+  for (int s = 0; s < 2; ++s) {
+    const double r = s == 0 ? h : l;
+    log_error += std::abs(y0 * r * r - y2[s]);
+    linear_error += std::abs(2 * y1[s] - y0 - y2[s]);
+  }
+  return linear_error < log_error;
 }
 
 }  // namespace
 
 SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const SimplifyOptions& options) {
-  const MeasurementSpec& meas = ws.measurement(options.measurement);
-  ModelOptions mopts;
-  mopts.measurement = meas.name;
-  const Model model = compile(ws, mopts);
+  const Model model = compile(ws, options.model);
   const auto poi = model.poi_index();
   if (!poi) throw InvalidWorkspaceOperation("simplify: the model has no POI (the signal is the POI's sample)");
   const std::string& poi_name = *model.poi_name();
-  const std::size_t npars = model.npars(), nmain = model.nmaindata();
+  const std::size_t npars = model.npars();
 
-  // Parameters: the prior variance of the constrained ones; the free ones are kept.
+  // Parameters: the constrained ones at their constraints' centres with their prior
+  // variances; the free ones are kept, and at 1 the merged yields exclude them.
   const std::vector<bool> fixed = model.suggested_fixed();
   std::vector<double> x = model.suggested_init();
   std::vector<double> var(npars, 0.0);
@@ -57,11 +78,13 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
       if (p.constraint == ConstraintType::normal) {
         const double s = p.sigmas.empty() ? 1.0 : p.sigmas[i];
         var[k] = s * s;
+        x[k] = p.auxdata[i];
       } else if (p.constraint == ConstraintType::poisson) {
         var[k] = 1.0 / p.factors[i];
+        x[k] = p.auxdata[i] / p.factors[i];
       } else {
         any_free = true;
-        x[k] = 1.0;  // the kept normalisation multiplies the merged yields
+        x[k] = 1.0;
       }
     }
     if (!any_free) continue;
@@ -73,11 +96,13 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
   }
   x[*poi] = 1.0;
 
-  // Groups: the samples of each channel by the free normalisations acting on them.
+  // Groups: the samples of each channel by the free normalisations acting on them. A
+  // row is a (group, bin) the group has samples in.
   SimplifiedLikelihood out{.workspace = ws};
   std::map<Key, std::size_t> group_of_key;
   std::map<std::pair<std::string, std::string>, std::size_t> group_of;  // (channel, sample) -> group
   std::vector<Key> keys;
+  std::set<std::string> names_taken;
   for (const auto& c : ws.channels())
     for (const auto& s : c.samples) {
       Key key;
@@ -88,40 +113,63 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
       auto [it, added] = group_of_key.emplace(key, keys.size());
       if (added) {
         keys.push_back(key);
-        out.groups.push_back({group_name(key, poi_name), {}, {}});
-        for (const auto& k : key) out.groups.back().normalisations.push_back(k);
+        out.groups.push_back({group_name(key, poi_name, names_taken), {}, key});
+        names_taken.insert(out.groups.back().name);
       }
+      const std::string member = c.name + "/" + s.name;
       auto& members = out.groups[it->second].samples;
-      if (std::find(members.begin(), members.end(), s.name) == members.end()) members.push_back(s.name);
+      if (std::find(members.begin(), members.end(), member) == members.end()) members.push_back(member);
       group_of.emplace(std::pair{c.name, s.name}, it->second);
     }
-  const std::size_t G = keys.size(), rows = G * nmain;
+  const std::size_t G = keys.size(), nchannels = model.channels().size();
+  std::vector<std::size_t> row_begin(G * nchannels, kAbsent);  // [group][channel] -> first row
+  std::size_t rows = 0;
+  for (const auto& [cs, g] : group_of) {
+    const std::size_t c = static_cast<std::size_t>(
+        std::find(model.channels().begin(), model.channels().end(), cs.first) - model.channels().begin());
+    if (row_begin[g * nchannels + c] == kAbsent) {
+      row_begin[g * nchannels + c] = rows;
+      rows += model.channel_nbins()[c];
+    }
+  }
   if (rows > kMaxGroupBins)
     throw InvalidWorkspaceOperation(fmt::format(
-        "simplify: {} groups x {} bins = {} merged yields, more than the {} whose covariance the histfactory form "
+        "simplify: {} merged yields (groups x bins), more than the {} whose covariance the histfactory form "
         "decomposes; simplify each analysis, or use --form covariance on the signal regions",
-        G, nmain, rows, kMaxGroupBins));
-  std::vector<std::size_t> channel_offset(model.channels().size());
-  for (std::size_t c = 0, off = 0; c < model.channels().size(); off += model.channel_nbins()[c], ++c) channel_offset[c] = off;
-  auto yields = [&](const std::vector<double>& pars) {
+        rows, kMaxGroupBins));
+  Eigen::VectorXd scale = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(rows));  // sum of |sample yields| at x
+  auto yields = [&](const std::vector<double>& pars, Eigen::VectorXd* magnitude = nullptr) {
     Eigen::VectorXd y = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(rows));
     for (const auto& s : model.expected_by_sample(pars)) {
       const std::size_t g = group_of.at({model.channels()[s.channel], model.samples()[s.sample]});
-      for (std::size_t j = 0; j < s.yields.size(); ++j)
-        y[static_cast<Eigen::Index>(g * nmain + channel_offset[s.channel] + j)] += s.yields[j];
+      const std::size_t r0 = row_begin[g * nchannels + s.channel];
+      for (std::size_t j = 0; j < s.yields.size(); ++j) {
+        y[static_cast<Eigen::Index>(r0 + j)] += s.yields[j];
+        if (magnitude) (*magnitude)[static_cast<Eigen::Index>(r0 + j)] += std::abs(s.yields[j]);
+      }
     }
     return y;
   };
-  const Eigen::VectorXd y0 = yields(x);
+  const Eigen::VectorXd y0 = yields(x, &scale);
+  // A merged yield that cancels to rounding is no yield a ratio can describe.
+  auto present = [&](std::size_t r) {
+    return std::abs(y0[static_cast<Eigen::Index>(r)]) > 1e-9 * scale[static_cast<Eigen::Index>(r)];
+  };
+  bool signal_present = false;
+  for (std::size_t g = 0; g < G; ++g)
+    if (std::find(keys[g].begin(), keys[g].end(), poi_name) != keys[g].end())
+      for (std::size_t c = 0; c < nchannels; ++c)
+        for (std::size_t j = 0; row_begin[g * nchannels + c] != kAbsent && j < model.channel_nbins()[c]; ++j)
+          signal_present = signal_present || present(row_begin[g * nchannels + c] + j);
+  if (!signal_present)
+    throw InvalidWorkspaceOperation(fmt::format("simplify: the POI '{}' scales no yield in any channel", poi_name));
 
   // The merged yields' prior covariance J V J^T (V diagonal) and its principal directions,
   // mapped back to the parameters: d_k = V J^T u_k / sqrt(lambda_k), the most probable
   // parameter shift that moves the yields by one standard deviation along u_k.
-  std::vector<std::size_t> constrained;
-  for (std::size_t k = 0; k < npars; ++k)
-    if (var[k] > 0) constrained.push_back(k);
   Eigen::MatrixXd J = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(npars));
-  for (const std::size_t k : constrained) {
+  for (std::size_t k = 0; k < npars; ++k) {
+    if (!(var[k] > 0)) continue;
     const double h = 1e-6 * std::sqrt(var[k]);
     std::vector<double> up = x, down = x;
     up[k] += h;
@@ -130,44 +178,54 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
   }
   const Eigen::VectorXd V = Eigen::Map<const Eigen::VectorXd>(var.data(), static_cast<Eigen::Index>(npars));
   const Eigen::MatrixXd JV = J * V.asDiagonal();
-  const Eigen::MatrixXd M = JV * J.transpose();
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(M);
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(JV * J.transpose());
+  const Eigen::VectorXd& lambdas = eig.eigenvalues();
   const auto bounds = model.suggested_bounds();
-  std::vector<Eigen::VectorXd> hi, lo;
-  const double lmax = eig.eigenvalues().size() ? eig.eigenvalues().maxCoeff() : 0.0;
+  auto shifted = [&](const Eigen::VectorXd& d, double t) {
+    std::vector<double> p = x;
+    for (std::size_t i = 0; i < npars; ++i)
+      p[i] = std::clamp(x[i] + t * d[static_cast<Eigen::Index>(i)], bounds[i].first, bounds[i].second);
+    return yields(p);
+  };
+  std::vector<std::array<Eigen::VectorXd, 4>> at;  // per direction: yields at +1, -1, +2, -2 sigma
+  const double lmax = lambdas.size() ? lambdas.maxCoeff() : 0.0;
   double total = 0, kept = 0;
-  for (Eigen::Index k = eig.eigenvalues().size() - 1; k >= 0; --k) total += std::max(eig.eigenvalues()[k], 0.0);
-  for (Eigen::Index k = eig.eigenvalues().size() - 1; k >= 0; --k) {
-    const double lambda = eig.eigenvalues()[k];
-    if (!(lambda > 1e-10 * lmax) || (options.components > 0 && hi.size() == options.components)) break;
-    kept += lambda;
-    const Eigen::VectorXd d = JV.transpose() * eig.eigenvectors().col(k) / std::sqrt(lambda);
-    std::vector<double> up = x, down = x;
-    for (std::size_t i = 0; i < npars; ++i) {
-      up[i] = std::clamp(x[i] + d[static_cast<Eigen::Index>(i)], bounds[i].first, bounds[i].second);
-      down[i] = std::clamp(x[i] - d[static_cast<Eigen::Index>(i)], bounds[i].first, bounds[i].second);
-    }
-    hi.push_back(yields(up));
-    lo.push_back(yields(down));
+  for (Eigen::Index k = 0; k < lambdas.size(); ++k) total += std::max(lambdas[k], 0.0);
+  for (Eigen::Index k = lambdas.size() - 1; k >= 0; --k) {
+    if (!(lambdas[k] > 1e-10 * lmax) || (options.components > 0 && at.size() == options.components)) break;
+    kept += lambdas[k];
+    const Eigen::VectorXd d = JV.transpose() * eig.eigenvectors().col(k) / std::sqrt(lambdas[k]);
+    at.push_back({shifted(d, 1), shifted(d, -1), shifted(d, 2), shifted(d, -2)});
   }
-  out.components = hi.size();
+  out.components = at.size();
   out.variance_kept = total > 0 ? kept / total : 1.0;
 
+  // Direction names that no kept parameter has.
+  std::string prefix = "pc_";
+  auto clashes = [&](const std::string& pre) {
+    for (std::size_t k = 1; k <= at.size(); ++k)
+      if (free.count(pre + std::to_string(k)) || poi_name == pre + std::to_string(k)) return true;
+    return false;
+  };
+  while (clashes(prefix)) prefix = "_" + prefix;
+
   // The workspace: per channel, group and bin a sample with that bin's merged yield, the
-  // group's normalisations and a normsys per direction (its ratios at +-1 sigma).
+  // group's normalisations and a normsys (or histosys) per direction.
   Json channels = Json::array();
   for (const auto& c : ws.channels()) {
     const std::size_t ci = static_cast<std::size_t>(
         std::find(model.channels().begin(), model.channels().end(), c.name) - model.channels().begin());
     const std::size_t nb = model.channel_nbins()[ci];
     Json samples = Json::array();
-    for (std::size_t g = 0; g < G; ++g)
+    for (std::size_t g = 0; g < G; ++g) {
+      if (row_begin[g * nchannels + ci] == kAbsent) continue;
       for (std::size_t j = 0; j < nb; ++j) {
-        const Eigen::Index r = static_cast<Eigen::Index>(g * nmain + channel_offset[ci] + j);
+        const std::size_t row = row_begin[g * nchannels + ci] + j;
+        const Eigen::Index r = static_cast<Eigen::Index>(row);
         const double nominal = y0[r];
-        if (nominal == 0) {
+        if (!present(row)) {
           bool varies = false;
-          for (std::size_t k = 0; k < hi.size(); ++k) varies = varies || hi[k][r] != 0 || lo[k][r] != 0;
+          for (const auto& a : at) varies = varies || a[0][r] != 0 || a[1][r] != 0;
           out.dropped_bins += varies;
           continue;
         }
@@ -175,42 +233,47 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
         data[j] = nominal;
         Json mods = Json::array();
         for (const auto& k : keys[g])
-          mods.push_back(Json{{"name", k}, {"type", k == poi_name || free.at(k) == ModifierType::normfactor ? "normfactor" : "shapefactor"},
+          mods.push_back(Json{{"name", k},
+                              {"type", k == poi_name || free.at(k) == ModifierType::normfactor ? "normfactor" : "shapefactor"},
                               {"data", nullptr}});
-        for (std::size_t k = 0; k < hi.size(); ++k) {
-          double h = hi[k][r] / nominal, l = lo[k][r] / nominal;
-          // A yield through zero has no log-normal response: mirror the other side's (in
-          // log space); when both sides cross zero the direction leaves this yield alone.
-          if (!(h > 0) && !(l > 0)) {
-            ++out.reflected;
-            continue;
+        for (std::size_t k = 0; k < at.size(); ++k) {
+          const double y1[2] = {at[k][0][r], at[k][1][r]}, y2[2] = {at[k][2][r], at[k][3][r]};
+          if (std::abs(y1[0] - nominal) < 1e-9 * std::abs(nominal) && std::abs(y1[1] - nominal) < 1e-9 * std::abs(nominal))
+            continue;  // below any yield's precision
+          const std::string name = prefix + std::to_string(k + 1);
+          if (additive(nominal, y1, y2)) {
+            std::vector<double> hi(nb, 0.0), lo(nb, 0.0);
+            hi[j] = y1[0];
+            lo[j] = y1[1];
+            mods.push_back(Json{{"name", name}, {"type", "histosys"}, {"data", Json{{"hi_data", hi}, {"lo_data", lo}}}});
+            ++out.additive_responses;
+          } else {
+            mods.push_back(Json{{"name", name}, {"type", "normsys"}, {"data", Json{{"hi", y1[0] / nominal}, {"lo", y1[1] / nominal}}}});
+            ++out.multiplicative_responses;
           }
-          if (!(h > 0) || !(l > 0)) ++out.reflected;
-          if (!(h > 0)) h = 1 / l;
-          if (!(l > 0)) l = 1 / h;
-          if (std::abs(h - 1) < 1e-9 && std::abs(l - 1) < 1e-9) continue;  // below any yield's precision
-          mods.push_back(Json{{"name", fmt::format("pc_{}", k + 1)}, {"type", "normsys"}, {"data", Json{{"hi", h}, {"lo", l}}}});
         }
         const std::string name = nb == 1 ? out.groups[g].name : fmt::format("{}_bin{}", out.groups[g].name, j);
         samples.push_back(Json{{"name", name}, {"data", data}, {"modifiers", mods}});
       }
+    }
     channels.push_back(Json{{"name", c.name}, {"samples", samples}});
   }
   Json observations = Json::array();
   for (const auto& o : ws.observations()) observations.push_back(Json{{"name", o.name}, {"data", o.data}});
   Json parameters = Json::array();
-  for (const auto& p : ws.document().at("measurements"))
-    if (p.at("name") == meas.name)
-      for (const auto& cfg : p.at("config").value("parameters", Json::array()))
+  for (const auto& m : ws.document().at("measurements"))
+    if (m.at("name") == model.measurement_name())
+      for (const auto& cfg : m.at("config").value("parameters", Json::array()))
         if (cfg.at("name") == poi_name || free.count(cfg.at("name").get<std::string>())) parameters.push_back(cfg);
   Json doc{{"channels", channels},
            {"observations", observations},
-           {"measurements", Json::array({Json{{"name", meas.name}, {"config", Json{{"poi", poi_name}, {"parameters", parameters}}}}})},
+           {"measurements", Json::array({Json{{"name", model.measurement_name()},
+                                              {"config", Json{{"poi", poi_name}, {"parameters", parameters}}}}})},
            {"version", "1.0.0"}};
   try {
     out.workspace = Workspace(std::move(doc));
     (void)compile(out.workspace);
-  } catch (const InvalidSpecification& e) {
+  } catch (const Error& e) {
     throw InvalidWorkspaceOperation(fmt::format("simplify: the derived simplified likelihood is not valid: {}", e.what()));
   }
   return out;

@@ -250,6 +250,8 @@ TEST(UnitKinds, FastPathsThatDoNotCoverAKindDeclineIt) {
   const auto eft_paths = Evaluator(eft, Evaluator::Arithmetic::stable).fast_paths();
   EXPECT_FALSE(has(eft_paths, "single per-bin factor"));
   EXPECT_FALSE(has(eft_paths, "merged blocks"));
+  // The cost measure that decides parallel fits counts the term: 2 bins x 1 parameter.
+  EXPECT_EQ(eft.table_entries(), plain.table_entries() + 2);
   // And the rates the remaining paths compute include the EFT factor.
   std::vector<double> x = eft.suggested_init();
   x[eft.par_slice("c").first] = 0.8;
