@@ -84,11 +84,12 @@ namespace hfx {
 // (normfactors, shapefactors, the POI) that act on them, which stay as they are; the
 // constrained parameters are replaced by the K principal directions of the merged yields'
 // prior covariance J V J^T (V: the constraints' variances, J: d yields / d parameters at
-// their nominal values), K <= groups x bins. Direction k moves the parameters by
+// the constraints' centres), K <= groups x bins. Direction k moves the parameters by
 // d_k = V J^T u_k / sqrt(lambda_k), the most probable shift that moves the yields by one
-// standard deviation along the eigenvector u_k; the merged yields at nominal +- d_k (the
-// model's own, non-linear response) become a normsys "pc_k" on a sample per group and
-// bin. The signal is a group, so its uncertainties and their correlations with the
+// standard deviation along the eigenvector u_k; the merged yields at the constraints'
+// centres +- d_k (the model's own, non-linear response) become a normsys "pc_k" on a
+// sample per group and bin, or a histosys where a side reaches zero or the yields at +-2
+// d_k continue those at +-1 linearly better than log-normally. The signal is a group, so its uncertainties and their correlations with the
 // background's are kept. No fit is made: the simplified model's own fit to the control
 // regions takes the place of the background-only fit.
 //
