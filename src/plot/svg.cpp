@@ -45,9 +45,11 @@ Ticks nice_ticks(double lo, double hi, int target) {
 }
 
 const char* category_colour(std::size_t i) {
-  static constexpr std::array<const char*, 10> kTab10{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                                      "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-  return kTab10[i % kTab10.size()];
+  // tab10, then tab20's lighter companions: twenty samples before a colour repeats.
+  static constexpr std::array<const char*, 20> kColours{
+      "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+      "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"};
+  return kColours[i % kColours.size()];
 }
 
 std::string diverging_colour(double t) {

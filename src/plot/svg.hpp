@@ -23,8 +23,8 @@ struct Ticks {
 };
 Ticks nice_ticks(double lo, double hi, int target);
 
-// Colours used across the pictures (matplotlib's "tab10", which projectors show well),
-// and the i-th of them, cycling.
+// Colours used across the pictures (matplotlib's "tab10", which projectors show well,
+// then tab20's lighter companions), and the i-th of them, cycling after 20.
 const char* category_colour(std::size_t i);
 
 // A diverging blue-white-red scale for t in [-1, 1] (correlations).

@@ -7,11 +7,13 @@
 #include "hfx/workspace.hpp"
 #include "test_util.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 
 #include <cmath>
 #include <limits>
+#include <set>
 #include <string>
 
 namespace hfx {
@@ -95,6 +97,22 @@ TEST(Plots, PicturesOfAFitDrawTheirData) {
   svg = parse(yields_svg(pre, pre));
   for (const auto& ch : f.model.channels()) EXPECT_TRUE(svg->has_text(ch + " \u2014 post-fit"));
   EXPECT_EQ(svg->count("pattern"), 1u);  // the hatching of the uncertainty
+}
+
+// Twelve samples in one channel: twelve different fills (tab10 alone would repeat two).
+TEST(Plots, TwelveSamplesHaveTwelveColours) {
+  ChannelYields ch;
+  ch.name = "SR";
+  for (int k = 0; k < 12; ++k) {
+    ch.samples.push_back(fmt::format("sample{}", k));
+    ch.yields.push_back({1.0 + k, 2.0});
+  }
+  ch.total = {78.0, 24.0};
+  ch.observed = {80.0, 20.0};
+  auto svg = parse(yields_svg({ch}, {}));
+  std::set<std::string> fills;
+  for (const auto& n : svg->doc.select_nodes("//path[title]")) fills.insert(n.node().attribute("fill").value());
+  EXPECT_EQ(fills.size(), 12u);
 }
 
 TEST(Plots, TwoParameterProfileDrawsItsGridAndContours) {
