@@ -85,27 +85,7 @@ void add_simplify(CLI::App& app) {
       if (!o->output_workspace.empty()) write_pyhf_json(sl.workspace.document(), o->output_workspace);
       Json full = limits_and_cls(ws, so.model, test_poi, so.fit);
       Json simple = limits_and_cls(sl.workspace, ModelOptions{}, test_poi, so.fit);
-      Json out{{"form", o->form}};
-      if (so.form == SimplifiedForm::histfactory) {
-        Json groups = Json::array();
-        for (const auto& g : sl.groups)
-          groups.push_back(Json{{"name", g.name}, {"samples", g.samples}, {"normalisations", g.normalisations}});
-        out["groups"] = groups;
-        out["components"] = sl.components;
-        out["variance_kept"] = sl.variance_kept;
-        out["dropped_bins"] = sl.dropped_bins;
-        out["multiplicative_responses"] = sl.multiplicative_responses;
-        out["additive_responses"] = sl.additive_responses;
-      } else {
-        Json regions = Json::array();
-        for (const auto& [c, j] : sl.regions) regions.push_back(Json{{"channel", c}, {"bin", j}});
-        out["signal_regions"] = regions;
-        out["control_regions"] = sl.control_regions;
-        out["observed"] = sl.observed;
-        out["background"] = sl.background;
-        out["signal"] = sl.signal;
-        out["version"] = sl.third_moments.empty() ? "SLv1" : "SLv2";
-      }
+      Json out = simplify_summary(sl, so.form);
       out["full"] = full;
       out["simplified"] = simple;
       auto rel = [](const Json& a, const Json& b) {
@@ -121,10 +101,6 @@ void add_simplify(CLI::App& app) {
         diff["upper_limit_exp_median"] = rel(full["upper_limit"]["exp"][2], simple["upper_limit"]["exp"][2]);
       }
       out["relative_difference"] = diff;
-      if (!sl.third_moments.empty()) {
-        out["third_moments"] = sl.third_moments;
-        out["clipped_third_moments"] = sl.clipped_third_moments;
-      }
       write_json(out, o->output_file);
     });
   });

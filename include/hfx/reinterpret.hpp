@@ -159,5 +159,12 @@ struct SimplifiedLikelihood {
 // background-only fit that does not converge, or a covariance that is not positive
 // semi-definite.
 SimplifiedLikelihood simplify(const Workspace& ws, const SimplifyOptions& options = {});
+// What was built, as `hfx simplify` reports it: "form", and for the histfactory form
+// "groups" (name, samples, normalisations), "components", "variance_kept",
+// "dropped_bins", "multiplicative_responses", "additive_responses"; for the covariance
+// form "signal_regions" ({channel, bin}), "control_regions", "observed", "background",
+// "signal", "version" (SLv1 / SLv2) and, for SLv2, "third_moments" and
+// "clipped_third_moments".
+Json simplify_summary(const SimplifiedLikelihood& sl, SimplifiedForm form);
 
 }  // namespace hfx

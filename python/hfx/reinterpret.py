@@ -8,6 +8,7 @@ a vector of signal yields per signal-region bin, set as fixed parameters of the 
 """
 
 import copy
+import json
 
 import numpy as np
 
@@ -192,4 +193,4 @@ def simplify(workspace, *, form="histfactory", components=0, signal_regions=(), 
     core, info = _core.simplify(_as_core(workspace, "workspace"), str(form), int(components),
                                 [str(c) for c in signal_regions], fit_regions == "all", int(samples), int(seed),
                                 "" if measurement is None else str(measurement))
-    return Workspace._from_core(core), info
+    return Workspace._from_core(core), json.loads(info)

@@ -105,33 +105,7 @@ void init_reinterpret_simplify(py::module_& m) {
           py::gil_scoped_release release;
           return hfx::simplify(ws, o);
         }();
-        py::dict info;
-        if (o.form == hfx::SimplifiedForm::histfactory) {
-          py::list groups;
-          for (const auto& g : sl.groups) {
-            py::dict d;
-            d["name"] = g.name;
-            d["samples"] = g.samples;
-            d["normalisations"] = g.normalisations;
-            groups.append(d);
-          }
-          info["groups"] = groups;
-          info["components"] = sl.components;
-          info["variance_kept"] = sl.variance_kept;
-          info["dropped_bins"] = sl.dropped_bins;
-          info["multiplicative_responses"] = sl.multiplicative_responses;
-          info["additive_responses"] = sl.additive_responses;
-        } else {
-          py::list regions;
-          for (const auto& [c, j] : sl.regions) regions.append(py::make_tuple(c, j));
-          info["signal_regions"] = regions;
-          info["control_regions"] = sl.control_regions;
-          info["observed"] = sl.observed;
-          info["background"] = sl.background;
-          info["signal"] = sl.signal;
-          info["third_moments"] = sl.third_moments;
-          info["version"] = sl.third_moments.empty() ? "SLv1" : "SLv2";
-        }
+        std::string info = hfx::simplify_summary(sl, o.form).dump();
         return py::make_tuple(std::move(sl.workspace), info);
       },
       py::arg("workspace"), py::arg("form"), py::arg("components"), py::arg("signal_regions"), py::arg("fit_all_regions"),

@@ -206,6 +206,34 @@ SimplifiedLikelihood detail::simplify_covariance(const Workspace& ws, const Simp
   return out;
 }
 
+Json simplify_summary(const SimplifiedLikelihood& sl, SimplifiedForm form) {
+  Json out{{"form", form == SimplifiedForm::histfactory ? "histfactory" : "covariance"}};
+  if (form == SimplifiedForm::histfactory) {
+    Json groups = Json::array();
+    for (const auto& g : sl.groups) groups.push_back(Json{{"name", g.name}, {"samples", g.samples}, {"normalisations", g.normalisations}});
+    out["groups"] = groups;
+    out["components"] = sl.components;
+    out["variance_kept"] = sl.variance_kept;
+    out["dropped_bins"] = sl.dropped_bins;
+    out["multiplicative_responses"] = sl.multiplicative_responses;
+    out["additive_responses"] = sl.additive_responses;
+    return out;
+  }
+  Json regions = Json::array();
+  for (const auto& [c, j] : sl.regions) regions.push_back(Json{{"channel", c}, {"bin", j}});
+  out["signal_regions"] = regions;
+  out["control_regions"] = sl.control_regions;
+  out["observed"] = sl.observed;
+  out["background"] = sl.background;
+  out["signal"] = sl.signal;
+  out["version"] = sl.third_moments.empty() ? "SLv1" : "SLv2";
+  if (!sl.third_moments.empty()) {
+    out["third_moments"] = sl.third_moments;
+    out["clipped_third_moments"] = sl.clipped_third_moments;
+  }
+  return out;
+}
+
 Json simplified_likelihood_document(const SimplifiedLikelihoodSpec& spec) {
   const std::size_t n = spec.observed.size();
   auto check = [&](const char* what, std::size_t size, std::size_t want) {
