@@ -101,6 +101,7 @@ void add_yields(CLI::App& app);
 void add_combine(CLI::App& app);
 void add_combine_analyses(CLI::App& app);
 void add_simplify(CLI::App& app);
+void add_signal_yields(CLI::App& app);
 void add_prune(CLI::App& app);
 void add_rename(CLI::App& app);
 void add_sort(CLI::App& app);

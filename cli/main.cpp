@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   hfx::cli::add_combine(app);
   hfx::cli::add_combine_analyses(app);
   hfx::cli::add_simplify(app);
+  hfx::cli::add_signal_yields(app);
   hfx::cli::add_prune(app);
   hfx::cli::add_rename(app);
   hfx::cli::add_sort(app);

@@ -52,6 +52,25 @@ std::vector<SignalYieldsPoint> profile_signal_yields(const Model& model, std::sp
 
 namespace hfx {
 
+// A background-only workspace with a signal sample kSignalYieldsSample added to each of
+// `channels` (empty: all, in the workspace's order): zero nominal yields, the POI as a
+// normfactor, an hfx_yields modifier "hfx_signal_<channel>" whose fixed parameters are the
+// yields, and `signal_modifiers` (a JSON array, e.g. lumi; they must not change the
+// per-bin shape with the yields: normfactor, lumi, normsys). `poi` "" = the
+// measurement's (or "mu" when it has none). Throws InvalidWorkspaceOperation for an
+// unknown or repeated channel or a channel that already has such a sample; the
+// workspace's own errors for bad modifiers.
+inline constexpr const char* kSignalYieldsSample = "hfx_signal";
+struct SignalYieldsWorkspace {
+  Workspace workspace;
+  std::string poi, measurement;
+  std::vector<std::pair<std::string, std::size_t>> regions{};  // (channel, bin) of each yield
+  std::vector<std::string> yield_parameters{};                 // per channel, in `regions` order
+};
+SignalYieldsWorkspace signal_yields_workspace(const Workspace& ws, const std::vector<std::string>& channels,
+                                              const std::string& poi, const std::string& measurement,
+                                              const Json& signal_modifiers);
+
 // One analysis of a combination: a full workspace (background and signal), the label
 // that prefixes its names, and its measurement ("" = its first).
 struct Analysis {

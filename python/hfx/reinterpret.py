@@ -12,14 +12,14 @@ import json
 
 import numpy as np
 
-from . import _checks, _core
+from . import _core, _json
 from .diagnostics import _compiled
-from .exceptions import InvalidModel
 from .workspace import Workspace, _as_core
 
 __all__ = ["SignalYields", "combine_analyses", "simplify"]
 
-SAMPLE = "hfx_signal"
+SAMPLE = _core.SIGNAL_YIELDS_SAMPLE
+
 
 
 class SignalYields:
@@ -32,41 +32,20 @@ class SignalYields:
     per-bin shape with the yields (normfactor, lumi, normsys)."""
 
     def __init__(self, workspace, channels=None, *, poi=None, measurement=None, signal_modifiers=()):
-        spec = copy.deepcopy(dict(_checks.mapping(workspace, "workspace")))
-        names = [c["name"] for c in spec.get("channels", [])]
-        channels = list(names if channels is None else channels)
-        for c in channels:
-            if c not in names:
-                raise InvalidModel(f"signal region channel {c!r} is not a channel of the workspace")
-        if len(set(channels)) != len(channels):
-            raise ValueError(f"channels: {channels!r} lists a channel twice")
-        meas = spec["measurements"][0] if measurement is None else next(
-            (m for m in spec["measurements"] if m["name"] == measurement), None)
-        if meas is None:
-            raise InvalidModel(f"no measurement {measurement!r} in the workspace")
-        poi = poi or meas["config"].get("poi") or "mu"
-        self.regions = []
-        for c in spec["channels"]:
-            if c["name"] not in channels:
-                continue
-            nbins = len(c["samples"][0]["data"])
-            if any(s["name"] == SAMPLE for s in c["samples"]):
-                raise InvalidModel(f"channel {c['name']!r} already has a sample named {SAMPLE!r}")
-            c["samples"].append({"name": SAMPLE, "data": [0.0] * nbins, "modifiers": [
-                {"name": poi, "type": "normfactor", "data": None},
-                {"name": f"{SAMPLE}_{c['name']}", "type": "hfx_yields", "data": None}] + copy.deepcopy(list(signal_modifiers))})
-        order = {c: i for i, c in enumerate(channels)}
-        by_name = {c["name"]: c for c in spec["channels"]}
-        for c in channels:
-            self.regions += [(c, j) for j in range(len(by_name[c]["samples"][0]["data"]))]
-        self.channels = channels
-        self.poi = poi
-        self.workspace = Workspace(spec)
-        self.model = self.workspace.model(measurement_name=meas["name"], poi_name=poi)
+        if isinstance(channels, str):
+            channels = [channels]
+        core, self.poi, meas, regions, yield_sets = _core.signal_yields_workspace(
+            _as_core(workspace, "workspace"), [] if channels is None else [str(c) for c in channels],
+            "" if poi is None else str(poi), "" if measurement is None else str(measurement),
+            _json.dumps(list(signal_modifiers), "signal_modifiers"))
+        self.regions = [tuple(r) for r in regions]
+        self.channels = list(dict.fromkeys(c for c, _ in self.regions))
+        self.workspace = Workspace._from_core(core)
+        self.model = self.workspace.model(measurement_name=meas, poi_name=self.poi)
         self.data = self.workspace.data(self.model)
         self._yield_pars = []
-        for c in sorted(channels, key=order.get):
-            s = self.model.config.par_slice(f"{SAMPLE}_{c}")
+        for name in yield_sets:
+            s = self.model.config.par_slice(name)
             self._yield_pars += list(range(s.start, s.stop))
         self.nregions = len(self._yield_pars)
 

@@ -75,6 +75,15 @@ void init_reinterpret_combine(py::module_& m) {
 }
 
 void init_reinterpret_simplify(py::module_& m) {
+  m.attr("SIGNAL_YIELDS_SAMPLE") = hfx::kSignalYieldsSample;
+  m.def(
+      "signal_yields_workspace",
+      [](const hfx::Workspace& ws, std::vector<std::string> channels, const std::string& poi, const std::string& measurement,
+         const std::string& signal_modifiers) {
+        hfx::SignalYieldsWorkspace w = hfx::signal_yields_workspace(ws, channels, poi, measurement, hfx::Json::parse(signal_modifiers));
+        return py::make_tuple(std::move(w.workspace), w.poi, w.measurement, w.regions, w.yield_parameters);
+      },
+      py::arg("workspace"), py::arg("channels"), py::arg("poi"), py::arg("measurement"), py::arg("signal_modifiers"));
   m.def(
       "simplified_likelihood_document",
       [](std::vector<double> observed, std::vector<double> background, std::vector<double> covariance,

@@ -96,7 +96,7 @@ def test_bad_arguments(one_l_bb):
         sy.q(signal[:-1])
     with pytest.raises(ValueError, match="finite"):
         sy.q(np.full(signal.size, np.nan))
-    with pytest.raises(hfx.exceptions.InvalidModel, match="'nope' is not a channel"):
+    with pytest.raises(hfx.exceptions.InvalidWorkspaceOperation, match="'nope' is not a channel"):
         hfx.reinterpret.SignalYields(bkg, ["nope"])
 
 
@@ -217,3 +217,42 @@ def test_the_example_runs(tmp_path):
     assert limits["combined"] < min(limits["ATLAS 1Lbb"], limits["CMS-SUS-17-001"])
     assert (tmp_path / "mu-profile.png").stat().st_size > 1000
     assert hfx.Workspace(json.loads((tmp_path / "combined.json").read_text())).model().config.poi_name == "mu"
+
+
+def test_the_cli_gives_what_the_python_api_gives(one_l_bb, hfx_cli, tmp_path):
+    """hfx signal-yields: the same workspace, regions and q (and gradients) as SignalYields."""
+    import subprocess
+
+    bkg, _, signal, sy = one_l_bb
+    bkg_path = tmp_path / "bkg.json"
+    bkg_path.write_text(json.dumps(bkg))
+    lumi = ["--signal-modifier", json.dumps(LUMI)]
+    r = subprocess.run([hfx_cli, "signal-yields", str(bkg_path), "--list-regions", *lumi], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert [(x["channel"], x["bin"]) for x in json.loads(r.stdout)["regions"]] == sy.regions
+    rng = np.random.default_rng(3)
+    S = signal * rng.uniform(0.2, 2, (6, signal.size))
+    rows = ["# C1N2 rescaled", ",".join(f"r{k}" for k in range(signal.size))] + [" ".join(map(repr, s)) for s in S]
+    (tmp_path / "s.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "q.json"
+    r = subprocess.run([hfx_cli, "signal-yields", str(bkg_path), "--signals", str(tmp_path / "s.csv"), "--gradient",
+                        "--test-poi", "1.5", "-o", str(out), *lumi], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(out.read_text())
+    assert got["poi"] == sy.poi and got["test_poi"] == 1.5
+    want = sy.profile(S, mu=1.5, gradient=True)
+    assert [h["status"] for h in got["hypotheses"]] == ["converged"] * 6
+    np.testing.assert_allclose([h["q"] for h in got["hypotheses"]], want["q"], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose([h["mu_hat"] for h in got["hypotheses"]], want["mu_hat"], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose([h["gradient"] for h in got["hypotheses"]], want["gradient"], rtol=1e-6, atol=1e-8)
+    # a row of the wrong length: one line naming the file and the line, exit 2, no output
+    (tmp_path / "bad.csv").write_text("1 2 3\n")
+    bad_out = tmp_path / "bad.json"
+    r = subprocess.run([hfx_cli, "signal-yields", str(bkg_path), "--signals", str(tmp_path / "bad.csv"), "-o", str(bad_out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "bad.csv: line 1: 3 yields, expected 14" in r.stderr
+    assert not bad_out.exists()
+    (tmp_path / "nan.csv").write_text(" ".join(["1"] * 13 + ["nan"]) + "\n")
+    r = subprocess.run([hfx_cli, "signal-yields", str(bkg_path), "--signals", str(tmp_path / "nan.csv")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "line 1: 'nan' is not a finite number" in r.stderr
