@@ -82,7 +82,6 @@ void add_simplify(CLI::App& app) {
       so.model = o->in.model_options();
       so.fit = fit_options_for(o->optimizer);
       const SimplifiedLikelihood sl = simplify(ws, so);
-      if (!o->output_workspace.empty()) write_pyhf_json(sl.workspace.document(), o->output_workspace);
       Json full = limits_and_cls(ws, so.model, test_poi, so.fit);
       Json simple = limits_and_cls(sl.workspace, ModelOptions{}, test_poi, so.fit);
       Json out = simplify_summary(sl, so.form);
@@ -102,6 +101,8 @@ void add_simplify(CLI::App& app) {
       }
       out["relative_difference"] = diff;
       write_json(out, o->output_file);
+      // after the report, so that a command that fails leaves no workspace behind
+      if (!o->output_workspace.empty()) write_pyhf_json(sl.workspace.document(), o->output_workspace);
     });
   });
 }

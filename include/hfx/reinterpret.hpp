@@ -167,13 +167,14 @@ struct SimplifiedLikelihood {
   std::vector<SimplifiedGroup> groups{};  // histfactory form
   std::size_t components = 0;             // histfactory form: K
   double variance_kept = 1.0;             // histfactory form: the K directions' share of the trace of J V J^T
-  std::size_t dropped_bins = 0;           // histfactory form: group-bins with no nominal yield that the parameters move
+  std::size_t dropped_bins = 0;           // histfactory form: group-bins with no yield that no direction moves
   // histfactory form: group-bin responses written as normsys (log-normal) and as histosys
   // (additive: a side reaches zero, or +-2 sigma continue +-1 sigma linearly)
   std::size_t multiplicative_responses = 0, additive_responses = 0;
 };
 // Throws InvalidWorkspaceOperation for a model without POI; in the histfactory form for a
-// free parameter that is not a normfactor or shapefactor; in the covariance form for
+// POI that is not a free normfactor or scales no yield, a free parameter that is not a
+// normfactor or shapefactor, or more than 2000 merged yields; in the covariance form for
 // unknown signal regions, a free parameter no control region determines, a
 // background-only fit that does not converge, or a covariance that is not positive
 // semi-definite.

@@ -148,7 +148,7 @@ def simplify(workspace, *, form="histfactory", components=0, signal_regions=(), 
     (docs/reinterpretation.md). ``form="histfactory"``: every region kept, samples merged by
     their free normalisations, the constrained parameters replaced by the (``components``
     largest, 0: all) principal directions of the merged yields' prior covariance, each a
-    per-bin normsys. ``form="covariance"``: an SLv1 (or with ``samples`` > 0 an SLv2) of
+    per-bin normsys or histosys. ``form="covariance"``: an SLv1 (or with ``samples`` > 0 an SLv2) of
     ``signal_regions`` (default: channels whose name starts with "SR") from a
     background-only fit to the control regions (``fit_regions="all"``: to every region).
     Returns (Workspace, info) with info the report's description of what was built."""
@@ -156,11 +156,14 @@ def simplify(workspace, *, form="histfactory", components=0, signal_regions=(), 
         raise ValueError(f"form: expected 'histfactory' or 'covariance', got {form!r}")
     if fit_regions not in ("control", "all"):
         raise ValueError(f"fit_regions: expected 'control' or 'all', got {fit_regions!r}")
-    if isinstance(signal_regions, str):
-        signal_regions = [signal_regions]
-    for name, value in (("components", components), ("samples", samples), ("seed", seed)):
-        if int(value) != value or value < 0:
-            raise ValueError(f"{name}: expected a whole number >= 0, got {value!r}")
+    if isinstance(signal_regions, (bytes, bytearray)):
+        raise TypeError("signal_regions: expected channel names (str), got bytes")
+    signal_regions = [signal_regions] if isinstance(signal_regions, str) else list(signal_regions)
+    if not all(isinstance(c, str) for c in signal_regions):
+        raise TypeError(f"signal_regions: expected channel names (str), got {signal_regions!r}")
+    for name, value, top in (("components", components, 10**6), ("samples", samples, 10**7), ("seed", seed, 2**64 - 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= top:
+            raise ValueError(f"{name}: expected a whole number from 0 to {top}, got {value!r}")
     if samples == 1:
         raise ValueError("samples: moments need at least 2 samples (or 0: none)")
     given = {"histfactory": {"signal_regions": bool(signal_regions), "fit_regions": fit_regions != "control",
@@ -170,6 +173,6 @@ def simplify(workspace, *, form="histfactory", components=0, signal_regions=(), 
         if set_:
             raise ValueError(f"{name} applies to form={'covariance' if form == 'histfactory' else 'histfactory'!r}")
     core, info = _core.simplify(_as_core(workspace, "workspace"), str(form), int(components),
-                                [str(c) for c in signal_regions], fit_regions == "all", int(samples), int(seed),
+                                signal_regions, fit_regions == "all", int(samples), int(seed),
                                 "" if measurement is None else str(measurement))
     return Workspace._from_core(core), json.loads(info)

@@ -105,8 +105,11 @@ def test_bad_requests_are_one_line(hfx_cli, tmp_path):
     assert "acts only in the signal regions" in run(three_l, "--form", "covariance", "--signal-regions",
                                                     "SRlow_cuts,SRISR_cuts,CRISR_cuts")
     assert "--samples applies to --form covariance" in run(ONE_L_BB, "--samples", "100")
-    eft = Path(__file__).resolve().parents[2] / "examples" / "eft" / "workspace.json"
-    assert "cannot be kept in a HistFactory simplified likelihood" in run(eft)
+    eft = json.loads((Path(__file__).resolve().parents[2] / "examples" / "eft" / "workspace.json").read_text())
+    eft["channels"][0]["samples"][0]["modifiers"].append({"name": "mu", "type": "normfactor", "data": None})
+    eft["measurements"][0]["config"]["poi"] = "mu"
+    (tmp_path / "eft.json").write_text(json.dumps(eft))
+    assert "the free parameter 'cHq' (hfx_eft) cannot be kept" in run(tmp_path / "eft.json")
     no_signal = json.loads(ONE_L_BB.read_text())
     for c in no_signal["channels"]:
         for s in c["samples"]:
@@ -316,6 +319,53 @@ def test_the_expansion_is_about_the_constraints_centre(hfx_cli, tmp_path):
             assert abs(rep["relative_difference"][key]) < (1e-6 if "inits" in config else 0.005), (config, key)
 
 
+def one_bin(bkg, bkg_modifiers, poi_config=None, observed=52):
+    return {"channels": [{"name": "SR", "samples": [
+        {"name": "sig", "data": [6.0], "modifiers": [{"name": "mu", "type": "normfactor", "data": None}]},
+        {"name": "bkg", "data": [bkg], "modifiers": bkg_modifiers}]}],
+        "observations": [{"name": "SR", "data": [observed]}],
+        "measurements": [{"name": "m", "config": {"poi": "mu", "parameters": [poi_config] if poi_config else []}}],
+        "version": "1.0.0"}
+
+
+def test_kept_parameters_stay_where_they_are_while_the_directions_move(hfx_cli, tmp_path):
+    """POI bounds that exclude 1, and a group with no yield that a histosys gives some."""
+    syst = [{"name": "syst", "type": "normsys", "data": {"hi": 1.2, "lo": 0.8}}]
+    zero = one_bin(50.0, syst, observed=55)
+    mu_z = {"name": "mu_Z", "type": "normfactor", "data": None}
+    zero["channels"][0]["samples"].append({"name": "z", "data": [0.0], "modifiers": [
+        mu_z, {"name": "h", "type": "histosys", "data": {"hi_data": [4.0], "lo_data": [0.0]}}]})
+    zero["channels"].append({"name": "CR", "samples": [{"name": "z", "data": [10.0], "modifiers": [mu_z]}]})
+    zero["observations"].append({"name": "CR", "data": [10]})
+    cases = [one_bin(50.0, syst, {"name": "mu", "bounds": [[2.0, 10.0]], "inits": [3.0]}), zero]
+    for k, spec in enumerate(cases):
+        path = tmp_path / f"ws{k}.json"
+        path.write_text(json.dumps(spec))
+        rep, sl = simplify_cli(hfx_cli, path, tmp_path / f"sl{k}.json", "--test-poi", "3")
+        signal = next(s for s in sl["channels"][0]["samples"] if s["name"] == "signal")
+        assert signal["data"] == [6.0] and all(m["type"] == "normfactor" for m in signal["modifiers"])
+        for key in ("CLs_obs", "CLs_exp_median", "upper_limit_obs", "upper_limit_exp_median"):
+            assert abs(rep["relative_difference"][key]) < 1e-6, (k, key)
+    assert rep["dropped_bins"] == 0 and rep["additive_responses"] >= 1
+    z = next(s for s in sl["channels"][0]["samples"] if s["name"] == "background_mu_Z")
+    assert z["data"] == [0.0] and any(m["type"] == "histosys" for m in z["modifiers"])
+
+
+def test_a_poi_that_is_not_a_free_normfactor_is_refused(hfx_cli, tmp_path):
+    eft = Path(__file__).resolve().parents[2] / "examples" / "eft" / "workspace.json"
+    out = tmp_path / "sl.json"
+    r = subprocess.run([hfx_cli, "simplify", str(eft), "--output-workspace", str(out)], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "the POI 'ctZ' is a hfx_eft parameter" in r.stderr and not out.exists()
+
+
+def test_a_failing_report_leaves_no_workspace(hfx_cli, tmp_path):
+    out = tmp_path / "sl.json"
+    r = subprocess.run([hfx_cli, "simplify", str(ONE_L_BB), "--output-workspace", str(out), "--output-file",
+                        str(tmp_path / "no" / "such" / "dir" / "report.json")], capture_output=True, text=True)
+    assert r.returncode != 0 and not out.exists()
+
+
 def test_names_the_form_writes_do_not_collide(hfx_cli, tmp_path):
     """Free normfactors {W_x} and {W, x} both read "background_W_x"; a kept parameter named pc_1."""
     def nf(name):
@@ -361,5 +411,10 @@ def test_python_api_builds_what_the_cli_builds(histfactory, report):
         hfx.reinterpret.simplify(hfx.Workspace(spec), samples=5)
     with pytest.raises(ValueError, match="components applies to form='histfactory'"):
         hfx.reinterpret.simplify(hfx.Workspace(spec), form="covariance", components=2)
-    with pytest.raises(ValueError, match="components"):
-        hfx.reinterpret.simplify(hfx.Workspace(spec), components=-1)
+    for bad in (-1, True, 1.5, float("nan"), 10**7):
+        with pytest.raises(ValueError, match="components: expected a whole number"):
+            hfx.reinterpret.simplify(hfx.Workspace(spec), components=bad)
+    with pytest.raises(TypeError, match="bytes"):
+        hfx.reinterpret.simplify(hfx.Workspace(spec), form="covariance", signal_regions=b"SR")
+    ws, info = hfx.reinterpret.simplify(hfx.Workspace(spec), signal_regions=(c for c in ()))
+    assert info["form"] == "histfactory"

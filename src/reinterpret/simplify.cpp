@@ -259,7 +259,7 @@ Json simplified_likelihood_document(const SimplifiedLikelihoodSpec& spec) {
   Json sig{{"name", "signal"}, {"data", signal}, {"modifiers", Json::array({modifier(spec.poi, "normfactor", nullptr)})}};
   Json poi_config{{"name", spec.poi},
                   {"bounds", Json::array({Json::array({spec.poi_bounds.first, spec.poi_bounds.second})})},
-                  {"inits", Json::array({1.0})}};
+                  {"inits", Json::array({std::clamp(1.0, spec.poi_bounds.first, spec.poi_bounds.second)})}};
   return Json{{"channels", Json::array({Json{{"name", spec.name}, {"samples", Json::array({background, sig})}}})},
               {"observations", Json::array({Json{{"name", spec.name}, {"data", spec.observed}}})},
               {"measurements", Json::array({Json{{"name", spec.measurement.empty() ? spec.name : spec.measurement},

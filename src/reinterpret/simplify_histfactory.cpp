@@ -62,6 +62,11 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
   if (!poi) throw InvalidWorkspaceOperation("simplify: the model has no POI (the signal is the POI's sample)");
   const std::string& poi_name = *model.poi_name();
   const std::size_t npars = model.npars();
+  if (const ParameterSet& p = model.param_set(poi_name);
+      p.type != ModifierType::normfactor || p.constraint != ConstraintType::unconstrained)
+    throw InvalidWorkspaceOperation(fmt::format("simplify: the POI '{}' is a {} parameter; the histfactory form keeps a "
+                                                "POI that is a free normfactor",
+                                                poi_name, p.kind.empty() ? std::string(to_string(p.type)) : p.kind));
 
   // Parameters: the constrained ones at their constraints' centres with their prior
   // variances; the free ones are kept, and at 1 the merged yields exclude them.
@@ -183,8 +188,8 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
   const auto bounds = model.suggested_bounds();
   auto shifted = [&](const Eigen::VectorXd& d, double t) {
     std::vector<double> p = x;
-    for (std::size_t i = 0; i < npars; ++i)
-      p[i] = std::clamp(x[i] + t * d[static_cast<Eigen::Index>(i)], bounds[i].first, bounds[i].second);
+    for (std::size_t i = 0; i < npars; ++i)  // d moves only the constrained parameters
+      if (var[i] > 0) p[i] = std::clamp(x[i] + t * d[static_cast<Eigen::Index>(i)], bounds[i].first, bounds[i].second);
     return yields(p);
   };
   std::vector<std::array<Eigen::VectorXd, 4>> at;  // per direction: yields at +1, -1, +2, -2 sigma
@@ -223,11 +228,16 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
         const std::size_t row = row_begin[g * nchannels + ci] + j;
         const Eigen::Index r = static_cast<Eigen::Index>(row);
         const double nominal = y0[r];
-        if (!present(row)) {
+        // A yield that cancels to rounding (or is 0) has no ratio: its responses are
+        // additive, and without any it is left out.
+        const bool ratio = present(row);
+        if (!ratio) {
           bool varies = false;
-          for (const auto& a : at) varies = varies || a[0][r] != 0 || a[1][r] != 0;
-          out.dropped_bins += varies;
-          continue;
+          for (const auto& a : at) varies = varies || a[0][r] != nominal || a[1][r] != nominal;
+          if (!varies) {
+            ++out.dropped_bins;
+            continue;
+          }
         }
         std::vector<double> data(nb, 0.0);
         data[j] = nominal;
@@ -238,10 +248,10 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
                               {"data", nullptr}});
         for (std::size_t k = 0; k < at.size(); ++k) {
           const double y1[2] = {at[k][0][r], at[k][1][r]}, y2[2] = {at[k][2][r], at[k][3][r]};
-          if (std::abs(y1[0] - nominal) < 1e-9 * std::abs(nominal) && std::abs(y1[1] - nominal) < 1e-9 * std::abs(nominal))
-            continue;  // below any yield's precision
+          const double tiny = 1e-9 * (ratio ? std::abs(nominal) : scale[r]);
+          if (std::abs(y1[0] - nominal) <= tiny && std::abs(y1[1] - nominal) <= tiny) continue;  // below any yield's precision
           const std::string name = prefix + std::to_string(k + 1);
-          if (additive(nominal, y1, y2)) {
+          if (!ratio || additive(nominal, y1, y2)) {
             std::vector<double> hi(nb, 0.0), lo(nb, 0.0);
             hi[j] = y1[0];
             lo[j] = y1[1];
