@@ -1,6 +1,7 @@
 // simplify, covariance form: full workspace -> SLv1/SLv2 simplified likelihood of its signal regions.
 #include "simplify_forms.hpp"
 
+#include "hfx/diagnostics.hpp"
 #include "hfx/errors.hpp"
 #include "hfx/evaluator.hpp"
 #include "hfx/reinterpret.hpp"
@@ -138,23 +139,15 @@ SimplifiedLikelihood detail::simplify_covariance(const Workspace& ws, const Simp
   }
   // Parameters the control regions do not see: their constraints' prior widths.
   const std::vector<bool> fixed = model.suggested_fixed();
-  for (const auto& p : model.parameter_sets())
-    for (std::size_t i = 0; i < p.size; ++i) {
-      const std::size_t k = p.offset + i;
-      if (from_fit[k] || fixed[k] || k == *poi) continue;
-      double var = 0;
-      if (p.constraint == ConstraintType::normal) {
-        const double s = p.sigmas.empty() ? 1.0 : p.sigmas[i];
-        var = s * s;
-      } else if (p.constraint == ConstraintType::poisson) {
-        var = 1.0 / p.factors[i];
-      } else {
-        throw InvalidWorkspaceOperation(fmt::format("simplify: the free parameter '{}' acts only in the signal regions, so "
-                                                    "no background-only fit determines it; give control regions that do",
-                                                    model.par_names()[k]));
-      }
-      C(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k)) = var;
-    }
+  const std::vector<double> widths = prefit_uncertainties(model, FitProblem::from_model(model));
+  for (std::size_t k = 0; k < npars; ++k) {
+    if (from_fit[k] || fixed[k] || k == *poi) continue;
+    if (widths[k] == 0)  // unconstrained
+      throw InvalidWorkspaceOperation(fmt::format("simplify: the free parameter '{}' acts only in the signal regions, so "
+                                                  "no background-only fit determines it; give control regions that do",
+                                                  model.par_names()[k]));
+    C(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k)) = widths[k] * widths[k];
+  }
   // The signal regions' bins.
   std::vector<std::size_t> rows;
   std::size_t offset = 0;

@@ -3,6 +3,7 @@
 // the merged yields' prior covariance, each a per-bin normsys (or histosys).
 #include "simplify_forms.hpp"
 
+#include "hfx/diagnostics.hpp"
 #include "hfx/errors.hpp"
 #include "hfx/reinterpret.hpp"
 
@@ -71,6 +72,7 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
   // Parameters: the constrained ones at their constraints' centres with their prior
   // variances; the free ones are kept, and at 1 the merged yields exclude them.
   const std::vector<bool> fixed = model.suggested_fixed();
+  const std::vector<double> widths = prefit_uncertainties(model, FitProblem::from_model(model));
   std::vector<double> x = model.suggested_init();
   std::vector<double> var(npars, 0.0);
   std::map<std::string, ModifierType> free;
@@ -80,12 +82,10 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
     for (std::size_t i = 0; i < p.size; ++i) {
       const std::size_t k = p.offset + i;
       if (fixed[k]) continue;
+      var[k] = widths[k] * widths[k];
       if (p.constraint == ConstraintType::normal) {
-        const double s = p.sigmas.empty() ? 1.0 : p.sigmas[i];
-        var[k] = s * s;
         x[k] = p.auxdata[i];
       } else if (p.constraint == ConstraintType::poisson) {
-        var[k] = 1.0 / p.factors[i];
         x[k] = p.auxdata[i] / p.factors[i];
       } else {
         any_free = true;
