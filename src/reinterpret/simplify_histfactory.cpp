@@ -39,6 +39,9 @@ std::string group_name(const Key& key, const std::string& poi, const std::set<st
   return unique;
 }
 
+// How errors name a parameter set's type: a unit kind by its JSON type.
+std::string type_name(const ParameterSet& p) { return p.kind.empty() ? std::string(to_string(p.type)) : p.kind; }
+
 // The response of one merged yield along one direction: y0 at the centre, y1[0/1] at
 // +-1 and y2[0/1] at +-2 standard deviations. Log-normal (a normsys) unless a side
 // reaches zero or a linear extrapolation from +-1 to +-2 is closer (lumi, staterror,
@@ -67,7 +70,7 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
       p.type != ModifierType::normfactor || p.constraint != ConstraintType::unconstrained)
     throw InvalidWorkspaceOperation(fmt::format("simplify: the POI '{}' is a {} parameter; the histfactory form keeps a "
                                                 "POI that is a free normfactor",
-                                                poi_name, p.kind.empty() ? std::string(to_string(p.type)) : p.kind));
+                                                poi_name, type_name(p)));
 
   // Parameters: the constrained ones at their constraints' centres with their prior
   // variances; the free ones are kept, and at 1 the merged yields exclude them.
@@ -96,7 +99,7 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
     if (p.type != ModifierType::normfactor && p.type != ModifierType::shapefactor)
       throw InvalidWorkspaceOperation(fmt::format("simplify: the free parameter '{}' ({}) cannot be kept in a HistFactory "
                                                   "simplified likelihood; only free normfactors and shapefactors can",
-                                                  p.name, p.kind.empty() ? std::string(to_string(p.type)) : p.kind));
+                                                  p.name, type_name(p)));
     free.emplace(p.name, p.type);
   }
   x[*poi] = 1.0;
@@ -127,11 +130,12 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
       group_of.emplace(std::pair{c.name, s.name}, it->second);
     }
   const std::size_t G = keys.size(), nchannels = model.channels().size();
+  std::map<std::string, std::size_t> channel_index;  // in the model's (sorted) order
+  for (std::size_t c = 0; c < nchannels; ++c) channel_index.emplace(model.channels()[c], c);
   std::vector<std::size_t> row_begin(G * nchannels, kAbsent);  // [group][channel] -> first row
   std::size_t rows = 0;
   for (const auto& [cs, g] : group_of) {
-    const std::size_t c = static_cast<std::size_t>(
-        std::find(model.channels().begin(), model.channels().end(), cs.first) - model.channels().begin());
+    const std::size_t c = channel_index.at(cs.first);
     if (row_begin[g * nchannels + c] == kAbsent) {
       row_begin[g * nchannels + c] = rows;
       rows += model.channel_nbins()[c];
@@ -218,8 +222,7 @@ SimplifiedLikelihood detail::simplify_histfactory(const Workspace& ws, const Sim
   // group's normalisations and a normsys (or histosys) per direction.
   Json channels = Json::array();
   for (const auto& c : ws.channels()) {
-    const std::size_t ci = static_cast<std::size_t>(
-        std::find(model.channels().begin(), model.channels().end(), c.name) - model.channels().begin());
+    const std::size_t ci = channel_index.at(c.name);
     const std::size_t nb = model.channel_nbins()[ci];
     Json samples = Json::array();
     for (std::size_t g = 0; g < G; ++g) {
