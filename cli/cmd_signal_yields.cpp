@@ -9,8 +9,6 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-#include <cmath>
 #include <memory>
 #include <sstream>
 
@@ -24,7 +22,7 @@ std::vector<double> read_signals(const std::string& path, std::size_t n) {
   std::istringstream in(read_file(path));
   std::vector<double> out;
   std::string line;
-  std::size_t lineno = 0, rows = 0;
+  std::size_t lineno = 0;
   bool header_allowed = true;
   while (std::getline(in, line)) {
     ++lineno;
@@ -36,13 +34,12 @@ std::vector<double> read_signals(const std::string& path, std::size_t n) {
     std::string field;
     bool numeric = true;
     while (fields >> field) {
-      double v = 0;
-      const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
-      if (ec != std::errc() || end != field.data() + field.size() || !std::isfinite(v)) {
+      const auto v = finite_number(field);
+      if (!v) {
         numeric = false;
         break;
       }
-      row.push_back(v);
+      row.push_back(*v);
     }
     if (!numeric && header_allowed && row.empty()) {
       header_allowed = false;
@@ -55,9 +52,8 @@ std::vector<double> read_signals(const std::string& path, std::size_t n) {
       throw InvalidSpecification(fmt::format("{}: line {}: {} yields, expected {} (one per signal-region bin)", path, lineno,
                                              row.size(), n));
     out.insert(out.end(), row.begin(), row.end());
-    ++rows;
   }
-  if (rows == 0) throw InvalidSpecification(fmt::format("{}: no signal-yield rows", path));
+  if (out.empty()) throw InvalidSpecification(fmt::format("{}: no signal-yield rows", path));
   return out;
 }
 

@@ -209,13 +209,17 @@ Json numbers_or_null(std::span<const double> v) {
   return out;
 }
 
-double number_option(std::string_view option, const std::string& text) {
+std::optional<double> finite_number(std::string_view text) {
   double v = 0;
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, v);
-  if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(v))
-    throw Unsupported(fmt::format("{} '{}': expected a finite number", option, text));
+  if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(v)) return std::nullopt;
   return v;
+}
+
+double number_option(std::string_view option, const std::string& text) {
+  if (const auto v = finite_number(text)) return *v;
+  throw Unsupported(fmt::format("{} '{}': expected a finite number", option, text));
 }
 
 double number_option_between(std::string_view option, const std::string& text, double lo, double hi) {

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,6 +44,8 @@ class ProgressBar {
   double t0_;
 };
 
+// All of `text` as a finite number, or nothing (no spaces, no hex, whatever the locale).
+std::optional<double> finite_number(std::string_view text);
 // Strict readers of numeric option values; each throws Unsupported with a message that
 // names the option, the allowed range and what was given (never a library's text):
 // a finite number (all of `text`, no trailing characters) ...
